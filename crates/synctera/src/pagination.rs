@@ -1,0 +1,267 @@
+//! Automatic pagination over the API's `page_token` / `next_page_token` lists.
+//!
+//! The streams fetch one page at a time, only when the consumer asks for more, and hold at most
+//! one page of items, so memory stays flat however many rows a listing has.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use futures::stream::{self, Stream, TryStreamExt};
+
+use crate::Error;
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The rows of this page, in the server's order.
+    pub items: Vec<T>,
+    /// The token that fetches the next page; `None` on the last page.
+    pub next_page_token: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Whether another page follows this one.
+    pub fn has_next(&self) -> bool {
+        self.next_page_token.is_some()
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+enum State<F> {
+    Next {
+        token: Option<String>,
+        fetch: F,
+        seen: HashSet<String>,
+    },
+    Done,
+}
+
+/// A lazy stream of pages: `fetch` is called with `first_token` when the first page is polled,
+/// then with each page's `next_page_token`, until a page has none (an empty token counts as
+/// none). A token the server already handed out ends the stream with [`Error::Pagination`]
+/// instead of looping forever. The stream ends after the first error.
+#[allow(dead_code)] // used by the resource clients
+pub(crate) fn pages<T, F, Fut>(
+    first_token: Option<String>,
+    fetch: F,
+) -> impl Stream<Item = Result<Page<T>, Error>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    let first_token = first_token.filter(|t| !t.is_empty());
+    let seen = first_token.iter().cloned().collect();
+    let state = State::Next {
+        token: first_token,
+        fetch,
+        seen,
+    };
+    stream::unfold(state, |state| async move {
+        let State::Next {
+            token,
+            mut fetch,
+            mut seen,
+        } = state
+        else {
+            return None;
+        };
+        let mut page = match fetch(token).await {
+            Ok(page) => page,
+            Err(error) => return Some((Err(error), State::Done)),
+        };
+        page.next_page_token = page.next_page_token.filter(|t| !t.is_empty());
+        match &page.next_page_token {
+            None => Some((Ok(page), State::Done)),
+            Some(next) if seen.contains(next) => Some((
+                // The token's value stays out of the message: it is opaque and may encode filters.
+                Err(Error::Pagination {
+                    reason: "the server returned a page token it had already returned, \
+                             so the listing would never end"
+                        .into(),
+                }),
+                State::Done,
+            )),
+            Some(next) => {
+                seen.insert(next.clone());
+                let token = Some(next.clone());
+                Some((Ok(page), State::Next { token, fetch, seen }))
+            }
+        }
+    })
+}
+
+/// The items of a page stream, one by one, fetching the next page only once the current one is
+/// used up. Errors are passed through and end the stream.
+#[allow(dead_code)] // used by the resource clients
+pub(crate) fn items<T, S>(pages: S) -> impl Stream<Item = Result<T, Error>>
+where
+    S: Stream<Item = Result<Page<T>, Error>>,
+{
+    pages
+        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fake server listing `total` numbers `per_page` at a time, with tokens `"p<offset>"`.
+    fn server(
+        total: usize,
+        per_page: usize,
+        calls: Arc<AtomicUsize>,
+    ) -> impl FnMut(Option<String>) -> std::future::Ready<Result<Page<usize>, Error>> {
+        move |token| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let start = token.map_or(0, |t| t[1..].parse().unwrap());
+            let end = (start + per_page).min(total);
+            let next = (end < total).then(|| format!("p{end}"));
+            std::future::ready(Ok(Page {
+                items: (start..end).collect(),
+                next_page_token: next,
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn items_walk_every_page_in_order() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let all: Vec<usize> = items(pages(None, server(1050, 100, calls.clone())))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all, (0..1050).collect::<Vec<_>>());
+        assert_eq!(calls.load(Ordering::SeqCst), 11);
+    }
+
+    #[tokio::test]
+    async fn pages_are_fetched_only_when_polled() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let stream = items(pages(None, server(1000, 100, calls.clone())));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "creating the stream fetches nothing"
+        );
+        let first: Vec<usize> = stream.take(150).try_collect().await.unwrap();
+        assert_eq!(first, (0..150).collect::<Vec<_>>());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "only the pages needed were fetched"
+        );
+    }
+
+    #[tokio::test]
+    async fn starts_from_the_given_token() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let got: Vec<Page<usize>> = pages(Some("p200".into()), server(300, 100, calls))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].items, (200..300).collect::<Vec<_>>());
+        assert!(!got[0].has_next());
+    }
+
+    #[tokio::test]
+    async fn an_empty_listing_is_one_empty_page() {
+        let got: Vec<usize> = items(pages(None, server(0, 100, Arc::default())))
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(got.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_empty_next_token_ends_the_listing() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let got: Vec<u8> = items(pages(None, move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(Ok(Page {
+                items: vec![1u8],
+                next_page_token: Some(String::new()),
+            }))
+        }))
+        .try_collect()
+        .await
+        .unwrap();
+        assert_eq!(got, vec![1]);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error_not_a_loop() {
+        // The server hands out a, b, then a again.
+        let tokens = ["a", "b", "a"];
+        let mut call = 0;
+        let stream = pages(None, move |_| {
+            let next = tokens[call].to_owned();
+            call += 1;
+            std::future::ready(Ok(Page {
+                items: vec![call],
+                next_page_token: Some(next),
+            }))
+        });
+        let got: Vec<Result<Page<usize>, Error>> = stream.collect().await;
+        assert_eq!(got.len(), 3, "two good pages, one error, then the end");
+        assert!(got[0].is_ok() && got[1].is_ok());
+        assert!(
+            matches!(&got[2], Err(Error::Pagination { .. })),
+            "got {:?}",
+            got[2].as_ref().err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_equal_to_the_starting_one_is_an_error() {
+        let stream = pages(Some("start".into()), |_| {
+            std::future::ready(Ok(Page {
+                items: vec![1u8],
+                next_page_token: Some("start".into()),
+            }))
+        });
+        let got: Vec<_> = stream.collect().await;
+        assert_eq!(got.len(), 1);
+        assert!(matches!(got[0], Err(Error::Pagination { .. })));
+    }
+
+    #[tokio::test]
+    async fn an_error_is_passed_through_and_ends_the_stream() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let stream = items(pages(None, move |token: Option<String>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(match token {
+                None => Ok(Page {
+                    items: vec![1u8, 2],
+                    next_page_token: Some("next".into()),
+                }),
+                Some(_) => Err(Error::Timeout),
+            })
+        }));
+        let got: Vec<_> = stream.collect().await;
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].as_ref().ok(), Some(&1));
+        assert_eq!(got[1].as_ref().ok(), Some(&2));
+        assert!(matches!(got[2], Err(Error::Timeout)));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "nothing is fetched after an error"
+        );
+    }
+}
