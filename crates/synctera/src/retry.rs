@@ -426,48 +426,55 @@ where
             }
             Err(error) => error,
         };
-        if let Error::Api {
-            status, request_id, ..
-        } = &error
-        {
-            span.record("status", *status);
-            if let Some(id) = request_id {
-                span.record("request_id", id.as_str());
-            }
-        }
+        let (status, request_id) = match &error {
+            Error::Api {
+                status, request_id, ..
+            } => (Some(*status), request_id.as_deref()),
+            _ => (None, None),
+        };
         let kind = error_kind(&error);
-        if number >= policy.max_attempts {
-            tracing::debug!(
-                attempt = number,
-                error = kind,
-                "attempt failed; no attempts left"
-            );
-            return Err(error);
-        }
-        let after = match policy.classifier.classify(call, &error, number) {
-            RetryDecision::Retry { after } => after,
-            RetryDecision::DoNotRetry => {
+        let verdict = if number >= policy.max_attempts {
+            Err("no attempts left")
+        } else {
+            match policy.classifier.classify(call, &error, number) {
+                RetryDecision::DoNotRetry => Err("not retryable"),
+                RetryDecision::Retry { after } => {
+                    let delay = policy.delay_before_next(number, after);
+                    // Sleeping into the deadline would only turn a meaningful error into a
+                    // timeout.
+                    if deadline.is_some_and(|d| tokio::time::Instant::now() + delay >= d) {
+                        Err("no time left to retry")
+                    } else {
+                        Ok(delay)
+                    }
+                }
+            }
+        };
+        let delay = match verdict {
+            Ok(delay) => delay,
+            Err(reason) => {
+                // Only the final answer goes on the span, so its status is the call's status.
+                if let Some(status) = status {
+                    span.record("status", status);
+                }
+                if let Some(id) = request_id {
+                    span.record("request_id", id);
+                }
                 tracing::debug!(
                     attempt = number,
                     error = kind,
-                    "attempt failed; not retryable"
+                    status,
+                    request_id,
+                    "attempt failed; {reason}"
                 );
                 return Err(error);
             }
         };
-        let delay = policy.delay_before_next(number, after);
-        if deadline.is_some_and(|d| tokio::time::Instant::now() + delay >= d) {
-            // Sleeping into the deadline would only turn a meaningful error into a timeout.
-            tracing::debug!(
-                attempt = number,
-                error = kind,
-                "attempt failed; no time left to retry"
-            );
-            return Err(error);
-        }
         tracing::debug!(
             attempt = number,
             error = kind,
+            status,
+            request_id,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             "attempt failed; retrying"
         );
@@ -870,5 +877,76 @@ mod tests {
         )
         .await;
         assert_eq!(attempts, 3);
+    }
+
+    /// Collects everything a `fmt` subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_span_per_call_records_operation_attempts_status_and_key() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let key: IdempotencyKey = "key-for-trace-test".parse().unwrap();
+        let info = CallInfo::new("createPerson", http::Method::POST).with_idempotency_key(key);
+        let mut attempts = 0;
+        let result = execute(&RetryPolicy::default(), info, |_| {
+            attempts += 1;
+            let outcome = if attempts == 1 {
+                Err(api_error(503, None))
+            } else {
+                // What the resource clients do with a successful response.
+                record_response(201, Some("req-2"));
+                Ok(7)
+            };
+            async move { outcome }
+        })
+        .await;
+        assert_eq!((result.unwrap(), attempts), (7, 2));
+
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let closes: Vec<&str> = text.lines().filter(|l| l.contains(" close ")).collect();
+        assert_eq!(closes.len(), 1, "one span per logical call:\n{text}");
+        let close = closes[0];
+        for field in [
+            "synctera.call{",
+            "operation_id=\"createPerson\"",
+            "method=POST",
+            "idempotency_key=\"key-for-trace-test\"",
+            "attempts=2",
+            "status=201",
+            "request_id=\"req-2\"",
+            "outcome=\"ok\"",
+        ] {
+            assert!(close.contains(field), "{field} missing from {close}");
+        }
+        let per_attempt = text
+            .lines()
+            .filter(|l| l.contains("attempt started"))
+            .count();
+        assert_eq!(per_attempt, 2, "one event per attempt:\n{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.contains("attempt failed; retrying") && l.contains("status=503")),
+            "the failed attempt's status is in its event:\n{text}"
+        );
     }
 }
