@@ -1,1 +1,61 @@
-fn main() {}
+//! `cargo xtask <task>`: see `cargo xtask help`.
+
+use std::process::ExitCode;
+
+use xtask::{codegen, workspace_root};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  codegen [--check]   regenerate crates/synctera-raw/src/generated.rs from openapi/synctera.yaml;
+                      --check: fail with a diff instead of writing when the file is stale
+                      --spec PATH / --out PATH: other input / output (for experiments)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((task, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let root = workspace_root();
+    let result = match task.as_str() {
+        "codegen" => {
+            let mut opts = codegen::CodegenArgs::default();
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match (arg.as_str(), it.clone().next()) {
+                    ("--check", _) => opts.check = true,
+                    ("--spec", Some(path)) => {
+                        opts.spec = Some(path.into());
+                        it.next();
+                    }
+                    ("--out", Some(path)) => {
+                        opts.out = Some(path.into());
+                        it.next();
+                    }
+                    (other, _) => return usage_error(other),
+                }
+            }
+            codegen::run(&root, &opts)
+        }
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => return usage_error(other),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage_error(arg: &str) -> ExitCode {
+    eprintln!("unknown argument `{arg}`\n\n{USAGE}");
+    ExitCode::from(2)
+}

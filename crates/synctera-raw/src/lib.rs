@@ -1,1 +1,143 @@
-//! Skeleton; filled in by its issue.
+//! Generated low-level client for Synctera's v0 persons/customers API.
+//!
+//! **Generated, do not edit.** Everything except this file's hand-written hooks comes from
+//! `src/generated.rs`, which `cargo xtask codegen` produces from `openapi/synctera.yaml` with
+//! progenitor (builder interface). Change the spec and regenerate; CI fails on a stale file
+//! (`cargo xtask codegen --check`). Most users want the `synctera` facade crate instead.
+//!
+//! # Authentication
+//!
+//! The raw client sends no credentials of its own: put `Authorization: Bearer <api key>` into the
+//! `reqwest::Client`'s default headers (marked sensitive) and hand that client to
+//! [`Client::new_with_client`]. The `synctera` facade does exactly this.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+//!
+//! let mut auth = HeaderValue::from_str("Bearer my-api-key")?;
+//! auth.set_sensitive(true);
+//! let http = reqwest::Client::builder()
+//!     .default_headers(HeaderMap::from_iter([(AUTHORIZATION, auth)]))
+//!     .build()?;
+//! let raw = synctera_raw::Client::new_with_client("https://api-sandbox.synctera.com/v0", http);
+//! let person = raw
+//!     .get_person()
+//!     .person_id(uuid::Uuid::nil())
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! # let _ = person; Ok(()) }
+//! ```
+//!
+//! # Wire format
+//!
+//! The generated code is adjusted at run time by [`ClientHooks::pre`] (implemented below) so that
+//! requests carry exactly what the spec says:
+//! - array query parameters (`id`, `sort_by`, `ban_status`) are `style: form, explode: false`,
+//!   so they go out as ONE comma-joined parameter (`?id=a,b`), where progenitor alone would
+//!   repeat the key (`?id=a&id=b`);
+//! - progenitor's own `api-version` header, which this API does not define, is removed.
+//!
+//! Error responses (`application/problem+json`) decode into [`types::Problem`] and surface as
+//! [`Error::ErrorResponse`].
+
+#[rustfmt::skip]
+#[allow(
+    // progenitor emits `#[allow(clippy::all)]` on its modules but not on every item; keep lints on
+    // generated code from failing the workspace's `-D warnings` clippy run.
+    clippy::all,
+    // Builders document their setters only through the spec; generated.rs is never hand-edited.
+    missing_docs,
+)]
+mod generated {
+    include!("generated.rs");
+}
+
+pub use generated::*;
+
+use progenitor_client::{ClientHooks, OperationInfo};
+
+/// Request hooks that restore the spec's wire format (see the crate docs).
+impl ClientHooks for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        request.headers_mut().remove("api-version");
+        join_repeated_query_keys(request.url_mut());
+        Ok(())
+    }
+}
+
+/// Rewrites `?id=a&id=b&limit=5` as `?id=a,b&limit=5`.
+///
+/// Correct because every array query parameter in the spec is `style: form, explode: false`
+/// (the codegen asserts it) and progenitor never repeats a scalar parameter. Values are
+/// re-encoded so that a comma inside a value is `%2C` while the separator stays a literal comma,
+/// as RFC 6570 form expansion has it. A query without repeated keys is left byte-for-byte alone.
+fn join_repeated_query_keys(url: &mut reqwest::Url) {
+    let Some(query) = url.query() else {
+        return;
+    };
+    let mut params: Vec<(String, Vec<String>)> = Vec::new();
+    let mut repeated = false;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match params.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => {
+                values.push(value.into_owned());
+                repeated = true;
+            }
+            None => params.push((key.into_owned(), vec![value.into_owned()])),
+        }
+    }
+    if !repeated {
+        return;
+    }
+    let encoded = params
+        .iter()
+        .map(|(key, values)| {
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| form_urlencoded::byte_serialize(v.as_bytes()).collect())
+                .collect();
+            format!(
+                "{}={}",
+                form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>(),
+                values.join(",")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    url.set_query(Some(&encoded));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_repeated_query_keys;
+
+    fn joined(query: &str) -> String {
+        let mut url = reqwest::Url::parse(&format!("http://h/p?{query}")).unwrap();
+        join_repeated_query_keys(&mut url);
+        url.query().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn repeated_keys_become_one_comma_joined_parameter() {
+        assert_eq!(joined("id=a&limit=5&id=b&id=c"), "id=a,b,c&limit=5");
+    }
+
+    #[test]
+    fn commas_inside_values_stay_distinguishable_from_the_separator() {
+        assert_eq!(joined("sort_by=x%2Cy&sort_by=z"), "sort_by=x%2Cy,z");
+    }
+
+    #[test]
+    fn a_query_without_repeats_is_untouched() {
+        assert_eq!(
+            joined("last_name=O%27Neil&limit=5"),
+            "last_name=O%27Neil&limit=5"
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! The project's maintenance tasks, as a library so workspace tests can drive them
+//! (`tests/` snapshots the generated public surface through [`codegen`] and [`surface`]).
+//!
+//! The `xtask` binary (`cargo xtask ...`, an alias in `.cargo/config.toml`) is a thin CLI over it.
+
+pub mod codegen;
+
+use std::path::PathBuf;
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
