@@ -1,1 +1,153 @@
-//! Skeleton; filled in by its issue.
+//! A typed Rust client for Synctera's v0 persons and customers API.
+//!
+//! The crate wraps the generated [`synctera_raw`] client with what a banking integration needs:
+//! typed ids that cannot be mixed up ([`ids`]), PII types that validate on the way in and stay
+//! masked in logs ([`pii`]), builders that check the API's documented rules before anything is
+//! sent, one [`Error`] type, retries that are safe to repeat ([`retry`]) and auto-pagination
+//! ([`pagination`]).
+//!
+//! # Onboarding a person, as in Synctera's guide
+//!
+//! ```no_run
+//! use synctera::{Client, DisclosureType, NewDisclosure, NewPerson, PersonUpdate, VerifyRequest};
+//! use synctera::addresses::AddressInput;
+//!
+//! # async fn run() -> Result<(), synctera::Error> {
+//! let client = Client::from_env()?;
+//!
+//! // 1. A prospect with only an e-mail address.
+//! let person = client
+//!     .persons()
+//!     .create(NewPerson::prospect().email("anne.baker@example.com").is_customer(true))
+//!     .await?;
+//!
+//! // 2. The person acknowledges the REG_DD disclosure.
+//! client
+//!     .disclosures()
+//!     .create(NewDisclosure::acknowledged(person.id, DisclosureType::RegDd, "1.0"))
+//!     .await?;
+//!
+//! // 3. Activate with the full details.
+//! let person = client
+//!     .persons()
+//!     .update(
+//!         person.id,
+//!         PersonUpdate::activate("Anne", "Baker")
+//!             .dob("2000-01-01")
+//!             .phone_number("+12124567890")
+//!             .ssn("123-45-6789")
+//!             .legal_address(AddressInput::us("50 Main St", "New York", "NY", "12345")),
+//!     )
+//!     .await?;
+//!
+//! // 4. KYC.
+//! let kyc = client
+//!     .verifications()
+//!     .verify(VerifyRequest::person(person.id).customer_consent(true))
+//!     .await?;
+//! println!("KYC: {}", kyc.verification_status);
+//!
+//! // 5. The same record through the customers view, with the same id.
+//! let customer = client.customers().get(person.id).await?;
+//! assert_eq!(customer.id, person.id);
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+macro_rules! api_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        ///
+        /// Values this version of the SDK does not know deserialize into `Unknown` instead of
+        /// failing, so a value Synctera adds later does not break reading a record.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this SDK version does not know, kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every value this SDK version knows, in the API's order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire form, e.g. `"ACTIVE"`.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::Unknown(s) => s,
+                }
+            }
+
+            /// Parses the wire form; unknown values land in `Unknown`.
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    $( $wire => $name::$variant, )+
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from_wire(s))
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                Ok(Self::from_wire(&s))
+            }
+        }
+    };
+}
+
+#[macro_use]
+mod request;
+
+pub mod addresses;
+pub mod client;
+pub mod customers;
+pub mod disclosures;
+pub mod error;
+pub mod ids;
+pub mod pagination;
+pub mod persons;
+pub mod pii;
+pub mod retry;
+pub mod verifications;
+
+pub use client::{Client, ClientBuilder, Environment};
+pub use customers::{Customer, CustomerPatch, CustomerReplace, KycStatus, NewCustomer};
+pub use disclosures::{Disclosure, DisclosureEventType, DisclosureType, NewDisclosure};
+pub use error::{ApiErrorCode, Error};
+pub use ids::{CustomerId, DisclosureId, PersonId, VerificationId};
+pub use pagination::Page;
+pub use persons::{
+    BanStatus, BanStatusInput, NewPerson, Person, PersonStatus, PersonUpdate, VerificationStatus,
+};
+pub use verifications::{
+    Verification, VerificationDetail, VerificationResult, VerificationType, VerifyRequest,
+    VerifyResponse,
+};

@@ -1,0 +1,672 @@
+//! Customers (`/customers`): the older view of the same personal records as [`crate::persons`].
+//!
+//! A record created through either view can be read and changed through the other with the same
+//! id; [`Person`] and [`Customer`] convert into each other with the API's field mapping
+//! (`verification_status` ⇄ `kyc_status`, `verification_last_run` ⇄ `kyc_last_run`).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::addresses::{Address, AddressInput, AddressType};
+use crate::ids::CustomerId;
+use crate::persons::{
+    BanStatus, BanStatusInput, Metadata, Person, PersonStatus, SsnSource, VerificationStatus,
+};
+use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, SsnLast4};
+use crate::request::{Invalid, check_name, to_json};
+
+api_enum! {
+    /// A customer's KYC status (`kyc_status`): the person's `verification_status` plus
+    /// `PROVIDER_FAILURE`.
+    KycStatus {
+        /// Verified.
+        Accepted = "ACCEPTED",
+        /// In progress.
+        Pending = "PENDING",
+        /// The verification provider failed.
+        ProviderFailure = "PROVIDER_FAILURE",
+        /// Partially verified or verified with restrictions.
+        Provisional = "PROVISIONAL",
+        /// Rejected.
+        Rejected = "REJECTED",
+        /// Issues found that need review.
+        Review = "REVIEW",
+        /// Not verified yet.
+        Unverified = "UNVERIFIED",
+    }
+}
+
+impl From<VerificationStatus> for KycStatus {
+    fn from(s: VerificationStatus) -> Self {
+        KycStatus::from_wire(s.as_str())
+    }
+}
+
+impl From<KycStatus> for VerificationStatus {
+    /// `PROVIDER_FAILURE` has no person-side value and becomes
+    /// `VerificationStatus::Unknown("PROVIDER_FAILURE")`.
+    fn from(s: KycStatus) -> Self {
+        VerificationStatus::from_wire(s.as_str())
+    }
+}
+
+/// A personal customer as `/customers` returns it. `Debug` masks every piece of PII.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Customer {
+    /// The customer's id (also usable as a [`crate::PersonId`]).
+    pub id: CustomerId,
+    /// Administrative status.
+    pub status: PersonStatus,
+    /// Ban status.
+    pub ban_status: BanStatus,
+    /// KYC outcome (the person's `verification_status`).
+    pub kyc_status: KycStatus,
+    /// When KYC last ran (the person's `verification_last_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyc_last_run: Option<DateTime<Utc>>,
+    /// Whether the customer is exempt from KYC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyc_exempt: Option<bool>,
+    /// Tenant (workspace) holding the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Creation time.
+    pub creation_time: DateTime<Utc>,
+    /// Last change.
+    pub last_updated_time: DateTime<Utc>,
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Middle name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dob: Option<DateOfBirth>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    /// Mobile phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<PhoneNumber>,
+    /// The SSN's last four digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssn: Option<SsnLast4>,
+    /// How the SSN was collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssn_source: Option<SsnSource>,
+    /// Legal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_address: Option<Address>,
+    /// Shipping address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
+    /// Every address with its `address_type`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<Address>,
+    /// Whether the customer holds accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_accounts: Option<bool>,
+    /// Integrator metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// Deprecated relationships (read-only here: setting them is an API error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_customers: Option<Vec<serde_json::Value>>,
+}
+
+impl fmt::Debug for Customer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Customer")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("ban_status", &self.ban_status)
+            .field("kyc_status", &self.kyc_status)
+            .field("kyc_last_run", &self.kyc_last_run)
+            .field("kyc_exempt", &self.kyc_exempt)
+            .field("tenant", &self.tenant)
+            .field("creation_time", &self.creation_time)
+            .field("last_updated_time", &self.last_updated_time)
+            .field("first_name", &MaskedName(&self.first_name))
+            .field("middle_name", &MaskedName(&self.middle_name))
+            .field("last_name", &MaskedName(&self.last_name))
+            .field("dob", &self.dob)
+            .field("email", &self.email)
+            .field("phone_number", &self.phone_number)
+            .field("ssn", &self.ssn)
+            .field("ssn_source", &self.ssn_source)
+            .field("legal_address", &self.legal_address)
+            .field("shipping_address", &self.shipping_address)
+            .field("addresses", &self.addresses)
+            .field("has_accounts", &self.has_accounts)
+            .field("metadata", &self.metadata.as_ref().map(|m| m.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+fn typed(address: &Option<Address>, kind: AddressType) -> Option<Address> {
+    address.clone().map(|mut a| {
+        a.address_type.get_or_insert(kind);
+        a
+    })
+}
+
+impl From<Person> for Customer {
+    /// The customer view of a person: `verification_status` becomes `kyc_status`,
+    /// `verification_last_run` becomes `kyc_last_run`, `addresses` lists the legal and shipping
+    /// addresses; the person-only `chosen_name`, `is_customer`, `is_user` and `personal_ids`
+    /// are dropped.
+    fn from(p: Person) -> Self {
+        let addresses = [
+            typed(&p.legal_address, AddressType::Legal),
+            typed(&p.shipping_address, AddressType::Shipping),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Customer {
+            id: p.id.into(),
+            status: p.status,
+            ban_status: p.ban_status,
+            kyc_status: p.verification_status.into(),
+            kyc_last_run: p.verification_last_run,
+            kyc_exempt: None,
+            tenant: p.tenant,
+            creation_time: p.creation_time,
+            last_updated_time: p.last_updated_time,
+            first_name: p.first_name,
+            middle_name: p.middle_name,
+            last_name: p.last_name,
+            dob: p.dob,
+            email: p.email,
+            phone_number: p.phone_number,
+            ssn: p.ssn,
+            ssn_source: p.ssn_source,
+            legal_address: p.legal_address,
+            shipping_address: p.shipping_address,
+            addresses,
+            has_accounts: p.has_accounts,
+            metadata: p.metadata,
+            related_customers: None,
+        }
+    }
+}
+
+impl From<Customer> for Person {
+    /// The person view of a customer (`kyc_status` becomes `verification_status`, …). The
+    /// customer-only `addresses`, `kyc_exempt` and `related_customers` are dropped; `is_customer`
+    /// is `true` (the record is a customer), and the person-only `chosen_name`, `is_user` and
+    /// `personal_ids` are unknown in this view (`None` / empty).
+    fn from(c: Customer) -> Self {
+        Person {
+            id: c.id.into(),
+            status: c.status,
+            ban_status: c.ban_status,
+            is_customer: true,
+            verification_status: c.kyc_status.into(),
+            verification_last_run: c.kyc_last_run,
+            tenant: c.tenant,
+            creation_time: c.creation_time,
+            last_updated_time: c.last_updated_time,
+            first_name: c.first_name,
+            middle_name: c.middle_name,
+            last_name: c.last_name,
+            chosen_name: None,
+            dob: c.dob,
+            email: c.email,
+            phone_number: c.phone_number,
+            ssn: c.ssn,
+            ssn_source: c.ssn_source,
+            legal_address: c.legal_address,
+            shipping_address: c.shipping_address,
+            has_accounts: c.has_accounts,
+            is_user: None,
+            personal_ids: Vec::new(),
+            metadata: c.metadata,
+        }
+    }
+}
+
+/// The writable fields of customer requests.
+#[derive(Clone, Default, Serialize)]
+struct CustomerFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<PersonStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ban_status: Option<BanStatusInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    middle_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dob: Option<DateOfBirth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<Email>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<PhoneNumber>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::pii::serialize_ssn"
+    )]
+    ssn: Option<Ssn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legal_address: Option<AddressInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_address: Option<AddressInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Metadata>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(skip)]
+    invalid: Invalid,
+}
+
+impl CustomerFields {
+    fn with_status(status: PersonStatus) -> Self {
+        Self {
+            status: Some(status),
+            ..Self::default()
+        }
+    }
+
+    fn validate(&self, full_record: bool, ban_note_rule: &'static str) -> Result<(), Error> {
+        self.invalid.check()?;
+        check_name("first_name", &self.first_name)?;
+        check_name("last_name", &self.last_name)?;
+        check_name("middle_name", &self.middle_name)?;
+        if let Some(a) = &self.legal_address {
+            a.validate("legal_address")?;
+        }
+        if let Some(a) = &self.shipping_address {
+            a.validate("shipping_address")?;
+        }
+        if self.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(Error::validation("note", "must not be blank"));
+        }
+        let needs_names = self
+            .status
+            .as_ref()
+            .is_some_and(|s| *s != PersonStatus::Prospect);
+        if full_record && needs_names {
+            if self.first_name.is_none() {
+                return Err(Error::validation(
+                    "first_name",
+                    "is required for every status but PROSPECT",
+                ));
+            }
+            if self.last_name.is_none() {
+                return Err(Error::validation(
+                    "last_name",
+                    "is required for every status but PROSPECT",
+                ));
+            }
+        }
+        let needs_note = if full_record {
+            self.ban_status == Some(BanStatusInput::Suspended)
+        } else {
+            self.ban_status.is_some()
+        };
+        if needs_note && self.note.is_none() {
+            return Err(Error::validation("note", ban_note_rule));
+        }
+        Ok(())
+    }
+
+    fn body(mut self) -> Result<serde_json::Value, Error> {
+        if let Some(a) = self.legal_address.take() {
+            self.legal_address = Some(a.normalized("legal_address")?);
+        }
+        if let Some(a) = self.shipping_address.take() {
+            self.shipping_address = Some(a.normalized("shipping_address")?);
+        }
+        to_json(&self)
+    }
+}
+
+macro_rules! customer_request {
+    ($ty:ident) => {
+        common_setters!($ty);
+
+        impl $ty {
+            /// `ban_status` (`BANNED` cannot be requested). Needs a [`note`](Self::note) when
+            /// it suspends or lifts a suspension.
+            pub fn ban_status(mut self, v: BanStatusInput) -> Self {
+                self.0.ban_status = Some(v);
+                self
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let p = &self.0;
+                f.debug_struct(stringify!($ty))
+                    .field("status", &p.status)
+                    .field("ban_status", &p.ban_status)
+                    .field("first_name", &MaskedName(&p.first_name))
+                    .field("middle_name", &MaskedName(&p.middle_name))
+                    .field("last_name", &MaskedName(&p.last_name))
+                    .field("dob", &p.dob)
+                    .field("email", &p.email)
+                    .field("phone_number", &p.phone_number)
+                    .field("ssn", &p.ssn)
+                    .field("legal_address", &p.legal_address)
+                    .field("shipping_address", &p.shipping_address)
+                    .field("note", &p.note.as_ref().map(|_| "[redacted]"))
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+macro_rules! tenant_setter {
+    ($ty:ident) => {
+        impl $ty {
+            /// `tenant`, for fintechs with several workspaces.
+            pub fn tenant(mut self, v: impl Into<String>) -> Self {
+                self.0.tenant = Some(v.into());
+                self
+            }
+        }
+    };
+}
+
+const CREATE_NOTE: &str = "is required when creating a customer with ban_status SUSPENDED";
+const CHANGE_NOTE: &str = "is required when changing ban_status between SUSPENDED and ALLOWED";
+
+/// A `createCustomer` request (POST `/customers`).
+///
+/// ```
+/// use synctera::NewCustomer;
+/// let c = NewCustomer::active("Jane", "Smith").email("jane@example.com");
+/// assert!(c.validate().is_ok());
+/// assert!(NewCustomer::prospect().validate().is_ok());
+/// ```
+#[derive(Clone)]
+pub struct NewCustomer(CustomerFields);
+
+impl NewCustomer {
+    /// A `PROSPECT` customer.
+    pub fn prospect() -> Self {
+        Self(CustomerFields::with_status(PersonStatus::Prospect))
+    }
+
+    /// An `ACTIVE` customer with the required names.
+    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self::with_status(PersonStatus::Active)
+            .first_name(first_name)
+            .last_name(last_name)
+    }
+
+    /// Any status; names are required unless it is `PROSPECT`.
+    pub fn with_status(status: PersonStatus) -> Self {
+        Self(CustomerFields::with_status(status))
+    }
+
+    /// Checks the request against the API's rules without sending it.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.0.validate(true, CREATE_NOTE)
+    }
+
+    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+        self.validate()?;
+        self.0.body()
+    }
+}
+
+customer_request!(NewCustomer);
+tenant_setter!(NewCustomer);
+
+/// A `patchCustomer` request (PATCH `/customers/{id}`): only the fields you set are sent.
+///
+/// ```
+/// use synctera::{CustomerPatch, PersonStatus};
+/// let patch = CustomerPatch::new().status(PersonStatus::Frozen);
+/// assert!(patch.validate().is_ok());
+/// ```
+#[derive(Clone, Default)]
+pub struct CustomerPatch(CustomerFields);
+
+impl CustomerPatch {
+    /// An empty patch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `status` (the server checks the stored names for non-`PROSPECT` statuses).
+    pub fn status(mut self, v: PersonStatus) -> Self {
+        self.0.status = Some(v);
+        self
+    }
+
+    /// Checks the request against the API's rules without sending it. A `ban_status` needs a
+    /// `note` (the request cannot know the stored value, so every change is treated as one
+    /// between `SUSPENDED` and `ALLOWED`).
+    pub fn validate(&self) -> Result<(), Error> {
+        self.0.validate(false, CHANGE_NOTE)
+    }
+
+    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+        self.validate()?;
+        self.0.body()
+    }
+}
+
+customer_request!(CustomerPatch);
+
+/// An `updateCustomer` request (PUT `/customers/{id}`): replaces the whole record, so it has the
+/// same requirements as a create.
+///
+/// ```
+/// use synctera::CustomerReplace;
+/// assert!(CustomerReplace::active("Jane", "Smith").validate().is_ok());
+/// ```
+#[derive(Clone)]
+pub struct CustomerReplace(CustomerFields);
+
+impl CustomerReplace {
+    /// A `PROSPECT` record.
+    pub fn prospect() -> Self {
+        Self(CustomerFields::with_status(PersonStatus::Prospect))
+    }
+
+    /// An `ACTIVE` record with the required names.
+    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self::with_status(PersonStatus::Active)
+            .first_name(first_name)
+            .last_name(last_name)
+    }
+
+    /// Any status; names are required unless it is `PROSPECT`.
+    pub fn with_status(status: PersonStatus) -> Self {
+        Self(CustomerFields::with_status(status))
+    }
+
+    /// Checks the request against the API's rules without sending it.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.0.validate(true, CHANGE_NOTE)?;
+        if self.0.ban_status == Some(BanStatusInput::Allowed) && self.0.note.is_none() {
+            // A replace may lift a suspension; the stored value is unknown here.
+            return Err(Error::validation("note", CHANGE_NOTE));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+        self.validate()?;
+        self.0.body()
+    }
+}
+
+customer_request!(CustomerReplace);
+tenant_setter!(CustomerReplace);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field_of(r: Result<(), Error>) -> &'static str {
+        match r {
+            Err(Error::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    fn person_json() -> serde_json::Value {
+        json!({
+            "id": "7d943c51-e4ff-4e57-9558-08cab6b963c7",
+            "status": "ACTIVE", "ban_status": "ALLOWED", "is_customer": true,
+            "verification_status": "ACCEPTED",
+            "verification_last_run": "2022-04-13T18:09:12.880623Z",
+            "tenant": "abcdef_ghijkl",
+            "creation_time": "2022-04-13T01:52:40.690387Z",
+            "last_updated_time": "2022-04-13T18:09:12.881517Z",
+            "first_name": "Anne", "last_name": "Baker", "chosen_name": "Annie",
+            "dob": "2000-01-01", "email": "anne@example.com", "phone_number": "+12124567890",
+            "ssn": "6789", "ssn_source": "MANUAL", "is_user": false,
+            "legal_address": {"address_line_1": "50 Main St", "city": "New York",
+                              "state": "NY", "postal_code": "12345", "country_code": "US"},
+            "shipping_address": {"address_line_1": "99 Elm St", "city": "San Antonio",
+                                 "state": "TX", "postal_code": "77777", "country_code": "US"},
+            "personal_ids": [{"id_type": "SSN", "identifier": "123-45-6789"}]
+        })
+    }
+
+    #[test]
+    fn person_to_customer_maps_fields() {
+        let person: Person = serde_json::from_value(person_json()).unwrap();
+        assert_eq!(
+            person.personal_ids[0].identifier.as_ref().unwrap().as_str(),
+            "6789"
+        );
+        let customer = Customer::from(person.clone());
+        assert_eq!(customer.id, person.id);
+        assert_eq!(customer.kyc_status, KycStatus::Accepted);
+        assert_eq!(customer.kyc_last_run, person.verification_last_run);
+        assert_eq!(customer.addresses.len(), 2);
+        assert_eq!(customer.addresses[0].address_type, Some(AddressType::Legal));
+        assert_eq!(
+            customer.addresses[1].address_type,
+            Some(AddressType::Shipping)
+        );
+        assert_eq!(customer.ssn.as_ref().unwrap().as_str(), "6789");
+
+        let back = Person::from(customer);
+        assert_eq!(back.id, person.id);
+        assert_eq!(back.verification_status, VerificationStatus::Accepted);
+        assert_eq!(back.verification_last_run, person.verification_last_run);
+        assert_eq!(back.chosen_name, None, "chosen_name is person-only");
+        assert!(back.personal_ids.is_empty(), "personal_ids are person-only");
+        assert_eq!(back.email, person.email);
+    }
+
+    #[test]
+    fn customer_from_seed_converts_and_provider_failure_survives() {
+        let c: Customer = serde_json::from_value(json!({
+            "id": "7d943c51-e4ff-4e57-9558-08cab6b963c7", "status": "ACTIVE",
+            "ban_status": "ALLOWED", "tenant": "abcdef_ghijkl",
+            "kyc_status": "PROVIDER_FAILURE", "kyc_exempt": true,
+            "creation_time": "2010-05-06T12:23:34.321Z",
+            "last_updated_time": "2010-05-06T12:23:34.321Z",
+            "ssn": "123-45-6789",
+            "related_customers": [{"id": "7d943c51-e4ff-4e57-9558-08cab6b963c7",
+                                   "relationship_role": "CUSTODIAN"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            c.ssn.as_ref().unwrap().as_str(),
+            "6789",
+            "full SSN is cut to last four"
+        );
+        let p = Person::from(c);
+        assert_eq!(
+            p.verification_status,
+            VerificationStatus::Unknown("PROVIDER_FAILURE".into())
+        );
+        assert_eq!(
+            KycStatus::from(p.verification_status),
+            KycStatus::ProviderFailure
+        );
+        assert!(p.is_customer);
+    }
+
+    #[test]
+    fn kyc_and_verification_statuses_map_both_ways() {
+        for v in VerificationStatus::KNOWN {
+            let k = KycStatus::from(v.clone());
+            assert!(!matches!(k, KycStatus::Unknown(_)), "{v}");
+            assert_eq!(&VerificationStatus::from(k), v);
+        }
+    }
+
+    #[test]
+    fn customer_request_rules() {
+        assert_eq!(
+            field_of(NewCustomer::with_status(PersonStatus::Active).validate()),
+            "first_name"
+        );
+        assert_eq!(
+            field_of(
+                CustomerReplace::with_status(PersonStatus::Frozen)
+                    .first_name("J")
+                    .validate()
+            ),
+            "last_name"
+        );
+        assert!(
+            CustomerPatch::new()
+                .status(PersonStatus::Active)
+                .validate()
+                .is_ok()
+        );
+        assert_eq!(
+            field_of(
+                NewCustomer::prospect()
+                    .ban_status(BanStatusInput::Suspended)
+                    .validate()
+            ),
+            "note"
+        );
+        assert!(
+            NewCustomer::prospect()
+                .ban_status(BanStatusInput::Allowed)
+                .validate()
+                .is_ok()
+        );
+        assert_eq!(
+            field_of(
+                CustomerPatch::new()
+                    .ban_status(BanStatusInput::Allowed)
+                    .validate()
+            ),
+            "note"
+        );
+        assert_eq!(
+            field_of(
+                CustomerReplace::prospect()
+                    .ban_status(BanStatusInput::Allowed)
+                    .validate()
+            ),
+            "note"
+        );
+        assert_eq!(
+            field_of(CustomerPatch::new().ssn("123-45-678").validate()),
+            "ssn"
+        );
+        assert_eq!(
+            field_of(NewCustomer::prospect().dob("2999-01-01").validate()),
+            "dob"
+        );
+    }
+}

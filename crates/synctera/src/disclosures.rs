@@ -1,0 +1,322 @@
+//! Disclosures (`/disclosures`): records that a person was shown, viewed or acknowledged a
+//! document such as the REG_DD (Truth in Savings) disclosure.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::ids::{BusinessId, DisclosureId, PersonId};
+use crate::persons::Metadata;
+use crate::request::to_json;
+
+api_enum! {
+    /// Which document was disclosed (`type`).
+    DisclosureType {
+        /// ACH authorization.
+        AchAuthorization = "ACH_AUTHORIZATION",
+        /// Cardholder agreement.
+        CardholderAgreement = "CARDHOLDER_AGREEMENT",
+        /// Card disclosure.
+        CardDisclosure = "CARD_DISCLOSURE",
+        /// Direct billing authorization.
+        DirectBillingAuthorization = "DIRECT_BILLING_AUTHORIZATION",
+        /// E-sign consent.
+        ESign = "E_SIGN",
+        /// KYC data collection notice.
+        KycDataCollection = "KYC_DATA_COLLECTION",
+        /// Beneficial owner certification (needs `acknowledging_person_id`).
+        OwnerCertification = "OWNER_CERTIFICATION",
+        /// Pre-authorized debit authorization.
+        PadAuthorization = "PAD_AUTHORIZATION",
+        /// Privacy notice.
+        PrivacyNotice = "PRIVACY_NOTICE",
+        /// Regulation CC (funds availability).
+        RegCc = "REG_CC",
+        /// Regulation DD (Truth in Savings).
+        RegDd = "REG_DD",
+        /// Regulation E (electronic transfers).
+        RegE = "REG_E",
+        /// Secured card account agreement.
+        ScAccountAgreement = "SC_ACCOUNT_AGREEMENT",
+        /// Secured card auto-payment.
+        ScAutoPayment = "SC_AUTO_PAYMENT",
+        /// Secured card security agreement.
+        ScSecurityAgreement = "SC_SECURITY_AGREEMENT",
+        /// Terms and conditions.
+        TermsAndConditions = "TERMS_AND_CONDITIONS",
+    }
+}
+
+api_enum! {
+    /// What happened with the document (`event_type`).
+    DisclosureEventType {
+        /// The person acknowledged it.
+        Acknowledged = "ACKNOWLEDGED",
+        /// It was displayed to the person.
+        Displayed = "DISPLAYED",
+        /// The person viewed it.
+        Viewed = "VIEWED",
+    }
+}
+
+/// A disclosure record as Synctera returns it (no PII, so `Debug` is derived).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Disclosure {
+    /// The record's id.
+    pub id: DisclosureId,
+    /// The person it was disclosed to (or `business_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<PersonId>,
+    /// The business it was disclosed to (or `person_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<BusinessId>,
+    /// The person who acknowledged on a business's behalf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledging_person_id: Option<PersonId>,
+    /// The document.
+    #[serde(rename = "type")]
+    pub disclosure_type: DisclosureType,
+    /// The document's version (`1.0`, `v2.3`).
+    pub version: String,
+    /// What happened.
+    pub event_type: DisclosureEventType,
+    /// When it happened (Synctera may round it, e.g. to the day).
+    pub disclosure_date: DateTime<Utc>,
+    /// Integrator metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// Tenant holding the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<DateTime<Utc>>,
+    /// Last change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated_time: Option<DateTime<Utc>>,
+}
+
+/// A `createDisclosure` request.
+///
+/// Rules checked before sending: exactly one of `person_id` / `business_id`, a `version` like
+/// `1.0` or `v1.0`, and an `acknowledging_person_id` for `OWNER_CERTIFICATION`.
+///
+/// ```
+/// use synctera::{DisclosureType, NewDisclosure, PersonId};
+/// let person: PersonId = uuid::Uuid::new_v4().into();
+/// let ack = NewDisclosure::acknowledged(person, DisclosureType::RegDd, "1.0");
+/// assert!(ack.validate().is_ok());
+/// assert!(NewDisclosure::acknowledged(person, DisclosureType::RegDd, "one").validate().is_err());
+/// ```
+#[derive(Debug, Clone, Serialize)]
+pub struct NewDisclosure {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    person_id: Option<PersonId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    business_id: Option<BusinessId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acknowledging_person_id: Option<PersonId>,
+    #[serde(rename = "type")]
+    disclosure_type: DisclosureType,
+    version: String,
+    event_type: DisclosureEventType,
+    disclosure_date: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Metadata>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<String>,
+}
+
+impl NewDisclosure {
+    /// A disclosure event; `disclosure_date` defaults to now. Set the subject with
+    /// [`person_id`](Self::person_id) or [`business_id`](Self::business_id).
+    pub fn new(
+        disclosure_type: DisclosureType,
+        version: impl Into<String>,
+        event_type: DisclosureEventType,
+    ) -> Self {
+        Self {
+            person_id: None,
+            business_id: None,
+            acknowledging_person_id: None,
+            disclosure_type,
+            version: version.into(),
+            event_type,
+            disclosure_date: Utc::now(),
+            metadata: None,
+            tenant: None,
+        }
+    }
+
+    /// `person` acknowledged version `version` of `disclosure_type`, now.
+    pub fn acknowledged(
+        person: impl Into<PersonId>,
+        disclosure_type: DisclosureType,
+        version: impl Into<String>,
+    ) -> Self {
+        Self::new(disclosure_type, version, DisclosureEventType::Acknowledged).person_id(person)
+    }
+
+    /// `person_id`: the person the document was disclosed to.
+    pub fn person_id(mut self, id: impl Into<PersonId>) -> Self {
+        self.person_id = Some(id.into());
+        self
+    }
+
+    /// `business_id`: the business the document was disclosed to.
+    pub fn business_id(mut self, id: BusinessId) -> Self {
+        self.business_id = Some(id);
+        self
+    }
+
+    /// `acknowledging_person_id`: who acknowledged for a business (required for
+    /// `OWNER_CERTIFICATION`).
+    pub fn acknowledging_person_id(mut self, id: impl Into<PersonId>) -> Self {
+        self.acknowledging_person_id = Some(id.into());
+        self
+    }
+
+    /// `disclosure_date`: when the event happened.
+    pub fn disclosure_date(mut self, at: DateTime<Utc>) -> Self {
+        self.disclosure_date = at;
+        self
+    }
+
+    /// `metadata`.
+    pub fn metadata(mut self, m: Metadata) -> Self {
+        self.metadata = Some(m);
+        self
+    }
+
+    /// `tenant`, for fintechs with several workspaces.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Checks the request against the API's rules without sending it.
+    pub fn validate(&self) -> Result<(), Error> {
+        match (self.person_id.is_some(), self.business_id.is_some()) {
+            (true, true) => {
+                return Err(Error::validation(
+                    "person_id",
+                    "set either person_id or business_id, not both",
+                ));
+            }
+            (false, false) => {
+                return Err(Error::validation(
+                    "person_id",
+                    "one of person_id or business_id is required",
+                ));
+            }
+            _ => {}
+        }
+        if !version_is_valid(&self.version) {
+            return Err(Error::validation(
+                "version",
+                "must look like 1.0 or v1.0 (digits, a dot, digits)",
+            ));
+        }
+        if self.disclosure_type == DisclosureType::OwnerCertification
+            && self.acknowledging_person_id.is_none()
+        {
+            return Err(Error::validation(
+                "acknowledging_person_id",
+                "is required for OWNER_CERTIFICATION",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+        self.validate()?;
+        to_json(&self)
+    }
+}
+
+/// `^v?[0-9]+\.[0-9]+$`
+fn version_is_valid(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    match v.split_once('.') {
+        Some((major, minor)) => {
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            digits(major) && digits(minor)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pid() -> PersonId {
+        uuid::Uuid::new_v4().into()
+    }
+
+    fn field_of(r: Result<(), Error>) -> &'static str {
+        match r {
+            Err(Error::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn version_pattern() {
+        for ok in ["1.0", "v1.0", "12.34", "v0.1"] {
+            assert!(version_is_valid(ok), "{ok}");
+        }
+        for bad in ["1", "v1", "1.", ".1", "1.0.0", "V1.0", "1.a", "", "vv1.0"] {
+            assert!(!version_is_valid(bad), "{bad}");
+            let r = NewDisclosure::acknowledged(pid(), DisclosureType::RegDd, bad).validate();
+            assert_eq!(field_of(r), "version");
+        }
+    }
+
+    #[test]
+    fn exactly_one_subject() {
+        let base = || NewDisclosure::new(DisclosureType::RegE, "1.0", DisclosureEventType::Viewed);
+        assert_eq!(field_of(base().validate()), "person_id");
+        let both = base()
+            .person_id(pid())
+            .business_id(uuid::Uuid::new_v4().into());
+        assert_eq!(field_of(both.validate()), "person_id");
+        assert!(
+            base()
+                .business_id(uuid::Uuid::new_v4().into())
+                .validate()
+                .is_ok()
+        );
+        assert!(base().person_id(pid()).validate().is_ok());
+    }
+
+    #[test]
+    fn owner_certification_needs_acknowledging_person() {
+        let d = NewDisclosure::new(
+            DisclosureType::OwnerCertification,
+            "1.0",
+            DisclosureEventType::Acknowledged,
+        )
+        .business_id(uuid::Uuid::new_v4().into());
+        assert_eq!(field_of(d.clone().validate()), "acknowledging_person_id");
+        assert!(d.acknowledging_person_id(pid()).validate().is_ok());
+    }
+
+    #[test]
+    fn guide_response_deserializes() {
+        let d: Disclosure = serde_json::from_value(serde_json::json!({
+            "creation_time": "2022-04-13T02:17:34.895861Z",
+            "disclosure_date": "2022-04-17T00:00:00Z",
+            "event_type": "ACKNOWLEDGED",
+            "id": "7d943c51-e4ff-4e57-9558-08cab6b963c7",
+            "last_updated_time": "2022-04-13T02:17:34.895861Z",
+            "person_id": "7d943c51-e4ff-4e57-9558-08cab6b963c8",
+            "type": "REG_DD",
+            "version": "1.0"
+        }))
+        .unwrap();
+        assert_eq!(d.disclosure_type, DisclosureType::RegDd);
+        assert_eq!(d.event_type, DisclosureEventType::Acknowledged);
+    }
+}

@@ -1,0 +1,544 @@
+//! The one error type every call returns.
+//!
+//! Messages are written for people reading logs: they name the field or the operation and carry
+//! Synctera's own `title` and `detail`, but never a submitted value, so an SSN, date of birth,
+//! phone number, e-mail address, address line or the API key cannot leak through an error.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+use serde::Serialize;
+
+/// Boxed source error for transport failures.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong calling Synctera.
+///
+/// ```
+/// use synctera::Error;
+///
+/// let err = synctera::pii::Ssn::parse("123456789").unwrap_err();
+/// assert!(matches!(err, Error::Validation { field: "ssn", .. }));
+/// assert_eq!(err.to_string(), "invalid `ssn`: must look like 123-45-6789 (three, two and four digits)");
+/// assert!(!err.is_retryable());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request was rejected locally, before anything was sent, because it breaks one of the
+    /// API's documented rules. `field` is the API's field name; the value is never included.
+    #[error("invalid `{field}`: {reason}")]
+    Validation {
+        /// The API field (or dotted path, e.g. `legal_address.country_code`) at fault.
+        field: &'static str,
+        /// Why the field is invalid, in words that never include the submitted value.
+        reason: Cow<'static, str>,
+    },
+
+    /// Synctera answered with an error status (an RFC 7807 problem report).
+    #[error("{}", ApiDisplay { status: *status, code, title, detail, request_id })]
+    Api {
+        /// HTTP status code of the answer (e.g. `404`).
+        status: u16,
+        /// Machine-readable error code: the problem report's `code`, or derived from its `type`
+        /// and the status; `None` when neither says anything.
+        code: Option<ApiErrorCode>,
+        /// The problem report's short `title`, when present.
+        title: Option<String>,
+        /// The problem report's human-readable `detail`, when present.
+        detail: Option<String>,
+        /// The `x-request-id` response header, to quote to Synctera support.
+        request_id: Option<String>,
+        /// How long the server asked us to wait (`Retry-After`, in seconds), when present.
+        retry_after: Option<Duration>,
+    },
+
+    /// No answer arrived in time (per attempt or in total, see [`crate::ClientBuilder`]).
+    #[error("the request to Synctera timed out")]
+    Timeout,
+
+    /// The request could not be sent or the answer could not be read (DNS, TLS, connection reset).
+    #[error("could not talk to Synctera: {0}")]
+    Transport(#[source] BoxError),
+
+    /// Synctera answered successfully but the body did not have the documented shape.
+    /// The string says what did not match, never the offending value.
+    #[error("could not decode Synctera's answer: {0}")]
+    Decode(String),
+
+    /// Auto-pagination stopped because the server's page tokens misbehaved.
+    #[error("pagination stopped: {reason}")]
+    Pagination {
+        /// Why (for example a page token that repeats).
+        reason: String,
+    },
+}
+
+struct ApiDisplay<'a> {
+    status: u16,
+    code: &'a Option<ApiErrorCode>,
+    title: &'a Option<String>,
+    detail: &'a Option<String>,
+    request_id: &'a Option<String>,
+}
+
+impl fmt::Display for ApiDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Synctera answered {}", self.status)?;
+        match self.title.as_deref().filter(|t| !t.is_empty()) {
+            Some(title) => write!(f, " {title}")?,
+            None => {
+                let reason = StatusCode::from_u16(self.status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason());
+                if let Some(reason) = reason {
+                    write!(f, " {reason}")?;
+                }
+            }
+        }
+        if let Some(code) = self.code {
+            write!(f, " ({code})")?;
+        }
+        if let Some(detail) = self.detail.as_deref().filter(|d| !d.is_empty()) {
+            write!(f, ": {detail}")?;
+        }
+        if let Some(id) = self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// A local validation error for `field`.
+    pub fn validation(field: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
+        Error::Validation {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn decode(reason: impl Into<String>) -> Self {
+        Error::Decode(reason.into())
+    }
+
+    /// The HTTP status code, when Synctera answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The API error code, when Synctera answered.
+    pub fn code(&self) -> Option<&ApiErrorCode> {
+        match self {
+            Error::Api { code, .. } => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// True when the id in the path does not exist (404), or a body refers to a person that does
+    /// not exist (`CUSTOMER_NOT_FOUND`).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::Api { status, code, .. } => {
+                *status == 404
+                    || matches!(
+                        code,
+                        Some(ApiErrorCode::ResourceNotFound | ApiErrorCode::CustomerNotFound)
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    /// True when the request conflicts with an existing record (409 `DUPLICATE_RESOURCE`).
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            Error::Api { status, code, .. } => {
+                *status == 409 || *code == Some(ApiErrorCode::DuplicateResource)
+            }
+            _ => false,
+        }
+    }
+
+    /// True when repeating the same request may succeed: timeouts, connection failures, 408,
+    /// 429 and 500/502/503/504. Whether a retry is *safe* also depends on the request (see
+    /// [`crate::retry`]).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout | Error::Transport(_) => true,
+            Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// The server's `Retry-After`, when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Builds an [`Error::Api`] from a status, headers and a (possibly empty) problem+json body.
+    pub(crate) fn from_problem_parts(
+        status: StatusCode,
+        headers: &http::HeaderMap,
+        problem: Option<&serde_json::Value>,
+    ) -> Self {
+        let field = |name: &str| {
+            problem
+                .and_then(|p| p.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let code = ApiErrorCode::infer(status, field("code").as_deref(), field("type").as_deref());
+        Error::Api {
+            status: status.as_u16(),
+            code,
+            title: field("title"),
+            detail: field("detail"),
+            request_id: header_str(headers, "x-request-id")
+                .or_else(|| header_str(headers, "request-id")),
+            retry_after: header_str(headers, "retry-after")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+        }
+    }
+
+    /// Maps a raw (generated) client error into this type. Async because an undocumented error
+    /// status arrives as a raw response whose body still has to be read.
+    pub(crate) async fn from_raw<P: Serialize>(err: progenitor_client::Error<P>) -> Self {
+        use progenitor_client::Error as Raw;
+        match err {
+            Raw::ErrorResponse(rv) => {
+                let status = rv.status();
+                let headers = rv.headers().clone();
+                let body = serde_json::to_value(rv.into_inner()).ok();
+                Error::from_problem_parts(status, &headers, body.as_ref())
+            }
+            Raw::UnexpectedResponse(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await.ok();
+                let problem = body
+                    .as_deref()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+                if status.is_success() {
+                    Error::decode(format!("unexpected success status {}", status.as_u16()))
+                } else {
+                    Error::from_problem_parts(status, &headers, problem.as_ref())
+                }
+            }
+            Raw::CommunicationError(e) | Raw::InvalidUpgrade(e) | Raw::ResponseBodyError(e) => {
+                Error::from_reqwest(e)
+            }
+            Raw::InvalidResponsePayload(_, e) => Error::from_json(&e),
+            Raw::InvalidRequest(msg) => {
+                // progenitor only produces this for inputs our builders already validated, so it
+                // signals a mismatch between the facade and the spec; the message names types and
+                // patterns, not values.
+                Error::validation("request", msg)
+            }
+            Raw::Custom(msg) => Error::Transport(msg.into()),
+        }
+    }
+
+    /// Maps a `reqwest` error, dropping the URL (query strings can hold PII such as an e-mail
+    /// filter).
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Error::Timeout
+        } else if e.is_decode() {
+            Error::decode("the response body is not valid JSON for this operation")
+        } else {
+            Error::Transport(Box::new(e.without_url()))
+        }
+    }
+
+    /// Describes a JSON error by category and position only: serde messages quote the offending
+    /// value, which may be PII.
+    pub(crate) fn from_json(e: &serde_json::Error) -> Self {
+        let category = match e.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "malformed JSON",
+            serde_json::error::Category::Data => "a field has the wrong type or format",
+            serde_json::error::Category::Eof => "truncated JSON",
+        };
+        if e.line() == 0 {
+            Error::decode(category)
+        } else {
+            Error::decode(format!(
+                "{category} at line {} column {}",
+                e.line(),
+                e.column()
+            ))
+        }
+    }
+}
+
+fn header_str(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+/// The API's machine-readable error codes (the problem report's `code`, or derived from its
+/// `type` and status when `code` is absent).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorCode {
+    /// 400: the request body is malformed or breaks a rule.
+    BadRequestBody,
+    /// 400: a query parameter is malformed.
+    BadQueryParameter,
+    /// 400: the request is malformed.
+    BadRequest,
+    /// 400: the body refers to a person/customer that does not exist.
+    CustomerNotFound,
+    /// 401: missing or wrong API key.
+    Unauthenticated,
+    /// 403: the key may not do this.
+    Forbidden,
+    /// 404: unknown id in the path or unknown URL.
+    ResourceNotFound,
+    /// 409: a record with the same identity already exists.
+    DuplicateResource,
+    /// 422: the same idempotency key was used for a different request.
+    IdempotencyInvalidReuse,
+    /// 422: the same idempotency key is in use by a request still in flight.
+    IdempotencyConcurrentUse,
+    /// 422: the status change is not allowed.
+    InvalidStatus,
+    /// 422: the customer's status does not allow this operation.
+    ImproperCustomerStatus,
+    /// 429: rate limited.
+    TooManyRequests,
+    /// 500: server error.
+    InternalError,
+    /// 504: an upstream timed out.
+    GatewayTimeout,
+    /// A code this SDK does not know (yet), kept verbatim.
+    Unknown(String),
+}
+
+impl ApiErrorCode {
+    /// The wire form, e.g. `BAD_REQUEST_BODY`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApiErrorCode::BadRequestBody => "BAD_REQUEST_BODY",
+            ApiErrorCode::BadQueryParameter => "BAD_QUERY_PARAMETER",
+            ApiErrorCode::BadRequest => "BAD_REQUEST",
+            ApiErrorCode::CustomerNotFound => "CUSTOMER_NOT_FOUND",
+            ApiErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ApiErrorCode::Forbidden => "FORBIDDEN",
+            ApiErrorCode::ResourceNotFound => "RESOURCE_NOT_FOUND",
+            ApiErrorCode::DuplicateResource => "DUPLICATE_RESOURCE",
+            ApiErrorCode::IdempotencyInvalidReuse => "IDEMPOTENCY_INVALID_REUSE",
+            ApiErrorCode::IdempotencyConcurrentUse => "IDEMPOTENCY_CONCURRENT_USE",
+            ApiErrorCode::InvalidStatus => "INVALID_STATUS",
+            ApiErrorCode::ImproperCustomerStatus => "IMPROPER_CUSTOMER_STATUS",
+            ApiErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
+            ApiErrorCode::InternalError => "INTERNAL_ERROR",
+            ApiErrorCode::GatewayTimeout => "GATEWAY_TIMEOUT",
+            ApiErrorCode::Unknown(s) => s,
+        }
+    }
+
+    /// Parses the wire form; anything unknown is kept in [`ApiErrorCode::Unknown`].
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "BAD_REQUEST_BODY" => ApiErrorCode::BadRequestBody,
+            "BAD_QUERY_PARAMETER" => ApiErrorCode::BadQueryParameter,
+            "BAD_REQUEST" => ApiErrorCode::BadRequest,
+            "CUSTOMER_NOT_FOUND" => ApiErrorCode::CustomerNotFound,
+            "UNAUTHENTICATED" => ApiErrorCode::Unauthenticated,
+            "FORBIDDEN" => ApiErrorCode::Forbidden,
+            "RESOURCE_NOT_FOUND" => ApiErrorCode::ResourceNotFound,
+            "DUPLICATE_RESOURCE" => ApiErrorCode::DuplicateResource,
+            "IDEMPOTENCY_INVALID_REUSE" => ApiErrorCode::IdempotencyInvalidReuse,
+            "IDEMPOTENCY_CONCURRENT_USE" => ApiErrorCode::IdempotencyConcurrentUse,
+            "INVALID_STATUS" => ApiErrorCode::InvalidStatus,
+            "IMPROPER_CUSTOMER_STATUS" => ApiErrorCode::ImproperCustomerStatus,
+            "TOO_MANY_REQUESTS" => ApiErrorCode::TooManyRequests,
+            "INTERNAL_ERROR" => ApiErrorCode::InternalError,
+            "GATEWAY_TIMEOUT" => ApiErrorCode::GatewayTimeout,
+            other => ApiErrorCode::Unknown(other.to_owned()),
+        }
+    }
+
+    /// Uses `code` when present, else the suffix of `type` (`…/errors/bad-request-body`), else
+    /// the status.
+    fn infer(status: StatusCode, code: Option<&str>, type_uri: Option<&str>) -> Option<Self> {
+        if let Some(code) = code.filter(|c| !c.is_empty()) {
+            return Some(Self::from_code(code));
+        }
+        let suffix = type_uri.and_then(|t| t.rsplit('/').next()).unwrap_or("");
+        Some(match (suffix, status.as_u16()) {
+            ("bad-request-body", _) => ApiErrorCode::BadRequestBody,
+            ("bad-request-query", _) => ApiErrorCode::BadQueryParameter,
+            ("bad-request", _) => ApiErrorCode::BadRequest,
+            ("not-found", 400) => ApiErrorCode::CustomerNotFound,
+            ("duplicate", _) | (_, 409) => ApiErrorCode::DuplicateResource,
+            ("not-found", _) | (_, 404) => ApiErrorCode::ResourceNotFound,
+            (_, 401) => ApiErrorCode::Unauthenticated,
+            (_, 403) => ApiErrorCode::Forbidden,
+            (_, 429) => ApiErrorCode::TooManyRequests,
+            (_, 500) => ApiErrorCode::InternalError,
+            (_, 504) => ApiErrorCode::GatewayTimeout,
+            (_, 400) => ApiErrorCode::BadRequest,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ApiErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn api(status: u16, body: serde_json::Value, headers: &[(&str, &str)]) -> Error {
+        let mut map = http::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        Error::from_problem_parts(StatusCode::from_u16(status).unwrap(), &map, Some(&body))
+    }
+
+    #[test]
+    fn api_error_reads_like_a_sentence() {
+        let err = api(
+            400,
+            json!({"type": "https://dev.synctera.com/errors/bad-request-body",
+                   "title": "Bad Request Body", "status": 400,
+                   "detail": "missing required fields: first_name, dob",
+                   "code": "BAD_REQUEST_BODY"}),
+            &[("x-request-id", "req-123")],
+        );
+        assert_eq!(
+            err.to_string(),
+            "Synctera answered 400 Bad Request Body (BAD_REQUEST_BODY): missing required fields: \
+             first_name, dob [request id req-123]"
+        );
+        assert_eq!(err.code(), Some(&ApiErrorCode::BadRequestBody));
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn code_falls_back_to_type_suffix_then_status() {
+        let e = api(
+            400,
+            json!({"type": "https://dev.synctera.com/errors/bad-request-query"}),
+            &[],
+        );
+        assert_eq!(e.code(), Some(&ApiErrorCode::BadQueryParameter));
+        let e = api(
+            400,
+            json!({"type": "https://dev.synctera.com/errors/not-found"}),
+            &[],
+        );
+        assert_eq!(e.code(), Some(&ApiErrorCode::CustomerNotFound));
+        assert!(e.is_not_found());
+        let e = api(404, json!({}), &[]);
+        assert_eq!(e.code(), Some(&ApiErrorCode::ResourceNotFound));
+        assert!(e.is_not_found());
+        assert_eq!(
+            e.to_string(),
+            "Synctera answered 404 Not Found (RESOURCE_NOT_FOUND)"
+        );
+        let e = api(
+            409,
+            json!({"type": "https://dev.synctera.com/errors/duplicate"}),
+            &[],
+        );
+        assert!(e.is_conflict());
+        let e = api(418, json!({}), &[]);
+        assert_eq!(e.code(), None);
+        let e = api(422, json!({"code": "SOMETHING_NEW"}), &[]);
+        assert_eq!(
+            e.code(),
+            Some(&ApiErrorCode::Unknown("SOMETHING_NEW".into()))
+        );
+    }
+
+    #[test]
+    fn every_documented_code_round_trips() {
+        for code in [
+            "BAD_REQUEST_BODY",
+            "BAD_QUERY_PARAMETER",
+            "BAD_REQUEST",
+            "CUSTOMER_NOT_FOUND",
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "RESOURCE_NOT_FOUND",
+            "DUPLICATE_RESOURCE",
+            "IDEMPOTENCY_INVALID_REUSE",
+            "IDEMPOTENCY_CONCURRENT_USE",
+            "INVALID_STATUS",
+            "IMPROPER_CUSTOMER_STATUS",
+            "TOO_MANY_REQUESTS",
+            "INTERNAL_ERROR",
+            "GATEWAY_TIMEOUT",
+        ] {
+            let parsed = ApiErrorCode::from_code(code);
+            assert!(!matches!(parsed, ApiErrorCode::Unknown(_)), "{code}");
+            assert_eq!(parsed.as_str(), code);
+        }
+    }
+
+    #[test]
+    fn retryable_statuses_and_retry_after() {
+        let e = api(
+            429,
+            json!({"code": "TOO_MANY_REQUESTS"}),
+            &[("retry-after", "7")],
+        );
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        for s in [500, 502, 503, 504, 408] {
+            assert!(api(s, json!({}), &[]).is_retryable(), "{s}");
+        }
+        for s in [400, 401, 403, 404, 409, 422] {
+            assert!(!api(s, json!({}), &[]).is_retryable(), "{s}");
+        }
+        assert!(Error::Timeout.is_retryable());
+        assert!(!Error::validation("ssn", "x").is_retryable());
+    }
+
+    #[test]
+    fn json_errors_never_quote_values() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            n: u32,
+        }
+        let e = serde_json::from_str::<T>(r#"{"n": "123-45-6789"}"#).unwrap_err();
+        assert!(
+            e.to_string().contains("123-45-6789"),
+            "serde does quote values"
+        );
+        let mapped = Error::from_json(&e).to_string();
+        assert!(!mapped.contains("123-45-6789"), "{mapped}");
+        assert!(mapped.contains("wrong type"), "{mapped}");
+    }
+}

@@ -1,0 +1,765 @@
+//! Persons (`/persons`): the recommended view of personal customers.
+//!
+//! A person starts as a [`PersonStatus::Prospect`] with whatever is known, is activated with full
+//! details, and is then verified (see [`crate::verifications`]). The same records can be read
+//! and changed through [`crate::customers`] with the same id.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::addresses::{Address, AddressInput};
+use crate::ids::{PersonId, PersonalIdId};
+use crate::pii::{
+    DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, Ssn, SsnLast4,
+};
+use crate::request::{Invalid, check_name, to_json};
+
+/// Free-form integrator data attached to a record. Do not store PII in it.
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
+
+api_enum! {
+    /// The administrative state of a person (`status`), set by the integrator.
+    PersonStatus {
+        /// An active customer.
+        Active = "ACTIVE",
+        /// The person is deceased.
+        Deceased = "DECEASED",
+        /// The customer was turned down.
+        Denied = "DENIED",
+        /// Inactive after an extended period without transactions.
+        Dormant = "DORMANT",
+        /// Assets are abandoned and belong to the state.
+        Escheat = "ESCHEAT",
+        /// Blocked for security, legal or other reasons.
+        Frozen = "FROZEN",
+        /// No longer active, e.g. a former customer.
+        Inactive = "INACTIVE",
+        /// A potential customer, for information gathering and disclosures.
+        Prospect = "PROSPECT",
+        /// On a sanctions list.
+        Sanction = "SANCTION",
+    }
+}
+
+api_enum! {
+    /// Whether a person is banned (`ban_status`, as responses carry it).
+    BanStatus {
+        /// Neither banned nor suspended.
+        Allowed = "ALLOWED",
+        /// Banned by the platform's ban rules (only the platform sets or clears this).
+        Banned = "BANNED",
+        /// Manually suspended, e.g. for fraud.
+        Suspended = "SUSPENDED",
+    }
+}
+
+/// The ban statuses a request may set. `BANNED` is missing on purpose: only the Synctera platform
+/// moves a person to or from it, so a request cannot even express it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BanStatusInput {
+    /// Lift a suspension (needs a `note`).
+    Allowed,
+    /// Suspend the person (needs a `note`).
+    Suspended,
+}
+
+impl From<BanStatusInput> for BanStatus {
+    fn from(s: BanStatusInput) -> Self {
+        match s {
+            BanStatusInput::Allowed => BanStatus::Allowed,
+            BanStatusInput::Suspended => BanStatus::Suspended,
+        }
+    }
+}
+
+api_enum! {
+    /// The result of KYC verification of a person (`verification_status`, read-only).
+    VerificationStatus {
+        /// Verified.
+        Accepted = "ACCEPTED",
+        /// In progress.
+        Pending = "PENDING",
+        /// Partially verified or verified with restrictions.
+        Provisional = "PROVISIONAL",
+        /// Rejected.
+        Rejected = "REJECTED",
+        /// Issues found that need review.
+        Review = "REVIEW",
+        /// Not verified yet.
+        Unverified = "UNVERIFIED",
+    }
+}
+
+api_enum! {
+    /// How the SSN was collected (`ssn_source`).
+    SsnSource {
+        /// All nine digits were collected.
+        Manual = "MANUAL",
+        /// Collected through SSN prefill.
+        Prefill = "PREFILL",
+    }
+}
+
+api_enum! {
+    /// The kind of a personal identifier (`personal_ids[].id_type`).
+    PersonalIdType {
+        /// Citizenship card.
+        CitizenshipCard = "CITIZENSHIP_CARD",
+        /// Driver's licence.
+        DriverLicense = "DRIVER_LICENSE",
+        /// US individual taxpayer identification number.
+        Itin = "ITIN",
+        /// National id.
+        NationalId = "NATIONAL_ID",
+        /// Passport number.
+        PassportNumber = "PASSPORT_NUMBER",
+        /// Provincial id.
+        ProvincialId = "PROVINCIAL_ID",
+        /// Permanent resident card.
+        PrCard = "PR_CARD",
+        /// Secure status card.
+        SecureStatusCard = "SECURE_STATUS_CARD",
+        /// Canadian social insurance number.
+        Sin = "SIN",
+        /// US social security number.
+        Ssn = "SSN",
+        /// State id.
+        StateId = "STATE_ID",
+        /// Tax id.
+        TaxId = "TAX_ID",
+    }
+}
+
+/// A personal identifier as responses carry it (identifier reduced to its last four).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PersonalId {
+    /// The stored identifier's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<PersonalIdId>,
+    /// Kind of identifier.
+    pub id_type: PersonalIdType,
+    /// Last four characters of the identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<IdentifierLast4>,
+    /// Issuing country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    /// Whether Synctera created it (e.g. from the SSN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_provided: Option<bool>,
+}
+
+/// A personal identifier to store when creating a person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonalIdInput {
+    id_type: PersonalIdType,
+    identifier: Identifier,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country_code: Option<String>,
+}
+
+impl PersonalIdInput {
+    /// An identifier of `id_type`. `country_code` may be left out where the type implies it
+    /// (SSN → US).
+    pub fn new(id_type: PersonalIdType, identifier: Identifier) -> Self {
+        Self {
+            id_type,
+            identifier,
+            country_code: None,
+        }
+    }
+
+    /// The issuing country (two capital letters).
+    pub fn country_code(mut self, cc: impl Into<String>) -> Self {
+        self.country_code = Some(cc.into());
+        self
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        match &self.country_code {
+            Some(cc) if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) => Err(
+                Error::validation("personal_ids.country_code", "must be two capital letters"),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A person as Synctera returns it. Field names are the API's. `Debug` masks every piece of PII
+/// (names to their initial, SSN to its last four, date of birth, phone, e-mail and street lines
+/// hidden).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Person {
+    /// The person's id (also usable as a [`crate::CustomerId`]).
+    pub id: PersonId,
+    /// Administrative status.
+    pub status: PersonStatus,
+    /// Ban status.
+    pub ban_status: BanStatus,
+    /// Whether the person is a customer of the fintech.
+    pub is_customer: bool,
+    /// KYC outcome.
+    pub verification_status: VerificationStatus,
+    /// When KYC last ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_last_run: Option<DateTime<Utc>>,
+    /// Tenant (workspace) holding the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Creation time.
+    pub creation_time: DateTime<Utc>,
+    /// Last change.
+    pub last_updated_time: DateTime<Utc>,
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Middle name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The name the person goes by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen_name: Option<String>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dob: Option<DateOfBirth>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    /// Mobile phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<PhoneNumber>,
+    /// The SSN's last four digits (all the API ever returns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssn: Option<SsnLast4>,
+    /// How the SSN was collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssn_source: Option<SsnSource>,
+    /// Legal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_address: Option<Address>,
+    /// Shipping address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
+    /// Whether the person holds accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_accounts: Option<bool>,
+    /// Whether the person is a console user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_user: Option<bool>,
+    /// Personal identifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub personal_ids: Vec<PersonalId>,
+    /// Integrator metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+}
+
+impl Person {
+    /// The name to address the person by: chosen name, else first name.
+    pub fn display_name(&self) -> Option<&str> {
+        self.chosen_name.as_deref().or(self.first_name.as_deref())
+    }
+}
+
+impl fmt::Debug for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Person")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("ban_status", &self.ban_status)
+            .field("is_customer", &self.is_customer)
+            .field("verification_status", &self.verification_status)
+            .field("verification_last_run", &self.verification_last_run)
+            .field("tenant", &self.tenant)
+            .field("creation_time", &self.creation_time)
+            .field("last_updated_time", &self.last_updated_time)
+            .field("first_name", &MaskedName(&self.first_name))
+            .field("middle_name", &MaskedName(&self.middle_name))
+            .field("last_name", &MaskedName(&self.last_name))
+            .field("chosen_name", &MaskedName(&self.chosen_name))
+            .field("dob", &self.dob)
+            .field("email", &self.email)
+            .field("phone_number", &self.phone_number)
+            .field("ssn", &self.ssn)
+            .field("ssn_source", &self.ssn_source)
+            .field("legal_address", &self.legal_address)
+            .field("shipping_address", &self.shipping_address)
+            .field("has_accounts", &self.has_accounts)
+            .field("is_user", &self.is_user)
+            .field("personal_ids", &self.personal_ids)
+            .field("metadata", &self.metadata.as_ref().map(|m| m.len()))
+            .finish()
+    }
+}
+
+/// The writable fields shared by person create and update requests.
+#[derive(Clone, Default, Serialize)]
+struct PersonFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<PersonStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_customer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ban_status: Option<BanStatusInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    middle_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chosen_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dob: Option<DateOfBirth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<Email>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<PhoneNumber>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::pii::serialize_ssn"
+    )]
+    ssn: Option<Ssn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legal_address: Option<AddressInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_address: Option<AddressInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Metadata>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    personal_ids: Vec<PersonalIdInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(skip)]
+    invalid: Invalid,
+}
+
+impl PersonFields {
+    fn validate_common(&self) -> Result<(), Error> {
+        self.invalid.check()?;
+        check_name("first_name", &self.first_name)?;
+        check_name("last_name", &self.last_name)?;
+        check_name("middle_name", &self.middle_name)?;
+        check_name("chosen_name", &self.chosen_name)?;
+        if let Some(a) = &self.legal_address {
+            a.validate("legal_address")?;
+        }
+        if let Some(a) = &self.shipping_address {
+            a.validate("shipping_address")?;
+        }
+        for id in &self.personal_ids {
+            id.validate()?;
+        }
+        if self.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(Error::validation("note", "must not be blank"));
+        }
+        Ok(())
+    }
+
+    fn names_required(&self) -> Result<(), Error> {
+        let needs_names = self
+            .status
+            .as_ref()
+            .is_some_and(|s| *s != PersonStatus::Prospect);
+        if needs_names {
+            if self.first_name.is_none() {
+                return Err(Error::validation(
+                    "first_name",
+                    "is required for every status but PROSPECT",
+                ));
+            }
+            if self.last_name.is_none() {
+                return Err(Error::validation(
+                    "last_name",
+                    "is required for every status but PROSPECT",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn body(mut self) -> Result<serde_json::Value, Error> {
+        if let Some(a) = self.legal_address.take() {
+            self.legal_address = Some(a.normalized("legal_address")?);
+        }
+        if let Some(a) = self.shipping_address.take() {
+            self.shipping_address = Some(a.normalized("shipping_address")?);
+        }
+        to_json(&self)
+    }
+}
+
+macro_rules! person_setters {
+    ($ty:ident) => {
+        common_setters!($ty);
+
+        impl $ty {
+            /// `chosen_name`: the name the person goes by (list filters on `first_name` match it).
+            pub fn chosen_name(mut self, v: impl Into<String>) -> Self {
+                self.0.chosen_name = Some(v.into());
+                self
+            }
+            /// `tenant`, for fintechs with several workspaces.
+            pub fn tenant(mut self, v: impl Into<String>) -> Self {
+                self.0.tenant = Some(v.into());
+                self
+            }
+            /// `is_customer`: true for anyone with a direct relationship with the fintech.
+            pub fn is_customer(mut self, v: bool) -> Self {
+                self.0.is_customer = Some(v);
+                self
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let p = &self.0;
+                f.debug_struct(stringify!($ty))
+                    .field("status", &p.status)
+                    .field("is_customer", &p.is_customer)
+                    .field("ban_status", &p.ban_status)
+                    .field("first_name", &MaskedName(&p.first_name))
+                    .field("middle_name", &MaskedName(&p.middle_name))
+                    .field("last_name", &MaskedName(&p.last_name))
+                    .field("chosen_name", &MaskedName(&p.chosen_name))
+                    .field("dob", &p.dob)
+                    .field("email", &p.email)
+                    .field("phone_number", &p.phone_number)
+                    .field("ssn", &p.ssn)
+                    .field("legal_address", &p.legal_address)
+                    .field("shipping_address", &p.shipping_address)
+                    .field("personal_ids", &p.personal_ids)
+                    .field("note", &p.note.as_ref().map(|_| "[redacted]"))
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// A `createPerson` request.
+///
+/// Start from [`NewPerson::prospect`] when only some details are known, or
+/// [`NewPerson::active`] (which requires names). Setters are named after the API's fields; values
+/// that need parsing (e-mail, phone, SSN, date of birth) are checked when the request is sent,
+/// and the first problem is reported naming the field, never the value.
+///
+/// ```
+/// use synctera::NewPerson;
+/// let prospect = NewPerson::prospect().email("anne.baker@example.com").is_customer(true);
+/// assert!(prospect.validate().is_ok());
+///
+/// let err = NewPerson::prospect().email("not-an-email").validate().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid `email`: must be an e-mail address like name@example.com");
+/// ```
+#[derive(Clone)]
+pub struct NewPerson(PersonFields);
+
+impl NewPerson {
+    /// A `PROSPECT`: nothing else required. `is_customer` defaults to `true`.
+    pub fn prospect() -> Self {
+        Self::with_status(PersonStatus::Prospect)
+    }
+
+    /// An `ACTIVE` person with the names every status but `PROSPECT` requires. `is_customer`
+    /// defaults to `true`.
+    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self::with_status(PersonStatus::Active)
+            .first_name(first_name)
+            .last_name(last_name)
+    }
+
+    /// Any status; names are then required unless it is `PROSPECT`.
+    pub fn with_status(status: PersonStatus) -> Self {
+        Self(PersonFields {
+            status: Some(status),
+            is_customer: Some(true),
+            ..PersonFields::default()
+        })
+    }
+
+    /// `ban_status`. `SUSPENDED` needs a [`note`](Self::note) on create.
+    pub fn ban_status(mut self, v: BanStatusInput) -> Self {
+        self.0.ban_status = Some(v);
+        self
+    }
+
+    /// Adds an entry to `personal_ids` (only settable on create).
+    pub fn personal_id(mut self, v: PersonalIdInput) -> Self {
+        self.0.personal_ids.push(v);
+        self
+    }
+
+    /// Checks the request against the API's rules without sending it.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.0.validate_common()?;
+        self.0.names_required()?;
+        if self.0.ban_status == Some(BanStatusInput::Suspended) && self.0.note.is_none() {
+            return Err(Error::validation(
+                "note",
+                "is required when creating a person with ban_status SUSPENDED",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The validated JSON body.
+    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+        self.validate()?;
+        self.0.body()
+    }
+}
+
+person_setters!(NewPerson);
+
+/// An `updatePerson` (PATCH) request: only the fields you set are sent.
+///
+/// ```
+/// use synctera::{BanStatusInput, PersonUpdate};
+/// let update = PersonUpdate::new().phone_number("+12124567890");
+/// assert!(update.validate().is_ok());
+///
+/// // Changing the ban status needs a note.
+/// let err = PersonUpdate::new().ban_status(BanStatusInput::Suspended).validate().unwrap_err();
+/// assert!(matches!(err, synctera::Error::Validation { field: "note", .. }));
+/// ```
+///
+/// The masked SSN a response carries cannot be sent back:
+///
+/// ```compile_fail
+/// # async fn f(client: synctera::Client, id: synctera::PersonId) -> Result<(), synctera::Error> {
+/// let person = client.persons().get(id).await?;
+/// let update = synctera::PersonUpdate::new().ssn(person.ssn.unwrap()); // SsnLast4 is not an Ssn
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct PersonUpdate(PersonFields);
+
+impl PersonUpdate {
+    /// An empty update.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the person to `ACTIVE` and sets the names that status requires.
+    pub fn activate(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self::new()
+            .status(PersonStatus::Active)
+            .first_name(first_name)
+            .last_name(last_name)
+    }
+
+    /// `status`. Every status but `PROSPECT` needs names on the record (checked by the server,
+    /// which knows the stored names).
+    pub fn status(mut self, v: PersonStatus) -> Self {
+        self.0.status = Some(v);
+        self
+    }
+
+    /// `ban_status`. A change between `SUSPENDED` and `ALLOWED` needs a [`note`](Self::note);
+    /// since the request cannot know the stored value, a note is required whenever this is set.
+    pub fn ban_status(mut self, v: BanStatusInput) -> Self {
+        self.0.ban_status = Some(v);
+        self
+    }
+
+    /// Checks the request against the API's rules without sending it.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.0.validate_common()?;
+        if self.0.ban_status.is_some() && self.0.note.is_none() {
+            return Err(Error::validation(
+                "note",
+                "is required when changing ban_status between SUSPENDED and ALLOWED",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+        self.validate()?;
+        self.0.body()
+    }
+}
+
+person_setters!(PersonUpdate);
+
+api_enum! {
+    /// Sort keys for `listPersons` / `listCustomers` (`sort_by`).
+    PersonSortKey {
+        /// Oldest first.
+        CreationTimeAsc = "creation_time:asc",
+        /// Newest first.
+        CreationTimeDesc = "creation_time:desc",
+        /// First name A–Z.
+        FirstNameAsc = "first_name:asc",
+        /// First name Z–A.
+        FirstNameDesc = "first_name:desc",
+        /// Last name A–Z.
+        LastNameAsc = "last_name:asc",
+        /// Last name Z–A.
+        LastNameDesc = "last_name:desc",
+        /// Least recently updated first.
+        LastUpdatedTimeAsc = "last_updated_time:asc",
+        /// Most recently updated first.
+        LastUpdatedTimeDesc = "last_updated_time:desc",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(r: Result<(), Error>) -> &'static str {
+        match r {
+            Err(Error::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn prospect_needs_nothing_else() {
+        assert!(NewPerson::prospect().validate().is_ok());
+        let body = NewPerson::prospect().into_body().unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"status": "PROSPECT", "is_customer": true})
+        );
+    }
+
+    #[test]
+    fn every_status_but_prospect_needs_names() {
+        for status in PersonStatus::KNOWN
+            .iter()
+            .filter(|s| **s != PersonStatus::Prospect)
+        {
+            let r = NewPerson::with_status(status.clone()).validate();
+            assert_eq!(field_of(r), "first_name", "{status}");
+            let r = NewPerson::with_status(status.clone())
+                .first_name("A")
+                .validate();
+            assert_eq!(field_of(r), "last_name", "{status}");
+            assert!(
+                NewPerson::with_status(status.clone())
+                    .first_name("A")
+                    .last_name("B")
+                    .validate()
+                    .is_ok()
+            );
+        }
+        assert!(NewPerson::active("Anne", "Baker").validate().is_ok());
+        assert_eq!(
+            field_of(NewPerson::active(" ", "Baker").validate()),
+            "first_name"
+        );
+    }
+
+    #[test]
+    fn suspended_on_create_needs_a_note() {
+        let r = NewPerson::prospect()
+            .ban_status(BanStatusInput::Suspended)
+            .validate();
+        assert_eq!(field_of(r), "note");
+        assert!(
+            NewPerson::prospect()
+                .ban_status(BanStatusInput::Suspended)
+                .note("fraud review")
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            NewPerson::prospect()
+                .ban_status(BanStatusInput::Allowed)
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn ban_status_change_on_update_needs_a_note() {
+        for s in [BanStatusInput::Suspended, BanStatusInput::Allowed] {
+            assert_eq!(
+                field_of(PersonUpdate::new().ban_status(s).validate()),
+                "note"
+            );
+            assert!(
+                PersonUpdate::new()
+                    .ban_status(s)
+                    .note("reviewed")
+                    .validate()
+                    .is_ok()
+            );
+        }
+        assert!(PersonUpdate::new().validate().is_ok());
+    }
+
+    #[test]
+    fn setters_report_the_first_bad_field_without_its_value() {
+        let cases: Vec<(PersonUpdate, &str)> = vec![
+            (PersonUpdate::new().ssn("123456789"), "ssn"),
+            (PersonUpdate::new().dob("1899-01-01"), "dob"),
+            (
+                PersonUpdate::new().phone_number("2124567890"),
+                "phone_number",
+            ),
+            (PersonUpdate::new().email("anne"), "email"),
+            (
+                PersonUpdate::new().legal_address(AddressInput::new("1 Main", "usa")),
+                "legal_address",
+            ),
+            (
+                PersonUpdate::new().shipping_address(AddressInput::us("1 Main", "NY", "NY", "1")),
+                "shipping_address",
+            ),
+            (PersonUpdate::new().email("bad").ssn("also bad"), "email"),
+        ];
+        for (update, field) in cases {
+            let err = update.clone().validate().unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert_eq!(field_of(Err(err)), field);
+            for value in ["123456789", "1899-01-01", "2124567890", "anne", "also bad"] {
+                assert!(!text.contains(value), "{text}");
+            }
+            assert!(update.into_body().is_err());
+        }
+    }
+
+    #[test]
+    fn banned_is_not_a_request_value() {
+        // BanStatusInput has exactly two values; BANNED only exists on the response side.
+        let json =
+            serde_json::to_value([BanStatusInput::Allowed, BanStatusInput::Suspended]).unwrap();
+        assert_eq!(json, serde_json::json!(["ALLOWED", "SUSPENDED"]));
+        assert!(serde_json::from_value::<BanStatusInput>(serde_json::json!("BANNED")).is_err());
+        assert_eq!(
+            BanStatus::from(BanStatusInput::Suspended),
+            BanStatus::Suspended
+        );
+    }
+
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        let s: PersonStatus = serde_json::from_value(serde_json::json!("HIBERNATING")).unwrap();
+        assert_eq!(s, PersonStatus::Unknown("HIBERNATING".into()));
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!("HIBERNATING")
+        );
+        for known in PersonStatus::KNOWN {
+            let back: PersonStatus =
+                serde_json::from_value(serde_json::to_value(known).unwrap()).unwrap();
+            assert_eq!(&back, known);
+        }
+        assert_eq!(PersonSortKey::KNOWN.len(), 8);
+        assert_eq!(PersonSortKey::LastNameDesc.to_string(), "last_name:desc");
+    }
+}

@@ -1,0 +1,672 @@
+//! Personally identifiable information, typed so it is validated on the way in and masked on the
+//! way out.
+//!
+//! Every type here validates the way the API does when you build it from a string, and shows at
+//! most a harmless fragment in `Debug` and `Display` (the SSN's last four, a phone number's last
+//! two digits, an e-mail's first character), so a `tracing::debug!("{person:?}")` or a panic
+//! message never writes a customer's identity into a log. Call `expose()` (or
+//! [`secrecy::ExposeSecret`] for [`Ssn`]) when you really need the value.
+//!
+//! The SSN a response carries is a different type, [`SsnLast4`], with no way to turn it into an
+//! [`Ssn`], so a value read from the API can never be sent back as a full SSN.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Error;
+
+/// A full US Social Security Number (or other hyphenated 9-digit tax id), as the API accepts it in
+/// requests: `^\d{3}-\d{2}-\d{4}$`.
+///
+/// Its memory is zeroized on drop, it is never `Serialize`d except into a request body, and its
+/// `Debug`/`Display` show only the last four digits.
+///
+/// ```
+/// use synctera::pii::Ssn;
+/// use secrecy::ExposeSecret;
+///
+/// let ssn = Ssn::parse("123-45-6789")?;
+/// assert_eq!(format!("{ssn}"), "***-**-6789");
+/// assert_eq!(format!("{ssn:?}"), "Ssn(***-**-6789)");
+/// assert_eq!(ssn.expose_secret(), "123-45-6789");
+/// assert!(Ssn::parse("123456789").is_err());
+/// # Ok::<(), synctera::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Ssn(SecretString);
+
+impl Ssn {
+    /// Validates and wraps an SSN written as `123-45-6789`.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let b = value.as_bytes();
+        let ok = b.len() == 11
+            && b.iter().enumerate().all(|(i, c)| match i {
+                3 | 6 => *c == b'-',
+                _ => c.is_ascii_digit(),
+            });
+        if ok {
+            Ok(Self(SecretString::from(value)))
+        } else {
+            Err(Error::validation(
+                "ssn",
+                "must look like 123-45-6789 (three, two and four digits)",
+            ))
+        }
+    }
+
+    /// The last four digits, the part that is safe to show.
+    pub fn last4(&self) -> SsnLast4 {
+        SsnLast4(self.0.expose_secret()[7..].to_owned())
+    }
+}
+
+impl ExposeSecret<str> for Ssn {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl TryFrom<&str> for Ssn {
+    type Error = Error;
+    fn try_from(value: &str) -> Result<Self, Error> {
+        Ssn::parse(value)
+    }
+}
+
+impl TryFrom<String> for Ssn {
+    type Error = Error;
+    fn try_from(mut value: String) -> Result<Self, Error> {
+        let parsed = Ssn::parse(&value);
+        zeroize::Zeroize::zeroize(&mut value);
+        parsed
+    }
+}
+
+impl fmt::Debug for Ssn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ssn({self})")
+    }
+}
+
+impl fmt::Display for Ssn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "***-**-{}", &self.0.expose_secret()[7..])
+    }
+}
+
+/// Serializes the full SSN; used only by request bodies (`#[serde(serialize_with)]`).
+pub(crate) fn serialize_ssn<S: Serializer>(ssn: &Option<Ssn>, s: S) -> Result<S::Ok, S::Error> {
+    match ssn {
+        Some(ssn) => s.serialize_str(ssn.expose_secret()),
+        None => s.serialize_none(),
+    }
+}
+
+/// The masked SSN a response carries: at most its last four digits.
+///
+/// Synctera answers with the last four (`"6789"`), but some of its own examples show a full value,
+/// so deserialization keeps only the last four digits of whatever arrives. There is deliberately no
+/// conversion from `SsnLast4` into [`Ssn`]: the compiler refuses to send it back as an SSN.
+///
+/// ```
+/// use synctera::pii::SsnLast4;
+/// let masked: SsnLast4 = serde_json::from_str("\"123-45-6789\"").unwrap();
+/// assert_eq!(masked.as_str(), "6789");
+/// assert_eq!(masked.to_string(), "***-**-6789");
+/// ```
+///
+/// ```compile_fail
+/// use synctera::pii::{Ssn, SsnLast4};
+/// let masked: SsnLast4 = serde_json::from_str("\"6789\"").unwrap();
+/// let ssn: Ssn = masked.into(); // no such conversion
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SsnLast4(String);
+
+impl SsnLast4 {
+    /// Parses exactly four digits, e.g. for the `ssn_last_4` list filter.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::validation(
+                "ssn_last_4",
+                "must be exactly four digits",
+            ))
+        }
+    }
+
+    /// Keeps the last four digits of any SSN-like string (`"123-45-6789"`, `"***-**-6789"`,
+    /// `"6789"`).
+    fn from_any(value: &str) -> Self {
+        let digits: Vec<char> = value.chars().filter(char::is_ascii_digit).collect();
+        let start = digits.len().saturating_sub(4);
+        Self(digits[start..].iter().collect())
+    }
+
+    /// The (up to) four digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for SsnLast4 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut raw = String::deserialize(d)?;
+        let masked = SsnLast4::from_any(&raw);
+        zeroize::Zeroize::zeroize(&mut raw);
+        Ok(masked)
+    }
+}
+
+impl Serialize for SsnLast4 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SsnLast4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SsnLast4({})", self.0)
+    }
+}
+
+impl fmt::Display for SsnLast4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "***-**-{}", self.0)
+    }
+}
+
+/// A date of birth: on or after 1900-01-01 and before today (UTC), as the API requires.
+///
+/// `Debug` and `Display` hide it entirely. Values read from responses are taken as the server
+/// sent them (the server is the authority on stored data); values you build are checked.
+///
+/// ```
+/// use synctera::pii::DateOfBirth;
+/// let dob = DateOfBirth::parse("2000-01-01")?;
+/// assert_eq!(dob.to_string(), "****-**-**");
+/// assert_eq!(dob.expose().to_string(), "2000-01-01");
+/// assert!(DateOfBirth::parse("1899-12-31").is_err());
+/// # Ok::<(), synctera::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DateOfBirth(NaiveDate);
+
+impl DateOfBirth {
+    /// Validates a date of birth against today's date (UTC).
+    pub fn new(date: NaiveDate) -> Result<Self, Error> {
+        Self::new_relative_to(date, Utc::now().date_naive())
+    }
+
+    fn new_relative_to(date: NaiveDate, today: NaiveDate) -> Result<Self, Error> {
+        if date.year() < 1900 {
+            Err(Error::validation("dob", "must be on or after 1900-01-01"))
+        } else if date >= today {
+            Err(Error::validation("dob", "must be before today"))
+        } else {
+            Ok(Self(date))
+        }
+    }
+
+    /// Parses and validates an RFC 3339 full-date (`YYYY-MM-DD`).
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map_err(|_| Error::validation("dob", "must be a date written YYYY-MM-DD"))?;
+        Self::new(date)
+    }
+
+    /// The date itself.
+    pub fn expose(&self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl TryFrom<&str> for DateOfBirth {
+    type Error = Error;
+    fn try_from(value: &str) -> Result<Self, Error> {
+        DateOfBirth::parse(value)
+    }
+}
+
+impl TryFrom<NaiveDate> for DateOfBirth {
+    type Error = Error;
+    fn try_from(value: NaiveDate) -> Result<Self, Error> {
+        DateOfBirth::new(value)
+    }
+}
+
+impl fmt::Debug for DateOfBirth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DateOfBirth(****-**-**)")
+    }
+}
+
+impl fmt::Display for DateOfBirth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****-**-**")
+    }
+}
+
+/// A mobile phone number in E.164 form (`^\+[1-9]\d{1,14}$`), e.g. `+12124567890`.
+///
+/// `Debug`/`Display` show only the last two digits.
+///
+/// ```
+/// use synctera::pii::PhoneNumber;
+/// let phone = PhoneNumber::parse("+12124567890")?;
+/// assert_eq!(phone.to_string(), "+*********90");
+/// assert!(PhoneNumber::parse("212-456-7890").is_err());
+/// # Ok::<(), synctera::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Validates an E.164 number.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let b = value.as_bytes();
+        let ok = b.len() >= 3
+            && b.len() <= 16
+            && b[0] == b'+'
+            && (b'1'..=b'9').contains(&b[1])
+            && b[2..].iter().all(u8::is_ascii_digit);
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::validation(
+                "phone_number",
+                "must be in E.164 form: '+', a country code and up to 15 digits in all",
+            ))
+        }
+    }
+
+    /// The full number.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for PhoneNumber {
+    type Error = Error;
+    fn try_from(value: &str) -> Result<Self, Error> {
+        PhoneNumber::parse(value)
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Error> {
+        PhoneNumber::parse(&value)
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({self})")
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.chars().count();
+        let keep = if n > 6 { 2 } else { 0 };
+        let tail: String = self.0.chars().skip(n - keep).collect();
+        write!(f, "+{}{}", "*".repeat(n.saturating_sub(keep + 1)), tail)
+    }
+}
+
+/// An e-mail address. Checked for the shape `local@domain.tld` without spaces (the API does not
+/// document stricter rules). `Debug`/`Display` show only the first character.
+///
+/// ```
+/// use synctera::pii::Email;
+/// let email = Email::parse("anne.baker@example.com")?;
+/// assert_eq!(email.to_string(), "a***@***");
+/// assert!(Email::parse("not an address").is_err());
+/// # Ok::<(), synctera::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Validates the rough shape of an address.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let ok = value.len() <= 254
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+            && match value.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                }
+                None => false,
+            };
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::validation(
+                "email",
+                "must be an e-mail address like name@example.com",
+            ))
+        }
+    }
+
+    /// The full address.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for Email {
+    type Error = Error;
+    fn try_from(value: &str) -> Result<Self, Error> {
+        Email::parse(value)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Error> {
+        Email::parse(&value)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({self})")
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.chars().next() {
+            Some(c) if self.0.contains('@') && !self.0.starts_with('@') => write!(f, "{c}***@***"),
+            _ => f.write_str("***"),
+        }
+    }
+}
+
+/// A street address line (`address_line_1`, `address_line_2`). Not validated beyond being
+/// non-empty, but always shown as `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AddressLine(String);
+
+impl AddressLine {
+    /// Wraps a line; it must not be blank.
+    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
+        let value = value.into();
+        if value.trim().is_empty() {
+            Err(Error::validation("address_line_1", "must not be empty"))
+        } else {
+            Ok(Self(value))
+        }
+    }
+
+    /// The line as written.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AddressLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AddressLine([redacted])")
+    }
+}
+
+impl fmt::Display for AddressLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The identifier of a personal id (passport number, driver licence, SSN, …) as a response carries
+/// it: only its last four letters or digits are kept, so a full identifier that a response might
+/// include is never held, shown or sent back.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct IdentifierLast4(String);
+
+impl IdentifierLast4 {
+    /// The kept (up to) four characters.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for IdentifierLast4 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut raw = String::deserialize(d)?;
+        let kept: Vec<char> = raw.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let start = kept.len().saturating_sub(4);
+        let out = Self(kept[start..].iter().collect());
+        zeroize::Zeroize::zeroize(&mut raw);
+        Ok(out)
+    }
+}
+
+impl fmt::Debug for IdentifierLast4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdentifierLast4({self})")
+    }
+}
+
+impl fmt::Display for IdentifierLast4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "****{}", self.0)
+    }
+}
+
+/// The full identifier of a personal id in a request. Zeroized on drop, `Debug`/`Display`
+/// redacted.
+#[derive(Clone)]
+pub struct Identifier(SecretString);
+
+impl Identifier {
+    /// Wraps an identifier; it must not be blank.
+    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
+        let value: String = value.into();
+        if value.trim().is_empty() {
+            Err(Error::validation(
+                "personal_ids.identifier",
+                "must not be empty",
+            ))
+        } else {
+            Ok(Self(SecretString::from(value)))
+        }
+    }
+}
+
+impl ExposeSecret<str> for Identifier {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl Serialize for Identifier {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.expose_secret())
+    }
+}
+
+impl fmt::Debug for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Identifier([redacted])")
+    }
+}
+
+/// Shows a name as its first letter, for `Debug` of records holding names.
+pub(crate) struct MaskedName<'a>(pub &'a Option<String>);
+
+impl fmt::Debug for MaskedName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_deref().and_then(|n| n.chars().next()) {
+            Some(c) => write!(f, "Some(\"{c}***\")"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssn_accepts_only_the_hyphenated_form() {
+        assert!(Ssn::parse("123-45-6789").is_ok());
+        for bad in [
+            "123456789",
+            "123-456-789",
+            "12-345-6789",
+            "123-45-678a",
+            "",
+            "123-45-67890",
+        ] {
+            let err = Ssn::parse(bad).unwrap_err();
+            assert!(matches!(err, Error::Validation { field: "ssn", .. }));
+            if !bad.is_empty() {
+                assert!(!err.to_string().contains(bad));
+            }
+        }
+        assert!(Ssn::try_from(String::from("123-45-6789")).is_ok());
+    }
+
+    #[test]
+    fn ssn_shows_only_last_four() {
+        let ssn = Ssn::parse("123-45-6789").unwrap();
+        for shown in [
+            format!("{ssn}"),
+            format!("{ssn:?}"),
+            format!("{:?}", Some(&ssn)),
+        ] {
+            assert!(
+                !shown.contains("12345") && !shown.contains("123-45"),
+                "{shown}"
+            );
+            assert!(shown.contains("6789"));
+        }
+        assert_eq!(ssn.last4().as_str(), "6789");
+    }
+
+    #[test]
+    fn ssn_last4_keeps_only_four_digits_of_anything() {
+        for (input, want) in [
+            ("6789", "6789"),
+            ("123-45-6789", "6789"),
+            ("***-**-6789", "6789"),
+            ("XXX-XX-6789", "6789"),
+            ("89", "89"),
+            ("", ""),
+        ] {
+            let v: SsnLast4 = serde_json::from_value(serde_json::json!(input)).unwrap();
+            assert_eq!(v.as_str(), want, "{input}");
+            assert!(!format!("{v:?}{v}").contains("12345"));
+        }
+        assert!(SsnLast4::parse("6789").is_ok());
+        for bad in ["678", "67890", "67a9"] {
+            assert!(matches!(
+                SsnLast4::parse(bad),
+                Err(Error::Validation {
+                    field: "ssn_last_4",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn dob_range_is_1900_to_yesterday() {
+        let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(DateOfBirth::new_relative_to(d("1900-01-01"), today).is_ok());
+        assert!(DateOfBirth::new_relative_to(d("2026-04-30"), today).is_ok());
+        let err = DateOfBirth::new_relative_to(d("1899-12-31"), today).unwrap_err();
+        assert!(err.to_string().contains("1900-01-01") && err.to_string().contains("dob"));
+        assert!(DateOfBirth::new_relative_to(today, today).is_err());
+        assert!(DateOfBirth::new_relative_to(d("2030-01-01"), today).is_err());
+        assert!(DateOfBirth::parse("2000-01-01").is_ok());
+        let bad = DateOfBirth::parse("01/02/2000").unwrap_err();
+        assert!(!bad.to_string().contains("01/02/2000"));
+        let future = Utc::now().date_naive() + chrono::Days::new(1);
+        assert!(DateOfBirth::new(future).is_err());
+    }
+
+    #[test]
+    fn dob_is_hidden_and_serializes_as_full_date() {
+        let dob = DateOfBirth::parse("2000-01-01").unwrap();
+        assert!(!format!("{dob}{dob:?}").contains("2000"));
+        assert_eq!(serde_json::to_string(&dob).unwrap(), "\"2000-01-01\"");
+    }
+
+    #[test]
+    fn phone_must_be_e164() {
+        for ok in ["+12124567890", "+447911123456", "+12", "+123456789012345"] {
+            assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "12124567890",
+            "+02124567890",
+            "+1 212 456",
+            "+",
+            "+1",
+            "+1234567890123456",
+        ] {
+            let err = PhoneNumber::parse(bad).unwrap_err();
+            assert!(matches!(
+                err,
+                Error::Validation {
+                    field: "phone_number",
+                    ..
+                }
+            ));
+        }
+        let p = PhoneNumber::parse("+12124567890").unwrap();
+        assert!(!format!("{p}{p:?}").contains("2124567"));
+    }
+
+    #[test]
+    fn email_shape_and_masking() {
+        for ok in ["a@b.co", "anne.baker+x@example.com"] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@.com",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert!(
+                matches!(err, Error::Validation { field: "email", .. }),
+                "{bad}"
+            );
+        }
+        let e = Email::parse("anne.baker@example.com").unwrap();
+        let shown = format!("{e}{e:?}");
+        assert!(
+            !shown.contains("anne.baker") && !shown.contains("example.com"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn address_lines_are_redacted() {
+        let l = AddressLine::new("50 Main St").unwrap();
+        assert!(!format!("{l}{l:?}").contains("Main"));
+        assert_eq!(l.expose(), "50 Main St");
+        assert!(AddressLine::new("  ").is_err());
+    }
+}
