@@ -1,0 +1,58 @@
+//! `synctera-sandbox`: runs the sandbox server until Ctrl-C.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+use synctera_sandbox::{Sandbox, SandboxConfig};
+
+/// A stateful local stand-in for Synctera's v0 persons/customers API.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    listen: SocketAddr,
+    /// Accept only this API key (repeatable); without any, every non-empty key is accepted.
+    #[arg(long = "api-key", value_name = "KEY")]
+    api_keys: Vec<String>,
+    /// Enforce the unique-customer rule (dob + last name + SSN last four) with 409.
+    #[arg(long)]
+    enforce_unique_customer: bool,
+    /// Share of requests (0..=1) that fail with a random injected fault.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    fault_rate: f64,
+    /// Seed of the random fault schedule.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err("must be a number from 0 to 1".into()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = SandboxConfig::default()
+        .listen(args.listen)
+        .enforce_unique_customer(args.enforce_unique_customer)
+        .fault_rate(args.fault_rate)
+        .fault_seed(args.fault_seed);
+    for k in args.api_keys {
+        config = config.api_key(k);
+    }
+    let sandbox = Sandbox::start_with(config).await?;
+    println!("{}", sandbox.base_url());
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,358 @@
+//! Per-tenant in-memory state with ordered indexes for keyset pagination.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::model::{Disclosure, Person, Verification, VerificationType};
+use crate::problem::Problem;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum SortField {
+    CreationTime,
+    FirstName,
+    LastName,
+    LastUpdatedTime,
+}
+
+impl SortField {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "creation_time" => SortField::CreationTime,
+            "first_name" => SortField::FirstName,
+            "last_name" => SortField::LastName,
+            "last_updated_time" => SortField::LastUpdatedTime,
+            _ => return None,
+        })
+    }
+    fn name(self) -> &'static str {
+        match self {
+            SortField::CreationTime => "creation_time",
+            SortField::FirstName => "first_name",
+            SortField::LastName => "last_name",
+            SortField::LastUpdatedTime => "last_updated_time",
+        }
+    }
+    fn is_time(self) -> bool {
+        matches!(self, SortField::CreationTime | SortField::LastUpdatedTime)
+    }
+}
+
+/// An ordered list of (field, descending?) pairs; the record id always breaks ties.
+pub type SortSpec = Vec<(SortField, bool)>;
+
+pub fn default_spec() -> SortSpec {
+    vec![(SortField::CreationTime, false)]
+}
+
+fn spec_string(spec: &SortSpec) -> String {
+    spec.iter()
+        .map(|(f, d)| format!("{}:{}", f.name(), if *d { "desc" } else { "asc" }))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum SortVal {
+    Time(i64),
+    Str(Option<String>),
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Part {
+    val: SortVal,
+    desc: bool,
+}
+
+impl Ord for Part {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let o = self.val.cmp(&other.val);
+        if self.desc { o.reverse() } else { o }
+    }
+}
+impl PartialOrd for Part {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A row's position in one sort order.
+pub type RowKey = (Vec<Part>, Uuid);
+
+fn row_key(spec: &SortSpec, p: &Person) -> RowKey {
+    let parts = spec
+        .iter()
+        .map(|(f, desc)| {
+            let val = match f {
+                SortField::CreationTime => SortVal::Time(p.creation_time.timestamp_micros()),
+                SortField::LastUpdatedTime => SortVal::Time(p.last_updated_time.timestamp_micros()),
+                SortField::FirstName => {
+                    SortVal::Str(p.first_name.as_ref().map(|s| s.to_lowercase()))
+                }
+                SortField::LastName => SortVal::Str(p.last_name.as_ref().map(|s| s.to_lowercase())),
+            };
+            Part { val, desc: *desc }
+        })
+        .collect();
+    (parts, p.id)
+}
+
+fn encode_token(v: Value) -> String {
+    URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+fn decode_token(token: &str) -> Result<Value, Problem> {
+    let bad = || Problem::bad_query("page_token is not a token this listing issued");
+    if token.len() > 4096 {
+        return Err(bad());
+    }
+    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    serde_json::from_slice(&raw).map_err(|_| bad())
+}
+
+fn encode_row_token(spec: &SortSpec, key: &RowKey) -> String {
+    let vals: Vec<Value> = key
+        .0
+        .iter()
+        .map(|p| match &p.val {
+            SortVal::Time(t) => json!(t),
+            SortVal::Str(s) => json!(s),
+        })
+        .collect();
+    encode_token(json!({"s": spec_string(spec), "k": vals, "id": key.1}))
+}
+
+fn decode_row_token(spec: &SortSpec, token: &str) -> Result<RowKey, Problem> {
+    let bad = || Problem::bad_query("page_token does not belong to this sort order");
+    let v = decode_token(token)?;
+    if v.get("s").and_then(Value::as_str) != Some(spec_string(spec).as_str()) {
+        return Err(bad());
+    }
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(bad)?;
+    let vals = v.get("k").and_then(Value::as_array).ok_or_else(bad)?;
+    if vals.len() != spec.len() {
+        return Err(bad());
+    }
+    let mut parts = Vec::new();
+    for ((f, desc), v) in spec.iter().zip(vals) {
+        let val = if f.is_time() {
+            SortVal::Time(v.as_i64().ok_or_else(bad)?)
+        } else {
+            match v {
+                Value::Null => SortVal::Str(None),
+                Value::String(s) => SortVal::Str(Some(s.clone())),
+                _ => return Err(bad()),
+            }
+        };
+        parts.push(Part { val, desc: *desc });
+    }
+    Ok((parts, id))
+}
+
+/// Sequence-ordered tokens for disclosures and verifications.
+pub fn encode_seq_token(kind: &str, seq: u64) -> String {
+    encode_token(json!({"s": kind, "q": seq}))
+}
+
+pub fn decode_seq_token(kind: &str, token: &str) -> Result<u64, Problem> {
+    let v = decode_token(token)?;
+    if v.get("s").and_then(Value::as_str) != Some(kind) {
+        return Err(Problem::bad_query(
+            "page_token does not belong to this listing",
+        ));
+    }
+    v.get("q")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| Problem::bad_query("page_token is not a token this listing issued"))
+}
+
+/// What an idempotency key has seen so far.
+pub enum IdemEntry {
+    InFlight,
+    Done {
+        fingerprint: [u8; 32],
+        response: StoredResponse,
+    },
+}
+
+#[derive(Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Bytes,
+}
+
+type UniqKey = (NaiveDate, String, String);
+
+const MAX_CACHED_INDEXES: usize = 32;
+
+/// Everything one API key can see.
+pub struct Tenant {
+    persons: HashMap<Uuid, Person>,
+    indexes: HashMap<SortSpec, BTreeSet<RowKey>>,
+    uniq: HashMap<UniqKey, Uuid>,
+    pub disclosures: BTreeMap<u64, Disclosure>,
+    pub disclosure_ids: HashMap<Uuid, u64>,
+    pub verifications: BTreeMap<u64, Verification>,
+    pub verification_ids: HashMap<Uuid, u64>,
+    pub latest_verification: HashMap<(Uuid, VerificationType), u64>,
+    seq: u64,
+    pub idem: HashMap<(&'static str, String), IdemEntry>,
+}
+
+fn uniq_key(p: &Person) -> Option<UniqKey> {
+    Some((p.dob?, p.last_name.as_ref()?.to_lowercase(), p.ssn_last4()?))
+}
+
+pub struct Page<'a> {
+    pub rows: Vec<&'a Person>,
+    pub next: Option<String>,
+}
+
+impl Tenant {
+    pub fn new() -> Self {
+        let mut indexes = HashMap::new();
+        indexes.insert(default_spec(), BTreeSet::new());
+        Tenant {
+            persons: HashMap::new(),
+            indexes,
+            uniq: HashMap::new(),
+            disclosures: BTreeMap::new(),
+            disclosure_ids: HashMap::new(),
+            verifications: BTreeMap::new(),
+            verification_ids: HashMap::new(),
+            latest_verification: HashMap::new(),
+            seq: 0,
+            idem: HashMap::new(),
+        }
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    pub fn person(&self, id: &Uuid) -> Option<&Person> {
+        self.persons.get(id)
+    }
+
+    pub fn person_count(&self) -> usize {
+        self.persons.len()
+    }
+
+    /// The id of another record that would make `p` a duplicate customer.
+    pub fn duplicate_of(&self, p: &Person) -> Option<Uuid> {
+        let k = uniq_key(p)?;
+        self.uniq.get(&k).copied().filter(|id| *id != p.id)
+    }
+
+    /// Inserts or replaces a record, keeping every index in step.
+    pub fn put_person(&mut self, p: Person) {
+        if let Some(old) = self.persons.get(&p.id) {
+            for (spec, idx) in self.indexes.iter_mut() {
+                idx.remove(&row_key(spec, old));
+            }
+            if let Some(k) = uniq_key(old)
+                && self.uniq.get(&k) == Some(&old.id)
+            {
+                self.uniq.remove(&k);
+            }
+        }
+        for (spec, idx) in self.indexes.iter_mut() {
+            idx.insert(row_key(spec, &p));
+        }
+        if let Some(k) = uniq_key(&p) {
+            self.uniq.entry(k).or_insert(p.id);
+        }
+        self.persons.insert(p.id, p);
+    }
+
+    pub fn has_index(&self, spec: &SortSpec) -> bool {
+        self.indexes.contains_key(spec)
+    }
+
+    /// Builds the index for a sort order the first time it is asked for (once, O(n log n));
+    /// from then on it is maintained on every write.
+    pub fn ensure_index(&mut self, spec: &SortSpec) {
+        if self.indexes.contains_key(spec) || self.indexes.len() >= MAX_CACHED_INDEXES {
+            return;
+        }
+        let idx: BTreeSet<RowKey> = self.persons.values().map(|p| row_key(spec, p)).collect();
+        self.indexes.insert(spec.clone(), idx);
+    }
+
+    /// One page in `spec` order after `token`, holding rows that pass `keep`.
+    pub fn page(
+        &self,
+        spec: &SortSpec,
+        ids: Option<&[Uuid]>,
+        token: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Person) -> bool,
+    ) -> Result<Page<'_>, Problem> {
+        let after = token.map(|t| decode_row_token(spec, t)).transpose()?;
+        let mut rows: Vec<(RowKey, &Person)> = Vec::with_capacity(limit + 1);
+        let lower = match &after {
+            Some(k) => Bound::Excluded(k.clone()),
+            None => Bound::Unbounded,
+        };
+        match (ids, self.indexes.get(spec)) {
+            (Some(ids), _) => {
+                let mut found: Vec<(RowKey, &Person)> = ids
+                    .iter()
+                    .filter_map(|id| self.persons.get(id))
+                    .map(|p| (row_key(spec, p), p))
+                    .filter(|(k, p)| after.as_ref().is_none_or(|a| k > a) && keep(p))
+                    .collect();
+                found.sort_by(|a, b| a.0.cmp(&b.0));
+                found.dedup_by(|a, b| a.0 == b.0);
+                found.truncate(limit + 1);
+                rows = found;
+            }
+            (None, Some(idx)) => {
+                for k in idx.range((lower, Bound::Unbounded)) {
+                    let p = &self.persons[&k.1];
+                    if keep(p) {
+                        rows.push((k.clone(), p));
+                        if rows.len() > limit {
+                            break;
+                        }
+                    }
+                }
+            }
+            (None, None) => {
+                // Too many distinct sort orders cached: sort this one ad hoc.
+                let mut all: Vec<(RowKey, &Person)> = self
+                    .persons
+                    .values()
+                    .map(|p| (row_key(spec, p), p))
+                    .filter(|(k, p)| after.as_ref().is_none_or(|a| k > a) && keep(p))
+                    .collect();
+                all.sort_by(|a, b| a.0.cmp(&b.0));
+                all.truncate(limit + 1);
+                rows = all;
+            }
+        }
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|(k, _)| encode_row_token(spec, k))
+        } else {
+            None
+        };
+        Ok(Page {
+            rows: rows.into_iter().map(|(_, p)| p).collect(),
+            next,
+        })
+    }
+}

@@ -1,0 +1,373 @@
+//! Field-by-field checking of JSON request bodies.
+//!
+//! Bodies are parsed to `serde_json::Value` first and then walked by hand, so every problem can
+//! be reported by field name (unknown, missing, wrong type, bad format) without ever echoing a value.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::problem::Problem;
+
+static SSN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{3}-\d{2}-\d{4}$").unwrap());
+static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\+[1-9]\d{1,14}$").unwrap());
+static COUNTRY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z]{2}$").unwrap());
+static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^v?[0-9]+\.[0-9]+$").unwrap());
+static US_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{5}(-\d{4})?$").unwrap());
+static CA_POSTAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z]\d[A-Za-z]) ?(\d[A-Za-z]\d)$").unwrap());
+static STATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z0-9]{1,3}$").unwrap());
+
+/// Collected problems of one body, reported together.
+#[derive(Default)]
+pub struct Errors {
+    unknown: Vec<String>,
+    missing: Vec<String>,
+    invalid: Vec<String>,
+}
+
+impl Errors {
+    pub fn unknown(&mut self, f: impl Into<String>) {
+        self.unknown.push(f.into());
+    }
+    pub fn missing(&mut self, f: impl Into<String>) {
+        self.missing.push(f.into());
+    }
+    /// `what` describes the rule, never the value.
+    pub fn invalid(&mut self, f: impl AsRef<str>, what: &str) {
+        self.invalid.push(format!("{} ({what})", f.as_ref()));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.unknown.is_empty() && self.missing.is_empty() && self.invalid.is_empty()
+    }
+    pub fn into_result(self) -> Result<(), Problem> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let mut parts = Vec::new();
+        if !self.missing.is_empty() {
+            parts.push(format!(
+                "missing required fields: {}",
+                self.missing.join(", ")
+            ));
+        }
+        if !self.unknown.is_empty() {
+            parts.push(format!("unknown fields: {}", self.unknown.join(", ")));
+        }
+        if !self.invalid.is_empty() {
+            parts.push(format!("invalid fields: {}", self.invalid.join(", ")));
+        }
+        Err(Problem::bad_body(parts.join("; ")))
+    }
+}
+
+/// Parses a request body into a JSON object, or a 400 that says what is wrong with it.
+pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::bad_body(
+            "request body is empty; a JSON object is required",
+        ));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Problem::bad_body("request body must be a JSON object")),
+        Err(e) => Err(Problem::bad_body(format!(
+            "request body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))),
+    }
+}
+
+/// A walker over one JSON object that consumes fields as they are read; whatever is left at
+/// the end is an unknown field.
+pub struct Obj<'a> {
+    prefix: String,
+    map: Map<String, Value>,
+    pub errs: &'a mut Errors,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(prefix: &str, map: Map<String, Value>, errs: &'a mut Errors) -> Self {
+        Obj {
+            prefix: prefix.to_string(),
+            map,
+            errs,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    /// Takes a field out; `null` counts as a wrong type since no request field is nullable.
+    fn take(&mut self, name: &str, ty: &str) -> Option<Value> {
+        match self.map.remove(name) {
+            None => None,
+            Some(Value::Null) => {
+                let p = self.path(name);
+                self.errs.invalid(p, &format!("must be {ty}, not null"));
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    pub fn string(&mut self, name: &str) -> Option<String> {
+        match self.take(name, "a string")? {
+            Value::String(s) => Some(s),
+            _ => {
+                let p = self.path(name);
+                self.errs.invalid(p, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A string of 1..=max characters.
+    pub fn text(&mut self, name: &str, max: usize) -> Option<String> {
+        let s = self.string(name)?;
+        let n = s.chars().count();
+        if n == 0 || n > max {
+            let p = self.path(name);
+            self.errs
+                .invalid(p, &format!("must be 1 to {max} characters long"));
+            return None;
+        }
+        Some(s)
+    }
+
+    pub fn required<T>(&mut self, name: &str, v: Option<T>) -> Option<T> {
+        if v.is_none() && !self.invalid_recorded(name) {
+            let p = self.path(name);
+            self.errs.missing(p);
+        }
+        v
+    }
+
+    fn invalid_recorded(&self, name: &str) -> bool {
+        let p = self.path(name);
+        self.errs
+            .invalid
+            .iter()
+            .any(|e| e.starts_with(&format!("{p} (")))
+    }
+
+    pub fn boolean(&mut self, name: &str) -> Option<bool> {
+        match self.take(name, "a boolean")? {
+            Value::Bool(b) => Some(b),
+            _ => {
+                let p = self.path(name);
+                self.errs.invalid(p, "must be a boolean");
+                None
+            }
+        }
+    }
+
+    pub fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
+        match self.take(name, "an object")? {
+            Value::Object(m) => Some(m),
+            _ => {
+                let p = self.path(name);
+                self.errs.invalid(p, "must be an object");
+                None
+            }
+        }
+    }
+
+    pub fn array(&mut self, name: &str) -> Option<Vec<Value>> {
+        match self.take(name, "an array")? {
+            Value::Array(a) => Some(a),
+            _ => {
+                let p = self.path(name);
+                self.errs.invalid(p, "must be an array");
+                None
+            }
+        }
+    }
+
+    pub fn enumeration<E: Copy>(&mut self, name: &str, values: &[(&str, E)]) -> Option<E> {
+        let s = self.string(name)?;
+        match values.iter().find(|(n, _)| *n == s) {
+            Some((_, e)) => Some(*e),
+            None => {
+                let p = self.path(name);
+                let allowed: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+                self.errs
+                    .invalid(p, &format!("must be one of {}", allowed.join(", ")));
+                None
+            }
+        }
+    }
+
+    pub fn pattern(&mut self, name: &str, re: &Regex, rule: &str) -> Option<String> {
+        let s = self.string(name)?;
+        if re.is_match(&s) {
+            Some(s)
+        } else {
+            let p = self.path(name);
+            self.errs.invalid(p, rule);
+            None
+        }
+    }
+
+    pub fn ssn(&mut self, name: &str) -> Option<String> {
+        self.pattern(name, &SSN, r"must match ^\d{3}-\d{2}-\d{4}$")
+    }
+
+    pub fn phone(&mut self, name: &str) -> Option<String> {
+        self.pattern(name, &PHONE, r"must be E.164, ^\+[1-9]\d{1,14}$")
+    }
+
+    pub fn version(&mut self, name: &str) -> Option<String> {
+        self.pattern(name, &VERSION, r"must match ^v?[0-9]+\.[0-9]+$")
+    }
+
+    pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
+        let s = self.string(name)?;
+        match uuid::Uuid::parse_str(&s) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                let p = self.path(name);
+                self.errs.invalid(p, "must be a UUID");
+                None
+            }
+        }
+    }
+
+    /// Date of birth: a full-date on or after 1900-01-01 and before today (UTC).
+    pub fn dob(&mut self, name: &str) -> Option<NaiveDate> {
+        let s = self.string(name)?;
+        let p = self.path(name);
+        match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            Ok(d) if s.len() == 10 => {
+                let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+                if d < min || d >= Utc::now().date_naive() {
+                    self.errs
+                        .invalid(p, "must be on or after 1900-01-01 and before today");
+                    None
+                } else {
+                    Some(d)
+                }
+            }
+            _ => {
+                self.errs.invalid(p, "must be a full-date YYYY-MM-DD");
+                None
+            }
+        }
+    }
+
+    pub fn datetime(&mut self, name: &str) -> Option<DateTime<Utc>> {
+        let s = self.string(name)?;
+        match DateTime::parse_from_rfc3339(&s) {
+            Ok(d) => Some(d.with_timezone(&Utc)),
+            Err(_) => {
+                let p = self.path(name);
+                self.errs.invalid(p, "must be an RFC 3339 date-time");
+                None
+            }
+        }
+    }
+
+    /// Consumes a field without using it (accepted for compatibility, ignored).
+    pub fn ignore(&mut self, name: &str) {
+        self.map.remove(name);
+    }
+
+    pub fn child(&mut self, name: &str, map: Map<String, Value>) -> Obj<'_> {
+        let prefix = self.path(name);
+        Obj {
+            prefix,
+            map,
+            errs: self.errs,
+        }
+    }
+
+    /// Reports every field not consumed.
+    pub fn finish(self) {
+        let mut rest: Vec<String> = self.map.keys().cloned().collect();
+        rest.sort();
+        for k in rest {
+            let p = if self.prefix.is_empty() {
+                k
+            } else {
+                format!("{}.{k}", self.prefix)
+            };
+            self.errs.unknown(p);
+        }
+    }
+}
+
+/// An address as given in a request, already validated and normalised.
+#[derive(Clone, PartialEq)]
+pub struct AddressInput {
+    pub address_line_1: String,
+    pub address_line_2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country_code: String,
+    pub nickname: Option<String>,
+}
+
+pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
+    let map = parent.object(name)?;
+    let mut o = parent.child(name, map);
+    let line1 = o.text("address_line_1", 256);
+    let line1 = o.required("address_line_1", line1);
+    let address_line_2 = o.text("address_line_2", 256);
+    let city = o.text("city", 128);
+    let state = o.pattern(
+        "state",
+        &STATE,
+        "must be an ISO 3166-2 subdivision code without the country prefix",
+    );
+    let postal = o.text("postal_code", 16);
+    let country = o.pattern("country_code", &COUNTRY, "must match ^[A-Z]{2}$");
+    let country = o.required("country_code", country);
+    let nickname = o.text("nickname", 256);
+    let mut postal_code = None;
+    if let Some(pc) = postal {
+        match country.as_deref() {
+            Some("US") if !US_ZIP.is_match(&pc) => {
+                let p = o.path("postal_code");
+                o.errs.invalid(p, "US postal codes are 12345 or 12345-1234");
+            }
+            Some("CA") => match CA_POSTAL.captures(&pc) {
+                Some(c) => {
+                    postal_code = Some(format!("{} {}", &c[1], &c[2]).to_ascii_uppercase());
+                }
+                None => {
+                    let p = o.path("postal_code");
+                    o.errs.invalid(p, "CA postal codes are A1A 1A1 or A1A1A1");
+                }
+            },
+            _ => postal_code = Some(pc),
+        }
+    }
+    o.finish();
+    Some(AddressInput {
+        address_line_1: line1?,
+        address_line_2,
+        city,
+        state,
+        postal_code,
+        country_code: country?,
+        nickname,
+    })
+}
+
+/// Free-form metadata: any JSON object.
+pub fn metadata(o: &mut Obj<'_>) -> Option<Map<String, Value>> {
+    o.object("metadata")
+}
