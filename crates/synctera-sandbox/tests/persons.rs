@@ -14,7 +14,13 @@ async fn missing_or_empty_bearer_is_401_problem() {
     }
     // A non-bearer scheme is not accepted either.
     let r = api
-        .send(None, Method::GET, "/persons", None, &[("authorization", "Basic abc")])
+        .send(
+            None,
+            Method::GET,
+            "/persons",
+            None,
+            &[("authorization", "Basic abc")],
+        )
         .await;
     r.problem(401, "UNAUTHENTICATED");
 }
@@ -38,8 +44,14 @@ async fn each_key_is_its_own_tenant_and_tenant_is_not_the_key() {
     assert_eq!(tenant, Sandbox::tenant_of(KEY));
 
     let other = api.as_key("second-key");
-    other.get(&format!("/persons/{id}")).await.problem(404, "RESOURCE_NOT_FOUND");
-    other.get(&format!("/customers/{id}")).await.problem(404, "RESOURCE_NOT_FOUND");
+    other
+        .get(&format!("/persons/{id}"))
+        .await
+        .problem(404, "RESOURCE_NOT_FOUND");
+    other
+        .get(&format!("/customers/{id}"))
+        .await
+        .problem(404, "RESOURCE_NOT_FOUND");
     other
         .patch(&format!("/persons/{id}"), json!({"middle_name": "X"}))
         .await
@@ -47,7 +59,10 @@ async fn each_key_is_its_own_tenant_and_tenant_is_not_the_key() {
     let list = other.get("/persons").await;
     assert_eq!(list.expect(200)["persons"], json!([]));
     let b = other
-        .post("/persons", json!({"status": "PROSPECT", "is_customer": false}))
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": false}),
+        )
         .await;
     assert_ne!(b.expect(201)["tenant"], a.body["tenant"]);
     assert_eq!(api.sb.person_count(KEY), 1);
@@ -59,11 +74,23 @@ async fn each_key_is_its_own_tenant_and_tenant_is_not_the_key() {
 async fn create_and_get_person_with_required_response_fields() {
     let api = Api::new().await;
     let r = api
-        .post("/persons", json!({"status": "PROSPECT", "email": "a@example.com", "is_customer": true}))
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "email": "a@example.com", "is_customer": true}),
+        )
         .await;
     let b = r.expect(201).clone();
     assert_eq!(r.content_type, "application/json");
-    for f in ["ban_status", "creation_time", "id", "is_customer", "last_updated_time", "status", "tenant", "verification_status"] {
+    for f in [
+        "ban_status",
+        "creation_time",
+        "id",
+        "is_customer",
+        "last_updated_time",
+        "status",
+        "tenant",
+        "verification_status",
+    ] {
         assert!(b.get(f).is_some(), "missing {f}");
     }
     assert_eq!(b["status"], "PROSPECT");
@@ -78,7 +105,8 @@ async fn create_and_get_person_with_required_response_fields() {
 async fn ssn_is_answered_as_last_four_everywhere() {
     let api = Api::new().await;
     let mut body = full_person("123-45-6789");
-    body["personal_ids"] = json!([{"id_type": "PASSPORT_NUMBER", "identifier": "X1234567", "country_code": "GB"}]);
+    body["personal_ids"] =
+        json!([{"id_type": "PASSPORT_NUMBER", "identifier": "X1234567", "country_code": "GB"}]);
     let r = api.post("/persons", body).await;
     r.expect(201);
     let id = r.id();
@@ -90,7 +118,10 @@ async fn ssn_is_answered_as_last_four_everywhere() {
         String::from_utf8(api.get("/customers").await.raw).unwrap(),
     ];
     for t in &texts {
-        assert!(!t.contains("123-45-6789") && !t.contains("123456789") && !t.contains("45-6789"), "{t}");
+        assert!(
+            !t.contains("123-45-6789") && !t.contains("123456789") && !t.contains("45-6789"),
+            "{t}"
+        );
         assert!(!t.contains("X1234567"));
         assert!(t.contains("\"6789\""));
     }
@@ -100,7 +131,10 @@ async fn ssn_is_answered_as_last_four_everywhere() {
     let ssn_pid = pids.iter().find(|p| p["id_type"] == "SSN").unwrap();
     assert_eq!(ssn_pid["identifier"], "6789");
     assert_eq!(ssn_pid["system_provided"], true);
-    let pass = pids.iter().find(|p| p["id_type"] == "PASSPORT_NUMBER").unwrap();
+    let pass = pids
+        .iter()
+        .find(|p| p["id_type"] == "PASSPORT_NUMBER")
+        .unwrap();
     assert_eq!(pass["identifier"], "4567");
     assert_eq!(pass["system_provided"], false);
 }
@@ -117,14 +151,20 @@ async fn persons_and_customers_are_one_record() {
     assert!(c.get("verification_status").is_none());
     assert!(c.get("chosen_name").is_none() && c.get("is_customer").is_none());
     let addrs = c["addresses"].as_array().unwrap();
-    let types: Vec<&str> = addrs.iter().map(|a| a["address_type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = addrs
+        .iter()
+        .map(|a| a["address_type"].as_str().unwrap())
+        .collect();
     assert_eq!(types, ["LEGAL", "SHIPPING"]);
     assert_eq!(c["kyc_exempt"], false);
 
     // Written through /customers, read through /persons.
-    api.patch(&format!("/customers/{id}"), json!({"middle_name": "Q", "status": "FROZEN"}))
-        .await
-        .expect(200);
+    api.patch(
+        &format!("/customers/{id}"),
+        json!({"middle_name": "Q", "status": "FROZEN"}),
+    )
+    .await
+    .expect(200);
     let p2 = api.get(&format!("/persons/{id}")).await;
     assert_eq!(p2.body["middle_name"], "Q");
     assert_eq!(p2.body["status"], "FROZEN");
@@ -132,11 +172,16 @@ async fn persons_and_customers_are_one_record() {
 
     // Created through /customers, changed through /persons.
     let c2 = api
-        .post("/customers", json!({"status": "ACTIVE", "first_name": "Cus", "last_name": "Tomer"}))
+        .post(
+            "/customers",
+            json!({"status": "ACTIVE", "first_name": "Cus", "last_name": "Tomer"}),
+        )
         .await;
     c2.expect(201);
     let cid = c2.id();
-    api.patch(&format!("/persons/{cid}"), json!({"chosen_name": "Cee"})).await.expect(200);
+    api.patch(&format!("/persons/{cid}"), json!({"chosen_name": "Cee"}))
+        .await
+        .expect(200);
     let g = api.get(&format!("/persons/{cid}")).await;
     assert_eq!(g.body["chosen_name"], "Cee");
     assert_eq!(g.body["first_name"], "Cus");
@@ -148,7 +193,10 @@ async fn put_customer_replaces_the_record() {
     let p = api.create_kyc_ready("111-22-3334").await;
     let id = p.id();
     let r = api
-        .put(&format!("/customers/{id}"), json!({"status": "ACTIVE", "first_name": "New", "last_name": "Name"}))
+        .put(
+            &format!("/customers/{id}"),
+            json!({"status": "ACTIVE", "first_name": "New", "last_name": "Name"}),
+        )
         .await;
     let b = r.expect(200);
     assert_eq!(b["first_name"], "New");
@@ -173,7 +221,13 @@ async fn validation_names_fields_and_never_values() {
         )
         .await;
     let d = r.problem(400, "BAD_REQUEST_BODY");
-    for f in ["ssn", "phone_number", "dob", "ban_status", "legal_address.country_code"] {
+    for f in [
+        "ssn",
+        "phone_number",
+        "dob",
+        "ban_status",
+        "legal_address.country_code",
+    ] {
         assert!(d.contains(f), "{f} not named in {d}");
     }
     for v in ["123456789", "555-1234", "1899-12-31", "usa"] {
@@ -181,13 +235,25 @@ async fn validation_names_fields_and_never_values() {
     }
     // Future dob, bad enum, wrong types.
     let r = api
-        .post("/persons", json!({"status": "ALIVE", "is_customer": "yes", "dob": "2999-01-01"}))
+        .post(
+            "/persons",
+            json!({"status": "ALIVE", "is_customer": "yes", "dob": "2999-01-01"}),
+        )
         .await;
     let d = r.problem(400, "BAD_REQUEST_BODY");
-    assert!(d.contains("status") && d.contains("is_customer") && d.contains("dob"), "{d}");
+    assert!(
+        d.contains("status") && d.contains("is_customer") && d.contains("dob"),
+        "{d}"
+    );
     // Required fields.
-    let d = api.post("/persons", json!({})).await.problem(400, "BAD_REQUEST_BODY");
-    assert!(d.contains("missing required fields") && d.contains("status") && d.contains("is_customer"), "{d}");
+    let d = api
+        .post("/persons", json!({}))
+        .await
+        .problem(400, "BAD_REQUEST_BODY");
+    assert!(
+        d.contains("missing required fields") && d.contains("status") && d.contains("is_customer"),
+        "{d}"
+    );
 }
 
 #[tokio::test]
@@ -198,15 +264,26 @@ async fn names_are_required_for_every_status_but_prospect() {
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("first_name") && d.contains("last_name"), "{d}");
-    let p = api.post("/persons", json!({"status": "PROSPECT", "is_customer": true})).await;
+    let p = api
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": true}),
+        )
+        .await;
     let id = p.expect(201)["id"].as_str().unwrap().to_string();
     let d = api
-        .patch(&format!("/persons/{id}"), json!({"status": "ACTIVE", "first_name": "Only"}))
+        .patch(
+            &format!("/persons/{id}"),
+            json!({"status": "ACTIVE", "first_name": "Only"}),
+        )
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("last_name") && !d.contains("first_name"), "{d}");
     // The failed update changed nothing.
-    assert_eq!(api.get(&format!("/persons/{id}")).await.body["status"], "PROSPECT");
+    assert_eq!(
+        api.get(&format!("/persons/{id}")).await.body["status"],
+        "PROSPECT"
+    );
 }
 
 #[tokio::test]
@@ -218,14 +295,24 @@ async fn address_rules_and_ca_postal_normalisation() {
     assert_eq!(r.expect(201)["legal_address"]["postal_code"], "M5V 3L9");
     for (pc, cc) in [("1234", "US"), ("M5V-3L9", "CA")] {
         let mut b = full_person("123-45-0000");
-        b["legal_address"] = json!({"address_line_1": "1 X", "postal_code": pc, "country_code": cc});
-        let d = api.post("/persons", b).await.problem(400, "BAD_REQUEST_BODY");
+        b["legal_address"] =
+            json!({"address_line_1": "1 X", "postal_code": pc, "country_code": cc});
+        let d = api
+            .post("/persons", b)
+            .await
+            .problem(400, "BAD_REQUEST_BODY");
         assert!(d.contains("legal_address.postal_code"), "{d}");
     }
     let mut b = full_person("123-45-0000");
     b["legal_address"] = json!({"city": "Nowhere"});
-    let d = api.post("/persons", b).await.problem(400, "BAD_REQUEST_BODY");
-    assert!(d.contains("legal_address.address_line_1") && d.contains("legal_address.country_code"), "{d}");
+    let d = api
+        .post("/persons", b)
+        .await
+        .problem(400, "BAD_REQUEST_BODY");
+    assert!(
+        d.contains("legal_address.address_line_1") && d.contains("legal_address.country_code"),
+        "{d}"
+    );
 }
 
 #[tokio::test]
@@ -242,11 +329,20 @@ async fn shipping_address_defaults_to_legal() {
     let p = api.create_active("No", "Address").await;
     let id = p.id();
     let u = api
-        .patch(&format!("/persons/{id}"), json!({"legal_address": address("7 First Ave")}))
+        .patch(
+            &format!("/persons/{id}"),
+            json!({"legal_address": address("7 First Ave")}),
+        )
         .await;
-    assert_eq!(u.expect(200)["shipping_address"]["address_line_1"], "7 First Ave");
+    assert_eq!(
+        u.expect(200)["shipping_address"]["address_line_1"],
+        "7 First Ave"
+    );
     let u = api
-        .patch(&format!("/persons/{id}"), json!({"legal_address": address("8 Second Ave")}))
+        .patch(
+            &format!("/persons/{id}"),
+            json!({"legal_address": address("8 Second Ave")}),
+        )
         .await;
     assert_eq!(u.body["legal_address"]["address_line_1"], "8 Second Ave");
     assert_eq!(u.body["shipping_address"]["address_line_1"], "7 First Ave");
@@ -254,7 +350,10 @@ async fn shipping_address_defaults_to_legal() {
     let mut b = full_person("123-45-2222");
     b["shipping_address"] = address("99 Elm St");
     let r = api.post("/persons", b).await;
-    assert_eq!(r.expect(201)["shipping_address"]["address_line_1"], "99 Elm St");
+    assert_eq!(
+        r.expect(201)["shipping_address"]["address_line_1"],
+        "99 Elm St"
+    );
 }
 
 #[tokio::test]
@@ -262,7 +361,10 @@ async fn ban_status_rules() {
     let api = Api::new().await;
     let mut b = full_person("123-45-3333");
     b["ban_status"] = json!("SUSPENDED");
-    let d = api.post("/persons", b.clone()).await.problem(400, "BAD_REQUEST_BODY");
+    let d = api
+        .post("/persons", b.clone())
+        .await
+        .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("note"), "{d}");
     b["note"] = json!("fraud suspicion");
     let r = api.post("/persons", b).await;
@@ -274,13 +376,21 @@ async fn ban_status_rules() {
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("note"), "{d}");
-    api.patch(&format!("/persons/{id}"), json!({"ban_status": "ALLOWED", "note": "cleared"}))
+    api.patch(
+        &format!("/persons/{id}"),
+        json!({"ban_status": "ALLOWED", "note": "cleared"}),
+    )
+    .await
+    .expect(200);
+    // Setting the same status needs no note; BANNED is never settable.
+    api.patch(&format!("/persons/{id}"), json!({"ban_status": "ALLOWED"}))
         .await
         .expect(200);
-    // Setting the same status needs no note; BANNED is never settable.
-    api.patch(&format!("/persons/{id}"), json!({"ban_status": "ALLOWED"})).await.expect(200);
     let d = api
-        .patch(&format!("/customers/{id}"), json!({"ban_status": "BANNED", "note": "x"}))
+        .patch(
+            &format!("/customers/{id}"),
+            json!({"ban_status": "BANNED", "note": "x"}),
+        )
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("ban_status"), "{d}");
@@ -298,7 +408,10 @@ async fn related_customers_and_person_only_fields_are_rejected_on_customers() {
         .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("related_customers"), "{d}");
     let d = api
-        .post("/customers", json!({"status": "PROSPECT", "chosen_name": "x"}))
+        .post(
+            "/customers",
+            json!({"status": "PROSPECT", "chosen_name": "x"}),
+        )
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(d.contains("unknown fields: chosen_name"), "{d}");
@@ -323,11 +436,16 @@ async fn unique_customer_rule_only_with_the_flag() {
             // Also through /customers and on update.
             let mut c = full_person("999-88-6789");
             c.as_object_mut().unwrap().remove("is_customer");
-            api.post("/customers", c).await.problem(409, "DUPLICATE_RESOURCE");
-            let other = api.create_kyc_ready("123-45-0001").await;
-            api.patch(&format!("/persons/{}", other.id()), json!({"ssn": "555-55-6789"}))
+            api.post("/customers", c)
                 .await
                 .problem(409, "DUPLICATE_RESOURCE");
+            let other = api.create_kyc_ready("123-45-0001").await;
+            api.patch(
+                &format!("/persons/{}", other.id()),
+                json!({"ssn": "555-55-6789"}),
+            )
+            .await
+            .problem(409, "DUPLICATE_RESOURCE");
             assert_eq!(api.sb.person_count(KEY), 2);
         } else {
             r.expect(201);

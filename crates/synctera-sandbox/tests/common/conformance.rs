@@ -1,4 +1,132 @@
-//! Validates every response a test receives against the response schema the spec documents
-//! for that operation and status. Filled in once `openapi/synctera.yaml` exists.
+//! Validates every response a test receives against what `openapi/synctera.yaml` documents for
+//! that operation: the status must be documented, the content type must match, and the body
+//! must satisfy the response schema (with `$ref`s resolved into `components`).
 
-pub fn check(_method: &str, _path: &str, _status: u16, _content_type: &str, _body: &serde_json::Value) {}
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use serde_json::{Value, json};
+
+struct Spec {
+    doc: Value,
+    validators: Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>,
+}
+
+static SPEC: LazyLock<Spec> = LazyLock::new(|| {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/synctera.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi/synctera.yaml is readable");
+    let doc: Value = serde_yaml_ng::from_str(&text).expect("spec parses");
+    Spec {
+        doc,
+        validators: Mutex::new(HashMap::new()),
+    }
+});
+
+/// The spec's path template for a concrete `/v0/...`-relative path, preferring literal segments.
+fn template(path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap_or(path);
+    let segs: Vec<&str> = path.split('/').collect();
+    let paths = SPEC.doc["paths"].as_object()?;
+    let mut best: Option<(usize, &String)> = None;
+    for t in paths.keys() {
+        let ts: Vec<&str> = t.split('/').collect();
+        if ts.len() != segs.len() {
+            continue;
+        }
+        let mut literal = 0;
+        let ok = ts.iter().zip(&segs).all(|(a, b)| {
+            if a.starts_with('{') {
+                true
+            } else if a == b {
+                literal += 1;
+                true
+            } else {
+                false
+            }
+        });
+        if ok && best.is_none_or(|(l, _)| literal > l) {
+            best = Some((literal, t));
+        }
+    }
+    best.map(|(_, t)| t.clone())
+}
+
+fn resolve<'a>(v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let ptr = r.trim_start_matches('#');
+            resolve(
+                SPEC.doc
+                    .pointer(ptr)
+                    .unwrap_or_else(|| panic!("unresolvable $ref {r}")),
+            )
+        }
+        None => v,
+    }
+}
+
+fn validator(key: &str, schema: &Value) -> std::sync::Arc<jsonschema::Validator> {
+    let mut cache = SPEC.validators.lock().unwrap();
+    cache
+        .entry(key.to_string())
+        .or_insert_with(|| {
+            let root = json!({
+                "allOf": [schema],
+                "components": SPEC.doc["components"],
+            });
+            std::sync::Arc::new(
+                jsonschema::draft4::options()
+                    .should_validate_formats(true)
+                    .build(&root)
+                    .expect("response schema compiles"),
+            )
+        })
+        .clone()
+}
+
+/// How many responses were checked against a schema (so a suite can prove it checked some).
+pub static CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Panics when a response does not conform to the spec.
+pub fn check(method: &str, path: &str, status: u16, content_type: &str, body: &Value) {
+    // Injected faults (503) and dropped connections are outside the spec on purpose.
+    if status == 503 {
+        return;
+    }
+    let Some(t) = template(path) else {
+        // Unknown paths: only the problem shape is promised.
+        assert_eq!(content_type, "application/problem+json", "{method} {path}");
+        return;
+    };
+    let Some(op) = SPEC.doc["paths"][&t].get(method.to_ascii_lowercase()) else {
+        assert_eq!(
+            status, 405,
+            "{method} {path}: method not in spec but answered {status}"
+        );
+        return;
+    };
+    let responses = &op["responses"];
+    let resp = responses
+        .get(status.to_string())
+        .or_else(|| responses.get("default"))
+        .unwrap_or_else(|| panic!("{method} {t}: status {status} is not documented; body {body}"));
+    let resp = resolve(resp);
+    let Some(content) = resp.get("content").and_then(Value::as_object) else {
+        return;
+    };
+    let media = content.get(content_type).unwrap_or_else(|| {
+        panic!("{method} {t} {status}: content type {content_type} not documented")
+    });
+    let schema = resolve(&media["schema"]);
+    let key = format!("{method} {t} {status} {content_type}");
+    let v = validator(&key, schema);
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{key}: response does not conform: {errors:?}\nbody: {body}"
+    );
+    CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}

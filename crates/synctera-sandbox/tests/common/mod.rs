@@ -29,12 +29,20 @@ impl Resp {
     /// Asserts the status and, for errors, the problem+json shape and code.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
         &self.body
     }
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> String {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
         assert_eq!(self.content_type, "application/problem+json");
         assert_eq!(self.body["code"], code, "body: {}", self.body);
         assert_eq!(self.body["status"], status);
@@ -65,7 +73,10 @@ impl Api {
         }
     }
     pub fn as_key(&self, key: &str) -> Api2<'_> {
-        Api2 { api: self, key: key.to_string() }
+        Api2 {
+            api: self,
+            key: key.to_string(),
+        }
     }
     pub async fn send(
         &self,
@@ -98,23 +109,39 @@ impl Api {
         let raw = r.bytes().await.expect("body").to_vec();
         let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         conformance::check(method.as_str(), path, status, &content_type, &body);
-        Resp { status, content_type, headers, raw, body }
+        Resp {
+            status,
+            content_type,
+            headers,
+            raw,
+            body,
+        }
     }
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(Some(&self.key), Method::GET, path, None, &[]).await
-    }
-    pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.send(Some(&self.key), Method::POST, path, Some(&body), &[]).await
-    }
-    pub async fn post_idem(&self, path: &str, body: Value, key: &str) -> Resp {
-        self.send(Some(&self.key), Method::POST, path, Some(&body), &[("idempotency-key", key)])
+        self.send(Some(&self.key), Method::GET, path, None, &[])
             .await
     }
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(Some(&self.key), Method::POST, path, Some(&body), &[])
+            .await
+    }
+    pub async fn post_idem(&self, path: &str, body: Value, key: &str) -> Resp {
+        self.send(
+            Some(&self.key),
+            Method::POST,
+            path,
+            Some(&body),
+            &[("idempotency-key", key)],
+        )
+        .await
+    }
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.send(Some(&self.key), Method::PATCH, path, Some(&body), &[]).await
+        self.send(Some(&self.key), Method::PATCH, path, Some(&body), &[])
+            .await
     }
     pub async fn put(&self, path: &str, body: Value) -> Resp {
-        self.send(Some(&self.key), Method::PUT, path, Some(&body), &[]).await
+        self.send(Some(&self.key), Method::PUT, path, Some(&body), &[])
+            .await
     }
     /// Sends raw bytes as the body (for malformed input).
     pub async fn raw(&self, method: Method, path: &str, body: Vec<u8>) -> Resp {
@@ -137,7 +164,13 @@ impl Api {
         let raw = r.bytes().await.unwrap().to_vec();
         let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         conformance::check(method.as_str(), path, status, &content_type, &body);
-        Resp { status, content_type, headers, raw, body }
+        Resp {
+            status,
+            content_type,
+            headers,
+            raw,
+            body,
+        }
     }
     /// A minimal valid ACTIVE person.
     pub async fn create_active(&self, first: &str, last: &str) -> Resp {
@@ -165,13 +198,19 @@ pub struct Api2<'a> {
 
 impl Api2<'_> {
     pub async fn get(&self, path: &str) -> Resp {
-        self.api.send(Some(&self.key), Method::GET, path, None, &[]).await
+        self.api
+            .send(Some(&self.key), Method::GET, path, None, &[])
+            .await
     }
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.api.send(Some(&self.key), Method::POST, path, Some(&body), &[]).await
+        self.api
+            .send(Some(&self.key), Method::POST, path, Some(&body), &[])
+            .await
     }
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.api.send(Some(&self.key), Method::PATCH, path, Some(&body), &[]).await
+        self.api
+            .send(Some(&self.key), Method::PATCH, path, Some(&body), &[])
+            .await
     }
 }
 
