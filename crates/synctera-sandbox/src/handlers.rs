@@ -1214,7 +1214,7 @@ async fn verify(
                 .invalid("customer_ip_address", "must be an IPv4 or IPv6 address");
         }
         let (person_id, business_id) = one_of_person_business(&mut o);
-        o.text("document_id", 256);
+        o.uuid("document_id");
         o.finish();
         errs.into_result()?;
         if business_id.is_some() {
