@@ -4,6 +4,9 @@
 //! The `xtask` binary (`cargo xtask ...`, an alias in `.cargo/config.toml`) is a thin CLI over it.
 
 pub mod codegen;
+pub mod lint;
+pub mod surface;
+pub mod test;
 
 use std::path::PathBuf;
 

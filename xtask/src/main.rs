@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{codegen, workspace_root};
+use xtask::{codegen, lint, test, workspace_root};
 
 const USAGE: &str = "\
 usage: cargo xtask <task> [options]
@@ -11,6 +11,11 @@ tasks:
   codegen [--check]   regenerate crates/synctera-raw/src/generated.rs from openapi/synctera.yaml;
                       --check: fail with a diff instead of writing when the file is stale
                       --spec PATH / --out PATH: other input / output (for experiments)
+  lint [--no-npm]     check the spec: examples valid against their schemas, operation rules;
+                      then openapi/lint/run.sh (redocly, spectral) unless --no-npm
+                      --spec PATH: lint another file
+  test [ARGS...]      run every test: cargo test --workspace [ARGS...], then the sandbox's
+                      schemathesis script (crates/synctera-sandbox/scripts/fuzz.sh) if present
 ";
 
 fn main() -> ExitCode {
@@ -40,6 +45,22 @@ fn main() -> ExitCode {
             }
             codegen::run(&root, &opts)
         }
+        "lint" => {
+            let mut opts = lint::LintArgs::default();
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match (arg.as_str(), it.clone().next()) {
+                    ("--no-npm", _) => opts.no_npm = true,
+                    ("--spec", Some(path)) => {
+                        opts.spec = Some(path.into());
+                        it.next();
+                    }
+                    (other, _) => return usage_error(other),
+                }
+            }
+            lint::run(&root, &opts)
+        }
+        "test" => test::run(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

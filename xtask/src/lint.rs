@@ -1,0 +1,473 @@
+//! `cargo xtask lint [--no-npm]`: the spec checks the npm linters (redocly, spectral) miss.
+//!
+//! - Every example (schema `example`, media type `example`/`examples`, parameter
+//!   `example`/`examples`) validates against its schema. OpenAPI 3.0 schemas are translated to
+//!   JSON Schema 2020-12 first: `$ref`s to `#/components/schemas/*` resolve, `nullable` becomes a
+//!   `null` alternative, boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and
+//!   formats (`date`, `date-time`, `uuid`, `email`, ...) are asserted, not just annotated.
+//! - Every operation has a unique `operationId`, a declared tag, a summary, and documents 400,
+//!   401, 403 and 500; 404 where the path has a `{param}`; 409 on creates (POST other than
+//!   `verify`).
+//!
+//! Each finding is printed with the JSON pointer of what it is about.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+
+/// One problem in the spec.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// JSON pointer into the spec (`/paths/~1persons/get/responses`).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pointer, self.message)
+    }
+}
+
+/// Options of `cargo xtask lint`.
+#[derive(Debug, Default)]
+pub struct LintArgs {
+    /// Skip `openapi/lint/run.sh` (the npm linters).
+    pub no_npm: bool,
+    /// Spec to lint instead of the workspace's.
+    pub spec: Option<std::path::PathBuf>,
+}
+
+/// Run `cargo xtask lint` against the workspace at `root`.
+pub fn run(root: &Path, args: &LintArgs) -> Result<()> {
+    let spec_path = args
+        .spec
+        .clone()
+        .unwrap_or_else(|| root.join(crate::codegen::SPEC_PATH));
+    let text = std::fs::read_to_string(&spec_path)
+        .with_context(|| format!("reading {}", spec_path.display()))?;
+    let spec: Value = serde_norway::from_str(&text)
+        .with_context(|| format!("parsing {}", spec_path.display()))?;
+    let findings = lint(&spec);
+    for finding in &findings {
+        println!("{finding}");
+    }
+    println!(
+        "xtask lint: {} finding(s) in {}",
+        findings.len(),
+        spec_path.display()
+    );
+
+    let mut npm_failed = false;
+    let script = root.join("openapi/lint/run.sh");
+    if args.no_npm {
+        println!("xtask lint: skipping openapi/lint/run.sh (--no-npm)");
+    } else if script.exists() {
+        let mut cmd = Command::new("bash");
+        cmd.arg(&script);
+        if let Some(spec) = &args.spec {
+            cmd.arg(spec);
+        }
+        let status = cmd
+            .status()
+            .with_context(|| format!("running {}", script.display()))?;
+        npm_failed = !status.success();
+    }
+
+    match (findings.is_empty(), npm_failed) {
+        (true, false) => Ok(()),
+        (false, _) => bail!("the spec has {} finding(s)", findings.len()),
+        (true, true) => bail!("openapi/lint/run.sh failed"),
+    }
+}
+
+/// All findings for a spec, sorted by pointer.
+pub fn lint(spec: &Value) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    check_operations(spec, &mut findings);
+    check_examples(spec, &mut findings);
+    findings.sort();
+    findings.dedup();
+    findings
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Escape one JSON pointer segment (RFC 6901).
+fn seg(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+fn check_operations(spec: &Value, out: &mut Vec<Finding>) {
+    let declared_tags: Vec<&str> = spec["tags"]
+        .as_array()
+        .map(|tags| tags.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
+    let Some(paths) = spec["paths"].as_object() else {
+        out.push(Finding {
+            pointer: "/paths".into(),
+            message: "the spec has no paths".into(),
+        });
+        return;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(op) = item.get(method) else {
+                continue;
+            };
+            let ptr = format!("/paths/{}/{method}", seg(path));
+            let mut finding = |suffix: &str, message: String| {
+                out.push(Finding {
+                    pointer: format!("{ptr}{suffix}"),
+                    message,
+                })
+            };
+
+            let op_id = op["operationId"].as_str().filter(|s| !s.is_empty());
+            match op_id {
+                None => finding("", "missing operationId".into()),
+                Some(id) => {
+                    if let Some(first) = seen_ids.insert(id.to_string(), ptr.clone()) {
+                        finding(
+                            "/operationId",
+                            format!("operationId `{id}` is also used by {first}"),
+                        );
+                    }
+                }
+            }
+
+            match op["tags"].as_array().filter(|t| !t.is_empty()) {
+                None => finding("", "missing tags".into()),
+                Some(tags) => {
+                    for (i, tag) in tags.iter().enumerate() {
+                        let name = tag.as_str().unwrap_or_default();
+                        if !declared_tags.contains(&name) {
+                            finding(
+                                &format!("/tags/{i}"),
+                                format!("tag `{name}` is not declared in the top-level `tags`"),
+                            );
+                        }
+                    }
+                }
+            }
+
+            if op["summary"].as_str().is_none_or(|s| s.trim().is_empty()) {
+                finding("", "missing summary".into());
+            }
+
+            let mut required: Vec<&str> = vec!["400", "401", "403", "500"];
+            if path.contains('{') {
+                required.push("404");
+            }
+            if method == "post" && op_id != Some("verify") {
+                required.push("409");
+            }
+            let responses = op["responses"].as_object();
+            for code in required {
+                if !responses.is_some_and(|r| r.contains_key(code)) {
+                    finding("/responses", format!("does not document a {code} response"));
+                }
+            }
+        }
+    }
+}
+
+/// Where examples sit relative to a schema: the schema itself and its subschemas.
+fn check_examples(spec: &Value, out: &mut Vec<Finding>) {
+    let defs = translated_components(spec);
+    let mut checker = ExampleChecker {
+        spec,
+        defs,
+        out,
+        validators: BTreeMap::new(),
+    };
+
+    if let Some(schemas) = spec["components"]["schemas"].as_object() {
+        for (name, schema) in schemas {
+            checker.schema_tree(schema, &format!("/components/schemas/{}", seg(name)));
+        }
+    }
+    if let Some(params) = spec["components"]["parameters"].as_object() {
+        for (name, param) in params {
+            checker.parameter(param, &format!("/components/parameters/{}", seg(name)));
+        }
+    }
+    if let Some(responses) = spec["components"]["responses"].as_object() {
+        for (name, response) in responses {
+            checker.content(
+                &response["content"],
+                &format!("/components/responses/{}/content", seg(name)),
+            );
+        }
+    }
+    if let Some(bodies) = spec["components"]["requestBodies"].as_object() {
+        for (name, body) in bodies {
+            checker.content(
+                &body["content"],
+                &format!("/components/requestBodies/{}/content", seg(name)),
+            );
+        }
+    }
+    if let Some(paths) = spec["paths"].as_object() {
+        for (path, item) in paths {
+            let item_ptr = format!("/paths/{}", seg(path));
+            if let Some(params) = item["parameters"].as_array() {
+                for (i, p) in params.iter().enumerate() {
+                    checker.parameter(p, &format!("{item_ptr}/parameters/{i}"));
+                }
+            }
+            for method in METHODS {
+                let Some(op) = item.get(method) else {
+                    continue;
+                };
+                let ptr = format!("{item_ptr}/{method}");
+                if let Some(params) = op["parameters"].as_array() {
+                    for (i, p) in params.iter().enumerate() {
+                        checker.parameter(p, &format!("{ptr}/parameters/{i}"));
+                    }
+                }
+                checker.content(
+                    &op["requestBody"]["content"],
+                    &format!("{ptr}/requestBody/content"),
+                );
+                if let Some(responses) = op["responses"].as_object() {
+                    for (code, response) in responses {
+                        checker.content(
+                            &response["content"],
+                            &format!("{ptr}/responses/{}/content", seg(code)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct ExampleChecker<'a> {
+    spec: &'a Value,
+    /// `components/schemas`, translated to JSON Schema, as `$defs`.
+    defs: Value,
+    out: &'a mut Vec<Finding>,
+    /// Compiled validators by the pointer of their (translated) schema.
+    validators: BTreeMap<String, Option<jsonschema::Validator>>,
+}
+
+impl ExampleChecker<'_> {
+    /// A schema and every subschema: check each one's `example`.
+    fn schema_tree(&mut self, schema: &Value, ptr: &str) {
+        let Some(obj) = schema.as_object() else {
+            return;
+        };
+        if obj.contains_key("$ref") {
+            return; // Checked where it is defined.
+        }
+        if let Some(example) = obj.get("example") {
+            self.validate(schema, example, ptr, &format!("{ptr}/example"));
+        }
+        if let Some(props) = obj.get("properties").and_then(Value::as_object) {
+            for (name, sub) in props {
+                self.schema_tree(sub, &format!("{ptr}/properties/{}", seg(name)));
+            }
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(sub) = obj.get(key) {
+                self.schema_tree(sub, &format!("{ptr}/{key}"));
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(subs) = obj.get(key).and_then(Value::as_array) {
+                for (i, sub) in subs.iter().enumerate() {
+                    self.schema_tree(sub, &format!("{ptr}/{key}/{i}"));
+                }
+            }
+        }
+    }
+
+    fn parameter(&mut self, param: &Value, ptr: &str) {
+        if param.get("$ref").is_some() {
+            return; // Checked under components/parameters.
+        }
+        let schema = &param["schema"];
+        self.schema_tree(schema, &format!("{ptr}/schema"));
+        self.examples_of(param, schema, ptr);
+    }
+
+    fn content(&mut self, content: &Value, ptr: &str) {
+        let Some(media_types) = content.as_object() else {
+            return;
+        };
+        for (mt, media) in media_types {
+            let mptr = format!("{ptr}/{}", seg(mt));
+            let schema = &media["schema"];
+            self.schema_tree(schema, &format!("{mptr}/schema"));
+            self.examples_of(media, schema, &mptr);
+        }
+    }
+
+    /// `example` and `examples.*.value` of a parameter or media type object.
+    fn examples_of(&mut self, holder: &Value, schema: &Value, ptr: &str) {
+        if schema.is_null() {
+            return;
+        }
+        let schema_ptr = format!("{ptr}/schema");
+        if let Some(example) = holder.get("example") {
+            self.validate(schema, example, &schema_ptr, &format!("{ptr}/example"));
+        }
+        if let Some(examples) = holder.get("examples").and_then(Value::as_object) {
+            for (name, ex) in examples {
+                let ex = resolve(self.spec, ex);
+                if let Some(value) = ex.get("value") {
+                    self.validate(
+                        schema,
+                        value,
+                        &schema_ptr,
+                        &format!("{ptr}/examples/{}/value", seg(name)),
+                    );
+                }
+            }
+        }
+    }
+
+    fn validate(&mut self, schema: &Value, example: &Value, schema_ptr: &str, example_ptr: &str) {
+        let validator = match self.validators.get(schema_ptr) {
+            Some(v) => v,
+            None => {
+                let mut root = translate(schema);
+                if let Some(obj) = root.as_object_mut() {
+                    obj.insert(
+                        "$schema".into(),
+                        json!("https://json-schema.org/draft/2020-12/schema"),
+                    );
+                    obj.insert("$defs".into(), self.defs.clone());
+                } else {
+                    // A boolean schema: wrap it so it can carry `$defs`.
+                    root = json!({"allOf": [root], "$defs": self.defs.clone()});
+                }
+                let compiled = jsonschema::options()
+                    .should_validate_formats(true)
+                    .build(&root);
+                let compiled = match compiled {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        self.out.push(Finding {
+                            pointer: schema_ptr.to_string(),
+                            message: format!("schema does not compile: {e}"),
+                        });
+                        None
+                    }
+                };
+                self.validators
+                    .entry(schema_ptr.to_string())
+                    .or_insert(compiled)
+            }
+        };
+        let Some(validator) = validator else {
+            return;
+        };
+        for error in validator.iter_errors(example) {
+            let at = error.instance_path().to_string();
+            self.out.push(Finding {
+                pointer: format!("{example_ptr}{at}"),
+                message: format!("example does not match its schema ({schema_ptr}): {error}"),
+            });
+        }
+    }
+}
+
+/// Follow a local `$ref` (one level) for non-schema objects such as example objects.
+fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
+    v.get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| spec.pointer(p))
+        .unwrap_or(v)
+}
+
+fn translated_components(spec: &Value) -> Value {
+    let mut defs = Map::new();
+    if let Some(schemas) = spec["components"]["schemas"].as_object() {
+        for (name, schema) in schemas {
+            defs.insert(name.clone(), translate(schema));
+        }
+    }
+    Value::Object(defs)
+}
+
+/// Translate an OpenAPI 3.0 schema object to JSON Schema 2020-12.
+pub fn translate(schema: &Value) -> Value {
+    let Some(obj) = schema.as_object() else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in obj {
+        let value = match key.as_str() {
+            "$ref" => match value.as_str() {
+                Some(r) => json!(r.replacen("#/components/schemas/", "#/$defs/", 1)),
+                None => value.clone(),
+            },
+            "properties" | "patternProperties" => Value::Object(
+                value
+                    .as_object()
+                    .map(|props| {
+                        props
+                            .iter()
+                            .map(|(k, v)| (k.clone(), translate(v)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+            "items" | "additionalProperties" | "not" => translate(value),
+            "allOf" | "oneOf" | "anyOf" => Value::Array(
+                value
+                    .as_array()
+                    .map(|subs| subs.iter().map(translate).collect())
+                    .unwrap_or_default(),
+            ),
+            // OpenAPI-only keywords with no JSON Schema meaning: dropped so they cannot be
+            // mistaken for (or collide with) 2020-12 keywords.
+            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), value);
+    }
+
+    // 3.0's boolean exclusive bounds become 2020-12's numeric ones.
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if out.get(flag) == Some(&Value::Bool(true)) {
+            if let Some(b) = out.remove(bound) {
+                out.insert(flag.into(), b);
+            }
+        } else if out.get(flag) == Some(&Value::Bool(false)) {
+            out.remove(flag);
+        }
+    }
+
+    if obj.get("nullable") == Some(&Value::Bool(true)) {
+        match out.get_mut("type") {
+            Some(Value::String(t)) => {
+                let t = t.clone();
+                out.insert("type".into(), json!([t, "null"]));
+                if let Some(Value::Array(values)) = out.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
+            }
+            _ => {
+                return json!({"anyOf": [Value::Object(out), {"type": "null"}]});
+            }
+        }
+    }
+    Value::Object(out)
+}
