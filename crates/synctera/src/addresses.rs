@@ -205,13 +205,11 @@ impl AddressInput {
                 "country_code must be two capital letters (ISO 3166-1 alpha-2, e.g. US)",
             ));
         }
-        if let Some(state) = &self.state {
-            if state.contains('-') {
-                return Err(Error::validation(
-                    field,
-                    "state must be the subdivision code without the country prefix (NY, not US-NY)",
-                ));
-            }
+        if self.state.as_deref().is_some_and(|s| s.contains('-')) {
+            return Err(Error::validation(
+                field,
+                "state must be the subdivision code without the country prefix (NY, not US-NY)",
+            ));
         }
         if let Some(code) = self.postal_code.take() {
             let code = match self.country_code.as_str() {

@@ -6,8 +6,13 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use std::future::Future;
+
+use progenitor_client::ResponseValue;
+use synctera_raw::types::Problem;
+
 use crate::Error;
-use crate::retry::{IdempotencyKey, RetryPolicy};
+use crate::retry::{self, CallInfo, IdempotencyKey, RetryPolicy};
 
 /// Which Synctera deployment to talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -219,9 +224,10 @@ impl ClientBuilder {
         if let Some(t) = self.total_deadline {
             policy = policy.total_deadline(t);
         }
+        let raw = synctera_raw::Client::new_with_client(&base_url, http);
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                raw,
                 policy,
                 base_url,
             }),
@@ -230,8 +236,7 @@ impl ClientBuilder {
 }
 
 struct Inner {
-    #[allow(dead_code)]
-    http: reqwest::Client,
+    raw: synctera_raw::Client,
     policy: RetryPolicy,
     base_url: String,
 }
@@ -273,10 +278,11 @@ impl Client {
             Error::validation("SYNCTERA_API_KEY", "environment variable is not set")
         })?;
         let mut builder = Client::builder().api_key(key);
-        if let Ok(url) = std::env::var("SYNCTERA_BASE_URL") {
-            if !url.is_empty() {
-                builder = builder.base_url(url);
-            }
+        if let Some(url) = std::env::var("SYNCTERA_BASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            builder = builder.base_url(url);
         }
         builder.build()
     }
@@ -286,9 +292,113 @@ impl Client {
         &self.inner.base_url
     }
 
-    pub(crate) fn policy<'a>(&'a self, opts: &'a CallOptions) -> &'a RetryPolicy {
-        opts.retry_policy.as_ref().unwrap_or(&self.inner.policy)
+    pub(crate) fn raw(&self) -> &synctera_raw::Client {
+        &self.inner.raw
     }
+
+    /// Persons (`/persons`).
+    pub fn persons(&self) -> crate::persons::Persons<'_> {
+        crate::persons::Persons::new(self)
+    }
+
+    /// Customers (`/customers`), the older view of the same records.
+    pub fn customers(&self) -> crate::customers::Customers<'_> {
+        crate::customers::Customers::new(self)
+    }
+
+    /// Disclosures (`/disclosures`).
+    pub fn disclosures(&self) -> crate::disclosures::Disclosures<'_> {
+        crate::disclosures::Disclosures::new(self)
+    }
+
+    /// KYC verifications (`/verifications`).
+    pub fn verifications(&self) -> crate::verifications::Verifications<'_> {
+        crate::verifications::Verifications::new(self)
+    }
+
+    /// Runs one logical call through [`crate::retry::execute`]: picks the policy, fixes the
+    /// idempotency key once (when `keyed`), and on every attempt runs `attempt` with that key,
+    /// mapping the raw outcome into the facade's types.
+    pub(crate) async fn call<R, T, F, Fut>(
+        &self,
+        opts: &CallOptions,
+        operation_id: &'static str,
+        method: http::Method,
+        keyed: bool,
+        mut attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(Option<IdempotencyKey>) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<R>, progenitor_client::Error<Problem>>>,
+        R: serde::Serialize,
+        T: serde::de::DeserializeOwned,
+    {
+        let key = keyed.then(|| {
+            opts.idempotency_key
+                .clone()
+                .unwrap_or_else(IdempotencyKey::new_v4)
+        });
+        let info = CallInfo {
+            operation_id,
+            method,
+            idempotency_key: key.clone(),
+        };
+        let policy = opts.retry_policy.as_ref().unwrap_or(&self.inner.policy);
+        retry::execute(policy, info, |_attempt| {
+            let sent = attempt(key.clone());
+            async move {
+                match sent.await {
+                    Ok(response) => {
+                        let request_id = response
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        retry::record_response(response.status().as_u16(), request_id.as_deref());
+                        from_raw(response.into_inner())
+                    }
+                    Err(e) => Err(Error::from_raw(e).await),
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// Converts a generated response type into the facade's (same JSON shape, richer types).
+pub(crate) fn from_raw<R: serde::Serialize, T: serde::de::DeserializeOwned>(
+    raw: R,
+) -> Result<T, Error> {
+    let value = serde_json::to_value(raw).map_err(|e| Error::from_json(&e))?;
+    serde_json::from_value(value).map_err(|e| Error::from_json(&e))
+}
+
+/// Converts a validated facade request body into the generated request type.
+pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(body).map_err(|e| {
+        // Our builders and the spec disagree: a bug in this crate, reported without values.
+        let Error::Decode(reason) = Error::from_json(&e) else {
+            unreachable!("from_json always yields Decode")
+        };
+        Error::validation(
+            "request",
+            format!("does not match the API description ({reason})"),
+        )
+    })
+}
+
+/// Converts a facade enum into the generated one by its wire form. A value this crate's API
+/// description does not know (an `Unknown(..)`) cannot be sent.
+pub(crate) fn to_raw_enum<T: std::str::FromStr>(
+    field: &'static str,
+    wire: &str,
+) -> Result<T, Error> {
+    wire.parse().map_err(|_| {
+        Error::validation(
+            field,
+            "is a value this SDK's API description does not know, so it cannot be sent",
+        )
+    })
 }
 
 #[cfg(test)]

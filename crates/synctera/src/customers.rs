@@ -9,12 +9,19 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use futures::Stream;
+use http::Method;
+use synctera_raw::types;
+
 use crate::Error;
 use crate::addresses::{Address, AddressInput, AddressType};
+use crate::client::{CallOptions, Client, from_raw, to_raw, to_raw_enum};
 use crate::ids::CustomerId;
+use crate::pagination::{self, Page};
 use crate::persons::{
     BanStatus, BanStatusInput, Metadata, Person, PersonStatus, SsnSource, VerificationStatus,
 };
+use crate::persons::{PersonSortKey, list_limit};
 use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, SsnLast4};
 use crate::request::{Invalid, check_name, to_json};
 
@@ -510,6 +517,329 @@ impl CustomerReplace {
 
 customer_request!(CustomerReplace);
 tenant_setter!(CustomerReplace);
+
+/// `client.customers()`: the `/customers` view of person records.
+#[derive(Debug, Clone, Copy)]
+pub struct Customers<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Customers<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// `createCustomer`, with a fresh idempotency key for every attempt of this call.
+    pub async fn create(&self, customer: NewCustomer) -> Result<Customer, Error> {
+        self.create_with(customer, CallOptions::default()).await
+    }
+
+    /// `createCustomer` with per-call options.
+    pub async fn create_with(
+        &self,
+        customer: NewCustomer,
+        opts: CallOptions,
+    ) -> Result<Customer, Error> {
+        let body: types::CreateCustomerRequest = to_raw(customer.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "createCustomer", Method::POST, true, |key| {
+                let mut req = raw.create_customer().body(body.clone());
+                if let Some(key) = key {
+                    req = req.idempotency_key(key.as_str());
+                }
+                req.send()
+            })
+            .await
+    }
+
+    /// `getCustomer`. Accepts a [`CustomerId`] or a [`crate::PersonId`]: the records are shared.
+    pub async fn get(&self, id: impl Into<CustomerId>) -> Result<Customer, Error> {
+        self.get_with(id, CallOptions::default()).await
+    }
+
+    /// `getCustomer` with per-call options.
+    pub async fn get_with(
+        &self,
+        id: impl Into<CustomerId>,
+        opts: CallOptions,
+    ) -> Result<Customer, Error> {
+        let id = id.into().into_uuid();
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "getCustomer", Method::GET, false, |_| {
+                raw.get_customer().customer_id(id).send()
+            })
+            .await
+    }
+
+    /// `patchCustomer`: changes only the fields set in `patch`.
+    pub async fn patch(
+        &self,
+        id: impl Into<CustomerId>,
+        patch: CustomerPatch,
+    ) -> Result<Customer, Error> {
+        self.patch_with(id, patch, CallOptions::default()).await
+    }
+
+    /// `patchCustomer` with per-call options.
+    pub async fn patch_with(
+        &self,
+        id: impl Into<CustomerId>,
+        patch: CustomerPatch,
+        opts: CallOptions,
+    ) -> Result<Customer, Error> {
+        let id = id.into().into_uuid();
+        let body: types::PatchCustomerRequest = to_raw(patch.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "patchCustomer", Method::PATCH, true, |key| {
+                let mut req = raw.patch_customer().customer_id(id).body(body.clone());
+                if let Some(key) = key {
+                    req = req.idempotency_key(key.as_str());
+                }
+                req.send()
+            })
+            .await
+    }
+
+    /// `updateCustomer` (PUT): replaces the whole record; writable fields left out are cleared.
+    /// The operation takes no idempotency key (a full replace is idempotent by nature).
+    pub async fn replace(
+        &self,
+        id: impl Into<CustomerId>,
+        record: CustomerReplace,
+    ) -> Result<Customer, Error> {
+        self.replace_with(id, record, CallOptions::default()).await
+    }
+
+    /// `updateCustomer` with per-call options (an idempotency key in `opts` is ignored).
+    pub async fn replace_with(
+        &self,
+        id: impl Into<CustomerId>,
+        record: CustomerReplace,
+        opts: CallOptions,
+    ) -> Result<Customer, Error> {
+        let id = id.into().into_uuid();
+        let body: types::ReplaceCustomerRequest = to_raw(record.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "updateCustomer", Method::PUT, false, |_| {
+                raw.update_customer()
+                    .customer_id(id)
+                    .body(body.clone())
+                    .send()
+            })
+            .await
+    }
+
+    /// `listCustomers`: a query builder, finished with [`ListCustomers::send`],
+    /// [`ListCustomers::pages`] or [`ListCustomers::stream`].
+    pub fn list(&self) -> ListCustomers {
+        ListCustomers {
+            client: self.client.clone(),
+            q: CustomerQuery::default(),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct CustomerQuery {
+    sort_by: Vec<PersonSortKey>,
+    id: Vec<CustomerId>,
+    has_accounts: Option<bool>,
+    ssn_last_4: Option<SsnLast4>,
+    last_name: Option<String>,
+    email: Option<String>,
+    first_name: Option<String>,
+    phone_number: Option<String>,
+    status: Option<PersonStatus>,
+    limit: Option<u32>,
+    page_token: Option<String>,
+    opts: CallOptions,
+}
+
+/// A `listCustomers` query with every documented filter.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// # async fn f(client: synctera::Client) -> Result<(), synctera::Error> {
+/// let page = client.customers().list().email("*@example.com").limit(10).send().await?;
+/// for customer in &page.items {
+///     println!("{} {}", customer.id, customer.status);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ListCustomers {
+    client: Client,
+    q: CustomerQuery,
+}
+
+impl fmt::Debug for ListCustomers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = &self.q;
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("ListCustomers")
+            .field("sort_by", &q.sort_by)
+            .field("id", &q.id)
+            .field("has_accounts", &q.has_accounts)
+            .field("ssn_last_4", &q.ssn_last_4.as_ref().map(|_| "[redacted]"))
+            .field("last_name", &hidden(&q.last_name))
+            .field("email", &hidden(&q.email))
+            .field("first_name", &hidden(&q.first_name))
+            .field("phone_number", &hidden(&q.phone_number))
+            .field("status", &q.status)
+            .field("limit", &q.limit)
+            .field("page_token", &q.page_token)
+            .finish()
+    }
+}
+
+impl ListCustomers {
+    /// Adds a sort key (`sort_by`); keys apply in the order added.
+    pub fn sort_by(mut self, key: PersonSortKey) -> Self {
+        self.q.sort_by.push(key);
+        self
+    }
+    /// Only these ids (may be called repeatedly). Accepts customer or person ids.
+    pub fn id(mut self, id: impl Into<CustomerId>) -> Self {
+        self.q.id.push(id.into());
+        self
+    }
+    /// Only customers that do (or do not) hold accounts.
+    pub fn has_accounts(mut self, v: bool) -> Self {
+        self.q.has_accounts = Some(v);
+        self
+    }
+    /// Only customers whose SSN ends with these four digits.
+    pub fn ssn_last_4(mut self, v: SsnLast4) -> Self {
+        self.q.ssn_last_4 = Some(v);
+        self
+    }
+    /// Last name; `*` is a wildcard.
+    pub fn last_name(mut self, v: impl Into<String>) -> Self {
+        self.q.last_name = Some(v.into());
+        self
+    }
+    /// E-mail; `*` is a wildcard.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.q.email = Some(v.into());
+        self
+    }
+    /// First name; `*` is a wildcard.
+    pub fn first_name(mut self, v: impl Into<String>) -> Self {
+        self.q.first_name = Some(v.into());
+        self
+    }
+    /// Phone number; `*` is a wildcard.
+    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+        self.q.phone_number = Some(v.into());
+        self
+    }
+    /// Only customers in this status.
+    pub fn status(mut self, v: PersonStatus) -> Self {
+        self.q.status = Some(v);
+        self
+    }
+    /// Rows per page (at least 1; the API caps it at 100).
+    pub fn limit(mut self, n: u32) -> Self {
+        self.q.limit = Some(n);
+        self
+    }
+    /// Start from this page.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.q.page_token = Some(token.into());
+        self
+    }
+    /// Per-call options (retry policy) for every page request.
+    pub fn options(mut self, opts: CallOptions) -> Self {
+        self.q.opts = opts;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<Page<Customer>, Error> {
+        let q = self.q;
+        let limit = list_limit(q.limit)?;
+        let status: Option<types::PersonStatus> = q
+            .status
+            .as_ref()
+            .map(|s| to_raw_enum("status", s.as_str()))
+            .transpose()?;
+        let sort_by = q
+            .sort_by
+            .iter()
+            .map(|s| to_raw_enum::<types::PersonSortKey>("sort_by", s.as_str()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ssn_last_4: Option<types::SsnLast4> = q
+            .ssn_last_4
+            .as_ref()
+            .map(|s| to_raw_enum("ssn_last_4", s.as_str()))
+            .transpose()?;
+        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
+        let raw = self.client.raw();
+        let list: types::CustomerList = self
+            .client
+            .call(&q.opts, "listCustomers", Method::GET, false, |_| {
+                let mut r = raw.list_customers();
+                if !sort_by.is_empty() {
+                    r = r.sort_by(sort_by.clone());
+                }
+                if !ids.is_empty() {
+                    r = r.id(ids.clone());
+                }
+                if let Some(v) = q.has_accounts {
+                    r = r.has_accounts(v);
+                }
+                if let Some(v) = &ssn_last_4 {
+                    r = r.ssn_last_4(v.clone());
+                }
+                if let Some(v) = &q.last_name {
+                    r = r.last_name(v.clone());
+                }
+                if let Some(v) = &q.email {
+                    r = r.email(v.clone());
+                }
+                if let Some(v) = &q.first_name {
+                    r = r.first_name(v.clone());
+                }
+                if let Some(v) = &q.phone_number {
+                    r = r.phone_number(v.clone());
+                }
+                if let Some(v) = &status {
+                    r = r.status(*v);
+                }
+                if let Some(v) = limit {
+                    r = r.limit(v);
+                }
+                if let Some(v) = &q.page_token {
+                    r = r.page_token(v.clone());
+                }
+                r.send()
+            })
+            .await?;
+        Ok(Page {
+            items: from_raw(list.customers)?,
+            next_page_token: list.next_page_token,
+        })
+    }
+
+    /// Every page from the current one on, fetched lazily.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<Customer>, Error>> + Send + 'static {
+        let first = self.q.page_token.clone();
+        pagination::pages(first, move |token| {
+            let mut next = self.clone();
+            next.q.page_token = token;
+            next.send()
+        })
+    }
+
+    /// Every customer from the current page on, fetching pages lazily.
+    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'static {
+        pagination::items(self.pages())
+    }
+}
 
 #[cfg(test)]
 mod tests {

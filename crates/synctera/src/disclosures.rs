@@ -4,9 +4,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use futures::Stream;
+use http::Method;
+use synctera_raw::types;
+
 use crate::Error;
+use crate::client::{CallOptions, Client, from_raw, to_raw};
 use crate::ids::{BusinessId, DisclosureId, PersonId};
+use crate::pagination::{self, Page};
 use crate::persons::Metadata;
+use crate::persons::list_limit;
 use crate::request::to_json;
 
 api_enum! {
@@ -232,6 +239,181 @@ impl NewDisclosure {
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.validate()?;
         to_json(&self)
+    }
+}
+
+/// `client.disclosures()`: record and read disclosure events.
+#[derive(Debug, Clone, Copy)]
+pub struct Disclosures<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Disclosures<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// `createDisclosure`, with a fresh idempotency key for every attempt of this call.
+    pub async fn create(&self, disclosure: NewDisclosure) -> Result<Disclosure, Error> {
+        self.create_with(disclosure, CallOptions::default()).await
+    }
+
+    /// `createDisclosure` with per-call options.
+    pub async fn create_with(
+        &self,
+        disclosure: NewDisclosure,
+        opts: CallOptions,
+    ) -> Result<Disclosure, Error> {
+        let body: types::CreateDisclosureRequest = to_raw(disclosure.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "createDisclosure", Method::POST, true, |key| {
+                let mut req = raw.create_disclosure().body(body.clone());
+                if let Some(key) = key {
+                    req = req.idempotency_key(key.as_str());
+                }
+                req.send()
+            })
+            .await
+    }
+
+    /// `getDisclosure`.
+    pub async fn get(&self, id: DisclosureId) -> Result<Disclosure, Error> {
+        let id = id.into_uuid();
+        let raw = self.client.raw();
+        self.client
+            .call(
+                &CallOptions::default(),
+                "getDisclosure",
+                Method::GET,
+                false,
+                |_| raw.get_disclosure().disclosure_id(id).send(),
+            )
+            .await
+    }
+
+    /// `listDisclosures`: a query builder.
+    pub fn list(&self) -> ListDisclosures {
+        ListDisclosures {
+            client: self.client.clone(),
+            q: DisclosureQuery::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct DisclosureQuery {
+    person_id: Option<PersonId>,
+    business_id: Option<BusinessId>,
+    acknowledging_person_id: Option<PersonId>,
+    id: Vec<DisclosureId>,
+    limit: Option<u32>,
+    page_token: Option<String>,
+    opts: CallOptions,
+}
+
+/// A `listDisclosures` query.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// # async fn f(client: synctera::Client, person: synctera::PersonId) -> Result<(), synctera::Error> {
+/// let all: Vec<synctera::Disclosure> =
+///     client.disclosures().list().person_id(person).stream().try_collect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ListDisclosures {
+    client: Client,
+    q: DisclosureQuery,
+}
+
+impl ListDisclosures {
+    /// Only disclosures to this person.
+    pub fn person_id(mut self, id: impl Into<PersonId>) -> Self {
+        self.q.person_id = Some(id.into());
+        self
+    }
+    /// Only disclosures to this business.
+    pub fn business_id(mut self, id: BusinessId) -> Self {
+        self.q.business_id = Some(id);
+        self
+    }
+    /// Only disclosures acknowledged by this person on a business's behalf.
+    pub fn acknowledging_person_id(mut self, id: impl Into<PersonId>) -> Self {
+        self.q.acknowledging_person_id = Some(id.into());
+        self
+    }
+    /// Only these ids (may be called repeatedly).
+    pub fn id(mut self, id: DisclosureId) -> Self {
+        self.q.id.push(id);
+        self
+    }
+    /// Rows per page (at least 1; the API caps it at 100).
+    pub fn limit(mut self, n: u32) -> Self {
+        self.q.limit = Some(n);
+        self
+    }
+    /// Start from this page.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.q.page_token = Some(token.into());
+        self
+    }
+    /// Per-call options (retry policy) for every page request.
+    pub fn options(mut self, opts: CallOptions) -> Self {
+        self.q.opts = opts;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<Page<Disclosure>, Error> {
+        let q = self.q;
+        let limit = list_limit(q.limit)?;
+        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
+        let raw = self.client.raw();
+        let list: types::DisclosureList = self
+            .client
+            .call(&q.opts, "listDisclosures", Method::GET, false, |_| {
+                let mut r = raw.list_disclosures();
+                if let Some(v) = q.person_id {
+                    r = r.person_id(v.into_uuid());
+                }
+                if let Some(v) = q.business_id {
+                    r = r.business_id(v.into_uuid());
+                }
+                if let Some(v) = q.acknowledging_person_id {
+                    r = r.acknowledging_person_id(v.into_uuid());
+                }
+                if !ids.is_empty() {
+                    r = r.id(ids.clone());
+                }
+                if let Some(v) = limit {
+                    r = r.limit(v);
+                }
+                if let Some(v) = &q.page_token {
+                    r = r.page_token(v.clone());
+                }
+                r.send()
+            })
+            .await?;
+        Ok(Page {
+            items: from_raw(list.disclosures)?,
+            next_page_token: list.next_page_token,
+        })
+    }
+
+    /// Every page from the current one on, fetched lazily.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<Disclosure>, Error>> + Send + 'static {
+        let first = self.q.page_token.clone();
+        pagination::pages(first, move |token| {
+            let mut next = self.clone();
+            next.q.page_token = token;
+            next.send()
+        })
+    }
+
+    /// Every disclosure from the current page on, fetching pages lazily.
+    pub fn stream(self) -> impl Stream<Item = Result<Disclosure, Error>> + Send + 'static {
+        pagination::items(self.pages())
     }
 }
 

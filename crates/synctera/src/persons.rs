@@ -9,9 +9,15 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use futures::Stream;
+use http::Method;
+use synctera_raw::types;
+
 use crate::Error;
 use crate::addresses::{Address, AddressInput};
+use crate::client::{CallOptions, Client, from_raw, to_raw, to_raw_enum};
 use crate::ids::{PersonId, PersonalIdId};
+use crate::pagination::{self, Page};
 use crate::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, Ssn, SsnLast4,
 };
@@ -613,6 +619,349 @@ api_enum! {
         /// Most recently updated first.
         LastUpdatedTimeDesc = "last_updated_time:desc",
     }
+}
+
+/// `client.persons()`: create, read, update and list persons.
+#[derive(Debug, Clone, Copy)]
+pub struct Persons<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Persons<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// `createPerson`: creates a person. A fresh idempotency key is sent with every attempt of
+    /// this call; use [`create_with`](Self::create_with) to supply your own.
+    pub async fn create(&self, person: NewPerson) -> Result<Person, Error> {
+        self.create_with(person, CallOptions::default()).await
+    }
+
+    /// `createPerson` with per-call options.
+    pub async fn create_with(&self, person: NewPerson, opts: CallOptions) -> Result<Person, Error> {
+        let body: types::CreatePersonRequest = to_raw(person.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "createPerson", Method::POST, true, |key| {
+                let mut req = raw.create_person().body(body.clone());
+                if let Some(key) = key {
+                    req = req.idempotency_key(key.as_str());
+                }
+                req.send()
+            })
+            .await
+    }
+
+    /// `getPerson`: reads a person. Accepts a [`PersonId`] or a [`crate::CustomerId`].
+    pub async fn get(&self, id: impl Into<PersonId>) -> Result<Person, Error> {
+        self.get_with(id, CallOptions::default()).await
+    }
+
+    /// `getPerson` with per-call options.
+    pub async fn get_with(
+        &self,
+        id: impl Into<PersonId>,
+        opts: CallOptions,
+    ) -> Result<Person, Error> {
+        let id = id.into().into_uuid();
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "getPerson", Method::GET, false, |_| {
+                raw.get_person().person_id(id).send()
+            })
+            .await
+    }
+
+    /// `updatePerson` (PATCH): changes only the fields set in `update`.
+    pub async fn update(
+        &self,
+        id: impl Into<PersonId>,
+        update: PersonUpdate,
+    ) -> Result<Person, Error> {
+        self.update_with(id, update, CallOptions::default()).await
+    }
+
+    /// `updatePerson` with per-call options.
+    pub async fn update_with(
+        &self,
+        id: impl Into<PersonId>,
+        update: PersonUpdate,
+        opts: CallOptions,
+    ) -> Result<Person, Error> {
+        let id = id.into().into_uuid();
+        let body: types::UpdatePersonRequest = to_raw(update.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "updatePerson", Method::PATCH, true, |key| {
+                let mut req = raw.update_person().person_id(id).body(body.clone());
+                if let Some(key) = key {
+                    req = req.idempotency_key(key.as_str());
+                }
+                req.send()
+            })
+            .await
+    }
+
+    /// `listPersons`: a query builder; finish it with [`ListPersons::send`] (one page),
+    /// [`ListPersons::pages`] or [`ListPersons::stream`].
+    pub fn list(&self) -> ListPersons {
+        ListPersons {
+            client: self.client.clone(),
+            q: PersonQuery::default(),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct PersonQuery {
+    sort_by: Vec<PersonSortKey>,
+    is_customer: Option<bool>,
+    id: Vec<PersonId>,
+    has_accounts: Option<bool>,
+    ssn_last_4: Option<SsnLast4>,
+    last_name: Option<String>,
+    email: Option<String>,
+    first_name: Option<String>,
+    phone_number: Option<String>,
+    status: Option<PersonStatus>,
+    ban_status: Vec<BanStatus>,
+    include_console_users: Option<bool>,
+    limit: Option<u32>,
+    page_token: Option<String>,
+    opts: CallOptions,
+}
+
+/// A `listPersons` query. Every documented filter is a setter; multi-valued ones (`id`,
+/// `sort_by`, `ban_status`) add to a list.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use synctera::{PersonStatus, persons::PersonSortKey};
+/// # async fn f(client: synctera::Client) -> Result<(), synctera::Error> {
+/// let active: Vec<synctera::Person> = client
+///     .persons()
+///     .list()
+///     .status(PersonStatus::Active)
+///     .last_name("Bak*")
+///     .sort_by(PersonSortKey::CreationTimeDesc)
+///     .limit(50)
+///     .stream()
+///     .try_collect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ListPersons {
+    client: Client,
+    q: PersonQuery,
+}
+
+impl fmt::Debug for ListPersons {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = &self.q;
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("ListPersons")
+            .field("sort_by", &q.sort_by)
+            .field("is_customer", &q.is_customer)
+            .field("id", &q.id)
+            .field("has_accounts", &q.has_accounts)
+            .field("ssn_last_4", &q.ssn_last_4.as_ref().map(|_| "[redacted]"))
+            .field("last_name", &hidden(&q.last_name))
+            .field("email", &hidden(&q.email))
+            .field("first_name", &hidden(&q.first_name))
+            .field("phone_number", &hidden(&q.phone_number))
+            .field("status", &q.status)
+            .field("ban_status", &q.ban_status)
+            .field("include_console_users", &q.include_console_users)
+            .field("limit", &q.limit)
+            .field("page_token", &q.page_token)
+            .finish()
+    }
+}
+
+impl ListPersons {
+    /// Adds a sort key (`sort_by`); keys apply in the order added.
+    pub fn sort_by(mut self, key: PersonSortKey) -> Self {
+        self.q.sort_by.push(key);
+        self
+    }
+    /// Only persons whose `is_customer` is `v`.
+    pub fn is_customer(mut self, v: bool) -> Self {
+        self.q.is_customer = Some(v);
+        self
+    }
+    /// Only these ids (may be called repeatedly). Accepts person or customer ids.
+    pub fn id(mut self, id: impl Into<PersonId>) -> Self {
+        self.q.id.push(id.into());
+        self
+    }
+    /// Only persons that do (or do not) hold accounts.
+    pub fn has_accounts(mut self, v: bool) -> Self {
+        self.q.has_accounts = Some(v);
+        self
+    }
+    /// Only persons whose SSN ends with these four digits.
+    pub fn ssn_last_4(mut self, v: SsnLast4) -> Self {
+        self.q.ssn_last_4 = Some(v);
+        self
+    }
+    /// Last name; `*` is a wildcard.
+    pub fn last_name(mut self, v: impl Into<String>) -> Self {
+        self.q.last_name = Some(v.into());
+        self
+    }
+    /// E-mail; `*` is a wildcard.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.q.email = Some(v.into());
+        self
+    }
+    /// First name or chosen name; `*` is a wildcard.
+    pub fn first_name(mut self, v: impl Into<String>) -> Self {
+        self.q.first_name = Some(v.into());
+        self
+    }
+    /// Phone number; `*` is a wildcard.
+    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+        self.q.phone_number = Some(v.into());
+        self
+    }
+    /// Only persons in this status.
+    pub fn status(mut self, v: PersonStatus) -> Self {
+        self.q.status = Some(v);
+        self
+    }
+    /// Only persons with one of these ban statuses (may be called repeatedly).
+    pub fn ban_status(mut self, v: BanStatus) -> Self {
+        self.q.ban_status.push(v);
+        self
+    }
+    /// Also list console users.
+    pub fn include_console_users(mut self, v: bool) -> Self {
+        self.q.include_console_users = Some(v);
+        self
+    }
+    /// Rows per page (at least 1; the API caps it at 100).
+    pub fn limit(mut self, n: u32) -> Self {
+        self.q.limit = Some(n);
+        self
+    }
+    /// Start from this page (a previous page's `next_page_token`).
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.q.page_token = Some(token.into());
+        self
+    }
+    /// Per-call options (retry policy) for every page request.
+    pub fn options(mut self, opts: CallOptions) -> Self {
+        self.q.opts = opts;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<Page<Person>, Error> {
+        let q = self.q;
+        let limit = list_limit(q.limit)?;
+        let status: Option<types::PersonStatus> = q
+            .status
+            .as_ref()
+            .map(|s| to_raw_enum("status", s.as_str()))
+            .transpose()?;
+        let ban_status = q
+            .ban_status
+            .iter()
+            .map(|s| to_raw_enum::<types::BanStatus>("ban_status", s.as_str()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sort_by = q
+            .sort_by
+            .iter()
+            .map(|s| to_raw_enum::<types::PersonSortKey>("sort_by", s.as_str()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ssn_last_4: Option<types::SsnLast4> = q
+            .ssn_last_4
+            .as_ref()
+            .map(|s| to_raw_enum("ssn_last_4", s.as_str()))
+            .transpose()?;
+        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
+        let raw = self.client.raw();
+        let list: types::PersonList = self
+            .client
+            .call(&q.opts, "listPersons", Method::GET, false, |_| {
+                let mut r = raw.list_persons();
+                if !sort_by.is_empty() {
+                    r = r.sort_by(sort_by.clone());
+                }
+                if let Some(v) = q.is_customer {
+                    r = r.is_customer(v);
+                }
+                if !ids.is_empty() {
+                    r = r.id(ids.clone());
+                }
+                if let Some(v) = q.has_accounts {
+                    r = r.has_accounts(v);
+                }
+                if let Some(v) = &ssn_last_4 {
+                    r = r.ssn_last_4(v.clone());
+                }
+                if let Some(v) = &q.last_name {
+                    r = r.last_name(v.clone());
+                }
+                if let Some(v) = &q.email {
+                    r = r.email(v.clone());
+                }
+                if let Some(v) = &q.first_name {
+                    r = r.first_name(v.clone());
+                }
+                if let Some(v) = &q.phone_number {
+                    r = r.phone_number(v.clone());
+                }
+                if let Some(v) = &status {
+                    r = r.status(*v);
+                }
+                if !ban_status.is_empty() {
+                    r = r.ban_status(ban_status.clone());
+                }
+                if let Some(v) = q.include_console_users {
+                    r = r.include_console_users(v);
+                }
+                if let Some(v) = limit {
+                    r = r.limit(v);
+                }
+                if let Some(v) = &q.page_token {
+                    r = r.page_token(v.clone());
+                }
+                r.send()
+            })
+            .await?;
+        Ok(Page {
+            items: from_raw(list.persons)?,
+            next_page_token: list.next_page_token,
+        })
+    }
+
+    /// Every page from the current one on, fetched lazily.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<Person>, Error>> + Send + 'static {
+        let first = self.q.page_token.clone();
+        pagination::pages(first, move |token| {
+            let mut next = self.clone();
+            next.q.page_token = token;
+            next.send()
+        })
+    }
+
+    /// Every person from the current page on, one at a time, fetching pages lazily.
+    pub fn stream(self) -> impl Stream<Item = Result<Person, Error>> + Send + 'static {
+        pagination::items(self.pages())
+    }
+}
+
+/// Checks `limit` (at least 1) and converts it to the generated type.
+pub(crate) fn list_limit(limit: Option<u32>) -> Result<Option<std::num::NonZeroU64>, Error> {
+    limit
+        .map(|n| {
+            std::num::NonZeroU64::new(u64::from(n))
+                .ok_or_else(|| Error::validation("limit", "must be at least 1"))
+        })
+        .transpose()
 }
 
 #[cfg(test)]

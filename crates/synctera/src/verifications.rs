@@ -7,8 +7,15 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use futures::Stream;
+use http::Method;
+use synctera_raw::types;
+
 use crate::Error;
+use crate::client::{CallOptions, Client, from_raw, to_raw, to_raw_enum};
 use crate::ids::{BusinessId, PersonId, VerificationId};
+use crate::pagination::{self, Page};
+use crate::persons::list_limit;
 use crate::persons::{Metadata, VerificationStatus};
 
 api_enum! {
@@ -211,6 +218,216 @@ impl VerifyRequest {
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.validate()?;
         crate::request::to_json(&self)
+    }
+}
+
+/// `client.verifications()`: run KYC and read the results.
+#[derive(Debug, Clone, Copy)]
+pub struct Verifications<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Verifications<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// `verify`: runs KYC on a person (whose record must already hold names, date of birth,
+    /// e-mail, phone, legal address and SSN). A fresh idempotency key is sent with every attempt
+    /// of this call.
+    pub async fn verify(&self, request: VerifyRequest) -> Result<VerifyResponse, Error> {
+        self.verify_with(request, CallOptions::default()).await
+    }
+
+    /// `verify` with per-call options.
+    pub async fn verify_with(
+        &self,
+        request: VerifyRequest,
+        opts: CallOptions,
+    ) -> Result<VerifyResponse, Error> {
+        let body: types::VerifyRequest = to_raw(request.into_body()?)?;
+        let raw = self.client.raw();
+        self.client
+            .call(&opts, "verify", Method::POST, true, |key| {
+                let mut req = raw.verify().body(body.clone());
+                if let Some(key) = key {
+                    req = req.idempotency_key(key.as_str());
+                }
+                req.send()
+            })
+            .await
+    }
+
+    /// `getVerification`.
+    pub async fn get(&self, id: VerificationId) -> Result<Verification, Error> {
+        let id = id.into_uuid();
+        let raw = self.client.raw();
+        self.client
+            .call(
+                &CallOptions::default(),
+                "getVerification",
+                Method::GET,
+                false,
+                |_| raw.get_verification().verification_id(id).send(),
+            )
+            .await
+    }
+
+    /// `listVerifications`: a query builder.
+    pub fn list(&self) -> ListVerifications {
+        ListVerifications {
+            client: self.client.clone(),
+            q: VerificationQuery::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct VerificationQuery {
+    person_id: Option<PersonId>,
+    business_id: Option<BusinessId>,
+    id: Vec<VerificationId>,
+    verification_type: Option<VerificationType>,
+    result: Option<VerificationResult>,
+    include_history: Option<bool>,
+    limit: Option<u32>,
+    page_token: Option<String>,
+    opts: CallOptions,
+}
+
+/// A `listVerifications` query.
+///
+/// ```no_run
+/// use synctera::VerificationType;
+/// # async fn f(client: synctera::Client, person: synctera::PersonId) -> Result<(), synctera::Error> {
+/// let page = client
+///     .verifications()
+///     .list()
+///     .person_id(person)
+///     .verification_type(VerificationType::Identity)
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ListVerifications {
+    client: Client,
+    q: VerificationQuery,
+}
+
+impl ListVerifications {
+    /// Only verifications of this person.
+    pub fn person_id(mut self, id: impl Into<PersonId>) -> Self {
+        self.q.person_id = Some(id.into());
+        self
+    }
+    /// Only verifications of this business.
+    pub fn business_id(mut self, id: BusinessId) -> Self {
+        self.q.business_id = Some(id);
+        self
+    }
+    /// Only these ids (may be called repeatedly).
+    pub fn id(mut self, id: VerificationId) -> Self {
+        self.q.id.push(id);
+        self
+    }
+    /// Only this kind of check.
+    pub fn verification_type(mut self, v: VerificationType) -> Self {
+        self.q.verification_type = Some(v);
+        self
+    }
+    /// Only this outcome.
+    pub fn result(mut self, v: VerificationResult) -> Self {
+        self.q.result = Some(v);
+        self
+    }
+    /// Also list results a later run superseded.
+    pub fn include_history(mut self, v: bool) -> Self {
+        self.q.include_history = Some(v);
+        self
+    }
+    /// Rows per page (at least 1; the API caps it at 100).
+    pub fn limit(mut self, n: u32) -> Self {
+        self.q.limit = Some(n);
+        self
+    }
+    /// Start from this page.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.q.page_token = Some(token.into());
+        self
+    }
+    /// Per-call options (retry policy) for every page request.
+    pub fn options(mut self, opts: CallOptions) -> Self {
+        self.q.opts = opts;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<Page<Verification>, Error> {
+        let q = self.q;
+        let limit = list_limit(q.limit)?;
+        let verification_type: Option<types::VerificationType> = q
+            .verification_type
+            .as_ref()
+            .map(|v| to_raw_enum("verification_type", v.as_str()))
+            .transpose()?;
+        let result: Option<types::VerificationResult> = q
+            .result
+            .as_ref()
+            .map(|v| to_raw_enum("result", v.as_str()))
+            .transpose()?;
+        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
+        let raw = self.client.raw();
+        let list: types::VerificationList = self
+            .client
+            .call(&q.opts, "listVerifications", Method::GET, false, |_| {
+                let mut r = raw.list_verifications();
+                if let Some(v) = q.person_id {
+                    r = r.person_id(v.into_uuid());
+                }
+                if let Some(v) = q.business_id {
+                    r = r.business_id(v.into_uuid());
+                }
+                if !ids.is_empty() {
+                    r = r.id(ids.clone());
+                }
+                if let Some(v) = verification_type {
+                    r = r.verification_type(v);
+                }
+                if let Some(v) = result {
+                    r = r.result(v);
+                }
+                if let Some(v) = q.include_history {
+                    r = r.include_history(v);
+                }
+                if let Some(v) = limit {
+                    r = r.limit(v);
+                }
+                if let Some(v) = &q.page_token {
+                    r = r.page_token(v.clone());
+                }
+                r.send()
+            })
+            .await?;
+        Ok(Page {
+            items: from_raw(list.verifications)?,
+            next_page_token: list.next_page_token,
+        })
+    }
+
+    /// Every page from the current one on, fetched lazily.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<Verification>, Error>> + Send + 'static {
+        let first = self.q.page_token.clone();
+        pagination::pages(first, move |token| {
+            let mut next = self.clone();
+            next.q.page_token = token;
+            next.send()
+        })
+    }
+
+    /// Every verification from the current page on, fetching pages lazily.
+    pub fn stream(self) -> impl Stream<Item = Result<Verification, Error>> + Send + 'static {
+        pagination::items(self.pages())
     }
 }
 
