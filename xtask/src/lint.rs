@@ -471,3 +471,206 @@ pub fn translate(schema: &Value) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(text: &str) -> Value {
+        serde_norway::from_str(text).unwrap()
+    }
+
+    fn messages(spec: &Value) -> Vec<String> {
+        lint(spec).iter().map(ToString::to_string).collect()
+    }
+
+    const OK_RESPONSES: &str = "
+        '400': {description: x}
+        '401': {description: x}
+        '403': {description: x}
+        '404': {description: x}
+        '409': {description: x}
+        '500': {description: x}";
+
+    fn one_op(method: &str, path: &str, op_id: &str, responses: &str) -> Value {
+        yaml(&format!(
+            "
+openapi: 3.0.3
+info: {{title: t, version: 1.0.0}}
+tags: [{{name: T}}]
+paths:
+  {path}:
+    {method}:
+      operationId: {op_id}
+      tags: [T]
+      summary: s
+      responses:{responses}
+"
+        ))
+    }
+
+    #[test]
+    fn a_complete_operation_has_no_findings() {
+        let spec = one_op("post", "/things/{id}", "createThing", OK_RESPONSES);
+        assert_eq!(messages(&spec), Vec::<String>::new());
+    }
+
+    #[test]
+    fn missing_statuses_are_reported_with_their_pointer() {
+        let spec = one_op(
+            "post",
+            "/things/{id}",
+            "createThing",
+            "\n        '200': {description: x}",
+        );
+        let found = messages(&spec);
+        for code in ["400", "401", "403", "404", "409", "500"] {
+            let want = format!(
+                "/paths/~1things~1{{id}}/post/responses: does not document a {code} response"
+            );
+            assert!(found.contains(&want), "{want} not in {found:#?}");
+        }
+    }
+
+    #[test]
+    fn verify_and_gets_need_no_409_and_id_less_paths_no_404() {
+        let responses = "
+        '400': {description: x}
+        '401': {description: x}
+        '403': {description: x}
+        '500': {description: x}";
+        assert!(messages(&one_op("post", "/things/verify", "verify", responses)).is_empty());
+        assert!(messages(&one_op("get", "/things", "listThings", responses)).is_empty());
+        assert_eq!(
+            messages(&one_op("post", "/things", "createThing", responses)),
+            vec!["/paths/~1things/post/responses: does not document a 409 response"]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_missing_summary_and_undeclared_tags_are_reported() {
+        let spec = yaml(
+            "
+openapi: 3.0.3
+info: {title: t, version: 1.0.0}
+tags: [{name: T}]
+paths:
+  /a:
+    get: {operationId: same, tags: [T], summary: s, responses: {}}
+  /b:
+    get: {operationId: same, tags: [Nope], responses: {}}
+",
+        );
+        let found = messages(&spec);
+        assert!(
+            found.contains(
+                &"/paths/~1b/get/operationId: operationId `same` is also used by /paths/~1a/get"
+                    .to_string()
+            ),
+            "{found:#?}"
+        );
+        assert!(found.contains(&"/paths/~1b/get: missing summary".to_string()));
+        assert!(
+            found.contains(
+                &"/paths/~1b/get/tags/0: tag `Nope` is not declared in the top-level `tags`"
+                    .to_string()
+            )
+        );
+    }
+
+    fn example_spec(schemas: &str, param_example: &str, media_example: &str) -> Value {
+        yaml(&format!(
+            "
+openapi: 3.0.3
+info: {{title: t, version: 1.0.0}}
+tags: [{{name: T}}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      tags: [T]
+      summary: s
+      parameters:
+        - name: limit
+          in: query
+          schema: {{type: integer, minimum: 1}}
+          example: {param_example}
+      responses:
+        '400': {{description: x}}
+        '401': {{description: x}}
+        '403': {{description: x}}
+        '500': {{description: x}}
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: '#/components/schemas/Thing'}}
+              example: {media_example}
+components:
+  schemas:{schemas}
+"
+        ))
+    }
+
+    const THING: &str = "
+    Code: {type: string, pattern: '^[A-Z]{2}$'}
+    Thing:
+      type: object
+      required: [code]
+      properties:
+        code: {$ref: '#/components/schemas/Code'}
+        born: {type: string, format: date, nullable: true}
+        kind: {type: string, enum: [A, B], nullable: true}
+      example: {code: US, born: null, kind: null}";
+
+    #[test]
+    fn valid_examples_pass_with_refs_and_nullable_resolved() {
+        let spec = example_spec(THING, "5", "{code: CA, born: '2000-01-01', kind: A}");
+        assert_eq!(messages(&spec), Vec::<String>::new());
+    }
+
+    #[test]
+    fn invalid_examples_are_reported_where_they_are() {
+        let spec = example_spec(THING, "0", "{code: usa, born: '2000-02-30'}");
+        let found = messages(&spec);
+        let at = |p: &str| found.iter().any(|f| f.starts_with(p));
+        assert!(
+            at("/paths/~1things/get/parameters/0/example: "),
+            "{found:#?}"
+        );
+        assert!(
+            at("/paths/~1things/get/responses/200/content/application~1json/example/code: "),
+            "{found:#?}"
+        );
+        assert!(
+            at("/paths/~1things/get/responses/200/content/application~1json/example/born: "),
+            "format is asserted: {found:#?}"
+        );
+        assert_eq!(found.len(), 3, "{found:#?}");
+    }
+
+    #[test]
+    fn schema_examples_are_checked_at_every_level() {
+        let schemas = "
+    Thing:
+      type: object
+      properties:
+        n: {type: integer, example: nope}
+      example: {n: 1, extra: true}
+      additionalProperties: false";
+        let spec = example_spec(schemas, "5", "{n: 2}");
+        let found = messages(&spec);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("/components/schemas/Thing/properties/n/example: ")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("/components/schemas/Thing/example: ")),
+            "{found:#?}"
+        );
+    }
+}
