@@ -256,7 +256,17 @@ impl Error {
         } else if e.is_decode() {
             Error::decode("the response body is not valid JSON for this operation")
         } else {
-            Error::Transport(Box::new(e.without_url()))
+            // reqwest's own message is generic ("error sending request"); the cause (connection
+            // refused, TLS failure, ...) sits in the source chain, which carries no URL.
+            let e = e.without_url();
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            Error::Transport(message.into())
         }
     }
 
