@@ -308,14 +308,19 @@ fn into_response(r: StoredResponse) -> Response {
 
 /// Runs a mutating operation under the idempotency rules: one key per tenant and operation;
 /// a retry of the same request replays the stored answer byte for byte.
+/// What makes two requests "the same request" for an idempotency key.
+struct Fingerprint<'a> {
+    method: &'a Method,
+    path: &'a str,
+    body: &'a [u8],
+}
+
 async fn idempotent(
     app: &App,
     ctx: &Ctx,
     op: &'static str,
     headers: &HeaderMap,
-    method: &Method,
-    path: &str,
-    body: &[u8],
+    fp: Fingerprint<'_>,
     work: impl FnOnce(&mut Tenant) -> Result<StoredResponse, Problem>,
 ) -> Response {
     let key = match headers.get("idempotency-key") {
@@ -336,11 +341,11 @@ async fn idempotent(
         return into_response(r);
     };
     let mut h = Sha256::new();
-    h.update(method.as_str());
+    h.update(fp.method.as_str());
     h.update([0]);
-    h.update(path);
+    h.update(fp.path);
     h.update([0]);
-    h.update(body);
+    h.update(fp.body);
     let fingerprint: [u8; 32] = h.finalize().into();
     {
         let mut t = ctx.write();
@@ -502,11 +507,7 @@ fn parse_person(mode: Mode, body: &[u8]) -> Result<Changes, Problem> {
                         po.text("identifier", 64)
                     };
                     let ident = po.required("identifier", ident);
-                    let cc = po.pattern(
-                        "country_code",
-                        &regex::Regex::new("^[A-Z]{2}$").expect("valid"),
-                        "must match ^[A-Z]{2}$",
-                    );
+                    let cc = po.country("country_code");
                     po.finish();
                     if let (Some(t), Some(ident)) = (t, ident) {
                         let implied = match t {
@@ -685,17 +686,23 @@ fn view(mode: Mode, p: &Person, tenant: &str) -> Value {
     }
 }
 
-async fn write_op(
-    app: Arc<App>,
-    ctx: Ctx,
+/// Which write a person/customer request is.
+struct Write {
     op: &'static str,
     mode: Mode,
     id: Option<Uuid>,
-    headers: HeaderMap,
     method: Method,
     path: String,
-    body: Bytes,
-) -> Response {
+}
+
+async fn write_op(app: Arc<App>, ctx: Ctx, w: Write, headers: HeaderMap, body: Bytes) -> Response {
+    let Write {
+        op,
+        mode,
+        id,
+        method,
+        path,
+    } = w;
     let status = if mode.is_create() {
         StatusCode::CREATED
     } else {
@@ -716,7 +723,19 @@ async fn write_op(
         app.faults.wait_if_held().await;
         return into_response(run(&mut ctx.write()).unwrap_or_else(problem_response));
     }
-    idempotent(&app, &ctx, op, &headers, &method, &path, &body, run).await
+    idempotent(
+        &app,
+        &ctx,
+        op,
+        &headers,
+        Fingerprint {
+            method: &method,
+            path: &path,
+            body: &body,
+        },
+        run,
+    )
+    .await
 }
 
 async fn create_person(
@@ -728,12 +747,14 @@ async fn create_person(
     write_op(
         app,
         ctx,
-        "createPerson",
-        Mode::PersonCreate,
-        None,
+        Write {
+            op: "createPerson",
+            mode: Mode::PersonCreate,
+            id: None,
+            method: Method::POST,
+            path: "/persons".into(),
+        },
         headers,
-        Method::POST,
-        "/persons".into(),
         body,
     )
     .await
@@ -749,12 +770,14 @@ async fn update_person(
     write_op(
         app,
         ctx,
-        "updatePerson",
-        Mode::PersonUpdate,
-        Some(id),
+        Write {
+            op: "updatePerson",
+            mode: Mode::PersonUpdate,
+            id: Some(id),
+            method: Method::PATCH,
+            path: format!("/persons/{id}"),
+        },
         headers,
-        Method::PATCH,
-        format!("/persons/{id}"),
         body,
     )
     .await
@@ -769,12 +792,14 @@ async fn create_customer(
     write_op(
         app,
         ctx,
-        "createCustomer",
-        Mode::CustomerCreate,
-        None,
+        Write {
+            op: "createCustomer",
+            mode: Mode::CustomerCreate,
+            id: None,
+            method: Method::POST,
+            path: "/customers".into(),
+        },
         headers,
-        Method::POST,
-        "/customers".into(),
         body,
     )
     .await
@@ -790,12 +815,14 @@ async fn patch_customer(
     write_op(
         app,
         ctx,
-        "patchCustomer",
-        Mode::CustomerPatch,
-        Some(id),
+        Write {
+            op: "patchCustomer",
+            mode: Mode::CustomerPatch,
+            id: Some(id),
+            method: Method::PATCH,
+            path: format!("/customers/{id}"),
+        },
         headers,
-        Method::PATCH,
-        format!("/customers/{id}"),
         body,
     )
     .await
@@ -811,12 +838,14 @@ async fn replace_customer(
     write_op(
         app,
         ctx,
-        "updateCustomer",
-        Mode::CustomerReplace,
-        Some(id),
+        Write {
+            op: "updateCustomer",
+            mode: Mode::CustomerReplace,
+            id: Some(id),
+            method: Method::PUT,
+            path: format!("/customers/{id}"),
+        },
         headers,
-        Method::PUT,
-        format!("/customers/{id}"),
         body,
     )
     .await
@@ -1080,9 +1109,11 @@ async fn create_disclosure(
         &ctx,
         "createDisclosure",
         &headers,
-        &Method::POST,
-        "/disclosures",
-        &fp_body,
+        Fingerprint {
+            method: &Method::POST,
+            path: "/disclosures",
+            body: &fp_body,
+        },
         run,
     )
     .await
@@ -1309,9 +1340,11 @@ async fn verify(
         &ctx,
         "verify",
         &headers,
-        &Method::POST,
-        "/verifications/verify",
-        &fp_body,
+        Fingerprint {
+            method: &Method::POST,
+            path: "/verifications/verify",
+            body: &fp_body,
+        },
         run,
     )
     .await

@@ -35,7 +35,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    // Logs go to stderr so that stdout carries only the base URL, for scripts to read.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -233,6 +233,10 @@ impl<'a> Obj<'a> {
         self.pattern(name, &VERSION, r"must match ^v?[0-9]+\.[0-9]+$")
     }
 
+    pub fn country(&mut self, name: &str) -> Option<String> {
+        self.pattern(name, &COUNTRY, "must match ^[A-Z]{2}$")
+    }
+
     pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
         let s = self.string(name)?;
         match uuid::Uuid::parse_str(&s) {

@@ -51,7 +51,7 @@ fn template(path: &str) -> Option<String> {
     best.map(|(_, t)| t.clone())
 }
 
-fn resolve<'a>(v: &'a Value) -> &'a Value {
+fn resolve(v: &Value) -> &Value {
     match v.get("$ref").and_then(Value::as_str) {
         Some(r) => {
             let ptr = r.trim_start_matches('#');

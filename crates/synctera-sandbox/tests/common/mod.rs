@@ -1,6 +1,6 @@
 //! Shared helpers: a sandbox per test, a small HTTP client, and a check of every answer
 //! against the spec's response schema (see `conformance.rs`).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod conformance;
 

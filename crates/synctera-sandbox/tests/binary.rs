@@ -1,0 +1,61 @@
+//! The `synctera-sandbox` binary: prints its base URL when ready, serves, stops on Ctrl-C.
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn binary_prints_base_url_serves_and_stops_on_sigint() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "bin-key",
+            "--enforce-unique-customer",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().to_string();
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with("/v0"),
+        "{base}"
+    );
+    let http = reqwest::Client::new();
+    let ok = http
+        .get(format!("{base}/persons"))
+        .bearer_auth("bin-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let denied = http
+        .get(format!("{base}/persons"))
+        .bearer_auth("other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+    drop(http);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+}
+
+#[test]
+fn binary_rejects_bad_fault_rate() {
+    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args(["--fault-rate", "1.5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fault-rate"));
+}
