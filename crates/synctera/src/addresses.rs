@@ -224,7 +224,7 @@ impl AddressInput {
                     if !ok {
                         return Err(Error::validation(
                             field,
-                            "postal_code must be 12345 or 12345-1234 for a US address",
+                            "postal_code must be five digits, optionally followed by a hyphen and four more (ZIP+4), for a US address",
                         ));
                     }
                     code

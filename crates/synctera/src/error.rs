@@ -21,7 +21,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///
 /// let err = synctera::pii::Ssn::parse("123456789").unwrap_err();
 /// assert!(matches!(err, Error::Validation { field: "ssn", .. }));
-/// assert_eq!(err.to_string(), "invalid `ssn`: must look like 123-45-6789 (three, two and four digits)");
+/// assert_eq!(err.to_string(), "invalid `ssn`: must be nine digits written ddd-dd-dddd");
 /// assert!(!err.is_retryable());
 /// ```
 #[derive(Debug, thiserror::Error)]

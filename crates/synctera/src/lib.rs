@@ -138,6 +138,9 @@ pub mod pii;
 pub mod retry;
 pub mod verifications;
 
+#[cfg(test)]
+mod body_snapshots;
+
 pub use client::{Client, ClientBuilder, Environment};
 pub use customers::{Customer, CustomerPatch, CustomerReplace, KycStatus, NewCustomer};
 pub use disclosures::{Disclosure, DisclosureEventType, DisclosureType, NewDisclosure};

@@ -466,7 +466,7 @@ macro_rules! person_setters {
 /// assert!(prospect.validate().is_ok());
 ///
 /// let err = NewPerson::prospect().email("not-an-email").validate().unwrap_err();
-/// assert_eq!(err.to_string(), "invalid `email`: must be an e-mail address like name@example.com");
+/// assert_eq!(err.to_string(), "invalid `email`: must be an e-mail address: a name, '@' and a domain with a dot");
 /// ```
 #[derive(Clone)]
 pub struct NewPerson(PersonFields);

@@ -52,7 +52,7 @@ impl Ssn {
         } else {
             Err(Error::validation(
                 "ssn",
-                "must look like 123-45-6789 (three, two and four digits)",
+                "must be nine digits written ddd-dd-dddd",
             ))
         }
     }
@@ -355,7 +355,7 @@ impl Email {
         } else {
             Err(Error::validation(
                 "email",
-                "must be an e-mail address like name@example.com",
+                "must be an e-mail address: a name, '@' and a domain with a dot",
             ))
         }
     }
