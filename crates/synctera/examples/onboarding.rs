@@ -146,7 +146,11 @@ async fn onboard(client: &Client) -> Result<(), (u8, Error)> {
 
     // 5. Read the record back through both views, with the same id.
     let person = client.persons().get(active.id).await.map_err(|e| (5, e))?;
-    let customer = client.customers().get(active.id).await.map_err(|e| (5, e))?;
+    let customer = client
+        .customers()
+        .get(active.id)
+        .await
+        .map_err(|e| (5, e))?;
     println!(
         "5. Read back {}: as a person status {} / verification {}; as a customer status {} / KYC {}; same record: {}",
         person.id,
@@ -154,7 +158,11 @@ async fn onboard(client: &Client) -> Result<(), (u8, Error)> {
         person.verification_status,
         customer.status,
         customer.kyc_status,
-        if customer.id == person.id { "yes" } else { "no" },
+        if customer.id == person.id {
+            "yes"
+        } else {
+            "no"
+        },
     );
     Ok(())
 }
@@ -173,7 +181,11 @@ fn initials(person: &Person) -> String {
             .and_then(|n| n.chars().next())
             .map_or_else(|| "?".to_owned(), |c| format!("{c}."))
     };
-    let mut out = format!("{} {}", initial(&person.first_name), initial(&person.last_name));
+    let mut out = format!(
+        "{} {}",
+        initial(&person.first_name),
+        initial(&person.last_name)
+    );
     if person.chosen_name.is_some() {
         out.push_str(&format!(" (goes by {})", initial(&person.chosen_name)));
     }
