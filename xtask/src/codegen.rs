@@ -226,12 +226,13 @@ pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
     let adaptations = adapt(&mut adapted);
     let text = generate(spec)?;
     let current = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    let (spec_shown, out_shown) = (shown(&spec_path), shown(&out_path));
 
     if args.check {
         if current == text {
             eprintln!(
-                "codegen: {} is up to date ({} lines, {:.0?})",
-                GENERATED_PATH,
+                "codegen: {out_shown} is up to date ({} lines, {:.0?})",
                 text.lines().count(),
                 started.elapsed()
             );
@@ -241,11 +242,11 @@ pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
         eprint!(
             "{}",
             diff.unified_diff().context_radius(3).header(
-                &format!("{GENERATED_PATH} (checked in)"),
-                &format!("{GENERATED_PATH} (from {SPEC_PATH})"),
+                &format!("{out_shown} (checked in)"),
+                &format!("{out_shown} (generated from {spec_shown})"),
             )
         );
-        bail!("{GENERATED_PATH} is stale: run `cargo xtask codegen` and commit the result");
+        bail!("{out_shown} is stale: run `cargo xtask codegen` and commit the result");
     }
 
     if current != text {
@@ -253,8 +254,7 @@ pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
             .with_context(|| format!("writing {}", out_path.display()))?;
     }
     eprintln!(
-        "codegen: wrote {} ({} lines, {} adaptations{}) in {:.0?}",
-        GENERATED_PATH,
+        "codegen: wrote {out_shown} ({} lines, {} adaptations{}) in {:.0?}",
         text.lines().count(),
         adaptations.len(),
         if current == text { ", unchanged" } else { "" },
