@@ -369,8 +369,9 @@ impl Client {
 pub(crate) fn from_raw<R: serde::Serialize, T: serde::de::DeserializeOwned>(
     raw: R,
 ) -> Result<T, Error> {
-    let value = serde_json::to_value(raw).map_err(|e| Error::from_json(&e))?;
-    serde_json::from_value(value).map_err(|e| Error::from_json(&e))
+    // Through bytes rather than `serde_json::Value`: one buffer instead of a tree of maps.
+    let bytes = serde_json::to_vec(&raw).map_err(|e| Error::from_json(&e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::from_json(&e))
 }
 
 /// Converts a validated facade request body into the generated request type.

@@ -8,12 +8,16 @@
 //!
 //! # Onboarding a person, as in Synctera's guide
 //!
-//! ```no_run
+//! ```
 //! use synctera::{Client, DisclosureType, NewDisclosure, NewPerson, PersonUpdate, VerifyRequest};
 //! use synctera::addresses::AddressInput;
 //!
-//! # async fn run() -> Result<(), synctera::Error> {
-//! let client = Client::from_env()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), synctera::Error> {
+//! # let sandbox = synctera_sandbox::Sandbox::start().await.unwrap();
+//! # let (api_key, base_url) = ("doc-key", sandbox.base_url());
+//! // `Client::from_env()` reads SYNCTERA_API_KEY and SYNCTERA_BASE_URL instead.
+//! let client = Client::builder().api_key(api_key).base_url(base_url).build()?;
 //!
 //! // 1. A prospect with only an e-mail address.
 //! let person = client
@@ -50,6 +54,8 @@
 //! // 5. The same record through the customers view, with the same id.
 //! let customer = client.customers().get(person.id).await?;
 //! assert_eq!(customer.id, person.id);
+//! assert_eq!(customer.kyc_status, synctera::KycStatus::Accepted);
+//! # sandbox.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
@@ -141,15 +147,18 @@ pub mod verifications;
 #[cfg(test)]
 mod body_snapshots;
 
-pub use client::{Client, ClientBuilder, Environment};
+pub use addresses::AddressInput;
+pub use client::{CallOptions, Client, ClientBuilder, Environment};
 pub use customers::{Customer, CustomerPatch, CustomerReplace, KycStatus, NewCustomer};
 pub use disclosures::{Disclosure, DisclosureEventType, DisclosureType, NewDisclosure};
 pub use error::{ApiErrorCode, Error};
 pub use ids::{CustomerId, DisclosureId, PersonId, VerificationId};
 pub use pagination::Page;
 pub use persons::{
-    BanStatus, BanStatusInput, NewPerson, Person, PersonStatus, PersonUpdate, VerificationStatus,
+    BanStatus, BanStatusInput, NewPerson, Person, PersonSortKey, PersonStatus, PersonUpdate,
+    VerificationStatus,
 };
+pub use retry::{IdempotencyKey, RetryPolicy};
 pub use verifications::{
     Verification, VerificationDetail, VerificationResult, VerificationType, VerifyRequest,
     VerifyResponse,

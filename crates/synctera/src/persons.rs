@@ -548,6 +548,17 @@ person_setters!(NewPerson);
 /// let update = synctera::PersonUpdate::new().ssn(person.ssn.unwrap()); // SsnLast4 is not an Ssn
 /// # Ok(()) }
 /// ```
+///
+/// while a full SSN the caller collected is (the same code otherwise, so the line above fails
+/// only because of the type):
+///
+/// ```no_run
+/// # async fn f(client: synctera::Client, id: synctera::PersonId) -> Result<(), synctera::Error> {
+/// let person = client.persons().get(id).await?;
+/// let update = synctera::PersonUpdate::new().ssn("123-45-6789");
+/// # let _ = (person, update);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Default)]
 pub struct PersonUpdate(PersonFields);
 
