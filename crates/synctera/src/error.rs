@@ -551,4 +551,73 @@ mod tests {
         assert!(!mapped.contains("123-45-6789"), "{mapped}");
         assert!(mapped.contains("wrong type"), "{mapped}");
     }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn documented_error_responses_keep_headers() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-request-id", "req-9".parse().unwrap());
+        headers.insert("retry-after", "3".parse().unwrap());
+        let problem = json!({"title": "Too many requests", "code": "TOO_MANY_REQUESTS"});
+        let raw = progenitor_client::Error::ErrorResponse(progenitor_client::ResponseValue::new(
+            problem,
+            StatusCode::TOO_MANY_REQUESTS,
+            headers,
+        ));
+        let err = block_on(Error::from_raw(raw));
+        assert_eq!(err.status(), Some(429));
+        assert_eq!(err.code(), Some(&ApiErrorCode::TooManyRequests));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+        assert!(matches!(&err, Error::Api { request_id: Some(id), .. } if id == "req-9"));
+    }
+
+    #[test]
+    fn undocumented_statuses_are_read_as_problems_too() {
+        let response = http::Response::builder()
+            .status(502)
+            .header("content-type", "application/problem+json")
+            .body(r#"{"title":"Bad gateway","detail":"upstream failed"}"#)
+            .unwrap();
+        let raw = progenitor_client::Error::<serde_json::Value>::UnexpectedResponse(
+            reqwest::Response::from(response),
+        );
+        let err = block_on(Error::from_raw(raw));
+        assert_eq!(
+            err.to_string(),
+            "Synctera answered 502 Bad gateway: upstream failed"
+        );
+        assert!(err.is_retryable());
+
+        // A body that is not JSON still gives a typed error built from the status.
+        let response = http::Response::builder().status(404).body("nope").unwrap();
+        let raw = progenitor_client::Error::<serde_json::Value>::UnexpectedResponse(
+            reqwest::Response::from(response),
+        );
+        assert!(block_on(Error::from_raw(raw)).is_not_found());
+
+        // An unexpected *success* status is a decode problem, not an API error.
+        let response = http::Response::builder().status(202).body("{}").unwrap();
+        let raw = progenitor_client::Error::<serde_json::Value>::UnexpectedResponse(
+            reqwest::Response::from(response),
+        );
+        assert!(matches!(block_on(Error::from_raw(raw)), Error::Decode(_)));
+    }
+
+    #[test]
+    fn invalid_payloads_are_decode_errors_without_values() {
+        let bad = serde_json::from_str::<u32>("\"123-45-6789\"").unwrap_err();
+        let raw = progenitor_client::Error::<serde_json::Value>::InvalidResponsePayload(
+            "\"123-45-6789\"".into(),
+            bad,
+        );
+        let err = block_on(Error::from_raw(raw));
+        assert!(matches!(err, Error::Decode(_)));
+        assert!(!err.to_string().contains("6789"), "{err}");
+    }
 }

@@ -572,3 +572,62 @@ async fn a_caller_supplied_idempotency_key_replays_the_first_result() {
     assert_eq!(sandbox.person_count("e2e-test-key"), 3);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn throttling_unavailability_and_dropped_connections_map_to_typed_errors() {
+    let (sandbox, client) = setup().await;
+    let once = || CallOptions::new().retry_policy(synctera::RetryPolicy::no_retries());
+    let person = client
+        .persons()
+        .create(NewPerson::prospect())
+        .await
+        .unwrap();
+
+    sandbox
+        .faults()
+        .push(synctera_sandbox::Fault::TooManyRequests {
+            retry_after_secs: 7,
+        });
+    let err = client
+        .persons()
+        .get_with(person.id, once())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429), "{err}");
+    assert_eq!(err.code(), Some(&ApiErrorCode::TooManyRequests));
+    assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(7)));
+    assert!(err.is_retryable());
+
+    sandbox.faults().push(synctera_sandbox::Fault::Unavailable);
+    let err = client
+        .customers()
+        .get_with(person.id, once())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert!(err.is_retryable());
+
+    sandbox
+        .faults()
+        .push(synctera_sandbox::Fault::DropAfterCommit);
+    let err = client
+        .persons()
+        .create_with(NewPerson::prospect(), once())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(err.is_retryable());
+
+    // With the default policy the same failure is retried with the same key: one new record.
+    let before = sandbox.person_count("e2e-test-key");
+    sandbox
+        .faults()
+        .push(synctera_sandbox::Fault::DropAfterCommit);
+    client
+        .persons()
+        .create(NewPerson::prospect())
+        .await
+        .unwrap();
+    assert_eq!(sandbox.person_count("e2e-test-key"), before + 1);
+    sandbox.shutdown().await;
+}
