@@ -121,6 +121,11 @@ fn response_types_are_masked() {
     check_debug!(person, customer, personal_id);
     check_both!(address);
     check_debug!(Person::from(customer));
+    let page = synctera::Page {
+        items: vec![person.clone()],
+        next_page_token: None,
+    };
+    check_debug!(page);
 }
 
 #[test]
