@@ -28,6 +28,7 @@ use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tracing::Instrument;
@@ -376,8 +377,10 @@ where
         .total_deadline
         .map(|d| tokio::time::Instant::now() + d);
 
+    // Recorded once at the end: `fmt` subscribers append, rather than replace, re-recorded fields.
+    let attempts_made = AtomicU32::new(0);
     let result = async {
-        let attempts = run_attempts(policy, &call, deadline, attempt);
+        let attempts = run_attempts(policy, &call, deadline, &attempts_made, attempt);
         match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, attempts)
                 .await
@@ -391,6 +394,7 @@ where
     .instrument(span.clone())
     .await;
 
+    span.record("attempts", attempts_made.load(Ordering::Relaxed));
     match &result {
         Ok(_) => span.record("outcome", "ok"),
         Err(error) => span.record("outcome", error_kind(error)),
@@ -402,6 +406,7 @@ async fn run_attempts<T, F, Fut>(
     policy: &RetryPolicy,
     call: &CallInfo,
     deadline: Option<tokio::time::Instant>,
+    attempts_made: &AtomicU32,
     mut attempt: F,
 ) -> Result<T, Error>
 where
@@ -411,7 +416,7 @@ where
     let span = tracing::Span::current();
     let mut number = 1u32;
     loop {
-        span.record("attempts", number);
+        attempts_made.store(number, Ordering::Relaxed);
         tracing::debug!(attempt = number, "attempt started");
         let outcome = match policy.attempt_timeout {
             Some(limit) => tokio::time::timeout(limit, attempt(number))
