@@ -277,7 +277,7 @@ impl Query {
     }
 }
 
-fn json_response(status: StatusCode, v: &Value) -> StoredResponse {
+fn json_response(status: StatusCode, v: &impl serde::Serialize) -> StoredResponse {
     StoredResponse {
         status: status.as_u16(),
         content_type: "application/json",
@@ -678,12 +678,8 @@ fn write_person(
     Ok(p)
 }
 
-fn view(mode: Mode, p: &Person, tenant: &str) -> Value {
-    if mode.is_person() {
-        p.person_view(tenant)
-    } else {
-        p.customer_view(tenant)
-    }
+fn view<'a>(mode: Mode, p: &'a Person, tenant: &'a str) -> PersonView<'a> {
+    p.view(tenant, !mode.is_person())
 }
 
 /// Which write a person/customer request is.
@@ -854,14 +850,7 @@ async fn replace_customer(
 fn read_person(ctx: &Ctx, id: Uuid, person: bool) -> Response {
     let t = ctx.read();
     match t.person(&id) {
-        Some(p) => {
-            let v = if person {
-                p.person_view(&ctx.name)
-            } else {
-                p.customer_view(&ctx.name)
-            };
-            into_response(json_response(StatusCode::OK, &v))
-        }
+        Some(p) => into_response(json_response(StatusCode::OK, &p.view(&ctx.name, !person))),
         None => Problem::not_found("no such person in this tenant").into_response(),
     }
 }
@@ -981,29 +970,36 @@ async fn list_people(ctx: Ctx, q: Query, person: bool) -> Result<Response, Probl
     }
     let t = ctx.read();
     let page = t.page(&spec, ids.as_deref(), token, limit, keep)?;
-    let rows: Vec<Value> = page
+    let rows: Vec<PersonView<'_>> = page
         .rows
         .iter()
-        .map(|p| {
-            if person {
-                p.person_view(&ctx.name)
-            } else {
-                p.customer_view(&ctx.name)
-            }
-        })
+        .map(|p| p.view(&ctx.name, !person))
         .collect();
-    let mut out = Map::new();
-    out.insert(
-        if person { "persons" } else { "customers" }.into(),
-        Value::Array(rows),
-    );
-    if let Some(n) = page.next {
-        out.insert("next_page_token".into(), n.into());
+    let out = ListBody {
+        name: if person { "persons" } else { "customers" },
+        rows: &rows,
+        next: page.next,
+    };
+    Ok(into_response(json_response(StatusCode::OK, &out)))
+}
+
+/// `{"<plural>": [...], "next_page_token": "..."}`, the token left out on the last page.
+struct ListBody<'a, T> {
+    name: &'static str,
+    rows: &'a [T],
+    next: Option<String>,
+}
+
+impl<T: serde::Serialize> serde::Serialize for ListBody<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(self.name, self.rows)?;
+        if let Some(n) = &self.next {
+            m.serialize_entry("next_page_token", n)?;
+        }
+        m.end()
     }
-    Ok(into_response(json_response(
-        StatusCode::OK,
-        &Value::Object(out),
-    )))
 }
 
 async fn list_persons(Extension(ctx): Extension<Ctx>, q: Query) -> Response {

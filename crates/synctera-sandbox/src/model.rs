@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -141,26 +142,6 @@ impl Address {
             input,
         }
     }
-    pub fn view(&self, address_type: &str) -> Value {
-        let a = &self.input;
-        let mut m = Map::new();
-        m.insert("id".into(), self.id.to_string().into());
-        m.insert("address_type".into(), address_type.into());
-        m.insert("address_line_1".into(), a.address_line_1.clone().into());
-        put(&mut m, "address_line_2", &a.address_line_2);
-        put(&mut m, "city", &a.city);
-        put(&mut m, "state", &a.state);
-        put(&mut m, "postal_code", &a.postal_code);
-        m.insert("country_code".into(), a.country_code.clone().into());
-        put(&mut m, "nickname", &a.nickname);
-        Value::Object(m)
-    }
-}
-
-fn put(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
-    if let Some(v) = v {
-        m.insert(k.into(), Value::String(v.clone()));
-    }
 }
 
 #[derive(Clone)]
@@ -170,18 +151,6 @@ pub struct PersonalId {
     pub identifier: String,
     pub country_code: Option<String>,
     pub system_provided: bool,
-}
-
-impl PersonalId {
-    fn view(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), self.id.to_string().into());
-        m.insert("id_type".into(), self.id_type.as_str().into());
-        m.insert("identifier".into(), last_four(&self.identifier).into());
-        put(&mut m, "country_code", &self.country_code);
-        m.insert("system_provided".into(), self.system_provided.into());
-        Value::Object(m)
-    }
 }
 
 /// One natural person, visible as a person and as a customer under the same id.
@@ -242,96 +211,160 @@ impl Person {
         self.ssn.as_deref().map(last_four)
     }
 
-    fn common(&self, tenant: &str) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("id".into(), self.id.to_string().into());
-        m.insert("creation_time".into(), ts(self.creation_time).into());
-        m.insert(
-            "last_updated_time".into(),
-            ts(self.last_updated_time).into(),
-        );
-        m.insert("status".into(), self.status.as_str().into());
-        m.insert("ban_status".into(), self.ban_status.as_str().into());
-        m.insert("tenant".into(), tenant.into());
-        m.insert("has_accounts".into(), false.into());
-        put(&mut m, "first_name", &self.first_name);
-        put(&mut m, "middle_name", &self.middle_name);
-        put(&mut m, "last_name", &self.last_name);
-        put(&mut m, "email", &self.email);
-        put(&mut m, "phone_number", &self.phone_number);
-        if let Some(d) = self.dob {
-            m.insert("dob".into(), d.format("%Y-%m-%d").to_string().into());
+    /// The person (`customer == false`) or customer view, serialized straight from the record.
+    pub fn view<'a>(&'a self, tenant: &'a str, customer: bool) -> PersonView<'a> {
+        PersonView {
+            p: self,
+            tenant,
+            customer,
         }
-        if let Some(l4) = self.ssn_last4() {
-            m.insert("ssn".into(), l4.into());
-            m.insert("ssn_source".into(), "MANUAL".into());
-        }
-        if let Some(a) = &self.legal_address {
-            m.insert("legal_address".into(), a.view("LEGAL"));
-        }
-        if let Some(a) = &self.shipping_address {
-            m.insert("shipping_address".into(), a.view("SHIPPING"));
-        }
-        m.insert(
-            "metadata".into(),
-            Value::Object(self.metadata.clone().unwrap_or_default()),
-        );
-        m
     }
+}
 
-    pub fn person_view(&self, tenant: &str) -> Value {
-        let mut m = self.common(tenant);
-        m.insert("is_customer".into(), self.is_customer.into());
-        m.insert("is_user".into(), false.into());
-        put(&mut m, "chosen_name", &self.chosen_name);
-        m.insert(
-            "verification_status".into(),
-            self.kyc_status.person_view().into(),
-        );
-        if let Some(t) = self.kyc_last_run {
-            m.insert("verification_last_run".into(), ts(t).into());
+/// A record as one of its two JSON views.
+pub struct PersonView<'a> {
+    p: &'a Person,
+    tenant: &'a str,
+    customer: bool,
+}
+
+struct Ts(DateTime<Utc>);
+
+impl Serialize for Ts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&ts(self.0))
+    }
+}
+
+struct AddressView<'a>(&'a Address, &'static str);
+
+impl Serialize for AddressView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = &self.0.input;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.0.id)?;
+        m.serialize_entry("address_type", self.1)?;
+        m.serialize_entry("address_line_1", &a.address_line_1)?;
+        opt(&mut m, "address_line_2", &a.address_line_2)?;
+        opt(&mut m, "city", &a.city)?;
+        opt(&mut m, "state", &a.state)?;
+        opt(&mut m, "postal_code", &a.postal_code)?;
+        m.serialize_entry("country_code", &a.country_code)?;
+        opt(&mut m, "nickname", &a.nickname)?;
+        m.end()
+    }
+}
+
+fn opt<M: SerializeMap>(m: &mut M, k: &str, v: &Option<String>) -> Result<(), M::Error> {
+    match v {
+        Some(v) => m.serialize_entry(k, v),
+        None => Ok(()),
+    }
+}
+
+struct PidView<'a> {
+    id: Uuid,
+    id_type: PersonalIdType,
+    identifier: &'a str,
+    country_code: Option<&'a str>,
+    system_provided: bool,
+}
+
+impl Serialize for PidView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("id_type", self.id_type.as_str())?;
+        m.serialize_entry("identifier", &last_four(self.identifier))?;
+        if let Some(c) = self.country_code {
+            m.serialize_entry("country_code", c)?;
         }
-        let mut pids: Vec<Value> = Vec::new();
-        if self.ssn.is_some()
-            && !self
-                .personal_ids
-                .iter()
-                .any(|p| p.id_type == PersonalIdType::SSN)
-        {
-            pids.push(
-                PersonalId {
-                    id: self.ssn_pid_id,
+        m.serialize_entry("system_provided", &self.system_provided)?;
+        m.end()
+    }
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+impl Serialize for PersonView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.p;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &p.id)?;
+        m.serialize_entry("creation_time", &Ts(p.creation_time))?;
+        m.serialize_entry("last_updated_time", &Ts(p.last_updated_time))?;
+        m.serialize_entry("status", p.status.as_str())?;
+        m.serialize_entry("ban_status", p.ban_status.as_str())?;
+        m.serialize_entry("tenant", self.tenant)?;
+        m.serialize_entry("has_accounts", &false)?;
+        opt(&mut m, "first_name", &p.first_name)?;
+        opt(&mut m, "middle_name", &p.middle_name)?;
+        opt(&mut m, "last_name", &p.last_name)?;
+        opt(&mut m, "email", &p.email)?;
+        opt(&mut m, "phone_number", &p.phone_number)?;
+        if let Some(d) = p.dob {
+            m.serialize_entry("dob", &d.format("%Y-%m-%d").to_string())?;
+        }
+        if let Some(l4) = p.ssn_last4() {
+            m.serialize_entry("ssn", &l4)?;
+            m.serialize_entry("ssn_source", "MANUAL")?;
+        }
+        if let Some(a) = &p.legal_address {
+            m.serialize_entry("legal_address", &AddressView(a, "LEGAL"))?;
+        }
+        if let Some(a) = &p.shipping_address {
+            m.serialize_entry("shipping_address", &AddressView(a, "SHIPPING"))?;
+        }
+        m.serialize_entry("metadata", p.metadata.as_ref().unwrap_or(&EMPTY))?;
+        if self.customer {
+            m.serialize_entry("kyc_status", p.kyc_status.as_str())?;
+            if let Some(t) = p.kyc_last_run {
+                m.serialize_entry("kyc_last_run", &Ts(t))?;
+            }
+            m.serialize_entry("kyc_exempt", &false)?;
+            let mut addrs = Vec::new();
+            if let Some(a) = &p.legal_address {
+                addrs.push(AddressView(a, "LEGAL"));
+            }
+            if let Some(a) = &p.shipping_address {
+                addrs.push(AddressView(a, "SHIPPING"));
+            }
+            m.serialize_entry("addresses", &addrs)?;
+        } else {
+            m.serialize_entry("is_customer", &p.is_customer)?;
+            m.serialize_entry("is_user", &false)?;
+            opt(&mut m, "chosen_name", &p.chosen_name)?;
+            m.serialize_entry("verification_status", p.kyc_status.person_view())?;
+            if let Some(t) = p.kyc_last_run {
+                m.serialize_entry("verification_last_run", &Ts(t))?;
+            }
+            let mut pids = Vec::new();
+            if let Some(ssn) = &p.ssn
+                && !p
+                    .personal_ids
+                    .iter()
+                    .any(|x| x.id_type == PersonalIdType::SSN)
+            {
+                pids.push(PidView {
+                    id: p.ssn_pid_id,
                     id_type: PersonalIdType::SSN,
-                    identifier: self.ssn.clone().unwrap_or_default(),
-                    country_code: Some("US".into()),
+                    identifier: ssn,
+                    country_code: Some("US"),
                     system_provided: true,
-                }
-                .view(),
-            );
+                });
+            }
+            pids.extend(p.personal_ids.iter().map(|x| PidView {
+                id: x.id,
+                id_type: x.id_type,
+                identifier: &x.identifier,
+                country_code: x.country_code.as_deref(),
+                system_provided: x.system_provided,
+            }));
+            if !pids.is_empty() {
+                m.serialize_entry("personal_ids", &pids)?;
+            }
         }
-        pids.extend(self.personal_ids.iter().map(PersonalId::view));
-        if !pids.is_empty() {
-            m.insert("personal_ids".into(), Value::Array(pids));
-        }
-        Value::Object(m)
-    }
-
-    pub fn customer_view(&self, tenant: &str) -> Value {
-        let mut m = self.common(tenant);
-        m.insert("kyc_status".into(), self.kyc_status.as_str().into());
-        if let Some(t) = self.kyc_last_run {
-            m.insert("kyc_last_run".into(), ts(t).into());
-        }
-        m.insert("kyc_exempt".into(), false.into());
-        let mut addrs = Vec::new();
-        if let Some(a) = &self.legal_address {
-            addrs.push(a.view("LEGAL"));
-        }
-        if let Some(a) = &self.shipping_address {
-            addrs.push(a.view("SHIPPING"));
-        }
-        m.insert("addresses".into(), Value::Array(addrs));
-        Value::Object(m)
+        m.end()
     }
 }
 
