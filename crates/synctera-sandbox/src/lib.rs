@@ -38,6 +38,8 @@
 //! - The unique-customer rule (dob + last name + SSN last four) is enforced only with
 //!   [`SandboxConfig::enforce_unique_customer`], like Synctera's own sandbox.
 
+#![warn(missing_docs)]
+
 mod handlers;
 mod model;
 mod problem;
