@@ -476,7 +476,8 @@ fn parse_person(mode: Mode, body: &[u8]) -> Result<Changes, Problem> {
         note: o.text("note", 2000),
         ..Changes::default()
     };
-    o.ignore("tenant");
+    // Accepted (type-checked) and ignored: the API key decides the tenant.
+    let _ = o.string("tenant");
     if matches!(
         mode,
         Mode::PersonCreate | Mode::CustomerCreate | Mode::CustomerReplace
@@ -1054,7 +1055,8 @@ async fn create_disclosure(
         let date = o.datetime("disclosure_date");
         let date = o.required("disclosure_date", date);
         let md = metadata(&mut o);
-        o.ignore("tenant");
+        // Accepted (type-checked) and ignored: the API key decides the tenant.
+        let _ = o.string("tenant");
         if dtype == Some(DisclosureType::OWNER_CERTIFICATION)
             && ack.is_none()
             && !o.has("acknowledging_person_id")

@@ -223,3 +223,23 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn tenant_field_is_type_checked_and_ignored() {
+    let api = Api::new().await;
+    let r = api
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": true, "tenant": "someone_else"}),
+        )
+        .await;
+    assert_eq!(r.expect(201)["tenant"], Sandbox::tenant_of(KEY));
+    let d = api
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": true, "tenant": {}}),
+        )
+        .await
+        .problem(400, "BAD_REQUEST_BODY");
+    assert!(d.contains("tenant"), "{d}");
+}
