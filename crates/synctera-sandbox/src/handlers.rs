@@ -1201,22 +1201,6 @@ fn kyc_outcome(ssn_last4: &str) -> VerificationResult {
     }
 }
 
-fn detail_for(r: VerificationResult) -> (&'static str, &'static str, &'static str) {
-    match r {
-        VerificationResult::ACCEPTED => ("PASS", "sandbox-pass", "all checks passed"),
-        VerificationResult::REJECTED => ("FAIL", "sandbox-fail", "identity could not be verified"),
-        VerificationResult::REVIEW => ("WARN", "sandbox-review", "manual review required"),
-        VerificationResult::PROVISIONAL => {
-            ("INFO", "sandbox-provisional", "verified with restrictions")
-        }
-        _ => (
-            "WARN",
-            "sandbox-vendor-error",
-            "the verification vendor failed",
-        ),
-    }
-}
-
 async fn verify(
     State(app): AppState,
     Extension(ctx): Extension<Ctx>,
@@ -1321,7 +1305,6 @@ async fn verify(
                 vtype,
                 result: r,
                 time: now,
-                detail: detail_for(r),
             };
             views.push(v.view());
             t.verification_ids.insert(v.id, seq);

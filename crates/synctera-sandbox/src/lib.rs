@@ -32,6 +32,11 @@
 //! makes a seeded share of requests fail at random. A dropped connection happens after the
 //! work is done, so a client that retries without an idempotency key creates a duplicate.
 //!
+//! # State files
+//! [`Sandbox::save_state`] and [`Sandbox::load_state`] (the binary's `--state FILE`) keep the
+//! records across restarts. The file holds full SSNs and is created owner-readable only;
+//! idempotency records are not kept.
+//!
 //! # Other behaviour worth knowing
 //! - A request's `tenant` field is accepted and ignored: the key decides the tenant.
 //! - Every personal identifier (not only SSNs) is answered as its last four characters.
@@ -268,6 +273,14 @@ impl Hold {
     }
 }
 
+const STATE_VERSION: u32 = 1;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StateFile {
+    version: u32,
+    tenants: std::collections::BTreeMap<String, store::TenantSnapshot>,
+}
+
 /// The tenant name a key maps to: derived, never the key itself.
 pub(crate) fn tenant_name(api_key: &str) -> String {
     let digest = Sha256::digest(api_key.as_bytes());
@@ -386,6 +399,71 @@ impl Sandbox {
     /// The `tenant` value responses carry for `api_key`.
     pub fn tenant_of(api_key: &str) -> String {
         tenant_name(api_key)
+    }
+
+    /// Writes every tenant's records (full SSNs included: keep the file private) to `path`.
+    ///
+    /// The file is written next to `path` first and then renamed, so a crash never leaves a
+    /// half-written state file; on Unix it is created readable by its owner only.
+    pub fn save_state(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let snapshot: std::collections::BTreeMap<String, store::TenantSnapshot> = self
+            .app
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(name, t)| {
+                (
+                    name.clone(),
+                    t.read().unwrap_or_else(|e| e.into_inner()).snapshot(),
+                )
+            })
+            .collect();
+        let bytes = serde_json::to_vec(&StateFile {
+            version: STATE_VERSION,
+            tenants: snapshot,
+        })
+        .map_err(std::io::Error::other)?;
+        let tmp = path.with_extension("tmp");
+        {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&tmp)?;
+            std::io::Write::write_all(&mut f, &bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)
+    }
+
+    /// Replaces the records of every tenant named in the state file at `path`.
+    ///
+    /// A file that is not a state file of this version is an `InvalidData` error whose message
+    /// says where parsing failed, never what the file contains.
+    pub fn load_state(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let bytes = std::fs::read(path)?;
+        let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "not a sandbox state file (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if file.version != STATE_VERSION {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("unsupported state file version {}", file.version),
+            ));
+        }
+        let mut tenants = self.app.tenants.write().unwrap_or_else(|e| e.into_inner());
+        for (name, snap) in file.tenants {
+            tenants.insert(name, Arc::new(RwLock::new(Tenant::restore(snap))));
+        }
+        Ok(())
     }
 
     /// Stops accepting, lets open connections finish their current request, and waits.

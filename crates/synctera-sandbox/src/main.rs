@@ -24,6 +24,10 @@ struct Args {
     /// Seed of the random fault schedule.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    /// Load records from FILE at start (when it exists) and save them there on Ctrl-C.
+    /// The file holds full SSNs; it is created readable by its owner only.
+    #[arg(long, value_name = "FILE")]
+    state: Option<std::path::PathBuf>,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -49,12 +53,20 @@ async fn main() -> std::io::Result<()> {
         .enforce_unique_customer(args.enforce_unique_customer)
         .fault_rate(args.fault_rate)
         .fault_seed(args.fault_seed);
-    for k in args.api_keys {
+    for k in args.api_keys.clone() {
         config = config.api_key(k);
     }
     let sandbox = Sandbox::start_with(config).await?;
+    if let Some(path) = &args.state
+        && path.exists()
+    {
+        sandbox.load_state(path)?;
+    }
     println!("{}", sandbox.base_url());
     tokio::signal::ctrl_c().await?;
+    if let Some(path) = &args.state {
+        sandbox.save_state(path)?;
+    }
     sandbox.shutdown().await;
     Ok(())
 }

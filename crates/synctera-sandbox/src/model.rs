@@ -1,8 +1,8 @@
 //! The sandbox's own records and their two JSON views (person and customer).
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -10,7 +10,7 @@ use crate::validate::AddressInput;
 
 macro_rules! string_enum {
     ($name:ident { $($var:ident),+ $(,)? }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
         pub enum $name { $($var),+ }
         #[allow(dead_code)]
@@ -129,7 +129,7 @@ pub fn last_four(s: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Address {
     pub id: Uuid,
     pub input: AddressInput,
@@ -144,7 +144,7 @@ impl Address {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct PersonalId {
     pub id: Uuid,
     pub id_type: PersonalIdType,
@@ -154,7 +154,7 @@ pub struct PersonalId {
 }
 
 /// One natural person, visible as a person and as a customer under the same id.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Person {
     pub id: Uuid,
     pub creation_time: DateTime<Utc>,
@@ -368,7 +368,7 @@ impl Serialize for PersonView<'_> {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Disclosure {
     pub id: Uuid,
     pub person_id: Option<Uuid>,
@@ -414,7 +414,7 @@ impl Disclosure {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Verification {
     pub id: Uuid,
     pub seq: u64,
@@ -422,12 +422,11 @@ pub struct Verification {
     pub vtype: VerificationType,
     pub result: VerificationResult,
     pub time: DateTime<Utc>,
-    pub detail: (&'static str, &'static str, &'static str),
 }
 
 impl Verification {
     pub fn view(&self) -> Value {
-        let (res, label, desc) = self.detail;
+        let (res, label, desc) = detail_for(self.result);
         serde_json::json!({
             "id": self.id.to_string(),
             "person_id": self.person_id.to_string(),
@@ -445,5 +444,22 @@ impl Verification {
                 "vendor_code": "SANDBOX",
             }],
         })
+    }
+}
+
+/// The one detail line each sandbox verification carries, derived from its result.
+fn detail_for(r: VerificationResult) -> (&'static str, &'static str, &'static str) {
+    match r {
+        VerificationResult::ACCEPTED => ("PASS", "sandbox-pass", "all checks passed"),
+        VerificationResult::REJECTED => ("FAIL", "sandbox-fail", "identity could not be verified"),
+        VerificationResult::REVIEW => ("WARN", "sandbox-review", "manual review required"),
+        VerificationResult::PROVISIONAL => {
+            ("INFO", "sandbox-provisional", "verified with restrictions")
+        }
+        _ => (
+            "WARN",
+            "sandbox-vendor-error",
+            "the verification vendor failed",
+        ),
     }
 }

@@ -356,3 +356,59 @@ impl Tenant {
         })
     }
 }
+
+/// A tenant's records as written to a state file (idempotency records are not kept).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct TenantSnapshot {
+    seq: u64,
+    persons: Vec<Person>,
+    disclosures: Vec<(u64, Disclosure)>,
+    verifications: Vec<Verification>,
+}
+
+impl Tenant {
+    pub fn snapshot(&self) -> TenantSnapshot {
+        let mut persons: Vec<Person> = self.persons.values().cloned().collect();
+        persons.sort_by_key(|p| (p.creation_time, p.id));
+        TenantSnapshot {
+            seq: self.seq,
+            persons,
+            disclosures: self
+                .disclosures
+                .iter()
+                .map(|(s, d)| (*s, d.clone()))
+                .collect(),
+            verifications: self.verifications.values().cloned().collect(),
+        }
+    }
+
+    pub fn restore(snap: TenantSnapshot) -> Tenant {
+        let mut t = Tenant::new();
+        for p in snap.persons {
+            t.put_person(p);
+        }
+        for (seq, d) in snap.disclosures {
+            t.disclosure_ids.insert(d.id, seq);
+            t.disclosures.insert(seq, d);
+            t.seq = t.seq.max(seq);
+        }
+        for v in snap.verifications {
+            t.verification_ids.insert(v.id, v.seq);
+            let latest = t
+                .latest_verification
+                .entry((v.person_id, v.vtype))
+                .or_insert(v.seq);
+            *latest = (*latest).max(v.seq);
+            t.seq = t.seq.max(v.seq);
+            t.verifications.insert(v.seq, v);
+        }
+        t.seq = t.seq.max(snap.seq);
+        t
+    }
+}
+
+impl Default for Tenant {
+    fn default() -> Self {
+        Tenant::new()
+    }
+}

@@ -313,7 +313,7 @@ impl<'a> Obj<'a> {
 }
 
 /// An address as given in a request, already validated and normalised.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressInput {
     pub address_line_1: String,
     pub address_line_2: Option<String>,

@@ -59,3 +59,62 @@ fn binary_rejects_bad_fault_rate() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("fault-rate"));
 }
+
+fn start(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_string())
+}
+
+fn stop(child: &mut std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn state_option_keeps_records_across_restarts() {
+    let path = std::env::temp_dir().join(format!("sandbox-bin-state-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let state = path.to_str().unwrap();
+    let (mut child, base) = start(&["--listen", "127.0.0.1:0", "--state", state]);
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/persons"))
+        .bearer_auth("k")
+        .json(&serde_json::json!({"status": "PROSPECT", "is_customer": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    drop(http);
+    stop(&mut child);
+
+    let (mut child, base) = start(&["--listen", "127.0.0.1:0", "--state", state]);
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{base}/persons/{id}"))
+        .bearer_auth("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(http);
+    stop(&mut child);
+    std::fs::remove_file(&path).unwrap();
+}
