@@ -86,6 +86,25 @@ async fn five_hundred_concurrent_creates_through_a_faulty_sandbox_make_exactly_5
         .unwrap();
     assert_eq!(listed.len(), 500, "every row exactly once");
     assert_eq!(listed.into_iter().collect::<HashSet<_>>(), created);
+
+    // The same records through the customers view, page by page.
+    let pages: Vec<synctera::Page<synctera::Customer>> = client
+        .customers()
+        .list()
+        .limit(100)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    let sizes: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+    assert_eq!(sizes, vec![100; 5]);
+    assert!(pages[..4].iter().all(|p| p.has_next()) && !pages[4].has_next());
+    let customers: HashSet<PersonId> = pages
+        .into_iter()
+        .flat_map(|p| p.items)
+        .map(|c| PersonId::from(c.id))
+        .collect();
+    assert_eq!(customers, created);
     sandbox.shutdown().await;
 }
 
