@@ -17,12 +17,22 @@
 //! # What is retried
 //!
 //! [`DefaultClassifier`] retries connection failures, timeouts (including `408`), `429` and
-//! `500`/`502`/`503`/`504`,
-//! and only for requests that are safe to replay: `GET`, `PUT` (a full replace) and any request
-//! carrying an `Idempotency-Key`, which the server uses to answer a replay with the first result
-//! instead of acting twice. A `POST` without a key is never retried: if the connection dropped
-//! after the server committed, a second attempt would create a second record.
-//! Replace the classifier with [`RetryPolicy::classifier`] to change this.
+//! `500`/`502`/`503`/`504`, and only for requests that are safe to replay: `GET`, `PUT` (a full
+//! replace) and any request carrying an `Idempotency-Key`, which the server uses to answer a
+//! replay with the first result instead of acting twice. A `POST` without a key is never retried:
+//! if the connection dropped after the server committed, a second attempt would create a second
+//! record. Replace the classifier with [`RetryPolicy::classifier`] to change this.
+//!
+//! A wait that would end past the total deadline is not started: the call fails at once with
+//! the last attempt's error, which says more than a timeout would.
+//!
+//! # Tracing
+//!
+//! Each logical call runs in one INFO span named `synctera.call` with the fields
+//! `operation_id` (e.g. `createPerson`), `method`, `idempotency_key`, `attempts`, `status` and
+//! `request_id` of the final answer, and `outcome` (`ok` or the error kind). Each attempt emits
+//! DEBUG events (started, succeeded, or failed with its status and the chosen delay). Headers,
+//! bodies, URLs and error details are never recorded, so no PII or API key reaches a subscriber.
 
 use std::fmt;
 use std::future::Future;
