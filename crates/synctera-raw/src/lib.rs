@@ -40,7 +40,14 @@
 //! - progenitor's own `api-version` header, which this API does not define, is removed.
 //!
 //! Error responses (`application/problem+json`) decode into [`types::Problem`] and surface as
-//! [`Error::ErrorResponse`].
+//! [`Error::ErrorResponse`], with their status and headers (`Retry-After`, request ids).
+//!
+//! Not every error reaches the client from the API itself: a proxy's HTML 502 page or an empty
+//! 429 from a load balancer is not a problem document. [`ClientHooks::exec`] (below) replaces such
+//! a body with a problem built from the status line, so those errors still decode into
+//! [`types::Problem`] and keep their status and headers instead of turning into an opaque
+//! [`Error::InvalidResponsePayload`]. The original body is dropped, not quoted: it may echo
+//! submitted personal data.
 
 // rustfmt never reaches into `include!`d files; the skip documents that generated.rs is laid out
 // by prettyplease and must stay byte-identical to `cargo xtask codegen` output.
@@ -54,6 +61,7 @@ mod generated {
 pub use generated::*;
 
 use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 /// Request hooks that restore the spec's wire format (see the crate docs).
 impl ClientHooks for Client {
@@ -66,6 +74,49 @@ impl ClientHooks for Client {
         join_repeated_query_keys(request.url_mut());
         Ok(())
     }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        let status = response.status();
+        if !(status.is_client_error() || status.is_server_error()) {
+            // The success path is untouched: no buffering, no copies.
+            return Ok(response);
+        }
+        let version = response.version();
+        let mut headers = response.headers().clone();
+        let body = response.bytes().await?;
+        let body = if serde_json::from_slice::<types::Problem>(&body).is_ok() {
+            body
+        } else {
+            headers.remove(CONTENT_LENGTH);
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            problem_from_status(status).into()
+        };
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+/// The problem document standing in for an error body that is not one: the status line only.
+fn problem_from_status(status: reqwest::StatusCode) -> Vec<u8> {
+    let problem = types::Problem {
+        code: None,
+        detail: None,
+        status: Some(i64::from(status.as_u16())),
+        title: status.canonical_reason().map(str::to_owned),
+        type_: None,
+    };
+    serde_json::to_vec(&problem).expect("a Problem always serializes")
 }
 
 /// Rewrites `?id=a&id=b&limit=5` as `?id=a,b&limit=5`.

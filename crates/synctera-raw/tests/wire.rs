@@ -43,6 +43,7 @@ struct Canned {
     status: StatusCode,
     content_type: &'static str,
     body: String,
+    headers: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Clone)]
@@ -59,6 +60,7 @@ impl Server {
             status: StatusCode::OK,
             content_type: "application/json",
             body: "{}".into(),
+            headers: Vec::new(),
         }));
         let (rec, rep) = (recorded.clone(), reply.clone());
         let app = axum::Router::new().fallback(
@@ -73,12 +75,15 @@ impl Server {
                         body,
                     });
                     let canned = rep.lock().unwrap().clone();
-                    let response: Response = (
+                    let mut response: Response = (
                         canned.status,
                         [("content-type", canned.content_type)],
                         canned.body,
                     )
                         .into_response();
+                    for (name, value) in canned.headers {
+                        response.headers_mut().insert(name, value.parse().unwrap());
+                    }
                     response
                 }
             },
@@ -97,10 +102,22 @@ impl Server {
     }
 
     fn reply(&self, status: u16, content_type: &'static str, body: &Value) {
+        self.reply_raw(status, content_type, &body.to_string(), &[]);
+    }
+
+    /// Answer with an arbitrary body (not necessarily JSON) and extra headers.
+    fn reply_raw(
+        &self,
+        status: u16,
+        content_type: &'static str,
+        body: &str,
+        headers: &[(&'static str, &'static str)],
+    ) {
         *self.reply.lock().unwrap() = Canned {
             status: StatusCode::from_u16(status).unwrap(),
             content_type,
             body: body.to_string(),
+            headers: headers.to_vec(),
         };
     }
 
@@ -813,4 +830,74 @@ async fn every_documented_error_status_decodes_into_problem_even_when_sparse() {
         assert_eq!(problem.title, None);
         server.take_one();
     }
+}
+
+/// Errors produced by infrastructure in front of the API (proxies, load balancers) carry no
+/// problem document. They must still decode into `types::Problem` with their status and headers
+/// intact, so callers can tell a 500 from a 429 and honour `Retry-After`; the foreign body is
+/// dropped, never quoted (it might echo submitted data).
+#[tokio::test]
+async fn an_error_without_a_problem_body_still_decodes_with_its_status_and_headers() {
+    let server = Server::start().await;
+    let client = server.client();
+    type Headers = &'static [(&'static str, &'static str)];
+    let cases: [(u16, &str, &str, Headers); 4] = [
+        (
+            500,
+            "text/html",
+            "<html><body>upstream 123-45-6789 failed</body></html>",
+            &[],
+        ),
+        (429, "text/plain", "", &[("retry-after", "7")]),
+        (404, "application/json", "[\"not\", \"a problem\"]", &[]),
+        (
+            400,
+            "application/problem+json",
+            "{\"status\": \"400\"}",
+            &[],
+        ),
+    ];
+    for (status, content_type, body, headers) in cases {
+        server.reply_raw(status, content_type, body, headers);
+        let err = client
+            .get_person()
+            .person_id(id(1))
+            .send()
+            .await
+            .unwrap_err();
+        let Error::ErrorResponse(response) = err else {
+            panic!("{status}: expected a typed error response, got {err:?}");
+        };
+        assert_eq!(response.status().as_u16(), status);
+        for (name, value) in headers {
+            assert_eq!(response.headers().get(*name).unwrap(), value, "{status}");
+        }
+        let problem = response.into_inner();
+        assert_eq!(problem.status, Some(i64::from(status)), "{status}");
+        assert_eq!(
+            problem.title.as_deref(),
+            StatusCode::from_u16(status).unwrap().canonical_reason(),
+            "{status}"
+        );
+        assert_eq!(problem.detail, None, "the foreign body is not quoted");
+        server.take_one();
+    }
+}
+
+#[tokio::test]
+async fn a_success_body_that_does_not_decode_is_still_reported_as_invalid() {
+    // The hook only stands in for error bodies: a broken 200 stays a decoding error.
+    let server = Server::start().await;
+    server.reply_raw(200, "application/json", "not json", &[]);
+    let err = server
+        .client()
+        .get_person()
+        .person_id(id(1))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidResponsePayload(..)),
+        "expected InvalidResponsePayload, got {err:?}"
+    );
 }
