@@ -1,6 +1,7 @@
 //! Routes, middleware and the 15 operations.
 
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
@@ -20,7 +21,7 @@ use crate::store::{
     IdemEntry, SortField, SortSpec, StoredResponse, Tenant, decode_seq_token, default_spec,
     encode_seq_token,
 };
-use crate::validate::{Errors, Obj, address, metadata, parse_object};
+use crate::validate::{Errors, Obj, address, is_ssn_last4, metadata, parse_object};
 use crate::{App, ConnKill, Fault, tenant_name};
 
 const BODY_LIMIT: usize = 1 << 20;
@@ -130,7 +131,12 @@ async fn auth(State(app): AppState, mut req: Request, next: Next) -> Response {
             .into_response();
     }
     let name = tenant_name(token);
-    let tenant = app.tenant(&name);
+    let Some(tenant) = app.tenant(&name) else {
+        return Problem::forbidden(
+            "this sandbox already holds its maximum number of tenants (API keys); use a known key",
+        )
+        .into_response();
+    };
     req.extensions_mut().insert(Ctx {
         name: name.into(),
         tenant,
@@ -347,9 +353,10 @@ async fn idempotent(
     h.update([0]);
     h.update(fp.body);
     let fingerprint: [u8; 32] = h.finalize().into();
+    let lim = app.idem_limits();
     {
         let mut t = ctx.write();
-        match t.idem.get(&(op, key.clone())) {
+        match t.idem.get(&(op, key.clone()), Instant::now(), lim) {
             Some(IdemEntry::InFlight) => {
                 return Problem::idempotency_concurrent().into_response();
             }
@@ -364,7 +371,7 @@ async fn idempotent(
                 };
             }
             None => {
-                t.idem.insert((op, key.clone()), IdemEntry::InFlight);
+                t.idem.begin((op, key.clone()), Instant::now());
             }
         }
     }
@@ -377,7 +384,7 @@ async fn idempotent(
     impl Drop for Guard<'_> {
         fn drop(&mut self) {
             if let Some(k) = self.key.take() {
-                self.ctx.write().idem.remove(&(self.op, k));
+                self.ctx.write().idem.abandon(&(self.op, k));
             }
         }
     }
@@ -389,13 +396,8 @@ async fn idempotent(
     app.faults.wait_if_held().await;
     let mut t = ctx.write();
     let r = work(&mut t).unwrap_or_else(problem_response);
-    t.idem.insert(
-        (op, key),
-        IdemEntry::Done {
-            fingerprint,
-            response: r.clone(),
-        },
-    );
+    t.idem
+        .finish((op, key), fingerprint, r.clone(), Instant::now(), lim);
     drop(t);
     guard.key = None;
     into_response(r)
@@ -705,13 +707,16 @@ async fn write_op(app: Arc<App>, ctx: Ctx, w: Write, headers: HeaderMap, body: B
     } else {
         StatusCode::OK
     };
+    // Parsed before the tenant's write lock is taken: only the store mutation runs under it.
+    // The unknown-id 404 still wins over body errors, as before.
+    let parsed = parse_person(mode, &body);
     let run = |t: &mut Tenant| {
         if let Some(id) = id
             && t.person(&id).is_none()
         {
             return Err(Problem::not_found("no such person in this tenant"));
         }
-        let c = parse_person(mode, &body)?;
+        let c = parsed?;
         let p = write_person(&app, t, mode, c, id)?;
         Ok(json_response(status, &view(mode, &p, &ctx.name)))
     };
@@ -934,10 +939,10 @@ async fn list_people(ctx: Ctx, q: Query, person: bool) -> Result<Response, Probl
     }
     let ssn4 = q.get("ssn_last_4");
     if let Some(s) = ssn4
-        && s.chars().count() != 4
+        && !is_ssn_last4(s)
     {
         return Err(Problem::bad_query(
-            "ssn_last_4 must be exactly 4 characters",
+            "ssn_last_4 must be exactly 4 digits (0-9)",
         ));
     }
     let last_name = q.text("last_name")?;
@@ -976,12 +981,11 @@ async fn list_people(ctx: Ctx, q: Query, person: bool) -> Result<Response, Probl
         .iter()
         .map(|p| p.view(&ctx.name, !person))
         .collect();
-    let out = ListBody {
-        name: if person { "persons" } else { "customers" },
-        rows: &rows,
-        next: page.next,
-    };
-    Ok(into_response(json_response(StatusCode::OK, &out)))
+    Ok(list_response(
+        if person { "persons" } else { "customers" },
+        &rows,
+        page.next,
+    ))
 }
 
 /// `{"<plural>": [...], "next_page_token": "..."}`, the token left out on the last page.
@@ -989,6 +993,18 @@ struct ListBody<'a, T> {
     name: &'static str,
     rows: &'a [T],
     next: Option<String>,
+}
+
+/// The 200 answer of every list operation.
+fn list_response<T: serde::Serialize>(
+    name: &'static str,
+    rows: &[T],
+    next: Option<String>,
+) -> Response {
+    into_response(json_response(
+        StatusCode::OK,
+        &ListBody { name, rows, next },
+    ))
 }
 
 impl<T: serde::Serialize> serde::Serialize for ListBody<'_, T> {
@@ -1032,6 +1048,58 @@ fn one_of_person_business(o: &mut Obj<'_>) -> (Option<Uuid>, Option<Uuid>) {
     (p, b)
 }
 
+/// A validated createDisclosure body.
+struct NewDisclosure {
+    person_id: Option<Uuid>,
+    business_id: Option<Uuid>,
+    ack: Option<Uuid>,
+    dtype: DisclosureType,
+    version: String,
+    event: DisclosureEventType,
+    date: DateTime<Utc>,
+    metadata: Option<Map<String, Value>>,
+}
+
+fn parse_disclosure(body: &[u8]) -> Result<NewDisclosure, Problem> {
+    let map = parse_object(body)?;
+    let mut errs = Errors::default();
+    let mut o = Obj::new("", map, &mut errs);
+    let (person_id, business_id) = one_of_person_business(&mut o);
+    // Asked before `uuid` consumes the field: an invalid id is invalid, not also missing.
+    let ack_given = o.has("acknowledging_person_id");
+    let ack = o.uuid("acknowledging_person_id");
+    let dtype = o.enumeration("type", DisclosureType::ALL);
+    let dtype = o.required("type", dtype);
+    let version = o.version("version");
+    let version = o.required("version", version);
+    let event = o.enumeration("event_type", DisclosureEventType::ALL);
+    let event = o.required("event_type", event);
+    let date = o.datetime("disclosure_date");
+    let date = o.required("disclosure_date", date);
+    let md = metadata(&mut o);
+    // Accepted (type-checked) and ignored: the API key decides the tenant.
+    let _ = o.string("tenant");
+    if dtype == Some(DisclosureType::OWNER_CERTIFICATION) && !ack_given {
+        o.errs
+            .missing("acknowledging_person_id (required for OWNER_CERTIFICATION)");
+    }
+    o.finish();
+    errs.into_result()?;
+    match (dtype, version, event, date) {
+        (Some(dtype), Some(version), Some(event), Some(date)) => Ok(NewDisclosure {
+            person_id,
+            business_id,
+            ack,
+            dtype,
+            version,
+            event,
+            date,
+            metadata: md,
+        }),
+        _ => Err(Problem::bad_body("missing required fields")),
+    }
+}
+
 async fn create_disclosure(
     State(app): AppState,
     Extension(ctx): Extension<Ctx>,
@@ -1039,33 +1107,19 @@ async fn create_disclosure(
     Body(body): Body,
 ) -> Response {
     let c = ctx.clone();
-    let fp_body = body.clone();
+    // Parsed before the tenant's write lock is taken: only the store mutation runs under it.
+    let parsed = parse_disclosure(&body);
     let run = move |t: &mut Tenant| {
-        let map = parse_object(&body)?;
-        let mut errs = Errors::default();
-        let mut o = Obj::new("", map, &mut errs);
-        let (person_id, business_id) = one_of_person_business(&mut o);
-        let ack = o.uuid("acknowledging_person_id");
-        let dtype = o.enumeration("type", DisclosureType::ALL);
-        let dtype = o.required("type", dtype);
-        let version = o.version("version");
-        let version = o.required("version", version);
-        let event = o.enumeration("event_type", DisclosureEventType::ALL);
-        let event = o.required("event_type", event);
-        let date = o.datetime("disclosure_date");
-        let date = o.required("disclosure_date", date);
-        let md = metadata(&mut o);
-        // Accepted (type-checked) and ignored: the API key decides the tenant.
-        let _ = o.string("tenant");
-        if dtype == Some(DisclosureType::OWNER_CERTIFICATION)
-            && ack.is_none()
-            && !o.has("acknowledging_person_id")
-        {
-            o.errs
-                .missing("acknowledging_person_id (required for OWNER_CERTIFICATION)");
-        }
-        o.finish();
-        errs.into_result()?;
+        let NewDisclosure {
+            person_id,
+            business_id,
+            ack,
+            dtype,
+            version,
+            event,
+            date,
+            metadata: md,
+        } = parsed?;
         for (name, id) in [("person_id", person_id), ("acknowledging_person_id", ack)] {
             if let Some(id) = id
                 && t.person(&id).is_none()
@@ -1075,10 +1129,6 @@ async fn create_disclosure(
                 )));
             }
         }
-        let (Some(dtype), Some(version), Some(event), Some(date)) = (dtype, version, event, date)
-        else {
-            return Err(Problem::bad_body("missing required fields"));
-        };
         let midnight = date
             .date_naive()
             .and_hms_opt(0, 0, 0)
@@ -1110,7 +1160,7 @@ async fn create_disclosure(
         Fingerprint {
             method: &Method::POST,
             path: "/disclosures",
-            body: &fp_body,
+            body: &body,
         },
         run,
     )
@@ -1153,15 +1203,6 @@ fn seq_page<'a, T>(
     Ok((rows.into_iter().map(|(_, t)| t).collect(), next))
 }
 
-fn list_body(name: &str, rows: Vec<Value>, next: Option<String>) -> Response {
-    let mut out = Map::new();
-    out.insert(name.into(), Value::Array(rows));
-    if let Some(n) = next {
-        out.insert("next_page_token".into(), n.into());
-    }
-    into_response(json_response(StatusCode::OK, &Value::Object(out)))
-}
-
 async fn list_disclosures(Extension(ctx): Extension<Ctx>, q: Query) -> Response {
     let run = || -> Result<Response, Problem> {
         let limit = q.limit()?;
@@ -1182,8 +1223,8 @@ async fn list_disclosures(Extension(ctx): Extension<Ctx>, q: Query) -> Response 
                     && ids.as_ref().is_none_or(|ids| ids.contains(&d.id))
             },
         )?;
-        let rows = rows.iter().map(|d| d.view(&ctx.name)).collect();
-        Ok(list_body("disclosures", rows, next))
+        let rows: Vec<_> = rows.iter().map(|d| d.view(&ctx.name)).collect();
+        Ok(list_response("disclosures", &rows, next))
     };
     run().unwrap_or_else(IntoResponse::into_response)
 }
@@ -1201,35 +1242,44 @@ fn kyc_outcome(ssn_last4: &str) -> VerificationResult {
     }
 }
 
+type VerifyTarget = (Option<Uuid>, Option<Uuid>);
+
+/// Validates a verify body: the person or business it names.
+fn parse_verify(body: &[u8]) -> Result<VerifyTarget, Problem> {
+    let map = parse_object(body)?;
+    let mut errs = Errors::default();
+    let mut o = Obj::new("", map, &mut errs);
+    let consent = o.boolean("customer_consent");
+    let consent = o.required("customer_consent", consent);
+    if consent == Some(false) {
+        o.errs.invalid(
+            "customer_consent",
+            "must be true: KYC needs the customer's consent",
+        );
+    }
+    if let Some(ip) = o.text("customer_ip_address", 64)
+        && ip.parse::<std::net::IpAddr>().is_err()
+    {
+        o.errs
+            .invalid("customer_ip_address", "must be an IPv4 or IPv6 address");
+    }
+    let (person_id, business_id) = one_of_person_business(&mut o);
+    o.uuid("document_id");
+    o.finish();
+    errs.into_result()?;
+    Ok((person_id, business_id))
+}
+
 async fn verify(
     State(app): AppState,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Response {
-    let fp_body = body.clone();
+    // Parsed before the tenant's write lock is taken: only the store work runs under it.
+    let parsed = parse_verify(&body);
     let run = move |t: &mut Tenant| {
-        let map = parse_object(&body)?;
-        let mut errs = Errors::default();
-        let mut o = Obj::new("", map, &mut errs);
-        let consent = o.boolean("customer_consent");
-        let consent = o.required("customer_consent", consent);
-        if consent == Some(false) {
-            o.errs.invalid(
-                "customer_consent",
-                "must be true: KYC needs the customer's consent",
-            );
-        }
-        if let Some(ip) = o.text("customer_ip_address", 64)
-            && ip.parse::<std::net::IpAddr>().is_err()
-        {
-            o.errs
-                .invalid("customer_ip_address", "must be an IPv4 or IPv6 address");
-        }
-        let (person_id, business_id) = one_of_person_business(&mut o);
-        o.uuid("document_id");
-        o.finish();
-        errs.into_result()?;
+        let (person_id, business_id) = parsed?;
         if business_id.is_some() {
             return Err(Problem::customer_not_found(
                 "business_id does not name a business in this tenant",
@@ -1324,7 +1374,7 @@ async fn verify(
         Fingerprint {
             method: &Method::POST,
             path: "/verifications/verify",
-            body: &fp_body,
+            body: &body,
         },
         run,
     )
@@ -1369,8 +1419,8 @@ async fn list_verifications(Extension(ctx): Extension<Ctx>, q: Query) -> Respons
                         || t.latest_verification.get(&(v.person_id, v.vtype)) == Some(&v.seq))
             },
         )?;
-        let rows = rows.iter().map(|v| v.view()).collect();
-        Ok(list_body("verifications", rows, next))
+        let rows: Vec<_> = rows.iter().map(|v| v.view()).collect();
+        Ok(list_response("verifications", &rows, next))
     };
     run().unwrap_or_else(IntoResponse::into_response)
 }

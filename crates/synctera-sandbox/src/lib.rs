@@ -33,9 +33,18 @@
 //! work is done, so a client that retries without an idempotency key creates a duplicate.
 //!
 //! # State files
-//! [`Sandbox::save_state`] and [`Sandbox::load_state`] (the binary's `--state FILE`) keep the
-//! records across restarts. The file holds full SSNs and is created owner-readable only;
+//! [`Sandbox::start_with_state`], [`Sandbox::save_state`] and [`Sandbox::load_state`] (the
+//! binary's `--state FILE`, saved on Ctrl-C or SIGTERM) keep the records across restarts. The
+//! file holds full SSNs and is always written through a fresh owner-readable-only temp file;
 //! idempotency records are not kept.
+//!
+//! # Memory bounds
+//! A shared sandbox must not grow without limit: it keeps at most
+//! [`SandboxConfig::max_tenants`] tenants (10 000; a new API key beyond that is answered 403
+//! `FORBIDDEN`, known keys keep working), and each tenant replays a finished idempotency key for
+//! [`SandboxConfig::idempotency_ttl`] (24 hours) and remembers at most
+//! [`SandboxConfig::idempotency_capacity`] of them (10 000, oldest evicted first). An expired or
+//! evicted key is free again, like a key never seen.
 //!
 //! # Other behaviour worth knowing
 //! - A request's `tenant` field is accepted and ignored: the key decides the tenant.
@@ -80,6 +89,15 @@ pub struct SandboxConfig {
     pub fault_rate: f64,
     /// Seed of the random fault schedule, so a failing run can be replayed.
     pub fault_seed: u64,
+    /// Most tenants (distinct API keys) the sandbox keeps; a new key beyond that is answered
+    /// 403 `FORBIDDEN`. Default 10 000.
+    pub max_tenants: usize,
+    /// How long a finished idempotency record is replayed; after that the key is free again.
+    /// Default 24 hours.
+    pub idempotency_ttl: Duration,
+    /// Most finished idempotency records one tenant keeps; the oldest are evicted first.
+    /// Default 10 000.
+    pub idempotency_capacity: usize,
 }
 
 impl Default for SandboxConfig {
@@ -90,6 +108,9 @@ impl Default for SandboxConfig {
             enforce_unique_customer: false,
             fault_rate: 0.0,
             fault_seed: 0,
+            max_tenants: 10_000,
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            idempotency_capacity: 10_000,
         }
     }
 }
@@ -106,6 +127,9 @@ impl fmt::Debug for SandboxConfig {
             .field("enforce_unique_customer", &self.enforce_unique_customer)
             .field("fault_rate", &self.fault_rate)
             .field("fault_seed", &self.fault_seed)
+            .field("max_tenants", &self.max_tenants)
+            .field("idempotency_ttl", &self.idempotency_ttl)
+            .field("idempotency_capacity", &self.idempotency_capacity)
             .finish()
     }
 }
@@ -128,17 +152,38 @@ impl SandboxConfig {
     }
     /// Sets the share of requests that fail with a random fault (clamped to 0..=1).
     pub fn fault_rate(mut self, rate: f64) -> Self {
-        self.fault_rate = if rate.is_finite() {
-            rate.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        self.fault_rate = clamp_rate(rate);
         self
     }
     /// Sets the seed of the random fault schedule.
     pub fn fault_seed(mut self, seed: u64) -> Self {
         self.fault_seed = seed;
         self
+    }
+    /// Sets the most tenants the sandbox keeps (see [`SandboxConfig::max_tenants`]).
+    pub fn max_tenants(mut self, n: usize) -> Self {
+        self.max_tenants = n;
+        self
+    }
+    /// Sets how long finished idempotency records are replayed.
+    pub fn idempotency_ttl(mut self, ttl: Duration) -> Self {
+        self.idempotency_ttl = ttl;
+        self
+    }
+    /// Sets how many finished idempotency records one tenant keeps.
+    pub fn idempotency_capacity(mut self, n: usize) -> Self {
+        self.idempotency_capacity = n;
+        self
+    }
+}
+
+/// A usable fault rate: NaN and infinities mean no faults, anything else is clamped to 0..=1.
+/// Applied by the setter and again at start, since the field is public.
+fn clamp_rate(rate: f64) -> f64 {
+    if rate.is_finite() {
+        rate.clamp(0.0, 1.0)
+    } else {
+        0.0
     }
 }
 
@@ -295,21 +340,34 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub(crate) fn tenant(&self, name: &str) -> Arc<RwLock<Tenant>> {
+    /// The tenant called `name`, created on first use; `None` when it is new and the sandbox
+    /// already holds [`SandboxConfig::max_tenants`] tenants.
+    pub(crate) fn tenant(&self, name: &str) -> Option<Arc<RwLock<Tenant>>> {
         if let Some(t) = self
             .tenants
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(name)
         {
-            return t.clone();
+            return Some(t.clone());
         }
-        self.tenants
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(name.to_string())
-            .or_insert_with(|| Arc::new(RwLock::new(Tenant::new())))
-            .clone()
+        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+        if !tenants.contains_key(name) && tenants.len() >= self.config.max_tenants {
+            return None;
+        }
+        Some(
+            tenants
+                .entry(name.to_string())
+                .or_insert_with(|| Arc::new(RwLock::new(Tenant::new())))
+                .clone(),
+        )
+    }
+
+    pub(crate) fn idem_limits(&self) -> store::IdemLimits {
+        store::IdemLimits {
+            ttl: self.config.idempotency_ttl,
+            capacity: self.config.idempotency_capacity,
+        }
     }
 }
 
@@ -341,16 +399,29 @@ impl Sandbox {
 
     /// Starts a sandbox with `config`; returns once it accepts connections.
     pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        Self::start_inner(config, None).await
+    }
+
+    /// Starts a sandbox with `config` and the records of the state file at `path` (see
+    /// [`Sandbox::load_state`]), loaded before the first connection is accepted so that no
+    /// client ever sees the sandbox empty. A missing file starts it empty.
+    pub async fn start_with_state(
+        config: SandboxConfig,
+        path: &std::path::Path,
+    ) -> std::io::Result<Sandbox> {
+        Self::start_inner(config, Some(path)).await
+    }
+
+    async fn start_inner(
+        config: SandboxConfig,
+        state: Option<&std::path::Path>,
+    ) -> std::io::Result<Sandbox> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let faults = Arc::new(FaultState {
             queue: Mutex::new(VecDeque::new()),
             rng: Mutex::new(fastrand::Rng::with_seed(config.fault_seed)),
-            rate: if config.fault_rate.is_finite() {
-                config.fault_rate.clamp(0.0, 1.0)
-            } else {
-                0.0
-            },
+            rate: clamp_rate(config.fault_rate),
             holds: Mutex::new(VecDeque::new()),
         });
         let app = Arc::new(App {
@@ -358,6 +429,11 @@ impl Sandbox {
             tenants: RwLock::new(HashMap::new()),
             faults,
         });
+        if let Some(path) = state
+            && path.exists()
+        {
+            load_into(&app, path)?;
+        }
         let router = handlers::router(app.clone());
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(serve(listener, router, rx));
@@ -424,17 +500,31 @@ impl Sandbox {
             tenants: snapshot,
         })
         .map_err(std::io::Error::other)?;
-        let tmp = path.with_extension("tmp");
-        {
+        // A fresh, unique temp file: `create_new` never reuses (or follows a link at) a file
+        // someone else left there, so the 0600 mode below always applies.
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "state".into());
+        let tmp = path.with_file_name(format!(
+            ".{file_name}.{}.{}.tmp",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let written = (|| {
             let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create(true).truncate(true);
+            opts.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
             let mut f = opts.open(&tmp)?;
             std::io::Write::write_all(&mut f, &bytes)?;
             f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
-        std::fs::rename(&tmp, path)
+        written
     }
 
     /// Replaces the records of every tenant named in the state file at `path`.
@@ -442,30 +532,8 @@ impl Sandbox {
     /// A file that is not a state file of this version is an `InvalidData` error whose message
     /// says where parsing failed, never what the file contains.
     pub fn load_state(&self, path: &std::path::Path) -> std::io::Result<()> {
-        let bytes = std::fs::read(path)?;
-        let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "not a sandbox state file (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        if file.version != STATE_VERSION {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("unsupported state file version {}", file.version),
-            ));
-        }
-        let mut tenants = self.app.tenants.write().unwrap_or_else(|e| e.into_inner());
-        for (name, snap) in file.tenants {
-            tenants.insert(name, Arc::new(RwLock::new(Tenant::restore(snap))));
-        }
-        Ok(())
+        load_into(&self.app, path)
     }
-
     /// Stops accepting, lets open connections finish their current request, and waits.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -475,6 +543,32 @@ impl Sandbox {
             let _ = task.await;
         }
     }
+}
+
+/// Reads a state file into `app`, replacing the tenants it names.
+fn load_into(app: &App, path: &std::path::Path) -> std::io::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not a sandbox state file (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    if file.version != STATE_VERSION {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("unsupported state file version {}", file.version),
+        ));
+    }
+    let mut tenants = app.tenants.write().unwrap_or_else(|e| e.into_inner());
+    for (name, snap) in file.tenants {
+        tenants.insert(name, Arc::new(RwLock::new(Tenant::restore(snap))));
+    }
+    Ok(())
 }
 
 impl Drop for Sandbox {

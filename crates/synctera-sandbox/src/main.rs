@@ -1,4 +1,4 @@
-//! `synctera-sandbox`: runs the sandbox server until Ctrl-C.
+//! `synctera-sandbox`: runs the sandbox server until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 
@@ -24,7 +24,7 @@ struct Args {
     /// Seed of the random fault schedule.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
-    /// Load records from FILE at start (when it exists) and save them there on Ctrl-C.
+    /// Load records from FILE at start (when it exists) and save them there on Ctrl-C or SIGTERM.
     /// The file holds full SSNs; it is created readable by its owner only.
     #[arg(long, value_name = "FILE")]
     state: Option<std::path::PathBuf>,
@@ -56,17 +56,32 @@ async fn main() -> std::io::Result<()> {
     for k in args.api_keys.clone() {
         config = config.api_key(k);
     }
-    let sandbox = Sandbox::start_with(config).await?;
-    if let Some(path) = &args.state
-        && path.exists()
-    {
-        sandbox.load_state(path)?;
-    }
+    // Records are loaded before the listener accepts anything, so no client sees it empty.
+    let sandbox = match &args.state {
+        Some(path) => Sandbox::start_with_state(config, path).await?,
+        None => Sandbox::start_with(config).await?,
+    };
     println!("{}", sandbox.base_url());
-    tokio::signal::ctrl_c().await?;
+    stop_signal().await?;
     if let Some(path) = &args.state {
         sandbox.save_state(path)?;
     }
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what `kill`, systemd and container runtimes send).
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }

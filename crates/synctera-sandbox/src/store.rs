@@ -1,8 +1,9 @@
 //! Per-tenant in-memory state with ordered indexes for keyset pagination.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
+use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -186,6 +187,85 @@ pub enum IdemEntry {
     },
 }
 
+/// An idempotency key, scoped by operation (the tenant scope is the store itself).
+pub type IdemKey = (&'static str, String);
+
+/// How long and how many finished idempotency records a tenant keeps.
+#[derive(Clone, Copy)]
+pub struct IdemLimits {
+    pub ttl: std::time::Duration,
+    pub capacity: usize,
+}
+
+/// A tenant's idempotency records, bounded in time and number so that a long-running shared
+/// sandbox does not grow without limit. Finished records expire after `ttl`; beyond `capacity`
+/// the oldest finished ones are evicted first. In-flight keys are bounded by the number of
+/// open requests and are never evicted.
+#[derive(Default)]
+pub struct IdemStore {
+    map: HashMap<IdemKey, (IdemEntry, Instant)>,
+    /// Finished records in completion order, with the stamp they were stored under.
+    done: VecDeque<(Instant, IdemKey)>,
+}
+
+impl IdemStore {
+    /// The live record of `key`; an expired one counts as absent.
+    pub fn get(&self, key: &IdemKey, now: Instant, lim: IdemLimits) -> Option<&IdemEntry> {
+        match self.map.get(key) {
+            Some((IdemEntry::Done { .. }, at)) if now.duration_since(*at) >= lim.ttl => None,
+            Some((e, _)) => Some(e),
+            None => None,
+        }
+    }
+
+    /// Claims `key` for a request that is starting.
+    pub fn begin(&mut self, key: IdemKey, now: Instant) {
+        self.map.insert(key, (IdemEntry::InFlight, now));
+    }
+
+    /// Releases a claim whose request went away before finishing.
+    pub fn abandon(&mut self, key: &IdemKey) {
+        if matches!(self.map.get(key), Some((IdemEntry::InFlight, _))) {
+            self.map.remove(key);
+        }
+    }
+
+    /// Stores the answer of a finished request and evicts what is expired or over capacity.
+    pub fn finish(
+        &mut self,
+        key: IdemKey,
+        fingerprint: [u8; 32],
+        response: StoredResponse,
+        now: Instant,
+        lim: IdemLimits,
+    ) {
+        self.map.insert(
+            key.clone(),
+            (
+                IdemEntry::Done {
+                    fingerprint,
+                    response,
+                },
+                now,
+            ),
+        );
+        self.done.push_back((now, key));
+        while let Some((at, _)) = self.done.front() {
+            if self.done.len() <= lim.capacity && now.duration_since(*at) < lim.ttl {
+                break;
+            }
+            let Some((at, key)) = self.done.pop_front() else {
+                break;
+            };
+            // Only drop the record this queue entry stands for, not a newer one under the
+            // same key (stored again after it expired).
+            if matches!(self.map.get(&key), Some((IdemEntry::Done { .. }, t)) if *t == at) {
+                self.map.remove(&key);
+            }
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct StoredResponse {
     pub status: u16,
@@ -208,7 +288,7 @@ pub struct Tenant {
     pub verification_ids: HashMap<Uuid, u64>,
     pub latest_verification: HashMap<(Uuid, VerificationType), u64>,
     seq: u64,
-    pub idem: HashMap<(&'static str, String), IdemEntry>,
+    pub idem: IdemStore,
 }
 
 fn uniq_key(p: &Person) -> Option<UniqKey> {
@@ -234,7 +314,7 @@ impl Tenant {
             verification_ids: HashMap::new(),
             latest_verification: HashMap::new(),
             seq: 0,
-            idem: HashMap::new(),
+            idem: IdemStore::default(),
         }
     }
 

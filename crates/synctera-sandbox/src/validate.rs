@@ -11,14 +11,22 @@ use serde_json::{Map, Value};
 
 use crate::problem::Problem;
 
-static SSN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{3}-\d{2}-\d{4}$").unwrap());
-static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\+[1-9]\d{1,14}$").unwrap());
+// Every pattern spells digits as `[0-9]`: in the `regex` crate `\d` matches any Unicode decimal
+// digit (Arabic-Indic, Devanagari, ...), which the spec's ECMAScript patterns do not allow.
+static SSN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9]{3}-[0-9]{2}-[0-9]{4}$").unwrap());
+static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\+[1-9][0-9]{1,14}$").unwrap());
 static COUNTRY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z]{2}$").unwrap());
 static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^v?[0-9]+\.[0-9]+$").unwrap());
-static US_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{5}(-\d{4})?$").unwrap());
+static US_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{5}(-[0-9]{4})?$").unwrap());
 static CA_POSTAL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z]\d[A-Za-z]) ?(\d[A-Za-z]\d)$").unwrap());
+    LazyLock::new(|| Regex::new(r"^([A-Za-z][0-9][A-Za-z]) ?([0-9][A-Za-z][0-9])$").unwrap());
 static STATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z0-9]{1,3}$").unwrap());
+
+/// True when `s` is exactly four ASCII digits (the `ssn_last_4` filter).
+pub fn is_ssn_last4(s: &str) -> bool {
+    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// Collected problems of one body, reported together.
 #[derive(Default)]
@@ -222,11 +230,11 @@ impl<'a> Obj<'a> {
     }
 
     pub fn ssn(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &SSN, r"must match ^\d{3}-\d{2}-\d{4}$")
+        self.pattern(name, &SSN, "must match ^[0-9]{3}-[0-9]{2}-[0-9]{4}$")
     }
 
     pub fn phone(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &PHONE, r"must be E.164, ^\+[1-9]\d{1,14}$")
+        self.pattern(name, &PHONE, r"must be E.164, ^\+[1-9][0-9]{1,14}$")
     }
 
     pub fn version(&mut self, name: &str) -> Option<String> {
@@ -334,7 +342,7 @@ pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
     let state = o.pattern(
         "state",
         &STATE,
-        "must be an ISO 3166-2 subdivision code without the country prefix",
+        "must match ^[A-Z0-9]{1,3}$ (an ISO 3166-2 subdivision code without the country prefix)",
     );
     let postal = o.text("postal_code", 16);
     let country = o.pattern("country_code", &COUNTRY, "must match ^[A-Z]{2}$");

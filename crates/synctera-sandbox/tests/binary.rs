@@ -118,3 +118,31 @@ async fn state_option_keeps_records_across_restarts() {
     stop(&mut child);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[tokio::test]
+async fn sigterm_saves_the_state_file() {
+    let path =
+        std::env::temp_dir().join(format!("sandbox-bin-sigterm-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let (mut child, base) = start(&["--listen", "127.0.0.1:0", "--state", path.to_str().unwrap()]);
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/persons"))
+        .bearer_auth("k")
+        .json(&serde_json::json!({"status": "PROSPECT", "is_customer": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    drop(http);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state saved on SIGTERM")).unwrap();
+    assert_eq!(saved["tenants"].as_object().unwrap().len(), 1);
+    std::fs::remove_file(&path).unwrap();
+}

@@ -95,3 +95,70 @@ async fn a_broken_state_file_is_invalid_data_without_its_content() {
         std::io::ErrorKind::NotFound
     );
 }
+
+/// A stale temp file left world-readable next to the state file (by an older run, or by
+/// someone else) must not be reused: the saved file is always owner-only.
+#[cfg(unix)]
+#[tokio::test]
+async fn save_state_never_reuses_a_stale_world_readable_temp_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let api = Api::new().await;
+    api.post("/persons", full_person("123-45-6789"))
+        .await
+        .expect(201);
+    let path = temp_path("stale-tmp");
+    let stale = path.with_extension("tmp");
+    std::fs::write(&stale, b"old").unwrap();
+    std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o644)).unwrap();
+    api.sb.save_state(&path).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Saving over an existing state file keeps it owner-only too.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    api.sb.save_state(&path).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // No temp files are left behind.
+    let dir = path.parent().unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let leftovers = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(&format!(".{name}")) && n.ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+    std::fs::remove_file(&stale).unwrap();
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[tokio::test]
+async fn start_with_state_serves_the_loaded_records_from_the_first_request() {
+    let api = Api::new().await;
+    let p = api.create_active("Ann", "Baker").await.id();
+    let path = temp_path("start-with");
+    api.sb.save_state(&path).unwrap();
+    let sb = Sandbox::start_with_state(SandboxConfig::default(), &path)
+        .await
+        .unwrap();
+    assert_eq!(sb.person_count(KEY), 1);
+    let r = reqwest::Client::new()
+        .get(format!("{}/persons/{p}", sb.base_url()))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A missing file starts empty rather than failing.
+    std::fs::remove_file(&path).unwrap();
+    let sb = Sandbox::start_with_state(SandboxConfig::default(), &path)
+        .await
+        .unwrap();
+    assert_eq!(sb.person_count(KEY), 0);
+}
