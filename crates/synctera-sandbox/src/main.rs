@@ -61,8 +61,11 @@ async fn main() -> std::io::Result<()> {
         Some(path) => Sandbox::start_with_state(config, path).await?,
         None => Sandbox::start_with(config).await?,
     };
+    // Handlers go in before the URL is printed: a script that signals as soon as it reads the
+    // URL must get a clean stop (and a saved state file), not the default kill.
+    let stop = StopSignal::install()?;
     println!("{}", sandbox.base_url());
-    stop_signal().await?;
+    stop.wait().await;
     if let Some(path) = &args.state {
         sandbox.save_state(path)?;
     }
@@ -70,18 +73,38 @@ async fn main() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C, or SIGTERM on Unix (what `kill`, systemd and container runtimes send).
-async fn stop_signal() -> std::io::Result<()> {
+/// Ctrl-C (SIGINT), or SIGTERM on Unix (what `kill`, systemd and container runtimes send).
+struct StopSignal {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignal {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignal {})
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
