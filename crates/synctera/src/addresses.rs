@@ -84,6 +84,22 @@ impl fmt::Display for Address {
     }
 }
 
+impl From<synctera_raw::types::Address> for Address {
+    fn from(raw: synctera_raw::types::Address) -> Self {
+        Address {
+            id: raw.id.map(AddressId::new),
+            address_type: raw.address_type.map(AddressType::from),
+            address_line_1: AddressLine::from_response(raw.address_line_1),
+            address_line_2: raw.address_line_2.map(AddressLine::from_response),
+            city: raw.city,
+            state: raw.state,
+            postal_code: raw.postal_code,
+            country_code: raw.country_code.into(),
+            nickname: raw.nickname,
+        }
+    }
+}
+
 impl From<Address> for AddressInput {
     /// Turns a stored address back into request form (dropping the read-only `id` and
     /// `address_type`), e.g. to copy a legal address into the shipping address.

@@ -330,8 +330,7 @@ impl Client {
     where
         F: FnMut(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<ResponseValue<R>, progenitor_client::Error<Problem>>>,
-        R: serde::Serialize,
-        T: serde::de::DeserializeOwned,
+        R: Into<T>,
     {
         let key = keyed.then(|| {
             opts.idempotency_key
@@ -352,10 +351,11 @@ impl Client {
                         let request_id = response
                             .headers()
                             .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned);
-                        retry::record_response(response.status().as_u16(), request_id.as_deref());
-                        from_raw(response.into_inner())
+                            .and_then(|v| v.to_str().ok());
+                        retry::record_response(response.status().as_u16(), request_id);
+                        // Field by field from the generated type (each facade type has a
+                        // compile-checked `From`), never through JSON again.
+                        Ok(response.into_inner().into())
                     }
                     Err(e) => Err(Error::from_raw(e).await),
                 }
@@ -363,15 +363,6 @@ impl Client {
         })
         .await
     }
-}
-
-/// Converts a generated response type into the facade's (same JSON shape, richer types).
-pub(crate) fn from_raw<R: serde::Serialize, T: serde::de::DeserializeOwned>(
-    raw: R,
-) -> Result<T, Error> {
-    // Through bytes rather than `serde_json::Value`: one buffer instead of a tree of maps.
-    let bytes = serde_json::to_vec(&raw).map_err(|e| Error::from_json(&e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::from_json(&e))
 }
 
 /// Converts a validated facade request body into the generated request type.
@@ -384,20 +375,6 @@ pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(body: serde_json::Value) ->
         Error::validation(
             "request",
             format!("does not match the API description ({reason})"),
-        )
-    })
-}
-
-/// Converts a facade enum into the generated one by its wire form. A value this crate's API
-/// description does not know (an `Unknown(..)`) cannot be sent.
-pub(crate) fn to_raw_enum<T: std::str::FromStr>(
-    field: &'static str,
-    wire: &str,
-) -> Result<T, Error> {
-    wire.parse().map_err(|_| {
-        Error::validation(
-            field,
-            "is a value this SDK's API description does not know, so it cannot be sent",
         )
     })
 }

@@ -15,7 +15,7 @@ use synctera_raw::types;
 
 use crate::Error;
 use crate::addresses::{Address, AddressInput, AddressType};
-use crate::client::{CallOptions, Client, from_raw, to_raw, to_raw_enum};
+use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::CustomerId;
 use crate::pagination::{self, Page};
 use crate::persons::{
@@ -47,17 +47,56 @@ api_enum! {
 }
 
 impl From<VerificationStatus> for KycStatus {
+    /// Every person-side value has the customer-side value of the same name.
     fn from(s: VerificationStatus) -> Self {
-        KycStatus::from_wire(s.as_str())
+        match s {
+            VerificationStatus::Accepted => KycStatus::Accepted,
+            VerificationStatus::Pending => KycStatus::Pending,
+            VerificationStatus::Provisional => KycStatus::Provisional,
+            VerificationStatus::Rejected => KycStatus::Rejected,
+            VerificationStatus::Review => KycStatus::Review,
+            VerificationStatus::Unverified => KycStatus::Unverified,
+            VerificationStatus::Unknown(other) => KycStatus::Unknown(other),
+        }
     }
 }
 
 impl From<KycStatus> for VerificationStatus {
-    /// `PROVIDER_FAILURE` has no person-side value and becomes
-    /// `VerificationStatus::Unknown("PROVIDER_FAILURE")`.
+    /// The person view of a KYC status:
+    ///
+    /// | `kyc_status` (customer) | `verification_status` (person) |
+    /// | --- | --- |
+    /// | `ACCEPTED`, `PENDING`, `PROVISIONAL`, `REJECTED`, `REVIEW`, `UNVERIFIED` | the same |
+    /// | `PROVIDER_FAILURE` | `UNVERIFIED` |
+    /// | anything else (`Unknown`) | kept verbatim as `Unknown` |
+    ///
+    /// The person view has no `PROVIDER_FAILURE`: when the verification provider failed, the
+    /// person simply is not verified, which is what Synctera's `/persons` answers for the same
+    /// record. The conversion therefore loses that one distinction; keep the [`Customer`] if
+    /// you need it.
     fn from(s: KycStatus) -> Self {
-        VerificationStatus::from_wire(s.as_str())
+        match s {
+            KycStatus::Accepted => VerificationStatus::Accepted,
+            KycStatus::Pending => VerificationStatus::Pending,
+            KycStatus::Provisional => VerificationStatus::Provisional,
+            KycStatus::Rejected => VerificationStatus::Rejected,
+            KycStatus::Review => VerificationStatus::Review,
+            KycStatus::Unverified | KycStatus::ProviderFailure => VerificationStatus::Unverified,
+            KycStatus::Unknown(other) => VerificationStatus::Unknown(other),
+        }
     }
+}
+
+/// A deprecated relationship to another customer (`related_customers[]`), read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RelatedCustomer {
+    /// The related customer's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<CustomerId>,
+    /// The role of the related customer, such as `CUSTODIAN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship_role: Option<String>,
 }
 
 /// A personal customer as `/customers` returns it. `Debug` masks every piece of PII.
@@ -125,8 +164,8 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Deprecated relationships (read-only here: setting them is an API error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub related_customers: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_customers: Vec<RelatedCustomer>,
 }
 
 impl fmt::Debug for Customer {
@@ -165,11 +204,64 @@ fn typed(address: &Option<Address>, kind: AddressType) -> Option<Address> {
     })
 }
 
+impl From<types::Customer> for Customer {
+    /// Field by field, moving every value (see `From<types::Person> for Person`).
+    fn from(raw: types::Customer) -> Self {
+        Customer {
+            id: CustomerId::new(raw.id),
+            status: raw.status.into(),
+            ban_status: raw.ban_status.into(),
+            kyc_status: raw.kyc_status.into(),
+            kyc_last_run: raw.kyc_last_run,
+            kyc_exempt: raw.kyc_exempt,
+            tenant: Some(raw.tenant),
+            creation_time: raw.creation_time,
+            last_updated_time: raw.last_updated_time,
+            first_name: raw.first_name,
+            middle_name: raw.middle_name,
+            last_name: raw.last_name,
+            dob: raw.dob.map(DateOfBirth::from_response),
+            email: raw.email.map(Email::from_response),
+            phone_number: raw.phone_number.map(PhoneNumber::from_response),
+            ssn: raw.ssn.map(SsnLast4::from_response),
+            ssn_source: raw.ssn_source.map(SsnSource::from),
+            legal_address: raw.legal_address.map(Address::from),
+            shipping_address: raw.shipping_address.map(Address::from),
+            addresses: raw.addresses.into_iter().map(Address::from).collect(),
+            has_accounts: raw.has_accounts,
+            metadata: raw.metadata.map(|m| m.0),
+            related_customers: raw
+                .related_customers
+                .into_iter()
+                .map(|r| RelatedCustomer {
+                    id: r.id.map(CustomerId::new),
+                    relationship_role: r.relationship_role,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<types::CustomerList> for Page<Customer> {
+    fn from(raw: types::CustomerList) -> Self {
+        Page {
+            items: raw.customers.into_iter().map(Customer::from).collect(),
+            next_page_token: raw.next_page_token,
+        }
+    }
+}
+
 impl From<Person> for Customer {
-    /// The customer view of a person: `verification_status` becomes `kyc_status`,
-    /// `verification_last_run` becomes `kyc_last_run`, `addresses` lists the legal and shipping
-    /// addresses; the person-only `chosen_name`, `is_customer`, `is_user` and `personal_ids`
-    /// are dropped.
+    /// The customer view of a person, with the API's field mapping:
+    ///
+    /// | person | customer |
+    /// | --- | --- |
+    /// | `verification_status` | `kyc_status` (same value; see [`KycStatus`]) |
+    /// | `verification_last_run` | `kyc_last_run` |
+    /// | `legal_address`, `shipping_address` | the same, and both listed in `addresses` with their `address_type` |
+    /// | `chosen_name`, `is_customer`, `is_user`, `personal_ids` | dropped (person-only) |
+    /// | — | `kyc_exempt`: `None`, `related_customers`: empty (customer-only, unknown here) |
+    /// | every other field | the same |
     fn from(p: Person) -> Self {
         let addresses = [
             typed(&p.legal_address, AddressType::Legal),
@@ -201,42 +293,62 @@ impl From<Person> for Customer {
             addresses,
             has_accounts: p.has_accounts,
             metadata: p.metadata,
-            related_customers: None,
+            related_customers: Vec::new(),
         }
     }
 }
 
-impl From<Customer> for Person {
-    /// The person view of a customer (`kyc_status` becomes `verification_status`, …). The
-    /// customer-only `addresses`, `kyc_exempt` and `related_customers` are dropped; `is_customer`
-    /// is `true` (the record is a customer), and the person-only `chosen_name`, `is_user` and
-    /// `personal_ids` are unknown in this view (`None` / empty).
-    fn from(c: Customer) -> Self {
+impl Customer {
+    /// The person view of this customer. The customer view does not carry the person-only
+    /// `is_customer`, so the caller supplies it (read it from the person, or from what your
+    /// system knows) rather than have this conversion invent it. The mapping:
+    ///
+    /// | customer | person |
+    /// | --- | --- |
+    /// | `kyc_status` | `verification_status`; `PROVIDER_FAILURE` becomes `UNVERIFIED` (see [`KycStatus`]'s conversion) |
+    /// | `kyc_last_run` | `verification_last_run` |
+    /// | `addresses`, `kyc_exempt`, `related_customers` | dropped (customer-only) |
+    /// | — | `is_customer`: the argument; `chosen_name`, `is_user`: `None`; `personal_ids`: empty (person-only, unknown here) |
+    /// | every other field | the same |
+    ///
+    /// ```
+    /// # use synctera::{Customer, KycStatus, VerificationStatus};
+    /// # let customer: Customer = serde_json::from_value(serde_json::json!({
+    /// #     "id": "7d943c51-e4ff-4e57-9558-08cab6b963c7", "status": "ACTIVE",
+    /// #     "ban_status": "ALLOWED", "kyc_status": "PROVIDER_FAILURE",
+    /// #     "creation_time": "2022-04-13T01:52:40Z", "last_updated_time": "2022-04-13T01:52:40Z"
+    /// # })).unwrap();
+    /// assert_eq!(customer.kyc_status, KycStatus::ProviderFailure);
+    /// let person = customer.into_person(true);
+    /// assert_eq!(person.verification_status, VerificationStatus::Unverified);
+    /// assert!(person.is_customer);
+    /// ```
+    pub fn into_person(self, is_customer: bool) -> Person {
         Person {
-            id: c.id.into(),
-            status: c.status,
-            ban_status: c.ban_status,
-            is_customer: true,
-            verification_status: c.kyc_status.into(),
-            verification_last_run: c.kyc_last_run,
-            tenant: c.tenant,
-            creation_time: c.creation_time,
-            last_updated_time: c.last_updated_time,
-            first_name: c.first_name,
-            middle_name: c.middle_name,
-            last_name: c.last_name,
+            id: self.id.into(),
+            status: self.status,
+            ban_status: self.ban_status,
+            is_customer,
+            verification_status: self.kyc_status.into(),
+            verification_last_run: self.kyc_last_run,
+            tenant: self.tenant,
+            creation_time: self.creation_time,
+            last_updated_time: self.last_updated_time,
+            first_name: self.first_name,
+            middle_name: self.middle_name,
+            last_name: self.last_name,
             chosen_name: None,
-            dob: c.dob,
-            email: c.email,
-            phone_number: c.phone_number,
-            ssn: c.ssn,
-            ssn_source: c.ssn_source,
-            legal_address: c.legal_address,
-            shipping_address: c.shipping_address,
-            has_accounts: c.has_accounts,
+            dob: self.dob,
+            email: self.email,
+            phone_number: self.phone_number,
+            ssn: self.ssn,
+            ssn_source: self.ssn_source,
+            legal_address: self.legal_address,
+            shipping_address: self.shipping_address,
+            has_accounts: self.has_accounts,
             is_user: None,
             personal_ids: Vec::new(),
-            metadata: c.metadata,
+            metadata: self.metadata,
         }
     }
 }
@@ -762,25 +874,21 @@ impl ListCustomers {
     pub async fn send(self) -> Result<Page<Customer>, Error> {
         let q = self.q;
         let limit = list_limit(q.limit)?;
-        let status: Option<types::PersonStatus> = q
-            .status
-            .as_ref()
-            .map(|s| to_raw_enum("status", s.as_str()))
-            .transpose()?;
+        let status: Option<types::PersonStatus> =
+            q.status.as_ref().map(|s| s.to_raw("status")).transpose()?;
         let sort_by = q
             .sort_by
             .iter()
-            .map(|s| to_raw_enum::<types::PersonSortKey>("sort_by", s.as_str()))
+            .map(|s| s.to_raw("sort_by"))
             .collect::<Result<Vec<_>, _>>()?;
         let ssn_last_4: Option<types::SsnLast4> = q
             .ssn_last_4
             .as_ref()
-            .map(|s| to_raw_enum("ssn_last_4", s.as_str()))
+            .map(|s| s.to_raw("ssn_last_4"))
             .transpose()?;
         let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
         let raw = self.client.raw();
-        let list: types::CustomerList = self
-            .client
+        self.client
             .call(&q.opts, "listCustomers", Method::GET, false, |_| {
                 let mut r = raw.list_customers();
                 if !sort_by.is_empty() {
@@ -818,11 +926,7 @@ impl ListCustomers {
                 }
                 r.send()
             })
-            .await?;
-        Ok(Page {
-            items: from_raw(list.customers)?,
-            next_page_token: list.next_page_token,
-        })
+            .await
     }
 
     /// Every page from the current one on, fetched lazily.
@@ -892,17 +996,22 @@ mod tests {
         );
         assert_eq!(customer.ssn.as_ref().unwrap().as_str(), "6789");
 
-        let back = Person::from(customer);
+        let back = customer.clone().into_person(person.is_customer);
         assert_eq!(back.id, person.id);
         assert_eq!(back.verification_status, VerificationStatus::Accepted);
         assert_eq!(back.verification_last_run, person.verification_last_run);
         assert_eq!(back.chosen_name, None, "chosen_name is person-only");
+        assert_eq!(back.is_user, None, "is_user is person-only");
         assert!(back.personal_ids.is_empty(), "personal_ids are person-only");
         assert_eq!(back.email, person.email);
+        assert_eq!(back.legal_address, person.legal_address);
+        // `is_customer` is not in the customer view: it is what the caller says, never invented.
+        assert!(back.is_customer);
+        assert!(!customer.into_person(false).is_customer);
     }
 
     #[test]
-    fn customer_from_seed_converts_and_provider_failure_survives() {
+    fn provider_failure_is_unverified_on_the_person_side() {
         let c: Customer = serde_json::from_value(json!({
             "id": "7d943c51-e4ff-4e57-9558-08cab6b963c7", "status": "ACTIVE",
             "ban_status": "ALLOWED", "tenant": "abcdef_ghijkl",
@@ -919,25 +1028,52 @@ mod tests {
             "6789",
             "full SSN is cut to last four"
         );
-        let p = Person::from(c);
         assert_eq!(
-            p.verification_status,
-            VerificationStatus::Unknown("PROVIDER_FAILURE".into())
+            c.related_customers[0].relationship_role.as_deref(),
+            Some("CUSTODIAN")
         );
-        assert_eq!(
-            KycStatus::from(p.verification_status),
-            KycStatus::ProviderFailure
-        );
-        assert!(p.is_customer);
+        assert_eq!(c.kyc_status, KycStatus::ProviderFailure);
+        let p = c.into_person(false);
+        // What the sandbox's (and Synctera's) /persons answers for the same record.
+        assert_eq!(p.verification_status, VerificationStatus::Unverified);
+        assert!(!p.is_customer);
     }
 
     #[test]
-    fn kyc_and_verification_statuses_map_both_ways() {
-        for v in VerificationStatus::KNOWN {
-            let k = KycStatus::from(v.clone());
-            assert!(!matches!(k, KycStatus::Unknown(_)), "{v}");
-            assert_eq!(&VerificationStatus::from(k), v);
+    fn kyc_to_verification_status_follows_the_documented_table() {
+        use KycStatus as K;
+        use VerificationStatus as V;
+        let table = [
+            (K::Accepted, V::Accepted),
+            (K::Pending, V::Pending),
+            (K::ProviderFailure, V::Unverified),
+            (K::Provisional, V::Provisional),
+            (K::Rejected, V::Rejected),
+            (K::Review, V::Review),
+            (K::Unverified, V::Unverified),
+        ];
+        assert_eq!(
+            table.len(),
+            K::KNOWN.len(),
+            "every known kyc_status is in the table"
+        );
+        for (kyc, person) in table {
+            assert_eq!(V::from(kyc.clone()), person, "{kyc}");
         }
+        assert_eq!(
+            V::from(K::Unknown("MANUAL_HOLD".into())),
+            V::Unknown("MANUAL_HOLD".into())
+        );
+        // Person → customer is lossless, and back again.
+        for v in V::KNOWN {
+            let k = K::from(v.clone());
+            assert_eq!(k.as_str(), v.as_str());
+            assert_eq!(&V::from(k), v);
+        }
+        assert_eq!(
+            K::from(V::Unknown("MANUAL_HOLD".into())),
+            K::Unknown("MANUAL_HOLD".into())
+        );
     }
 
     #[test]

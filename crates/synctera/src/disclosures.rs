@@ -9,7 +9,7 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::client::{CallOptions, Client, from_raw, to_raw};
+use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::{BusinessId, DisclosureId, PersonId};
 use crate::pagination::{self, Page};
 use crate::persons::Metadata;
@@ -102,6 +102,34 @@ pub struct Disclosure {
     /// Last change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<DateTime<Utc>>,
+}
+
+impl From<types::Disclosure> for Disclosure {
+    fn from(raw: types::Disclosure) -> Self {
+        Disclosure {
+            id: DisclosureId::new(raw.id),
+            person_id: raw.person_id.map(PersonId::new),
+            business_id: raw.business_id.map(BusinessId::new),
+            acknowledging_person_id: raw.acknowledging_person_id.map(PersonId::new),
+            disclosure_type: raw.type_.into(),
+            version: raw.version.into(),
+            event_type: raw.event_type.into(),
+            disclosure_date: raw.disclosure_date,
+            metadata: raw.metadata.map(|m| m.0),
+            tenant: raw.tenant,
+            creation_time: Some(raw.creation_time),
+            last_updated_time: Some(raw.last_updated_time),
+        }
+    }
+}
+
+impl From<types::DisclosureList> for Page<Disclosure> {
+    fn from(raw: types::DisclosureList) -> Self {
+        Page {
+            items: raw.disclosures.into_iter().map(Disclosure::from).collect(),
+            next_page_token: raw.next_page_token,
+        }
+    }
 }
 
 /// A `createDisclosure` request.
@@ -370,8 +398,7 @@ impl ListDisclosures {
         let limit = list_limit(q.limit)?;
         let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
         let raw = self.client.raw();
-        let list: types::DisclosureList = self
-            .client
+        self.client
             .call(&q.opts, "listDisclosures", Method::GET, false, |_| {
                 let mut r = raw.list_disclosures();
                 if let Some(v) = q.person_id {
@@ -394,11 +421,7 @@ impl ListDisclosures {
                 }
                 r.send()
             })
-            .await?;
-        Ok(Page {
-            items: from_raw(list.disclosures)?,
-            next_page_token: list.next_page_token,
-        })
+            .await
     }
 
     /// Every page from the current one on, fetched lazily.

@@ -101,6 +101,35 @@ macro_rules! api_enum {
             }
         }
 
+        /// Every value the generated client can decode has a variant here. The match is
+        /// exhaustive on purpose: a value added to the API description breaks this crate's
+        /// build instead of being silently mis-mapped at run time.
+        impl From<::synctera_raw::types::$name> for $name {
+            fn from(raw: ::synctera_raw::types::$name) -> Self {
+                match raw {
+                    $( ::synctera_raw::types::$name::$variant => $name::$variant, )+
+                }
+            }
+        }
+
+        impl $name {
+            /// The generated client's value, for a request. An `Unknown` value cannot be sent:
+            /// the error names `field`.
+            #[allow(dead_code)] // only the enums used as request parameters need it
+            pub(crate) fn to_raw(
+                &self,
+                field: &'static str,
+            ) -> Result<::synctera_raw::types::$name, crate::Error> {
+                match self {
+                    $( $name::$variant => Ok(::synctera_raw::types::$name::$variant), )+
+                    $name::Unknown(_) => Err(crate::Error::validation(
+                        field,
+                        "is a value this SDK's API description does not know, so it cannot be sent",
+                    )),
+                }
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -146,6 +175,8 @@ pub mod verifications;
 
 #[cfg(test)]
 mod body_snapshots;
+#[cfg(test)]
+mod raw_conversions;
 
 pub use addresses::AddressInput;
 pub use client::{CallOptions, Client, ClientBuilder, Environment};

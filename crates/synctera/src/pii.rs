@@ -142,23 +142,37 @@ impl SsnLast4 {
     /// Keeps the last four digits of any SSN-like string (`"123-45-6789"`, `"***-**-6789"`,
     /// `"6789"`).
     fn from_any(value: &str) -> Self {
-        let digits: Vec<char> = value.chars().filter(char::is_ascii_digit).collect();
-        let start = digits.len().saturating_sub(4);
-        Self(digits[start..].iter().collect())
+        let digits = value.bytes().filter(u8::is_ascii_digit);
+        let skip = digits.clone().count().saturating_sub(4);
+        Self(digits.skip(skip).map(char::from).collect())
     }
 
     /// The (up to) four digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The generated client's value, for the `ssn_last_4` filter (exactly four digits; a
+    /// shorter value read from a response cannot be used).
+    pub(crate) fn to_raw(
+        &self,
+        field: &'static str,
+    ) -> Result<synctera_raw::types::SsnLast4, Error> {
+        synctera_raw::types::SsnLast4::try_from(self.0.as_str())
+            .map_err(|_| Error::validation(field, "must be exactly four digits"))
+    }
+
+    /// What a response carried, reduced at once; the original string is zeroized.
+    pub(crate) fn from_response(mut raw: String) -> Self {
+        let masked = Self::from_any(&raw);
+        zeroize::Zeroize::zeroize(&mut raw);
+        masked
+    }
 }
 
 impl<'de> Deserialize<'de> for SsnLast4 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut raw = String::deserialize(d)?;
-        let masked = SsnLast4::from_any(&raw);
-        zeroize::Zeroize::zeroize(&mut raw);
-        Ok(masked)
+        String::deserialize(d).map(SsnLast4::from_response)
     }
 }
 
@@ -223,6 +237,12 @@ impl DateOfBirth {
     /// The date itself.
     pub fn expose(&self) -> NaiveDate {
         self.0
+    }
+
+    /// A stored value as a response carries it: not re-checked (the server is the authority on
+    /// stored data, and "before today" depends on when it is read).
+    pub(crate) fn from_response(date: NaiveDate) -> Self {
+        Self(date)
     }
 }
 
@@ -289,6 +309,11 @@ impl PhoneNumber {
     /// The full number.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// A stored value as a response carries it (not re-checked, like its deserialization).
+    pub(crate) fn from_response(value: String) -> Self {
+        Self(value)
     }
 }
 
@@ -364,6 +389,11 @@ impl Email {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A stored value as a response carries it (not re-checked, like its deserialization).
+    pub(crate) fn from_response(value: String) -> Self {
+        Self(value)
+    }
 }
 
 impl TryFrom<&str> for Email {
@@ -416,6 +446,11 @@ impl AddressLine {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A stored value as a response carries it (not re-checked, like its deserialization).
+    pub(crate) fn from_response(value: String) -> Self {
+        Self(value)
+    }
 }
 
 impl fmt::Debug for AddressLine {
@@ -442,16 +477,20 @@ impl IdentifierLast4 {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
 
-impl<'de> Deserialize<'de> for IdentifierLast4 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut raw = String::deserialize(d)?;
+    /// What a response carried, reduced at once; the original string is zeroized.
+    pub(crate) fn from_response(mut raw: String) -> Self {
         let kept: Vec<char> = raw.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         let start = kept.len().saturating_sub(4);
         let out = Self(kept[start..].iter().collect());
         zeroize::Zeroize::zeroize(&mut raw);
-        Ok(out)
+        out
+    }
+}
+
+impl<'de> Deserialize<'de> for IdentifierLast4 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(IdentifierLast4::from_response)
     }
 }
 

@@ -12,7 +12,7 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::client::{CallOptions, Client, from_raw, to_raw, to_raw_enum};
+use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::{BusinessId, PersonId, VerificationId};
 use crate::pagination::{self, Page};
 use crate::persons::list_limit;
@@ -139,6 +139,67 @@ pub struct VerifyResponse {
     /// The verifications that ran.
     #[serde(default)]
     pub verifications: Vec<Verification>,
+}
+
+impl From<types::VerificationDetail> for VerificationDetail {
+    fn from(raw: types::VerificationDetail) -> Self {
+        VerificationDetail {
+            category: raw.category,
+            result: Some(raw.result.into()),
+            description: raw.description,
+            label: raw.label,
+            vendor_code: raw.vendor_code,
+            score: raw.score,
+            url: raw.url,
+        }
+    }
+}
+
+impl From<types::Verification> for Verification {
+    fn from(raw: types::Verification) -> Self {
+        Verification {
+            id: VerificationId::new(raw.id),
+            person_id: raw.person_id.map(PersonId::new),
+            business_id: raw.business_id.map(BusinessId::new),
+            verification_type: raw.verification_type.into(),
+            result: raw.result.into(),
+            verification_time: Some(raw.verification_time),
+            details: raw
+                .details
+                .into_iter()
+                .map(VerificationDetail::from)
+                .collect(),
+            creation_time: raw.creation_time,
+            last_updated_time: raw.last_updated_time,
+            metadata: raw.metadata.map(|m| m.0),
+        }
+    }
+}
+
+impl From<types::VerifyResponse> for VerifyResponse {
+    fn from(raw: types::VerifyResponse) -> Self {
+        VerifyResponse {
+            verification_status: raw.verification_status.into(),
+            verifications: raw
+                .verifications
+                .into_iter()
+                .map(Verification::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<types::VerificationList> for Page<Verification> {
+    fn from(raw: types::VerificationList) -> Self {
+        Page {
+            items: raw
+                .verifications
+                .into_iter()
+                .map(Verification::from)
+                .collect(),
+            next_page_token: raw.next_page_token,
+        }
+    }
 }
 
 /// A `verify` request (POST `/verifications/verify`).
@@ -369,17 +430,13 @@ impl ListVerifications {
         let verification_type: Option<types::VerificationType> = q
             .verification_type
             .as_ref()
-            .map(|v| to_raw_enum("verification_type", v.as_str()))
+            .map(|v| v.to_raw("verification_type"))
             .transpose()?;
-        let result: Option<types::VerificationResult> = q
-            .result
-            .as_ref()
-            .map(|v| to_raw_enum("result", v.as_str()))
-            .transpose()?;
+        let result: Option<types::VerificationResult> =
+            q.result.as_ref().map(|v| v.to_raw("result")).transpose()?;
         let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
         let raw = self.client.raw();
-        let list: types::VerificationList = self
-            .client
+        self.client
             .call(&q.opts, "listVerifications", Method::GET, false, |_| {
                 let mut r = raw.list_verifications();
                 if let Some(v) = q.person_id {
@@ -408,11 +465,7 @@ impl ListVerifications {
                 }
                 r.send()
             })
-            .await?;
-        Ok(Page {
-            items: from_raw(list.verifications)?,
-            next_page_token: list.next_page_token,
-        })
+            .await
     }
 
     /// Every page from the current one on, fetched lazily.

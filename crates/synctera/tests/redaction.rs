@@ -120,7 +120,7 @@ fn response_types_are_masked() {
     let personal_id: PersonalId = person.personal_ids[0].clone();
     check_debug!(person, customer, personal_id);
     check_both!(address);
-    check_debug!(Person::from(customer));
+    check_debug!(customer.into_person(true));
     let page = synctera::Page {
         items: vec![person.clone()],
         next_page_token: None,
