@@ -48,7 +48,8 @@ pub mod types {
         }
     }
     /**An address as sent by the client. `postal_code` is `12345` or `12345-1234` in the US and
-`A1A 1A1` (or `A1A1A1`, stored as `A1A 1A1`) in Canada.
+`A1A 1A1` (or `A1A1A1`, stored as `A1A 1A1`) in Canada; `state` is an ISO 3166-2
+subdivision code without the country prefix.
 */
     #[derive(
         ::serde::Deserialize,
@@ -59,31 +60,25 @@ pub mod types {
     )]
     #[serde(deny_unknown_fields)]
     pub struct AddressInput {
-        ///Street and number.
-        pub address_line_1: AddressInputAddressLine1,
-        ///Apartment, suite, floor or similar.
+        pub address_line_1: AddressLine,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address_line_2: ::std::option::Option<::std::string::String>,
-        ///City or town.
+        pub address_line_2: ::std::option::Option<AddressLine>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub city: ::std::option::Option<::std::string::String>,
+        pub city: ::std::option::Option<City>,
         pub country_code: CountryCode,
-        ///A label the fintech gives the address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub nickname: ::std::option::Option<::std::string::String>,
-        ///Postal or ZIP code.
+        pub nickname: ::std::option::Option<AddressNickname>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub postal_code: ::std::option::Option<::std::string::String>,
-        ///State or province as an ISO 3166-2 subdivision code without the country prefix.
+        pub postal_code: ::std::option::Option<PostalCode>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub state: ::std::option::Option<::std::string::String>,
+        pub state: ::std::option::Option<SubdivisionCode>,
     }
     impl AddressInput {
         pub fn builder() -> builder::AddressInput {
             Default::default()
         }
     }
-    ///Street and number.
+    ///One line of a street address, 1 to 256 characters.
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -96,30 +91,33 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
-    pub struct AddressInputAddressLine1(::std::string::String);
-    impl ::std::ops::Deref for AddressInputAddressLine1 {
+    pub struct AddressLine(::std::string::String);
+    impl ::std::ops::Deref for AddressLine {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<AddressInputAddressLine1> for ::std::string::String {
-        fn from(value: AddressInputAddressLine1) -> Self {
+    impl ::std::convert::From<AddressLine> for ::std::string::String {
+        fn from(value: AddressLine) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for AddressInputAddressLine1 {
+    impl ::std::str::FromStr for AddressLine {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for AddressInputAddressLine1 {
+    impl ::std::convert::TryFrom<&str> for AddressLine {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -127,7 +125,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for AddressInputAddressLine1 {
+    impl ::std::convert::TryFrom<::std::string::String> for AddressLine {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -135,7 +133,74 @@ pub mod types {
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for AddressInputAddressLine1 {
+    impl<'de> ::serde::Deserialize<'de> for AddressLine {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A label the fintech gives the address, 1 to 256 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AddressNickname(::std::string::String);
+    impl ::std::ops::Deref for AddressNickname {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressNickname> for ::std::string::String {
+        fn from(value: AddressNickname) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressNickname {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressNickname {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressNickname {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressNickname {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -337,6 +402,73 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
             value.parse()
         }
     }
+    ///A city or town, 1 to 128 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct City(::std::string::String);
+    impl ::std::ops::Deref for City {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<City> for ::std::string::String {
+        fn from(value: City) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for City {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for City {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for City {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for City {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A country as an ISO 3166-1 alpha-2 code in upper case.
     #[derive(
         ::serde::Serialize,
@@ -418,27 +550,24 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dob: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///E-mail address.
+        /**E-mail address, 5 to 320 characters: exactly one `@`, a non-empty part before it, and
+a domain that contains a dot but neither starts nor ends with one; no ASCII spaces or
+control characters.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<::std::string::String>,
-        ///Family name.
+        pub first_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<::std::string::String>,
+        pub last_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
-        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middle_name: ::std::option::Option<::std::string::String>,
-        /**Free text stored as a note on the customer. Required when `ban_status` is `SUSPENDED`.
-Never returned.
-*/
+        pub middle_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        pub note: ::std::option::Option<Note>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -505,37 +634,33 @@ Never returned.
     pub struct CreatePersonRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
-        ///The name the person prefers to be called by.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub chosen_name: ::std::option::Option<::std::string::String>,
+        pub chosen_name: ::std::option::Option<PersonName>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dob: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///E-mail address.
+        /**E-mail address, 5 to 320 characters: exactly one `@`, a non-empty part before it, and
+a domain that contains a dot but neither starts nor ends with one; no ASCII spaces or
+control characters.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<::std::string::String>,
+        pub first_name: ::std::option::Option<PersonName>,
         /**True when the person has a direct relationship with the fintech or bank, such as an
 account holder. Set it for everyone linked to an account.
 */
         pub is_customer: bool,
-        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<::std::string::String>,
+        pub last_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
-        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middle_name: ::std::option::Option<::std::string::String>,
-        /**Free text stored as a note on the person. Required when `ban_status` is `SUSPENDED`.
-Never returned.
-*/
+        pub middle_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        pub note: ::std::option::Option<Note>,
         ///Identity documents to record for the person.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub personal_ids: ::std::vec::Vec<PersonalIdInput>,
@@ -1045,6 +1170,73 @@ person) or `ACKNOWLEDGED` (accepted by the person).
                 })
         }
     }
+    ///An IPv4 or IPv6 address (at most 64 characters).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IpAddress(::std::string::String);
+    impl ::std::ops::Deref for IpAddress {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IpAddress> for ::std::string::String {
+        fn from(value: IpAddress) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IpAddress {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IpAddress {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IpAddress {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /**The customer view of `VerificationStatus`, with one more value: `PROVIDER_FAILURE` when
 the verification provider could not be reached or answered with an error.
 */
@@ -1160,6 +1352,76 @@ and must not contain personal data.
             Self(value)
         }
     }
+    /**Free text stored as a note on the record, 1 to 2000 characters; never returned.
+Required when a new record is created with `ban_status` `SUSPENDED`, and when a change
+moves `ban_status` between `SUSPENDED` and `ALLOWED`.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct Note(::std::string::String);
+    impl ::std::ops::Deref for Note {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Note> for ::std::string::String {
+        fn from(value: Note) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Note {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Note {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Note {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Note {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The fields of a customer to change; every field is optional and absent ones are left as they are.
     #[derive(
         ::serde::Deserialize,
@@ -1176,27 +1438,24 @@ and must not contain personal data.
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dob: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///E-mail address.
+        /**E-mail address, 5 to 320 characters: exactly one `@`, a non-empty part before it, and
+a domain that contains a dot but neither starts nor ends with one; no ASCII spaces or
+control characters.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<::std::string::String>,
-        ///Family name.
+        pub first_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<::std::string::String>,
+        pub last_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
-        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middle_name: ::std::option::Option<::std::string::String>,
-        /**Free text stored as a note on the customer. Required when `ban_status` moves between
-`SUSPENDED` and `ALLOWED`. Never returned.
-*/
+        pub middle_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        pub note: ::std::option::Option<Note>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1305,6 +1564,73 @@ SSN to send back.
     impl PersonList {
         pub fn builder() -> builder::PersonList {
             Default::default()
+        }
+    }
+    ///A first, middle, last or chosen name, 1 to 100 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct PersonName(::std::string::String);
+    impl ::std::ops::Deref for PersonName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PersonName> for ::std::string::String {
+        fn from(value: PersonName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PersonName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PersonName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PersonName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PersonName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A sort field and direction, written `field:asc` or `field:desc`.
@@ -1523,76 +1849,11 @@ implies it (an `SSN` is always US). The identifier may come back masked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country_code: ::std::option::Option<CountryCode>,
         pub id_type: PersonalIdType,
-        ///The document's number, as printed.
-        pub identifier: PersonalIdInputIdentifier,
+        pub identifier: PersonalIdentifier,
     }
     impl PersonalIdInput {
         pub fn builder() -> builder::PersonalIdInput {
             Default::default()
-        }
-    }
-    ///The document's number, as printed.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct PersonalIdInputIdentifier(::std::string::String);
-    impl ::std::ops::Deref for PersonalIdInputIdentifier {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PersonalIdInputIdentifier> for ::std::string::String {
-        fn from(value: PersonalIdInputIdentifier) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for PersonalIdInputIdentifier {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PersonalIdInputIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for PersonalIdInputIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for PersonalIdInputIdentifier {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///The kind of identity document or number.
@@ -1691,6 +1952,75 @@ implies it (an `SSN` is always US). The identifier may come back masked.
             value.parse()
         }
     }
+    /**A document's number as printed, 1 to 64 characters. When `id_type` is `SSN` it must be a
+full SSN written with hyphens (`123-45-6789`, see `Ssn`).
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct PersonalIdentifier(::std::string::String);
+    impl ::std::ops::Deref for PersonalIdentifier {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PersonalIdentifier> for ::std::string::String {
+        fn from(value: PersonalIdentifier) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PersonalIdentifier {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PersonalIdentifier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PersonalIdentifier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PersonalIdentifier {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /**A mobile phone number in E.164 form: `+`, the country code, then the number, with no
 spaces. The country code must be valid; the rest is not checked.
 */
@@ -1759,6 +2089,76 @@ spaces. The country code must be valid; the rest is not checked.
                 })
         }
     }
+    /**A postal or ZIP code, 1 to 16 characters. For `country_code` `US` it must be `12345` or
+`12345-1234`; for `CA` it must be `A1A 1A1` or `A1A1A1` (letters in either case, stored
+as `A1A 1A1`). Digits are ASCII `0-9`.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct PostalCode(::std::string::String);
+    impl ::std::ops::Deref for PostalCode {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PostalCode> for ::std::string::String {
+        fn from(value: PostalCode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PostalCode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 16usize {
+                return Err("longer than 16 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PostalCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PostalCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PostalCode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /**An RFC 7807 problem report. Every field is optional; `code` is the stable machine-readable
 error code and the last segment of `type` names the error class.
 */
@@ -1809,27 +2209,24 @@ other than `PROSPECT` also needs `first_name` and `last_name`.
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dob: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///E-mail address.
+        /**E-mail address, 5 to 320 characters: exactly one `@`, a non-empty part before it, and
+a domain that contains a dot but neither starts nor ends with one; no ASCII spaces or
+control characters.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<::std::string::String>,
-        ///Family name.
+        pub first_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<::std::string::String>,
+        pub last_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
-        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middle_name: ::std::option::Option<::std::string::String>,
-        /**Free text stored as a note on the customer. Required when `ban_status` moves between
-`SUSPENDED` and `ALLOWED`. Never returned.
-*/
+        pub middle_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        pub note: ::std::option::Option<Note>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1914,7 +2311,7 @@ Only ever sent, never received: responses carry the last four digits only.
                 })
         }
     }
-    ///The last four characters of an SSN, used to search.
+    ///The last four digits of an SSN (ASCII `0-9`), used to search.
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -1949,6 +2346,11 @@ Only ever sent, never received: responses carry the last four digits only.
             }
             if value.chars().count() < 4usize {
                 return Err("shorter than 4 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{4}$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -2039,6 +2441,141 @@ Only ever sent, never received: responses carry the last four digits only.
             value.parse()
         }
     }
+    /**A state or province as its ISO 3166-2 subdivision code without the country prefix
+(`NY`, not `US-NY`): 1 to 3 upper-case letters or digits.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct SubdivisionCode(::std::string::String);
+    impl ::std::ops::Deref for SubdivisionCode {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SubdivisionCode> for ::std::string::String {
+        fn from(value: SubdivisionCode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SubdivisionCode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[A-Z0-9]{1,3}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Z0-9]{1,3}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SubdivisionCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SubdivisionCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SubdivisionCode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A search value of 1 to 256 characters; `*` matches any run of characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TextFilter(::std::string::String);
+    impl ::std::ops::Deref for TextFilter {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TextFilter> for ::std::string::String {
+        fn from(value: TextFilter) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TextFilter {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TextFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TextFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TextFilter {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The fields of a person to change; every field is optional and absent ones are left as they are.
     #[derive(
         ::serde::Deserialize,
@@ -2052,36 +2589,32 @@ Only ever sent, never received: responses carry the last four digits only.
     pub struct UpdatePersonRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
-        ///The name the person prefers to be called by.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub chosen_name: ::std::option::Option<::std::string::String>,
+        pub chosen_name: ::std::option::Option<PersonName>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dob: ::std::option::Option<::chrono::naive::NaiveDate>,
-        ///E-mail address.
+        /**E-mail address, 5 to 320 characters: exactly one `@`, a non-empty part before it, and
+a domain that contains a dot but neither starts nor ends with one; no ASCII spaces or
+control characters.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<::std::string::String>,
+        pub first_name: ::std::option::Option<PersonName>,
         ///True when the person has a direct relationship with the fintech or bank.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_customer: ::std::option::Option<bool>,
-        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<::std::string::String>,
+        pub last_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
-        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middle_name: ::std::option::Option<::std::string::String>,
-        /**Free text stored as a note on the person. Required when `ban_status` moves between
-`SUSPENDED` and `ALLOWED`. Never returned.
-*/
+        pub middle_name: ::std::option::Option<PersonName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        pub note: ::std::option::Option<Note>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2489,7 +3022,7 @@ allows most banking operations.
             value.parse()
         }
     }
-    /**Whom to verify. Give `person_id` (or `business_id` for a business). The person must
+    /**Whom to verify. Give exactly one of `person_id` and `business_id`. The person must
 already have first and last name, date of birth, e-mail, phone number, legal address and
 SSN on record.
 */
@@ -2505,11 +3038,12 @@ SSN on record.
         ///The business to verify.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business_id: ::std::option::Option<::uuid::Uuid>,
-        ///True when the customer agreed to be verified. Verification runs only with consent.
+        /**True when the customer agreed to be verified. Verification runs only with consent:
+`false` is answered 400.
+*/
         pub customer_consent: bool,
-        ///The IP address the customer gave consent from.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer_ip_address: ::std::option::Option<::std::string::String>,
+        pub customer_ip_address: ::std::option::Option<IpAddress>,
         ///An identity document, previously uploaded, to check as part of the verification.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub document_id: ::std::option::Option<::uuid::Uuid>,
@@ -2746,15 +3280,15 @@ SSN on record.
         #[derive(Clone, Debug)]
         pub struct AddressInput {
             address_line_1: ::std::result::Result<
-                super::AddressInputAddressLine1,
+                super::AddressLine,
                 ::std::string::String,
             >,
             address_line_2: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::AddressLine>,
                 ::std::string::String,
             >,
             city: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::City>,
                 ::std::string::String,
             >,
             country_code: ::std::result::Result<
@@ -2762,15 +3296,15 @@ SSN on record.
                 ::std::string::String,
             >,
             nickname: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::AddressNickname>,
                 ::std::string::String,
             >,
             postal_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PostalCode>,
                 ::std::string::String,
             >,
             state: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::SubdivisionCode>,
                 ::std::string::String,
             >,
         }
@@ -2792,7 +3326,7 @@ SSN on record.
         impl AddressInput {
             pub fn address_line_1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::AddressInputAddressLine1>,
+                T: ::std::convert::TryInto<super::AddressLine>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address_line_1 = value
@@ -2806,7 +3340,7 @@ SSN on record.
             }
             pub fn address_line_2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressLine>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address_line_2 = value
@@ -2820,7 +3354,7 @@ SSN on record.
             }
             pub fn city<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::City>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.city = value
@@ -2844,7 +3378,9 @@ SSN on record.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddressNickname>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
@@ -2856,7 +3392,7 @@ SSN on record.
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PostalCode>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.postal_code = value
@@ -2868,7 +3404,9 @@ SSN on record.
             }
             pub fn state<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SubdivisionCode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.state = value
@@ -2923,11 +3461,11 @@ SSN on record.
                 ::std::string::String,
             >,
             first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             legal_address: ::std::result::Result<
@@ -2939,11 +3477,11 @@ SSN on record.
                 ::std::string::String,
             >,
             middle_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Note>,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
@@ -3025,7 +3563,7 @@ SSN on record.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
@@ -3037,7 +3575,7 @@ SSN on record.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
@@ -3073,7 +3611,7 @@ SSN on record.
             }
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middle_name = value
@@ -3085,7 +3623,7 @@ SSN on record.
             }
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -3412,7 +3950,7 @@ SSN on record.
                 ::std::string::String,
             >,
             chosen_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             dob: ::std::result::Result<
@@ -3424,12 +3962,12 @@ SSN on record.
                 ::std::string::String,
             >,
             first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             is_customer: ::std::result::Result<bool, ::std::string::String>,
             last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             legal_address: ::std::result::Result<
@@ -3441,11 +3979,11 @@ SSN on record.
                 ::std::string::String,
             >,
             middle_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Note>,
                 ::std::string::String,
             >,
             personal_ids: ::std::result::Result<
@@ -3508,7 +4046,7 @@ SSN on record.
             }
             pub fn chosen_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chosen_name = value
@@ -3546,7 +4084,7 @@ SSN on record.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
@@ -3570,7 +4108,7 @@ SSN on record.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
@@ -3606,7 +4144,7 @@ SSN on record.
             }
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middle_name = value
@@ -3618,7 +4156,7 @@ SSN on record.
             }
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -4686,11 +5224,11 @@ SSN on record.
                 ::std::string::String,
             >,
             first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             legal_address: ::std::result::Result<
@@ -4702,11 +5240,11 @@ SSN on record.
                 ::std::string::String,
             >,
             middle_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Note>,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
@@ -4786,7 +5324,7 @@ SSN on record.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
@@ -4798,7 +5336,7 @@ SSN on record.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
@@ -4834,7 +5372,7 @@ SSN on record.
             }
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middle_name = value
@@ -4846,7 +5384,7 @@ SSN on record.
             }
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -5624,7 +6162,7 @@ SSN on record.
             >,
             id_type: ::std::result::Result<super::PersonalIdType, ::std::string::String>,
             identifier: ::std::result::Result<
-                super::PersonalIdInputIdentifier,
+                super::PersonalIdentifier,
                 ::std::string::String,
             >,
         }
@@ -5664,7 +6202,7 @@ SSN on record.
             }
             pub fn identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::PersonalIdInputIdentifier>,
+                T: ::std::convert::TryInto<super::PersonalIdentifier>,
                 T::Error: ::std::fmt::Display,
             {
                 self.identifier = value
@@ -5832,11 +6370,11 @@ SSN on record.
                 ::std::string::String,
             >,
             first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             legal_address: ::std::result::Result<
@@ -5848,11 +6386,11 @@ SSN on record.
                 ::std::string::String,
             >,
             middle_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Note>,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
@@ -5934,7 +6472,7 @@ SSN on record.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
@@ -5946,7 +6484,7 @@ SSN on record.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
@@ -5982,7 +6520,7 @@ SSN on record.
             }
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middle_name = value
@@ -5994,7 +6532,7 @@ SSN on record.
             }
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -6119,7 +6657,7 @@ SSN on record.
                 ::std::string::String,
             >,
             chosen_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             dob: ::std::result::Result<
@@ -6131,7 +6669,7 @@ SSN on record.
                 ::std::string::String,
             >,
             first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             is_customer: ::std::result::Result<
@@ -6139,7 +6677,7 @@ SSN on record.
                 ::std::string::String,
             >,
             last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             legal_address: ::std::result::Result<
@@ -6151,11 +6689,11 @@ SSN on record.
                 ::std::string::String,
             >,
             middle_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::PersonName>,
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Note>,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
@@ -6216,7 +6754,7 @@ SSN on record.
             }
             pub fn chosen_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chosen_name = value
@@ -6254,7 +6792,7 @@ SSN on record.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
@@ -6278,7 +6816,7 @@ SSN on record.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
@@ -6314,7 +6852,7 @@ SSN on record.
             }
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middle_name = value
@@ -6326,7 +6864,7 @@ SSN on record.
             }
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -6905,7 +7443,7 @@ SSN on record.
             >,
             customer_consent: ::std::result::Result<bool, ::std::string::String>,
             customer_ip_address: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::IpAddress>,
                 ::std::string::String,
             >,
             document_id: ::std::result::Result<
@@ -6959,7 +7497,7 @@ SSN on record.
             }
             pub fn customer_ip_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::IpAddress>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_ip_address = value
@@ -7146,7 +7684,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.0.0*/
+Version: 1.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -7182,7 +7720,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "1.0.0"
+        "1.1.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -7217,7 +7755,7 @@ Arguments:
 of characters.
 
 - `has_accounts`: Only records that do (true) or do not (false) hold accounts.
-- `id`: Only rows with one of these ids. Sent as one comma-separated value.
+- `id`: Only rows with one of these ids (at most 100). Sent as one comma-separated value.
 - `include_console_users`: Also list persons who are users of the Synctera console (left out by default).
 - `is_customer`: Only persons whose `is_customer` flag has this value.
 - `last_name`: Only records with this last name; `*` matches any run of characters.
@@ -7225,9 +7763,10 @@ of characters.
 - `page_token`: The `next_page_token` of the previous page; leave it out to get the first page.
 - `phone_number`: Only records with this phone number; `*` matches any run of characters.
 - `sort_by`: Sort keys applied in order, each a field and a direction (for example
-`last_name:asc,creation_time:desc`). Sent as one comma-separated value.
+`last_name:asc,creation_time:desc`), each field at most once. Sent as one
+comma-separated value.
 
-- `ssn_last_4`: Only records whose SSN ends with these four characters.
+- `ssn_last_4`: Only records whose SSN ends with these four digits.
 - `status`: Only records in this status.
 ```ignore
 let response = client.list_persons()
@@ -7343,15 +7882,16 @@ Arguments:
 of characters.
 
 - `has_accounts`: Only records that do (true) or do not (false) hold accounts.
-- `id`: Only rows with one of these ids. Sent as one comma-separated value.
+- `id`: Only rows with one of these ids (at most 100). Sent as one comma-separated value.
 - `last_name`: Only records with this last name; `*` matches any run of characters.
 - `limit`: Largest number of rows to return in one page. Values above 100 are treated as 100.
 - `page_token`: The `next_page_token` of the previous page; leave it out to get the first page.
 - `phone_number`: Only records with this phone number; `*` matches any run of characters.
 - `sort_by`: Sort keys applied in order, each a field and a direction (for example
-`last_name:asc,creation_time:desc`). Sent as one comma-separated value.
+`last_name:asc,creation_time:desc`), each field at most once. Sent as one
+comma-separated value.
 
-- `ssn_last_4`: Only records whose SSN ends with these four characters.
+- `ssn_last_4`: Only records whose SSN ends with these four digits.
 - `status`: Only records in this status.
 ```ignore
 let response = client.list_customers()
@@ -7480,7 +8020,7 @@ Sends a `GET` request to `/disclosures`
 Arguments:
 - `acknowledging_person_id`: Only disclosures acknowledged by this person on behalf of a business.
 - `business_id`: Only records that belong to this business.
-- `id`: Only rows with one of these ids. Sent as one comma-separated value.
+- `id`: Only rows with one of these ids (at most 100). Sent as one comma-separated value.
 - `limit`: Largest number of rows to return in one page. Values above 100 are treated as 100.
 - `page_token`: The `next_page_token` of the previous page; leave it out to get the first page.
 - `person_id`: Only records that belong to this person.
@@ -7582,7 +8122,7 @@ Sends a `GET` request to `/verifications`
 
 Arguments:
 - `business_id`: Only records that belong to this business.
-- `id`: Only rows with one of these ids. Sent as one comma-separated value.
+- `id`: Only rows with one of these ids (at most 100). Sent as one comma-separated value.
 - `include_history`: Also list results that a later run of the same check has superseded.
 - `limit`: Largest number of rows to return in one page. Values above 100 are treated as 100.
 - `page_token`: The `next_page_token` of the previous page; leave it out to get the first page.
@@ -7639,16 +8179,16 @@ pub mod builder {
     pub struct ListPersons<'a> {
         client: &'a super::Client,
         ban_status: Result<Option<::std::vec::Vec<types::BanStatus>>, String>,
-        email: Result<Option<::std::string::String>, String>,
-        first_name: Result<Option<::std::string::String>, String>,
+        email: Result<Option<types::TextFilter>, String>,
+        first_name: Result<Option<types::TextFilter>, String>,
         has_accounts: Result<Option<bool>, String>,
         id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
         include_console_users: Result<Option<bool>, String>,
         is_customer: Result<Option<bool>, String>,
-        last_name: Result<Option<::std::string::String>, String>,
+        last_name: Result<Option<types::TextFilter>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         page_token: Result<Option<::std::string::String>, String>,
-        phone_number: Result<Option<::std::string::String>, String>,
+        phone_number: Result<Option<types::TextFilter>, String>,
         sort_by: Result<Option<::std::vec::Vec<types::PersonSortKey>>, String>,
         ssn_last_4: Result<Option<types::SsnLast4>, String>,
         status: Result<Option<types::PersonStatus>, String>,
@@ -7688,27 +8228,23 @@ pub mod builder {
         }
         pub fn email<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.email = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for email failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `TextFilter` for email failed".to_string());
             self
         }
         pub fn first_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.first_name = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for first_name failed"
-                        .to_string()
+                    "conversion to `TextFilter` for first_name failed".to_string()
                 });
             self
         }
@@ -7759,14 +8295,13 @@ pub mod builder {
         }
         pub fn last_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.last_name = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for last_name failed"
-                        .to_string()
+                    "conversion to `TextFilter` for last_name failed".to_string()
                 });
             self
         }
@@ -7798,14 +8333,13 @@ pub mod builder {
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.phone_number = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for phone_number failed"
-                        .to_string()
+                    "conversion to `TextFilter` for phone_number failed".to_string()
                 });
             self
         }
@@ -7962,6 +8496,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -8125,6 +8673,20 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8227,6 +8789,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -8413,6 +8989,20 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8423,14 +9013,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListCustomers<'a> {
         client: &'a super::Client,
-        email: Result<Option<::std::string::String>, String>,
-        first_name: Result<Option<::std::string::String>, String>,
+        email: Result<Option<types::TextFilter>, String>,
+        first_name: Result<Option<types::TextFilter>, String>,
         has_accounts: Result<Option<bool>, String>,
         id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
-        last_name: Result<Option<::std::string::String>, String>,
+        last_name: Result<Option<types::TextFilter>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         page_token: Result<Option<::std::string::String>, String>,
-        phone_number: Result<Option<::std::string::String>, String>,
+        phone_number: Result<Option<types::TextFilter>, String>,
         sort_by: Result<Option<::std::vec::Vec<types::PersonSortKey>>, String>,
         ssn_last_4: Result<Option<types::SsnLast4>, String>,
         status: Result<Option<types::PersonStatus>, String>,
@@ -8454,27 +9044,23 @@ pub mod builder {
         }
         pub fn email<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.email = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for email failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `TextFilter` for email failed".to_string());
             self
         }
         pub fn first_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.first_name = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for first_name failed"
-                        .to_string()
+                    "conversion to `TextFilter` for first_name failed".to_string()
                 });
             self
         }
@@ -8503,14 +9089,13 @@ pub mod builder {
         }
         pub fn last_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.last_name = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for last_name failed"
-                        .to_string()
+                    "conversion to `TextFilter` for last_name failed".to_string()
                 });
             self
         }
@@ -8542,14 +9127,13 @@ pub mod builder {
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TextFilter>,
         {
             self.phone_number = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for phone_number failed"
-                        .to_string()
+                    "conversion to `TextFilter` for phone_number failed".to_string()
                 });
             self
         }
@@ -8691,6 +9275,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -8856,6 +9454,20 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8959,6 +9571,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9116,6 +9742,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9299,6 +9939,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9504,6 +10158,20 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -9664,6 +10332,20 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -9768,6 +10450,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9916,6 +10612,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -10159,6 +10869,20 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -10263,6 +10987,20 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -445,11 +445,7 @@ struct Changes {
 
 fn email(o: &mut Obj<'_>) -> Option<String> {
     let s = o.text("email", 320)?;
-    let ok = s.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-    }) && !s.chars().any(char::is_whitespace)
-        && s.matches('@').count() == 1;
-    if ok {
+    if crate::validate::is_email(&s) {
         Some(s)
     } else {
         let p = o.path("email");
@@ -478,8 +474,11 @@ fn parse_person(mode: Mode, body: &[u8]) -> Result<Changes, Problem> {
         note: o.text("note", 2000),
         ..Changes::default()
     };
-    // Accepted (type-checked) and ignored: the API key decides the tenant.
-    let _ = o.string("tenant");
+    // Accepted (type-checked) and ignored: the API key decides the tenant. The PATCH of a
+    // customer has no `tenant` in the spec, so there it is an unknown field.
+    if mode != Mode::CustomerPatch {
+        let _ = o.string("tenant");
+    }
     if matches!(
         mode,
         Mode::PersonCreate | Mode::CustomerCreate | Mode::CustomerReplace
