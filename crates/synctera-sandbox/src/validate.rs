@@ -23,14 +23,14 @@ static CA_POSTAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z][0-9][A-Za-z]) ?([0-9][A-Za-z][0-9])$").unwrap());
 static STATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z0-9]{1,3}$").unwrap());
 
-/// The spec's `EmailAddress` pattern: one `@`, a non-empty local part, a domain with a dot
-/// neither first nor last, no spaces or control characters.
+/// The e-mail rule the spec states on every request `email`: one `@`, a non-empty local part,
+/// a domain with a dot neither first nor last, no ASCII spaces or control characters.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f.][^@\x00-\x20\x7f]*\.[^@\x00-\x20\x7f]*[^@\x00-\x20\x7f.]$")
         .unwrap()
 });
 
-/// True when `s` is an e-mail address as the spec's `EmailAddress` describes it.
+/// True when `s` is an e-mail address as the spec's request `email` fields describe it.
 pub fn is_email(s: &str) -> bool {
     EMAIL.is_match(s)
 }

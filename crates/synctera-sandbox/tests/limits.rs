@@ -154,3 +154,39 @@ async fn expired_idempotency_records_free_their_key() {
     assert_ne!(a, b, "an expired record must not be replayed");
     assert_eq!(api.sb.person_count(KEY), 2);
 }
+
+#[tokio::test]
+async fn patch_customer_has_no_tenant_field() {
+    let api = Api::new().await;
+    let p = api.create_active("Ann", "Baker").await.id();
+    let d = api
+        .patch(&format!("/customers/{p}"), json!({"tenant": "acme"}))
+        .await
+        .problem(400, "BAD_REQUEST_BODY");
+    assert!(d.contains("unknown fields: tenant"), "{d}");
+    // The other writes accept it (type-checked, ignored), as the spec says.
+    api.patch(&format!("/persons/{p}"), json!({"tenant": "acme"}))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn email_follows_the_documented_shape() {
+    let api = Api::new().await;
+    for bad in ["a@b", "a@.b.c", "a@b.c.", "@b.c", "a b@c.d", "a@b@c.d"] {
+        let d = api
+            .post(
+                "/persons",
+                json!({"status": "PROSPECT", "is_customer": true, "email": bad}),
+            )
+            .await
+            .problem(400, "BAD_REQUEST_BODY");
+        assert!(d.contains("email") && !d.contains(bad), "{bad}: {d}");
+    }
+    api.post(
+        "/persons",
+        json!({"status": "PROSPECT", "is_customer": true, "email": "a@b.c"}),
+    )
+    .await
+    .expect(201);
+}
