@@ -5,9 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::time::Instant;
 
+use std::sync::LazyLock;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -105,8 +109,23 @@ fn row_key(spec: &SortSpec, p: &Person) -> RowKey {
     (parts, p.id)
 }
 
+/// The per-process key page tokens are sealed with. A keyset cursor holds the sort values of
+/// the last row (a lower-cased name, say); sealing keeps them unreadable and unforgeable without
+/// any server-side cursor table. Tokens therefore do not survive a restart, which the spec
+/// allows: they are opaque and short-lived.
+static TOKEN_KEY: LazyLock<ChaCha20Poly1305> =
+    LazyLock::new(|| ChaCha20Poly1305::new(&ChaCha20Poly1305::generate_key(&mut OsRng)));
+
+const NONCE_LEN: usize = 12;
+
 fn encode_token(v: Value) -> String {
-    URL_SAFE_NO_PAD.encode(v.to_string())
+    let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let sealed = TOKEN_KEY
+        .encrypt(&nonce, v.to_string().as_bytes())
+        .expect("ChaCha20-Poly1305 encryption of a short buffer cannot fail");
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    URL_SAFE_NO_PAD.encode(out)
 }
 
 fn decode_token(token: &str) -> Result<Value, Problem> {
@@ -115,7 +134,14 @@ fn decode_token(token: &str) -> Result<Value, Problem> {
         return Err(bad());
     }
     let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-    serde_json::from_slice(&raw).map_err(|_| bad())
+    if raw.len() < NONCE_LEN {
+        return Err(bad());
+    }
+    let (nonce, sealed) = raw.split_at(NONCE_LEN);
+    let plain = TOKEN_KEY
+        .decrypt(Nonce::from_slice(nonce), sealed)
+        .map_err(|_| bad())?;
+    serde_json::from_slice(&plain).map_err(|_| bad())
 }
 
 fn encode_row_token(spec: &SortSpec, key: &RowKey) -> String {

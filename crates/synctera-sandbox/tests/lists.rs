@@ -354,3 +354,41 @@ async fn list_tokens_for_disclosures_and_verifications() {
         2
     );
 }
+
+/// A keyset token carries the last row's sort values; sealed, it shows none of them and a
+/// tampered token is refused rather than trusted.
+#[tokio::test]
+async fn page_tokens_are_opaque_and_tamper_proof() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let api = Api::new().await;
+    for last in ["Zebediah", "Quimby"] {
+        api.create_active("Ann", last).await.expect(201);
+    }
+    let first = api.get("/persons?sort_by=last_name:asc&limit=1").await;
+    let token = first.expect(200)["next_page_token"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
+    let raw = URL_SAFE_NO_PAD.decode(&token).expect("base64url");
+    let text = String::from_utf8_lossy(&raw).to_lowercase();
+    assert!(
+        !text.contains("quimby") && !text.contains("last_name"),
+        "{text}"
+    );
+    let second = api
+        .get(&format!(
+            "/persons?sort_by=last_name:asc&limit=1&page_token={token}"
+        ))
+        .await;
+    assert_eq!(second.expect(200)["persons"][0]["last_name"], "Zebediah");
+    let mut bytes = raw.clone();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let forged = URL_SAFE_NO_PAD.encode(&bytes);
+    api.get(&format!(
+        "/persons?sort_by=last_name:asc&limit=1&page_token={forged}"
+    ))
+    .await
+    .problem(400, "BAD_QUERY_PARAMETER");
+}
