@@ -48,7 +48,6 @@ enum State<F> {
 /// then with each page's `next_page_token`, until a page has none (an empty token counts as
 /// none). A token the server already handed out ends the stream with [`Error::Pagination`]
 /// instead of looping forever. The stream ends after the first error.
-#[allow(dead_code)] // used by the resource clients
 pub(crate) fn pages<T, F, Fut>(
     first_token: Option<String>,
     fetch: F,
@@ -100,7 +99,6 @@ where
 
 /// The items of a page stream, one by one, fetching the next page only once the current one is
 /// used up. Errors are passed through and end the stream.
-#[allow(dead_code)] // used by the resource clients
 pub(crate) fn items<T, S>(pages: S) -> impl Stream<Item = Result<T, Error>>
 where
     S: Stream<Item = Result<Page<T>, Error>>,

@@ -38,7 +38,6 @@ use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tracing::Instrument;
@@ -334,7 +333,6 @@ impl RetryPolicy {
 /// Record the outcome of a successful attempt on the current call's span. The resource clients
 /// call it from inside the attempt closure, because only they see the response's status and
 /// request id.
-#[allow(dead_code)] // used by the resource clients
 pub(crate) fn record_response(status: u16, request_id: Option<&str>) {
     let span = tracing::Span::current();
     span.record("status", status);
@@ -352,15 +350,12 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Transport(..) => "transport",
         Error::Decode(..) => "decode",
         Error::Pagination { .. } => "pagination",
-        #[allow(unreachable_patterns)]
-        _ => "other",
     }
 }
 
 /// Run one logical call: attempt it, and while the policy's classifier says so and attempts and
 /// time remain, wait and attempt it again. `attempt` receives the attempt number (1-based) and
 /// must build a fresh request each time, carrying `call.idempotency_key` if it has one.
-#[allow(dead_code)] // used by the resource clients
 pub(crate) async fn execute<T, F, Fut>(
     policy: &RetryPolicy,
     call: CallInfo,
@@ -388,23 +383,11 @@ where
         .map(|d| tokio::time::Instant::now() + d);
 
     // Recorded once at the end: `fmt` subscribers append, rather than replace, re-recorded fields.
-    let attempts_made = AtomicU32::new(0);
-    let result = async {
-        let attempts = run_attempts(policy, &call, deadline, &attempts_made, attempt);
-        match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, attempts)
-                .await
-                .unwrap_or_else(|_| {
-                    tracing::debug!("total deadline reached");
-                    Err(Error::Timeout)
-                }),
-            None => attempts.await,
-        }
-    }
-    .instrument(span.clone())
-    .await;
+    let (result, attempts_made) = run_attempts(policy, &call, deadline, attempt)
+        .instrument(span.clone())
+        .await;
 
-    span.record("attempts", attempts_made.load(Ordering::Relaxed));
+    span.record("attempts", attempts_made);
     match &result {
         Ok(_) => span.record("outcome", "ok"),
         Err(error) => span.record("outcome", error_kind(error)),
@@ -412,13 +395,13 @@ where
     result
 }
 
+/// The attempts of one call; returns the outcome and how many attempts were made.
 async fn run_attempts<T, F, Fut>(
     policy: &RetryPolicy,
     call: &CallInfo,
     deadline: Option<tokio::time::Instant>,
-    attempts_made: &AtomicU32,
     mut attempt: F,
-) -> Result<T, Error>
+) -> (Result<T, Error>, u32)
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
@@ -426,18 +409,30 @@ where
     let span = tracing::Span::current();
     let mut number = 1u32;
     loop {
-        attempts_made.store(number, Ordering::Relaxed);
         tracing::debug!(attempt = number, "attempt started");
-        let outcome = match policy.attempt_timeout {
-            Some(limit) => tokio::time::timeout(limit, attempt(number))
+        // One timer per attempt, at whichever comes first: the attempt's own limit or the
+        // call's deadline. Back-off sleeps never cross the deadline (checked below), so nothing
+        // else needs bounding.
+        let limit = match (policy.attempt_timeout, deadline) {
+            (Some(t), Some(d)) => Some(d.min(tokio::time::Instant::now() + t)),
+            (Some(t), None) => Some(tokio::time::Instant::now() + t),
+            (None, d) => d,
+        };
+        let outcome = match limit {
+            Some(at) => tokio::time::timeout_at(at, attempt(number))
                 .await
-                .unwrap_or(Err(Error::Timeout)),
+                .unwrap_or_else(|_| {
+                    if deadline.is_some_and(|d| d <= at) {
+                        tracing::debug!(attempt = number, "total deadline reached");
+                    }
+                    Err(Error::Timeout)
+                }),
             None => attempt(number).await,
         };
         let error = match outcome {
             Ok(value) => {
                 tracing::debug!(attempt = number, "attempt succeeded");
-                return Ok(value);
+                return (Ok(value), number);
             }
             Err(error) => error,
         };
@@ -482,7 +477,7 @@ where
                     request_id,
                     "attempt failed; {reason}"
                 );
-                return Err(error);
+                return (Err(error), number);
             }
         };
         tracing::debug!(
