@@ -212,6 +212,10 @@ impl ClientBuilder {
             .user_agent
             .unwrap_or_else(|| concat!("synctera-rs/", env!("CARGO_PKG_VERSION")).to_owned());
         let http = reqwest::Client::builder()
+            // Never follow redirects: on a 307/308 reqwest would re-send the body (which may hold
+            // a full SSN) and, for a same-origin target, the API key, to wherever the `Location`
+            // points. The API documents no redirects, so one reaches the caller as an error.
+            .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
             .user_agent(user_agent)
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
@@ -242,6 +246,9 @@ struct Inner {
 }
 
 /// The Synctera client. Cheap to clone (all clones share one connection pool), `Send + Sync`.
+///
+/// Redirects are never followed (a `3xx` answer is returned as [`Error::Api`] with its status):
+/// following one would re-send a request body, which may hold a full SSN, to another address.
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), synctera::Error> {

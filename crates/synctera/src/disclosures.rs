@@ -307,16 +307,18 @@ impl<'a> Disclosures<'a> {
 
     /// `getDisclosure`.
     pub async fn get(&self, id: DisclosureId) -> Result<Disclosure, Error> {
+        self.get_with(id, CallOptions::default()).await
+    }
+
+    /// `getDisclosure` with per-call options (e.g. a retry policy; GETs take no idempotency
+    /// key, so one in `opts` is ignored).
+    pub async fn get_with(&self, id: DisclosureId, opts: CallOptions) -> Result<Disclosure, Error> {
         let id = id.into_uuid();
         let raw = self.client.raw();
         self.client
-            .call(
-                &CallOptions::default(),
-                "getDisclosure",
-                Method::GET,
-                false,
-                |_| raw.get_disclosure().disclosure_id(id).send(),
-            )
+            .call(&opts, "getDisclosure", Method::GET, false, |_| {
+                raw.get_disclosure().disclosure_id(id).send()
+            })
             .await
     }
 

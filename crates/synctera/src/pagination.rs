@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
 
 use futures::stream::{self, Stream, TryStreamExt};
 
@@ -39,9 +40,32 @@ enum State<F> {
     Next {
         token: Option<String>,
         fetch: F,
-        seen: HashSet<String>,
+        seen: SeenTokens,
     },
     Done,
+}
+
+/// The tokens a listing has handed out, as 64-bit hashes: eight bytes per page instead of the
+/// token itself (tokens can be long, and a listing of millions of rows has tens of thousands of
+/// pages). The hasher is randomly keyed per listing, so a false "repeated" verdict needs a 64-bit
+/// collision between two tokens of the same listing: about one in 10¹¹ for a million pages.
+struct SeenTokens {
+    hasher: RandomState,
+    hashes: HashSet<u64>,
+}
+
+impl SeenTokens {
+    fn new() -> Self {
+        Self {
+            hasher: RandomState::new(),
+            hashes: HashSet::new(),
+        }
+    }
+
+    /// Records `token`; false if it was seen before.
+    fn insert(&mut self, token: &str) -> bool {
+        self.hashes.insert(self.hasher.hash_one(token))
+    }
 }
 
 /// A lazy stream of pages: `fetch` is called with `first_token` when the first page is polled,
@@ -57,7 +81,10 @@ where
     Fut: Future<Output = Result<Page<T>, Error>>,
 {
     let first_token = first_token.filter(|t| !t.is_empty());
-    let seen = first_token.iter().cloned().collect();
+    let mut seen = SeenTokens::new();
+    if let Some(t) = &first_token {
+        seen.insert(t);
+    }
     let state = State::Next {
         token: first_token,
         fetch,
@@ -79,7 +106,7 @@ where
         page.next_page_token = page.next_page_token.filter(|t| !t.is_empty());
         match &page.next_page_token {
             None => Some((Ok(page), State::Done)),
-            Some(next) if seen.contains(next) => Some((
+            Some(next) if !seen.insert(next) => Some((
                 // The token's value stays out of the message: it is opaque and may encode filters.
                 Err(Error::Pagination {
                     reason: "the server returned a page token it had already returned, \
@@ -89,7 +116,6 @@ where
                 State::Done,
             )),
             Some(next) => {
-                seen.insert(next.clone());
                 let token = Some(next.clone());
                 Some((Ok(page), State::Next { token, fetch, seen }))
             }

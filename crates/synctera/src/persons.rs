@@ -1141,6 +1141,20 @@ mod tests {
     }
 
     #[test]
+    fn a_corrected_value_replaces_the_bad_one() {
+        let fixed = NewPerson::prospect().email("bad").email("ok@x.io");
+        assert!(fixed.validate().is_ok());
+        assert_eq!(
+            fixed.into_body().unwrap()["email"],
+            serde_json::json!("ok@x.io")
+        );
+        let still_bad = PersonUpdate::new().ssn("123-45-6789").ssn("123456789");
+        assert_eq!(field_of(still_bad.validate()), "ssn");
+        let other_field = PersonUpdate::new().dob("1899-01-01").email("ok@x.io");
+        assert_eq!(field_of(other_field.validate()), "dob");
+    }
+
+    #[test]
     fn banned_is_not_a_request_value() {
         // BanStatusInput has exactly two values; BANNED only exists on the response side.
         let json =

@@ -321,16 +321,22 @@ impl<'a> Verifications<'a> {
 
     /// `getVerification`.
     pub async fn get(&self, id: VerificationId) -> Result<Verification, Error> {
+        self.get_with(id, CallOptions::default()).await
+    }
+
+    /// `getVerification` with per-call options (e.g. a retry policy; GETs take no idempotency
+    /// key, so one in `opts` is ignored).
+    pub async fn get_with(
+        &self,
+        id: VerificationId,
+        opts: CallOptions,
+    ) -> Result<Verification, Error> {
         let id = id.into_uuid();
         let raw = self.client.raw();
         self.client
-            .call(
-                &CallOptions::default(),
-                "getVerification",
-                Method::GET,
-                false,
-                |_| raw.get_verification().verification_id(id).send(),
-            )
+            .call(&opts, "getVerification", Method::GET, false, |_| {
+                raw.get_verification().verification_id(id).send()
+            })
             .await
     }
 

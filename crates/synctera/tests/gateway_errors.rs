@@ -171,3 +171,39 @@ async fn a_gateway_error_page_is_never_quoted() {
         assert!(!shown.contains("<html>"), "{shown}");
     }
 }
+
+/// A request body can hold a full SSN: a redirect to another host must never carry it there.
+/// The client does not follow redirects at all; a 307/308 reaches the caller as an error.
+#[tokio::test]
+async fn a_redirect_is_returned_not_followed() {
+    for status in ["307 Temporary Redirect", "308 Permanent Redirect"] {
+        let elsewhere = Gateway::start(vec![answer(
+            "201 Created",
+            &["content-type: application/json"],
+            &person_json(),
+        )])
+        .await;
+        let location = format!("location: {}/persons", elsewhere.base_url);
+        let gateway = Gateway::start(vec![answer(status, &[&location], "")]).await;
+
+        let err = gateway
+            .client(quick_retries())
+            .persons()
+            .create(
+                synctera::NewPerson::active("Anne", "Baker")
+                    .ssn("123-45-6789")
+                    .email("anne.baker@example.com"),
+            )
+            .await
+            .unwrap_err();
+
+        assert_eq!(err.status(), Some(status[..3].parse().unwrap()), "{err:?}");
+        assert!(!err.is_retryable());
+        assert_eq!(gateway.served(), 1, "asked once, not retried");
+        assert_eq!(
+            elsewhere.served(),
+            0,
+            "the body never went to the redirect's target"
+        );
+    }
+}

@@ -195,11 +195,47 @@ async fn a_get_is_retried() {
     sandbox.shutdown().await;
 }
 
-/// The facade keys every POST, so an unkeyed POST only exists for users of the raw client or of
-/// a custom transport; the default classifier must refuse to replay it, even for the errors it
-/// retries on a keyed one (shown here on the real errors the sandbox produces).
+/// Per-call options reach the disclosure and verification reads too: the same queued 503 is
+/// returned with retries off and retried past (to the real 404 of an unknown id) with the
+/// client's default policy.
 #[tokio::test]
-async fn an_unkeyed_post_is_never_replayed() {
+async fn disclosure_and_verification_reads_take_per_call_options() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = client(&sandbox, RetryPolicy::default());
+    let once = || CallOptions::new().retry_policy(RetryPolicy::no_retries());
+    let disclosure = synctera::DisclosureId::from(uuid::Uuid::new_v4());
+    let verification = synctera::VerificationId::from(uuid::Uuid::new_v4());
+
+    sandbox.faults().push(Fault::Unavailable);
+    let error = client
+        .disclosures()
+        .get_with(disclosure, once())
+        .await
+        .unwrap_err();
+    assert!(is_status(&error, 503), "{error:?}");
+    sandbox.faults().push(Fault::Unavailable);
+    let error = client.disclosures().get(disclosure).await.unwrap_err();
+    assert!(error.is_not_found(), "retried past the 503: {error:?}");
+
+    sandbox.faults().push(Fault::Unavailable);
+    let error = client
+        .verifications()
+        .get_with(verification, once())
+        .await
+        .unwrap_err();
+    assert!(is_status(&error, 503), "{error:?}");
+    sandbox.faults().push(Fault::Unavailable);
+    let error = client.verifications().get(verification).await.unwrap_err();
+    assert!(error.is_not_found(), "retried past the 503: {error:?}");
+    sandbox.shutdown().await;
+}
+
+/// What this does NOT show: an unkeyed POST sent end to end (the facade keys every POST, so one
+/// only exists for users of the raw client or of their own transport). What it shows: on the
+/// real errors a POST gets from the sandbox (a 503, a connection dropped after commit), the
+/// default classifier refuses a replay without a key and allows it with one.
+#[tokio::test]
+async fn the_default_classifier_replays_real_post_failures_only_with_a_key() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = client(&sandbox, RetryPolicy::no_retries());
     let once = CallOptions::new().retry_policy(RetryPolicy::no_retries());
