@@ -372,9 +372,18 @@ impl Client {
     }
 }
 
-/// Converts a validated facade request body into the generated request type.
-pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, Error> {
-    serde_json::from_value(body).map_err(|e| {
+/// Converts a validated facade request body into the generated request type, then zeroizes
+/// every string of the intermediate JSON (it may hold a full SSN or identifier).
+///
+/// What this cannot reach: the generated request type keeps its own copy (a plain `String`,
+/// not zeroized on drop), and so does the serialized body `reqwest` sends.
+pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(
+    mut body: serde_json::Value,
+) -> Result<T, Error> {
+    // From a reference, so the strings are copied out and the originals stay here to be wiped.
+    let converted = T::deserialize(&body);
+    zeroize_strings(&mut body);
+    converted.map_err(|e| {
         // Our builders and the spec disagree: a bug in this crate, reported without values.
         let Error::Decode(reason) = Error::from_json(&e) else {
             unreachable!("from_json always yields Decode")
@@ -384,6 +393,17 @@ pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(body: serde_json::Value) ->
             format!("does not match the API description ({reason})"),
         )
     })
+}
+
+/// Overwrites every string in `value` (keys are field names, not data, and stay).
+fn zeroize_strings(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => zeroize::Zeroize::zeroize(s),
+        Value::Array(items) => items.iter_mut().for_each(zeroize_strings),
+        Value::Object(map) => map.values_mut().for_each(zeroize_strings),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 #[cfg(test)]
@@ -437,6 +457,24 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn request_json_is_wiped_after_conversion() {
+        let mut body = serde_json::json!({
+            "ssn": "123-45-6789",
+            "personal_ids": [{"identifier": "X1234567"}],
+            "n": 1
+        });
+        zeroize_strings(&mut body);
+        // Zeroize empties a String (after overwriting its buffer): no digit is left behind.
+        assert_eq!(
+            body,
+            serde_json::json!({"ssn": "", "personal_ids": [{"identifier": ""}], "n": 1})
+        );
+        let req: synctera_raw::types::UpdatePersonRequest =
+            to_raw(serde_json::json!({"ssn": "123-45-6789"})).unwrap();
+        assert_eq!(req.ssn.as_deref().map(|s| s.as_str()), Some("123-45-6789"));
     }
 
     #[test]

@@ -60,6 +60,20 @@
 //! # }
 //! ```
 
+//! # PII and the generated types
+//!
+//! Every response and request type of this crate masks PII in `Debug` and `Display`. The
+//! generated types of [`synctera_raw`] do **not**: they derive `Debug` and print every field.
+//! This crate converts them into its own types field by field and never formats them; if you
+//! use `synctera_raw` directly, do not log its values. Idempotency keys are logged (see
+//! [`IdempotencyKey`]) and must not be built from PII.
+//!
+//! # Forward compatibility
+//!
+//! The enums here keep values they do not know in an `Unknown(String)` variant, but responses
+//! are decoded by the generated client first, whose enums are closed: today a status value
+//! Synctera adds later fails that decoding ([`Error::Decode`]) before it reaches this crate.
+
 #![warn(missing_docs)]
 
 macro_rules! api_enum {

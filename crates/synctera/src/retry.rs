@@ -52,6 +52,11 @@ use crate::error::ApiErrorCode;
 /// own when your system already has a natural key for the operation, so that a retry made by
 /// *your* code (after a crash, say) is also recognised by the server as the same request.
 ///
+/// **A key must be opaque.** It is not a secret to this crate: it is sent as a header, recorded
+/// verbatim as the `idempotency_key` field of the call's tracing span, and shown by `Debug` and
+/// `Display`. Never build one from PII (an e-mail, an SSN, a name); use an id or a random value
+/// from your own system, e.g. `signup-<your row id>`.
+///
 /// ```
 /// use synctera::retry::IdempotencyKey;
 /// let key: IdempotencyKey = "order-2024-0001".parse()?;
