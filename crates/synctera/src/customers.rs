@@ -23,7 +23,7 @@ use crate::persons::{
 };
 use crate::persons::{PersonSortKey, list_limit};
 use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, SsnLast4};
-use crate::request::{Invalid, check_name, to_json};
+use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
 
 api_enum! {
     /// A customer's KYC status (`kyc_status`): the person's `verification_status` plus
@@ -400,36 +400,19 @@ impl CustomerFields {
     }
 
     fn validate(&self, full_record: bool, ban_note_rule: &'static str) -> Result<(), Error> {
-        self.invalid.check()?;
-        check_name("first_name", &self.first_name)?;
-        check_name("last_name", &self.last_name)?;
-        check_name("middle_name", &self.middle_name)?;
-        if let Some(a) = &self.legal_address {
-            a.validate("legal_address")?;
-        }
-        if let Some(a) = &self.shipping_address {
-            a.validate("shipping_address")?;
-        }
-        if self.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(Error::validation("note", "must not be blank"));
-        }
-        let needs_names = self
-            .status
-            .as_ref()
-            .is_some_and(|s| *s != PersonStatus::Prospect);
-        if full_record && needs_names {
-            if self.first_name.is_none() {
-                return Err(Error::validation(
-                    "first_name",
-                    "is required for every status but PROSPECT",
-                ));
-            }
-            if self.last_name.is_none() {
-                return Err(Error::validation(
-                    "last_name",
-                    "is required for every status but PROSPECT",
-                ));
-            }
+        check_shared_fields(
+            &self.invalid,
+            &[
+                ("first_name", &self.first_name),
+                ("last_name", &self.last_name),
+                ("middle_name", &self.middle_name),
+            ],
+            self.legal_address.as_ref(),
+            self.shipping_address.as_ref(),
+            self.note.as_deref(),
+        )?;
+        if full_record {
+            require_names(self.status.as_ref(), &self.first_name, &self.last_name)?;
         }
         let needs_note = if full_record {
             self.ban_status == Some(BanStatusInput::Suspended)
@@ -443,12 +426,7 @@ impl CustomerFields {
     }
 
     fn body(mut self) -> Result<serde_json::Value, Error> {
-        if let Some(a) = self.legal_address.take() {
-            self.legal_address = Some(a.normalized("legal_address")?);
-        }
-        if let Some(a) = self.shipping_address.take() {
-            self.shipping_address = Some(a.normalized("shipping_address")?);
-        }
+        normalize_addresses(&mut self.legal_address, &mut self.shipping_address)?;
         to_json(&self)
     }
 }

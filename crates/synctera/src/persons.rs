@@ -21,7 +21,7 @@ use crate::pagination::{self, Page};
 use crate::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, Ssn, SsnLast4,
 };
-use crate::request::{Invalid, check_name, to_json};
+use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
 
 /// Free-form integrator data attached to a record. Do not store PII in it.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
@@ -408,55 +408,30 @@ struct PersonFields {
 
 impl PersonFields {
     fn validate_common(&self) -> Result<(), Error> {
-        self.invalid.check()?;
-        check_name("first_name", &self.first_name)?;
-        check_name("last_name", &self.last_name)?;
-        check_name("middle_name", &self.middle_name)?;
-        check_name("chosen_name", &self.chosen_name)?;
-        if let Some(a) = &self.legal_address {
-            a.validate("legal_address")?;
-        }
-        if let Some(a) = &self.shipping_address {
-            a.validate("shipping_address")?;
-        }
+        check_shared_fields(
+            &self.invalid,
+            &[
+                ("first_name", &self.first_name),
+                ("last_name", &self.last_name),
+                ("middle_name", &self.middle_name),
+                ("chosen_name", &self.chosen_name),
+            ],
+            self.legal_address.as_ref(),
+            self.shipping_address.as_ref(),
+            self.note.as_deref(),
+        )?;
         for id in &self.personal_ids {
             id.validate()?;
-        }
-        if self.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(Error::validation("note", "must not be blank"));
         }
         Ok(())
     }
 
     fn names_required(&self) -> Result<(), Error> {
-        let needs_names = self
-            .status
-            .as_ref()
-            .is_some_and(|s| *s != PersonStatus::Prospect);
-        if needs_names {
-            if self.first_name.is_none() {
-                return Err(Error::validation(
-                    "first_name",
-                    "is required for every status but PROSPECT",
-                ));
-            }
-            if self.last_name.is_none() {
-                return Err(Error::validation(
-                    "last_name",
-                    "is required for every status but PROSPECT",
-                ));
-            }
-        }
-        Ok(())
+        require_names(self.status.as_ref(), &self.first_name, &self.last_name)
     }
 
     fn body(mut self) -> Result<serde_json::Value, Error> {
-        if let Some(a) = self.legal_address.take() {
-            self.legal_address = Some(a.normalized("legal_address")?);
-        }
-        if let Some(a) = self.shipping_address.take() {
-            self.shipping_address = Some(a.normalized("shipping_address")?);
-        }
+        normalize_addresses(&mut self.legal_address, &mut self.shipping_address)?;
         to_json(&self)
     }
 }

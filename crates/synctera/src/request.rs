@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 
 use crate::Error;
+use crate::addresses::AddressInput;
+use crate::persons::PersonStatus;
 
 /// The invalid inputs a builder holds, per setter, in the order they were first set (field and
 /// reason only, never the value). Setting the same field again with a valid value clears its
@@ -71,6 +73,67 @@ pub(crate) fn check_name(field: &'static str, value: &Option<String>) -> Result<
         Some(v) if v.trim().is_empty() => Err(Error::validation(field, "must not be blank")),
         _ => Ok(()),
     }
+}
+
+/// The checks every person and customer request makes on the writable fields they share: values
+/// that failed to parse, non-blank names, addresses, and a non-blank note.
+pub(crate) fn check_shared_fields(
+    invalid: &Invalid,
+    names: &[(&'static str, &Option<String>)],
+    legal_address: Option<&AddressInput>,
+    shipping_address: Option<&AddressInput>,
+    note: Option<&str>,
+) -> Result<(), Error> {
+    invalid.check()?;
+    for (field, value) in names {
+        check_name(field, value)?;
+    }
+    if let Some(a) = legal_address {
+        a.validate("legal_address")?;
+    }
+    if let Some(a) = shipping_address {
+        a.validate("shipping_address")?;
+    }
+    if note.is_some_and(|n| n.trim().is_empty()) {
+        return Err(Error::validation("note", "must not be blank"));
+    }
+    Ok(())
+}
+
+/// Every status but `PROSPECT` needs a first and a last name (for a full record: a create or a
+/// replace; a patch leaves the check to the server, which knows the stored names).
+pub(crate) fn require_names(
+    status: Option<&PersonStatus>,
+    first_name: &Option<String>,
+    last_name: &Option<String>,
+) -> Result<(), Error> {
+    if status.is_some_and(|s| *s != PersonStatus::Prospect) {
+        for (field, value) in [("first_name", first_name), ("last_name", last_name)] {
+            if value.is_none() {
+                return Err(Error::validation(
+                    field,
+                    "is required for every status but PROSPECT",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces both addresses by their wire form (validated; Canadian postal codes spaced).
+pub(crate) fn normalize_addresses(
+    legal_address: &mut Option<AddressInput>,
+    shipping_address: &mut Option<AddressInput>,
+) -> Result<(), Error> {
+    for (field, address) in [
+        ("legal_address", legal_address),
+        ("shipping_address", shipping_address),
+    ] {
+        if let Some(a) = address.take() {
+            *address = Some(a.normalized(field)?);
+        }
+    }
+    Ok(())
 }
 
 /// Serializes a validated request, describing a failure without values.
