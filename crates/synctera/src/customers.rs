@@ -9,7 +9,6 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use futures::Stream;
 use http::Method;
 use synctera_raw::types;
 
@@ -17,7 +16,7 @@ use crate::Error;
 use crate::addresses::{Address, AddressInput, AddressType};
 use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::CustomerId;
-use crate::pagination::{self, Page};
+use crate::pagination::Page;
 use crate::persons::{
     BanStatus, BanStatusInput, Metadata, Person, PersonStatus, SsnSource, VerificationStatus,
 };
@@ -832,22 +831,6 @@ impl ListCustomers {
         self.q.status = Some(v);
         self
     }
-    /// Rows per page (at least 1; the API caps it at 100).
-    pub fn limit(mut self, n: u32) -> Self {
-        self.q.limit = Some(n);
-        self
-    }
-    /// Start from this page.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.q.page_token = Some(token.into());
-        self
-    }
-    /// Per-call options (retry policy) for every page request.
-    pub fn options(mut self, opts: CallOptions) -> Self {
-        self.q.opts = opts;
-        self
-    }
-
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Customer>, Error> {
         let q = self.q;
@@ -906,22 +889,9 @@ impl ListCustomers {
             })
             .await
     }
-
-    /// Every page from the current one on, fetched lazily.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<Customer>, Error>> + Send + 'static {
-        let first = self.q.page_token.clone();
-        pagination::pages(first, move |token| {
-            let mut next = self.clone();
-            next.q.page_token = token;
-            next.send()
-        })
-    }
-
-    /// Every customer from the current page on, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'static {
-        pagination::items(self.pages())
-    }
 }
+
+paged_list!(ListCustomers, Customer, "customer");
 
 #[cfg(test)]
 mod tests {

@@ -4,14 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use futures::Stream;
 use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
 use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::{BusinessId, DisclosureId, PersonId};
-use crate::pagination::{self, Page};
+use crate::pagination::Page;
 use crate::persons::Metadata;
 use crate::persons::list_limit;
 use crate::request::to_json;
@@ -378,22 +377,6 @@ impl ListDisclosures {
         self.q.id.push(id);
         self
     }
-    /// Rows per page (at least 1; the API caps it at 100).
-    pub fn limit(mut self, n: u32) -> Self {
-        self.q.limit = Some(n);
-        self
-    }
-    /// Start from this page.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.q.page_token = Some(token.into());
-        self
-    }
-    /// Per-call options (retry policy) for every page request.
-    pub fn options(mut self, opts: CallOptions) -> Self {
-        self.q.opts = opts;
-        self
-    }
-
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Disclosure>, Error> {
         let q = self.q;
@@ -425,22 +408,9 @@ impl ListDisclosures {
             })
             .await
     }
-
-    /// Every page from the current one on, fetched lazily.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<Disclosure>, Error>> + Send + 'static {
-        let first = self.q.page_token.clone();
-        pagination::pages(first, move |token| {
-            let mut next = self.clone();
-            next.q.page_token = token;
-            next.send()
-        })
-    }
-
-    /// Every disclosure from the current page on, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<Disclosure, Error>> + Send + 'static {
-        pagination::items(self.pages())
-    }
 }
+
+paged_list!(ListDisclosures, Disclosure, "disclosure");
 
 /// `^v?[0-9]+\.[0-9]+$`
 fn version_is_valid(v: &str) -> bool {

@@ -174,6 +174,8 @@ macro_rules! api_enum {
 
 #[macro_use]
 mod request;
+#[macro_use]
+pub mod pagination;
 
 pub mod addresses;
 pub mod client;
@@ -181,7 +183,6 @@ pub mod customers;
 pub mod disclosures;
 pub mod error;
 pub mod ids;
-pub mod pagination;
 pub mod persons;
 pub mod pii;
 pub mod retry;

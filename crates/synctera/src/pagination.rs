@@ -36,6 +36,53 @@ impl<T> IntoIterator for Page<T> {
     }
 }
 
+/// The part every list builder shares: the `limit`, `page_token` and `options` setters and the
+/// `pages()` / `stream()` finishers built on its one-page `send()`. `$list` holds its query in
+/// `q` with those three fields.
+macro_rules! paged_list {
+    ($list:ident, $item:ty, $noun:literal) => {
+        impl $list {
+            /// Rows per page (at least 1; the API caps it at 100).
+            pub fn limit(mut self, n: u32) -> Self {
+                self.q.limit = Some(n);
+                self
+            }
+            /// Start from this page (a previous page's `next_page_token`).
+            pub fn page_token(mut self, token: impl Into<String>) -> Self {
+                self.q.page_token = Some(token.into());
+                self
+            }
+            /// Per-call options (retry policy) for every page request.
+            pub fn options(mut self, opts: $crate::client::CallOptions) -> Self {
+                self.q.opts = opts;
+                self
+            }
+
+            /// Every page from the current one on, fetched lazily.
+            pub fn pages(
+                self,
+            ) -> impl ::futures::Stream<
+                Item = Result<$crate::pagination::Page<$item>, $crate::Error>,
+            > + Send
+            + 'static {
+                let first = self.q.page_token.clone();
+                $crate::pagination::pages(first, move |token| {
+                    let mut next = self.clone();
+                    next.q.page_token = token;
+                    next.send()
+                })
+            }
+
+            #[doc = concat!("Every ", $noun, " from the current page on, one at a time, fetching pages lazily.")]
+            pub fn stream(
+                self,
+            ) -> impl ::futures::Stream<Item = Result<$item, $crate::Error>> + Send + 'static {
+                $crate::pagination::items(self.pages())
+            }
+        }
+    };
+}
+
 enum State<F> {
     Next {
         token: Option<String>,

@@ -9,7 +9,6 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use futures::Stream;
 use http::Method;
 use synctera_raw::types;
 
@@ -17,7 +16,7 @@ use crate::Error;
 use crate::addresses::{Address, AddressInput};
 use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::{PersonId, PersonalIdId};
-use crate::pagination::{self, Page};
+use crate::pagination::Page;
 use crate::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, Ssn, SsnLast4,
 };
@@ -882,22 +881,6 @@ impl ListPersons {
         self.q.include_console_users = Some(v);
         self
     }
-    /// Rows per page (at least 1; the API caps it at 100).
-    pub fn limit(mut self, n: u32) -> Self {
-        self.q.limit = Some(n);
-        self
-    }
-    /// Start from this page (a previous page's `next_page_token`).
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.q.page_token = Some(token.into());
-        self
-    }
-    /// Per-call options (retry policy) for every page request.
-    pub fn options(mut self, opts: CallOptions) -> Self {
-        self.q.opts = opts;
-        self
-    }
-
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Person>, Error> {
         let q = self.q;
@@ -970,22 +953,9 @@ impl ListPersons {
             })
             .await
     }
-
-    /// Every page from the current one on, fetched lazily.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<Person>, Error>> + Send + 'static {
-        let first = self.q.page_token.clone();
-        pagination::pages(first, move |token| {
-            let mut next = self.clone();
-            next.q.page_token = token;
-            next.send()
-        })
-    }
-
-    /// Every person from the current page on, one at a time, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<Person, Error>> + Send + 'static {
-        pagination::items(self.pages())
-    }
 }
+
+paged_list!(ListPersons, Person, "person");
 
 /// Checks `limit` (at least 1) and converts it to the generated type.
 pub(crate) fn list_limit(limit: Option<u32>) -> Result<Option<std::num::NonZeroU64>, Error> {

@@ -7,14 +7,13 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use futures::Stream;
 use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
 use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::{BusinessId, PersonId, VerificationId};
-use crate::pagination::{self, Page};
+use crate::pagination::Page;
 use crate::persons::list_limit;
 use crate::persons::{Metadata, VerificationStatus};
 
@@ -413,22 +412,6 @@ impl ListVerifications {
         self.q.include_history = Some(v);
         self
     }
-    /// Rows per page (at least 1; the API caps it at 100).
-    pub fn limit(mut self, n: u32) -> Self {
-        self.q.limit = Some(n);
-        self
-    }
-    /// Start from this page.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.q.page_token = Some(token.into());
-        self
-    }
-    /// Per-call options (retry policy) for every page request.
-    pub fn options(mut self, opts: CallOptions) -> Self {
-        self.q.opts = opts;
-        self
-    }
-
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Verification>, Error> {
         let q = self.q;
@@ -473,22 +456,9 @@ impl ListVerifications {
             })
             .await
     }
-
-    /// Every page from the current one on, fetched lazily.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<Verification>, Error>> + Send + 'static {
-        let first = self.q.page_token.clone();
-        pagination::pages(first, move |token| {
-            let mut next = self.clone();
-            next.q.page_token = token;
-            next.send()
-        })
-    }
-
-    /// Every verification from the current page on, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<Verification, Error>> + Send + 'static {
-        pagination::items(self.pages())
-    }
 }
+
+paged_list!(ListVerifications, Verification, "verification");
 
 impl fmt::Debug for VerifyRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
