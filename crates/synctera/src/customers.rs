@@ -17,10 +17,10 @@ use crate::addresses::{Address, AddressInput, AddressType};
 use crate::client::{CallOptions, Client, to_raw};
 use crate::ids::CustomerId;
 use crate::pagination::Page;
+use crate::persons::PersonQuery;
 use crate::persons::{
     BanStatus, BanStatusInput, Metadata, Person, PersonStatus, SsnSource, VerificationStatus,
 };
-use crate::persons::{PersonSortKey, list_limit};
 use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, SsnLast4};
 use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
 
@@ -727,25 +727,9 @@ impl<'a> Customers<'a> {
     pub fn list(&self) -> ListCustomers {
         ListCustomers {
             client: self.client.clone(),
-            q: CustomerQuery::default(),
+            q: PersonQuery::default(),
         }
     }
-}
-
-#[derive(Clone, Default)]
-struct CustomerQuery {
-    sort_by: Vec<PersonSortKey>,
-    id: Vec<CustomerId>,
-    has_accounts: Option<bool>,
-    ssn_last_4: Option<SsnLast4>,
-    last_name: Option<String>,
-    email: Option<String>,
-    first_name: Option<String>,
-    phone_number: Option<String>,
-    status: Option<PersonStatus>,
-    limit: Option<u32>,
-    page_token: Option<String>,
-    opts: CallOptions,
 }
 
 /// A `listCustomers` query with every documented filter.
@@ -762,135 +746,32 @@ struct CustomerQuery {
 #[derive(Clone)]
 pub struct ListCustomers {
     client: Client,
-    q: CustomerQuery,
+    q: PersonQuery,
 }
 
 impl fmt::Debug for ListCustomers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let q = &self.q;
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        f.debug_struct("ListCustomers")
-            .field("sort_by", &q.sort_by)
-            .field("id", &q.id)
-            .field("has_accounts", &q.has_accounts)
-            .field("ssn_last_4", &q.ssn_last_4.as_ref().map(|_| "[redacted]"))
-            .field("last_name", &hidden(&q.last_name))
-            .field("email", &hidden(&q.email))
-            .field("first_name", &hidden(&q.first_name))
-            .field("phone_number", &hidden(&q.phone_number))
-            .field("status", &q.status)
-            .field("limit", &q.limit)
-            .field("page_token", &q.page_token)
-            .finish()
+        self.q.debug(f, "ListCustomers", false)
     }
 }
 
 impl ListCustomers {
-    /// Adds a sort key (`sort_by`); keys apply in the order added.
-    pub fn sort_by(mut self, key: PersonSortKey) -> Self {
-        self.q.sort_by.push(key);
-        self
-    }
-    /// Only these ids (may be called repeatedly). Accepts customer or person ids.
-    pub fn id(mut self, id: impl Into<CustomerId>) -> Self {
-        self.q.id.push(id.into());
-        self
-    }
-    /// Only customers that do (or do not) hold accounts.
-    pub fn has_accounts(mut self, v: bool) -> Self {
-        self.q.has_accounts = Some(v);
-        self
-    }
-    /// Only customers whose SSN ends with these four digits.
-    pub fn ssn_last_4(mut self, v: SsnLast4) -> Self {
-        self.q.ssn_last_4 = Some(v);
-        self
-    }
-    /// Last name; `*` is a wildcard.
-    pub fn last_name(mut self, v: impl Into<String>) -> Self {
-        self.q.last_name = Some(v.into());
-        self
-    }
-    /// E-mail; `*` is a wildcard.
-    pub fn email(mut self, v: impl Into<String>) -> Self {
-        self.q.email = Some(v.into());
-        self
-    }
-    /// First name; `*` is a wildcard.
-    pub fn first_name(mut self, v: impl Into<String>) -> Self {
-        self.q.first_name = Some(v.into());
-        self
-    }
-    /// Phone number; `*` is a wildcard.
-    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
-        self.q.phone_number = Some(v.into());
-        self
-    }
-    /// Only customers in this status.
-    pub fn status(mut self, v: PersonStatus) -> Self {
-        self.q.status = Some(v);
-        self
-    }
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Customer>, Error> {
         let q = self.q;
-        let limit = list_limit(q.limit)?;
-        let status: Option<types::PersonStatus> =
-            q.status.as_ref().map(|s| s.to_raw("status")).transpose()?;
-        let sort_by = q
-            .sort_by
-            .iter()
-            .map(|s| s.to_raw("sort_by"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let ssn_last_4: Option<types::SsnLast4> = q
-            .ssn_last_4
-            .as_ref()
-            .map(|s| s.to_raw("ssn_last_4"))
-            .transpose()?;
-        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
+        let filters = q.raw_filters()?;
         let raw = self.client.raw();
         self.client
             .call(&q.opts, "listCustomers", Method::GET, false, |_| {
                 let mut r = raw.list_customers();
-                if !sort_by.is_empty() {
-                    r = r.sort_by(sort_by.clone());
-                }
-                if !ids.is_empty() {
-                    r = r.id(ids.clone());
-                }
-                if let Some(v) = q.has_accounts {
-                    r = r.has_accounts(v);
-                }
-                if let Some(v) = &ssn_last_4 {
-                    r = r.ssn_last_4(v.clone());
-                }
-                if let Some(v) = &q.last_name {
-                    r = r.last_name(v.clone());
-                }
-                if let Some(v) = &q.email {
-                    r = r.email(v.clone());
-                }
-                if let Some(v) = &q.first_name {
-                    r = r.first_name(v.clone());
-                }
-                if let Some(v) = &q.phone_number {
-                    r = r.phone_number(v.clone());
-                }
-                if let Some(v) = &status {
-                    r = r.status(*v);
-                }
-                if let Some(v) = limit {
-                    r = r.limit(v);
-                }
-                if let Some(v) = &q.page_token {
-                    r = r.page_token(v.clone());
-                }
+                apply_shared_filters!(r, q, filters);
                 r.send()
             })
             .await
     }
 }
 
+person_filters!(ListCustomers, CustomerId, "customers");
 paged_list!(ListCustomers, Customer, "customer");
 
 #[cfg(test)]

@@ -753,23 +753,90 @@ impl<'a> Persons<'a> {
     }
 }
 
+/// The query behind [`ListPersons`] and [`crate::customers::ListCustomers`]: the two lists take
+/// the same filters, except three that only `listPersons` has (`is_customer`, `ban_status`,
+/// `include_console_users`, which stay empty for customers).
 #[derive(Clone, Default)]
-struct PersonQuery {
-    sort_by: Vec<PersonSortKey>,
-    is_customer: Option<bool>,
-    id: Vec<PersonId>,
-    has_accounts: Option<bool>,
-    ssn_last_4: Option<SsnLast4>,
-    last_name: Option<String>,
-    email: Option<String>,
-    first_name: Option<String>,
-    phone_number: Option<String>,
-    status: Option<PersonStatus>,
-    ban_status: Vec<BanStatus>,
-    include_console_users: Option<bool>,
-    limit: Option<u32>,
-    page_token: Option<String>,
-    opts: CallOptions,
+pub(crate) struct PersonQuery {
+    pub(crate) sort_by: Vec<PersonSortKey>,
+    pub(crate) id: Vec<PersonId>,
+    pub(crate) has_accounts: Option<bool>,
+    pub(crate) ssn_last_4: Option<SsnLast4>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) phone_number: Option<String>,
+    pub(crate) status: Option<PersonStatus>,
+    pub(crate) is_customer: Option<bool>,
+    pub(crate) ban_status: Vec<BanStatus>,
+    pub(crate) include_console_users: Option<bool>,
+    pub(crate) limit: Option<u32>,
+    pub(crate) page_token: Option<String>,
+    pub(crate) opts: CallOptions,
+}
+
+/// The shared filters converted to the generated client's types (checked once per page).
+pub(crate) struct RawFilters {
+    pub(crate) limit: Option<std::num::NonZeroU64>,
+    pub(crate) status: Option<types::PersonStatus>,
+    pub(crate) sort_by: Vec<types::PersonSortKey>,
+    pub(crate) ssn_last_4: Option<types::SsnLast4>,
+    pub(crate) ids: Vec<uuid::Uuid>,
+}
+
+impl PersonQuery {
+    pub(crate) fn raw_filters(&self) -> Result<RawFilters, Error> {
+        Ok(RawFilters {
+            limit: list_limit(self.limit)?,
+            status: self
+                .status
+                .as_ref()
+                .map(|s| s.to_raw("status"))
+                .transpose()?,
+            sort_by: self
+                .sort_by
+                .iter()
+                .map(|s| s.to_raw("sort_by"))
+                .collect::<Result<_, _>>()?,
+            ssn_last_4: self
+                .ssn_last_4
+                .as_ref()
+                .map(|s| s.to_raw("ssn_last_4"))
+                .transpose()?,
+            ids: self.id.iter().map(|i| i.into_uuid()).collect(),
+        })
+    }
+
+    /// `Debug` of a list builder: PII filters redacted; the person-only ones when `persons`.
+    pub(crate) fn debug(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        name: &str,
+        persons: bool,
+    ) -> fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        let mut d = f.debug_struct(name);
+        d.field("sort_by", &self.sort_by)
+            .field("id", &self.id)
+            .field("has_accounts", &self.has_accounts)
+            .field(
+                "ssn_last_4",
+                &self.ssn_last_4.as_ref().map(|_| "[redacted]"),
+            )
+            .field("last_name", &hidden(&self.last_name))
+            .field("email", &hidden(&self.email))
+            .field("first_name", &hidden(&self.first_name))
+            .field("phone_number", &hidden(&self.phone_number))
+            .field("status", &self.status);
+        if persons {
+            d.field("is_customer", &self.is_customer)
+                .field("ban_status", &self.ban_status)
+                .field("include_console_users", &self.include_console_users);
+        }
+        d.field("limit", &self.limit)
+            .field("page_token", &self.page_token)
+            .finish()
+    }
 }
 
 /// A `listPersons` query. Every documented filter is a setter; multi-valued ones (`id`,
@@ -799,76 +866,14 @@ pub struct ListPersons {
 
 impl fmt::Debug for ListPersons {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let q = &self.q;
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        f.debug_struct("ListPersons")
-            .field("sort_by", &q.sort_by)
-            .field("is_customer", &q.is_customer)
-            .field("id", &q.id)
-            .field("has_accounts", &q.has_accounts)
-            .field("ssn_last_4", &q.ssn_last_4.as_ref().map(|_| "[redacted]"))
-            .field("last_name", &hidden(&q.last_name))
-            .field("email", &hidden(&q.email))
-            .field("first_name", &hidden(&q.first_name))
-            .field("phone_number", &hidden(&q.phone_number))
-            .field("status", &q.status)
-            .field("ban_status", &q.ban_status)
-            .field("include_console_users", &q.include_console_users)
-            .field("limit", &q.limit)
-            .field("page_token", &q.page_token)
-            .finish()
+        self.q.debug(f, "ListPersons", true)
     }
 }
 
 impl ListPersons {
-    /// Adds a sort key (`sort_by`); keys apply in the order added.
-    pub fn sort_by(mut self, key: PersonSortKey) -> Self {
-        self.q.sort_by.push(key);
-        self
-    }
     /// Only persons whose `is_customer` is `v`.
     pub fn is_customer(mut self, v: bool) -> Self {
         self.q.is_customer = Some(v);
-        self
-    }
-    /// Only these ids (may be called repeatedly). Accepts person or customer ids.
-    pub fn id(mut self, id: impl Into<PersonId>) -> Self {
-        self.q.id.push(id.into());
-        self
-    }
-    /// Only persons that do (or do not) hold accounts.
-    pub fn has_accounts(mut self, v: bool) -> Self {
-        self.q.has_accounts = Some(v);
-        self
-    }
-    /// Only persons whose SSN ends with these four digits.
-    pub fn ssn_last_4(mut self, v: SsnLast4) -> Self {
-        self.q.ssn_last_4 = Some(v);
-        self
-    }
-    /// Last name; `*` is a wildcard.
-    pub fn last_name(mut self, v: impl Into<String>) -> Self {
-        self.q.last_name = Some(v.into());
-        self
-    }
-    /// E-mail; `*` is a wildcard.
-    pub fn email(mut self, v: impl Into<String>) -> Self {
-        self.q.email = Some(v.into());
-        self
-    }
-    /// First name or chosen name; `*` is a wildcard.
-    pub fn first_name(mut self, v: impl Into<String>) -> Self {
-        self.q.first_name = Some(v.into());
-        self
-    }
-    /// Phone number; `*` is a wildcard.
-    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
-        self.q.phone_number = Some(v.into());
-        self
-    }
-    /// Only persons in this status.
-    pub fn status(mut self, v: PersonStatus) -> Self {
-        self.q.status = Some(v);
         self
     }
     /// Only persons with one of these ban statuses (may be called repeatedly).
@@ -881,61 +886,23 @@ impl ListPersons {
         self.q.include_console_users = Some(v);
         self
     }
+
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Person>, Error> {
         let q = self.q;
-        let limit = list_limit(q.limit)?;
-        let status: Option<types::PersonStatus> =
-            q.status.as_ref().map(|s| s.to_raw("status")).transpose()?;
+        let filters = q.raw_filters()?;
         let ban_status = q
             .ban_status
             .iter()
             .map(|s| s.to_raw("ban_status"))
             .collect::<Result<Vec<_>, _>>()?;
-        let sort_by = q
-            .sort_by
-            .iter()
-            .map(|s| s.to_raw("sort_by"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let ssn_last_4: Option<types::SsnLast4> = q
-            .ssn_last_4
-            .as_ref()
-            .map(|s| s.to_raw("ssn_last_4"))
-            .transpose()?;
-        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
         let raw = self.client.raw();
         self.client
             .call(&q.opts, "listPersons", Method::GET, false, |_| {
                 let mut r = raw.list_persons();
-                if !sort_by.is_empty() {
-                    r = r.sort_by(sort_by.clone());
-                }
+                apply_shared_filters!(r, q, filters);
                 if let Some(v) = q.is_customer {
                     r = r.is_customer(v);
-                }
-                if !ids.is_empty() {
-                    r = r.id(ids.clone());
-                }
-                if let Some(v) = q.has_accounts {
-                    r = r.has_accounts(v);
-                }
-                if let Some(v) = &ssn_last_4 {
-                    r = r.ssn_last_4(v.clone());
-                }
-                if let Some(v) = &q.last_name {
-                    r = r.last_name(v.clone());
-                }
-                if let Some(v) = &q.email {
-                    r = r.email(v.clone());
-                }
-                if let Some(v) = &q.first_name {
-                    r = r.first_name(v.clone());
-                }
-                if let Some(v) = &q.phone_number {
-                    r = r.phone_number(v.clone());
-                }
-                if let Some(v) = &status {
-                    r = r.status(*v);
                 }
                 if !ban_status.is_empty() {
                     r = r.ban_status(ban_status.clone());
@@ -943,18 +910,13 @@ impl ListPersons {
                 if let Some(v) = q.include_console_users {
                     r = r.include_console_users(v);
                 }
-                if let Some(v) = limit {
-                    r = r.limit(v);
-                }
-                if let Some(v) = &q.page_token {
-                    r = r.page_token(v.clone());
-                }
                 r.send()
             })
             .await
     }
 }
 
+person_filters!(ListPersons, PersonId, "persons");
 paged_list!(ListPersons, Person, "person");
 
 /// Checks `limit` (at least 1) and converts it to the generated type.

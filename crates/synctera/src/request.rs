@@ -223,6 +223,101 @@ macro_rules! common_setters {
     };
 }
 
+/// Applies the filters `listPersons` and `listCustomers` share to a generated request builder
+/// (the two builders are different types with the same setters).
+macro_rules! apply_shared_filters {
+    ($r:ident, $q:expr, $f:expr) => {{
+        let (q, f) = (&$q, &$f);
+        if !f.sort_by.is_empty() {
+            $r = $r.sort_by(f.sort_by.clone());
+        }
+        if !f.ids.is_empty() {
+            $r = $r.id(f.ids.clone());
+        }
+        if let Some(v) = q.has_accounts {
+            $r = $r.has_accounts(v);
+        }
+        if let Some(v) = &f.ssn_last_4 {
+            $r = $r.ssn_last_4(v.clone());
+        }
+        if let Some(v) = &q.last_name {
+            $r = $r.last_name(v.clone());
+        }
+        if let Some(v) = &q.email {
+            $r = $r.email(v.clone());
+        }
+        if let Some(v) = &q.first_name {
+            $r = $r.first_name(v.clone());
+        }
+        if let Some(v) = &q.phone_number {
+            $r = $r.phone_number(v.clone());
+        }
+        if let Some(v) = f.status {
+            $r = $r.status(v);
+        }
+        if let Some(v) = f.limit {
+            $r = $r.limit(v);
+        }
+        if let Some(v) = &q.page_token {
+            $r = $r.page_token(v.clone());
+        }
+    }};
+}
+
+/// The filter setters `ListPersons` and `ListCustomers` share (their query is a
+/// `persons::PersonQuery` in `q`); `$id` is the id type the list accepts besides its twin.
+macro_rules! person_filters {
+    ($list:ident, $id:ty, $noun:literal) => {
+        impl $list {
+            /// Adds a sort key (`sort_by`); keys apply in the order added.
+            pub fn sort_by(mut self, key: $crate::persons::PersonSortKey) -> Self {
+                self.q.sort_by.push(key);
+                self
+            }
+            /// Only these ids (may be called repeatedly). Accepts person or customer ids.
+            pub fn id(mut self, id: impl Into<$id>) -> Self {
+                self.q.id.push($crate::ids::PersonId::from(id.into()));
+                self
+            }
+            #[doc = concat!("Only ", $noun, " that do (or do not) hold accounts.")]
+            pub fn has_accounts(mut self, v: bool) -> Self {
+                self.q.has_accounts = Some(v);
+                self
+            }
+            #[doc = concat!("Only ", $noun, " whose SSN ends with these four digits.")]
+            pub fn ssn_last_4(mut self, v: $crate::pii::SsnLast4) -> Self {
+                self.q.ssn_last_4 = Some(v);
+                self
+            }
+            /// Last name; `*` is a wildcard.
+            pub fn last_name(mut self, v: impl Into<String>) -> Self {
+                self.q.last_name = Some(v.into());
+                self
+            }
+            /// E-mail; `*` is a wildcard.
+            pub fn email(mut self, v: impl Into<String>) -> Self {
+                self.q.email = Some(v.into());
+                self
+            }
+            /// First name (for persons, also the chosen name); `*` is a wildcard.
+            pub fn first_name(mut self, v: impl Into<String>) -> Self {
+                self.q.first_name = Some(v.into());
+                self
+            }
+            /// Phone number; `*` is a wildcard.
+            pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+                self.q.phone_number = Some(v.into());
+                self
+            }
+            #[doc = concat!("Only ", $noun, " in this status.")]
+            pub fn status(mut self, v: $crate::persons::PersonStatus) -> Self {
+                self.q.status = Some(v);
+                self
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
