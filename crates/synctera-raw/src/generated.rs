@@ -23,12 +23,14 @@ pub mod types {
         ///Apartment, suite, floor or similar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address_line_2: ::std::option::Option<::std::string::String>,
+        ///The role of an address on the record. Set by the platform.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address_type: ::std::option::Option<AddressType>,
+        pub address_type: ::std::option::Option<::std::string::String>,
         ///City or town.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
-        pub country_code: CountryCode,
+        ///A country as an ISO 3166-1 alpha-2 code in upper case.
+        pub country_code: ::std::string::String,
         ///The address's id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
@@ -694,7 +696,12 @@ last four digits.
         ///Every address on record, each with its `address_type`.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub addresses: ::std::vec::Vec<Address>,
-        pub ban_status: BanStatus,
+        /**(beta) Whether the person is blocked for fraud reasons.
+* `ALLOWED` – neither banned nor suspended.
+* `SUSPENDED` – suspended by hand, usually because of suspected fraud.
+* `BANNED` – matched a ban rule. Only the platform moves a person to or from this state.
+*/
+        pub ban_status: ::std::string::String,
         ///When the customer was created.
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Date of birth.
@@ -719,7 +726,10 @@ last four digits.
         pub kyc_last_run: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
-        pub kyc_status: KycStatus,
+        /**The customer view of `VerificationStatus`, with one more value: `PROVIDER_FAILURE` when
+the verification provider could not be reached or answered with an error.
+*/
+        pub kyc_status: ::std::string::String,
         ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
@@ -747,9 +757,24 @@ SSN to send back.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<::std::string::String>,
+        /**How the SSN was obtained: `MANUAL` when all nine digits were collected from the person,
+`PREFILL` when it came from an SSN prefill service.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ssn_source: ::std::option::Option<SsnSource>,
-        pub status: PersonStatus,
+        pub ssn_source: ::std::option::Option<::std::string::String>,
+        /**The administrative state of a person, set by the fintech. Only `ACTIVE` allows most
+banking operations; the API does not restrict moves between states.
+* `ACTIVE` – the fintech considers the person qualified to do business.
+* `DECEASED` – the person has died.
+* `DENIED` – the application was turned down.
+* `DORMANT` – no activity for a long time.
+* `ESCHEAT` – the person's assets were abandoned and passed to the state.
+* `FROZEN` – blocked for security, legal or other reasons.
+* `INACTIVE` – no longer a customer, for example after closing accounts.
+* `PROSPECT` – a potential customer; little data is required in this state.
+* `SANCTION` – the person appears on a sanctions list and needs close monitoring.
+*/
+        pub status: ::std::string::String,
         ///The tenant (workspace) holding the customer.
         pub tenant: ::std::string::String,
     }
@@ -819,7 +844,10 @@ SSN to send back.
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The day of the event, at midnight UTC.
         pub disclosure_date: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub event_type: DisclosureEventType,
+        /**What happened to the document: `DISPLAYED` (shown on screen), `VIEWED` (opened by the
+person) or `ACKNOWLEDGED` (accepted by the person).
+*/
+        pub event_type: ::std::string::String,
         ///The disclosure record's id.
         pub id: ::uuid::Uuid,
         ///When the record was last changed.
@@ -832,9 +860,11 @@ SSN to send back.
         ///The tenant (workspace) holding the record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tenant: ::std::option::Option<::std::string::String>,
+        ///Which document was disclosed.
         #[serde(rename = "type")]
-        pub type_: DisclosureType,
-        pub version: DisclosureVersion,
+        pub type_: ::std::string::String,
+        ///The version of the disclosed document, `major.minor` with an optional leading `v`.
+        pub version: ::std::string::String,
     }
     impl Disclosure {
         pub fn builder() -> builder::Disclosure {
@@ -1479,7 +1509,12 @@ control characters.
         schemars::JsonSchema
     )]
     pub struct Person {
-        pub ban_status: BanStatus,
+        /**(beta) Whether the person is blocked for fraud reasons.
+* `ALLOWED` – neither banned nor suspended.
+* `SUSPENDED` – suspended by hand, usually because of suspected fraud.
+* `BANNED` – matched a ban rule. Only the platform moves a person to or from this state.
+*/
+        pub ban_status: ::std::string::String,
         ///The name the person prefers to be called by.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chosen_name: ::std::option::Option<::std::string::String>,
@@ -1529,9 +1564,24 @@ SSN to send back.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<::std::string::String>,
+        /**How the SSN was obtained: `MANUAL` when all nine digits were collected from the person,
+`PREFILL` when it came from an SSN prefill service.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ssn_source: ::std::option::Option<SsnSource>,
-        pub status: PersonStatus,
+        pub ssn_source: ::std::option::Option<::std::string::String>,
+        /**The administrative state of a person, set by the fintech. Only `ACTIVE` allows most
+banking operations; the API does not restrict moves between states.
+* `ACTIVE` – the fintech considers the person qualified to do business.
+* `DECEASED` – the person has died.
+* `DENIED` – the application was turned down.
+* `DORMANT` – no activity for a long time.
+* `ESCHEAT` – the person's assets were abandoned and passed to the state.
+* `FROZEN` – blocked for security, legal or other reasons.
+* `INACTIVE` – no longer a customer, for example after closing accounts.
+* `PROSPECT` – a potential customer; little data is required in this state.
+* `SANCTION` – the person appears on a sanctions list and needs close monitoring.
+*/
+        pub status: ::std::string::String,
         ///The tenant (workspace) holding the person.
         pub tenant: ::std::string::String,
         ///When identity verification last ran on the person.
@@ -1539,7 +1589,16 @@ SSN to send back.
         pub verification_last_run: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
-        pub verification_status: VerificationStatus,
+        /**The overall outcome of identity verification, maintained by the platform. Only `ACCEPTED`
+allows most banking operations.
+* `UNVERIFIED` – no verification has completed yet.
+* `PENDING` – verification is under way.
+* `PROVISIONAL` – partly verified, or verified with restrictions.
+* `ACCEPTED` – verified.
+* `REVIEW` – checks found issues that someone must look at.
+* `REJECTED` – verification failed; the person should not, for example, open an account.
+*/
+        pub verification_status: ::std::string::String,
     }
     impl Person {
         pub fn builder() -> builder::Person {
@@ -1819,12 +1878,14 @@ implies it (an `SSN` is always US). The identifier may come back masked.
         schemars::JsonSchema
     )]
     pub struct PersonalId {
+        ///A country as an ISO 3166-1 alpha-2 code in upper case.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country_code: ::std::option::Option<CountryCode>,
+        pub country_code: ::std::option::Option<::std::string::String>,
         ///The personal id's own id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
-        pub id_type: PersonalIdType,
+        ///The kind of identity document or number.
+        pub id_type: ::std::string::String,
         ///The document's number; sensitive numbers are masked.
         pub identifier: ::std::string::String,
         ///True when the platform derived this entry itself (for example from `ssn`).
@@ -2664,10 +2725,14 @@ control characters.
         ///The person that was checked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub person_id: ::std::option::Option<::uuid::Uuid>,
-        pub result: VerificationResult,
+        /**The outcome of one check: the values of `VerificationStatus`, plus `VENDOR_ERROR` when
+the provider failed to answer.
+*/
+        pub result: ::std::string::String,
         ///When the check ran.
         pub verification_time: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub verification_type: VerificationType,
+        ///The kind of check that was run.
+        pub verification_type: ::std::string::String,
     }
     impl Verification {
         pub fn builder() -> builder::Verification {
@@ -2692,7 +2757,8 @@ control characters.
         ///A short title for the finding.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        pub result: VerificationDetailResult,
+        ///The verdict of one finding within a check.
+        pub result: ::std::string::String,
         ///The provider's score for the finding, where it gives one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub score: ::std::option::Option<f64>,
@@ -3065,7 +3131,16 @@ SSN on record.
         schemars::JsonSchema
     )]
     pub struct VerifyResponse {
-        pub verification_status: VerificationStatus,
+        /**The overall outcome of identity verification, maintained by the platform. Only `ACCEPTED`
+allows most banking operations.
+* `UNVERIFIED` – no verification has completed yet.
+* `PENDING` – verification is under way.
+* `PROVISIONAL` – partly verified, or verified with restrictions.
+* `ACCEPTED` – verified.
+* `REVIEW` – checks found issues that someone must look at.
+* `REJECTED` – verification failed; the person should not, for example, open an account.
+*/
+        pub verification_status: ::std::string::String,
         ///Every check that ran, with its result.
         pub verifications: ::std::vec::Vec<Verification>,
     }
@@ -3087,7 +3162,7 @@ SSN on record.
                 ::std::string::String,
             >,
             address_type: ::std::result::Result<
-                ::std::option::Option<super::AddressType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             city: ::std::result::Result<
@@ -3095,7 +3170,7 @@ SSN on record.
                 ::std::string::String,
             >,
             country_code: ::std::result::Result<
-                super::CountryCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -3163,7 +3238,7 @@ SSN on record.
             }
             pub fn address_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AddressType>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address_type = value
@@ -3187,7 +3262,7 @@ SSN on record.
             }
             pub fn country_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::CountryCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country_code = value
@@ -4297,7 +4372,10 @@ SSN on record.
                 ::std::vec::Vec<super::Address>,
                 ::std::string::String,
             >,
-            ban_status: ::std::result::Result<super::BanStatus, ::std::string::String>,
+            ban_status: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             creation_time: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -4327,7 +4405,10 @@ SSN on record.
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
-            kyc_status: ::std::result::Result<super::KycStatus, ::std::string::String>,
+            kyc_status: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             last_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4365,10 +4446,10 @@ SSN on record.
                 ::std::string::String,
             >,
             ssn_source: ::std::result::Result<
-                ::std::option::Option<super::SsnSource>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<super::PersonStatus, ::std::string::String>,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
             tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Customer {
@@ -4419,7 +4500,7 @@ SSN on record.
             }
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::BanStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ban_status = value
@@ -4529,7 +4610,7 @@ SSN on record.
             }
             pub fn kyc_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::KycStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.kyc_status = value
@@ -4657,7 +4738,7 @@ SSN on record.
             }
             pub fn ssn_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SsnSource>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ssn_source = value
@@ -4669,7 +4750,7 @@ SSN on record.
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::PersonStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -4904,7 +4985,7 @@ SSN on record.
                 ::std::string::String,
             >,
             event_type: ::std::result::Result<
-                super::DisclosureEventType,
+                ::std::string::String,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
@@ -4924,11 +5005,8 @@ SSN on record.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::DisclosureType, ::std::string::String>,
-            version: ::std::result::Result<
-                super::DisclosureVersion,
-                ::std::string::String,
-            >,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            version: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Disclosure {
             fn default() -> Self {
@@ -5009,7 +5087,7 @@ SSN on record.
             }
             pub fn event_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::DisclosureEventType>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.event_type = value
@@ -5081,7 +5159,7 @@ SSN on record.
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::DisclosureType>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -5093,7 +5171,7 @@ SSN on record.
             }
             pub fn version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::DisclosureVersion>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.version = value
@@ -5489,7 +5567,10 @@ SSN on record.
         }
         #[derive(Clone, Debug)]
         pub struct Person {
-            ban_status: ::std::result::Result<super::BanStatus, ::std::string::String>,
+            ban_status: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             chosen_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5557,17 +5638,17 @@ SSN on record.
                 ::std::string::String,
             >,
             ssn_source: ::std::result::Result<
-                ::std::option::Option<super::SsnSource>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<super::PersonStatus, ::std::string::String>,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
             tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
             verification_last_run: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             verification_status: ::std::result::Result<
-                super::VerificationStatus,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -5610,7 +5691,7 @@ SSN on record.
         impl Person {
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::BanStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ban_status = value
@@ -5842,7 +5923,7 @@ SSN on record.
             }
             pub fn ssn_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SsnSource>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ssn_source = value
@@ -5854,7 +5935,7 @@ SSN on record.
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::PersonStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -5894,7 +5975,7 @@ SSN on record.
             }
             pub fn verification_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VerificationStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.verification_status = value
@@ -6039,14 +6120,14 @@ SSN on record.
         #[derive(Clone, Debug)]
         pub struct PersonalId {
             country_code: ::std::result::Result<
-                ::std::option::Option<super::CountryCode>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
                 ::std::string::String,
             >,
-            id_type: ::std::result::Result<super::PersonalIdType, ::std::string::String>,
+            id_type: ::std::result::Result<::std::string::String, ::std::string::String>,
             identifier: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -6070,7 +6151,7 @@ SSN on record.
         impl PersonalId {
             pub fn country_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CountryCode>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country_code = value
@@ -6092,7 +6173,7 @@ SSN on record.
             }
             pub fn id_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::PersonalIdType>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id_type = value
@@ -7012,16 +7093,13 @@ SSN on record.
                 ::std::option::Option<::uuid::Uuid>,
                 ::std::string::String,
             >,
-            result: ::std::result::Result<
-                super::VerificationResult,
-                ::std::string::String,
-            >,
+            result: ::std::result::Result<::std::string::String, ::std::string::String>,
             verification_time: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
             verification_type: ::std::result::Result<
-                super::VerificationType,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -7136,7 +7214,7 @@ SSN on record.
             }
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VerificationResult>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.result = value
@@ -7162,7 +7240,7 @@ SSN on record.
             }
             pub fn verification_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VerificationType>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.verification_type = value
@@ -7224,10 +7302,7 @@ SSN on record.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            result: ::std::result::Result<
-                super::VerificationDetailResult,
-                ::std::string::String,
-            >,
+            result: ::std::result::Result<::std::string::String, ::std::string::String>,
             score: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -7293,7 +7368,7 @@ SSN on record.
             }
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VerificationDetailResult>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.result = value
@@ -7562,7 +7637,7 @@ SSN on record.
         #[derive(Clone, Debug)]
         pub struct VerifyResponse {
             verification_status: ::std::result::Result<
-                super::VerificationStatus,
+                ::std::string::String,
                 ::std::string::String,
             >,
             verifications: ::std::result::Result<
@@ -7583,7 +7658,7 @@ SSN on record.
         impl VerifyResponse {
             pub fn verification_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VerificationStatus>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.verification_status = value

@@ -901,3 +901,62 @@ async fn a_success_body_that_does_not_decode_is_still_reported_as_invalid() {
         "expected InvalidResponsePayload, got {err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_response_with_values_the_spec_does_not_list_yet_still_decodes() {
+    // Response enums and constrained strings are plain strings (codegen adaptation 2): a value
+    // Synctera adds later is handed on as sent instead of failing the whole response.
+    let (server, spec) = (Server::start().await, spec());
+    let mut person = response_example(&spec, "/persons/{person_id}", "get", "200");
+    person["status"] = json!("PENDING_REVIEW");
+    person["ban_status"] = json!("QUARANTINED");
+    person["verification_status"] = json!("ESCALATED");
+    person["ssn_source"] = json!("CREDIT_BUREAU");
+    person["legal_address"] =
+        json!({"address_type": "MAILING", "address_line_1": "1 Main", "country_code": "XKX"});
+    server.reply(200, "application/json", &person);
+
+    let got = server
+        .client()
+        .get_person()
+        .person_id(id(0x45))
+        .send()
+        .await
+        .expect("new enum values decode")
+        .into_inner();
+    server.take_one();
+    assert_eq!(got.status, "PENDING_REVIEW");
+    assert_eq!(got.ban_status, "QUARANTINED");
+    assert_eq!(got.verification_status, "ESCALATED");
+    assert_eq!(got.ssn_source.as_deref(), Some("CREDIT_BUREAU"));
+    let legal = got.legal_address.unwrap();
+    assert_eq!(legal.address_type.as_deref(), Some("MAILING"));
+    assert_eq!(legal.country_code, "XKX");
+
+    let mut verification =
+        response_example(&spec, "/verifications/{verification_id}", "get", "200");
+    verification["result"] = json!("ESCALATED");
+    verification["verification_type"] = json!("BIOMETRIC");
+    verification["details"] = json!([{"result": "INCONCLUSIVE"}]);
+    server.reply(200, "application/json", &verification);
+    let got = server
+        .client()
+        .get_verification()
+        .verification_id(id(0x46))
+        .send()
+        .await
+        .expect("a new verification result decodes")
+        .into_inner();
+    server.take_one();
+    assert_eq!(got.result, "ESCALATED");
+    assert_eq!(got.verification_type, "BIOMETRIC");
+    assert_eq!(got.details[0].result, "INCONCLUSIVE");
+}
+
+#[tokio::test]
+async fn requests_keep_their_typed_enums_and_validated_strings() {
+    // The leniency is for what the server says, not for what the client sends.
+    assert!("HIBERNATING".parse::<types::PersonStatus>().is_err());
+    assert!("X".parse::<types::CountryCode>().is_err());
+    assert!(types::PersonName::try_from(String::new()).is_err());
+}

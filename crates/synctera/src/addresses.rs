@@ -88,13 +88,13 @@ impl From<synctera_raw::types::Address> for Address {
     fn from(raw: synctera_raw::types::Address) -> Self {
         Address {
             id: raw.id.map(AddressId::new),
-            address_type: raw.address_type.map(AddressType::from),
+            address_type: raw.address_type.map(AddressType::from_wire_owned),
             address_line_1: AddressLine::from_response(raw.address_line_1),
             address_line_2: raw.address_line_2.map(AddressLine::from_response),
             city: raw.city,
             state: raw.state,
             postal_code: raw.postal_code,
-            country_code: raw.country_code.into(),
+            country_code: raw.country_code,
             nickname: raw.nickname,
         }
     }

@@ -208,9 +208,9 @@ impl From<types::Customer> for Customer {
     fn from(raw: types::Customer) -> Self {
         Customer {
             id: CustomerId::new(raw.id),
-            status: raw.status.into(),
-            ban_status: raw.ban_status.into(),
-            kyc_status: raw.kyc_status.into(),
+            status: PersonStatus::from_wire_owned(raw.status),
+            ban_status: BanStatus::from_wire_owned(raw.ban_status),
+            kyc_status: KycStatus::from_wire_owned(raw.kyc_status),
             kyc_last_run: raw.kyc_last_run,
             kyc_exempt: raw.kyc_exempt,
             tenant: Some(raw.tenant),
@@ -223,7 +223,7 @@ impl From<types::Customer> for Customer {
             email: raw.email.map(Email::from_response),
             phone_number: raw.phone_number.map(PhoneNumber::from_response),
             ssn: raw.ssn.map(SsnLast4::from_response),
-            ssn_source: raw.ssn_source.map(SsnSource::from),
+            ssn_source: raw.ssn_source.map(SsnSource::from_wire_owned),
             legal_address: raw.legal_address.map(Address::from),
             shipping_address: raw.shipping_address.map(Address::from),
             addresses: raw.addresses.into_iter().map(Address::from).collect(),

@@ -70,9 +70,11 @@
 //!
 //! # Forward compatibility
 //!
-//! The enums here keep values they do not know in an `Unknown(String)` variant, but responses
-//! are decoded by the generated client first, whose enums are closed: today a status value
-//! Synctera adds later fails that decoding ([`Error::Decode`]) before it reaches this crate.
+//! The enums here keep values they do not know in an `Unknown(String)` variant, so a status,
+//! type or result value Synctera adds later does not break reading a record: it arrives as
+//! `Unknown("…")`, verbatim. (The generated client decodes response enums and constrained
+//! strings as plain strings for this reason; see "Codegen adaptations" in `docs/design.md`.)
+//! Requests stay strict: an `Unknown` value cannot be sent.
 
 #![warn(missing_docs)]
 
@@ -111,6 +113,17 @@ macro_rules! api_enum {
                 match s {
                     $( $wire => $name::$variant, )+
                     other => $name::Unknown(other.to_owned()),
+                }
+            }
+
+            /// [`Self::from_wire`] for a string the caller owns: an unknown value is moved into
+            /// `Unknown`, not copied. Responses carry these values as plain strings (codegen
+            /// adaptation 2), so this is how a value Synctera adds later reaches `Unknown`.
+            #[allow(dead_code)] // only the enums that occur in responses need it
+            pub(crate) fn from_wire_owned(s: ::std::string::String) -> Self {
+                match s.as_str() {
+                    $( $wire => $name::$variant, )+
+                    _ => $name::Unknown(s),
                 }
             }
         }

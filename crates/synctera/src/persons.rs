@@ -310,9 +310,9 @@ impl From<types::PersonalId> for PersonalId {
     fn from(raw: types::PersonalId) -> Self {
         PersonalId {
             id: raw.id.map(PersonalIdId::new),
-            id_type: raw.id_type.into(),
+            id_type: PersonalIdType::from_wire_owned(raw.id_type),
             identifier: Some(IdentifierLast4::from_response(raw.identifier)),
-            country_code: raw.country_code.map(String::from),
+            country_code: raw.country_code,
             system_provided: raw.system_provided,
         }
     }
@@ -325,10 +325,10 @@ impl From<types::Person> for Person {
     fn from(raw: types::Person) -> Self {
         Person {
             id: PersonId::new(raw.id),
-            status: raw.status.into(),
-            ban_status: raw.ban_status.into(),
+            status: PersonStatus::from_wire_owned(raw.status),
+            ban_status: BanStatus::from_wire_owned(raw.ban_status),
             is_customer: raw.is_customer,
-            verification_status: raw.verification_status.into(),
+            verification_status: VerificationStatus::from_wire_owned(raw.verification_status),
             verification_last_run: raw.verification_last_run,
             tenant: Some(raw.tenant),
             creation_time: raw.creation_time,
@@ -341,7 +341,7 @@ impl From<types::Person> for Person {
             email: raw.email.map(Email::from_response),
             phone_number: raw.phone_number.map(PhoneNumber::from_response),
             ssn: raw.ssn.map(SsnLast4::from_response),
-            ssn_source: raw.ssn_source.map(SsnSource::from),
+            ssn_source: raw.ssn_source.map(SsnSource::from_wire_owned),
             legal_address: raw.legal_address.map(Address::from),
             shipping_address: raw.shipping_address.map(Address::from),
             has_accounts: raw.has_accounts,

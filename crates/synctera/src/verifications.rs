@@ -144,7 +144,7 @@ impl From<types::VerificationDetail> for VerificationDetail {
     fn from(raw: types::VerificationDetail) -> Self {
         VerificationDetail {
             category: raw.category,
-            result: Some(raw.result.into()),
+            result: Some(VerificationDetailResult::from_wire_owned(raw.result)),
             description: raw.description,
             label: raw.label,
             vendor_code: raw.vendor_code,
@@ -160,8 +160,8 @@ impl From<types::Verification> for Verification {
             id: VerificationId::new(raw.id),
             person_id: raw.person_id.map(PersonId::new),
             business_id: raw.business_id.map(BusinessId::new),
-            verification_type: raw.verification_type.into(),
-            result: raw.result.into(),
+            verification_type: VerificationType::from_wire_owned(raw.verification_type),
+            result: VerificationResult::from_wire_owned(raw.result),
             verification_time: Some(raw.verification_time),
             details: raw
                 .details
@@ -178,7 +178,7 @@ impl From<types::Verification> for Verification {
 impl From<types::VerifyResponse> for VerifyResponse {
     fn from(raw: types::VerifyResponse) -> Self {
         VerifyResponse {
-            verification_status: raw.verification_status.into(),
+            verification_status: VerificationStatus::from_wire_owned(raw.verification_status),
             verifications: raw
                 .verifications
                 .into_iter()
