@@ -27,7 +27,7 @@ const STREAM_ROWS: usize = 100_000;
 /// Rounds of the interleaved latency run, and sequential requests per client per round. The p50
 /// printed is the median of the per-round p50s, so a burst of load from elsewhere on a shared
 /// machine spoils a round or two, not the figure.
-const ROUNDS: usize = 21;
+const ROUNDS: usize = 101;
 const PER_ROUND: usize = 100;
 /// Concurrent in-flight requests, and requests per task, for throughput.
 const CONCURRENCY: usize = 16;
