@@ -39,12 +39,43 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Drives `req` from `conns` concurrent keep-alive connections for `secs`.
-async fn drive(http: &reqwest::Client, req: Req, conns: usize, secs: u64) -> Stats {
+/// How long each alternating slice of [`compare`] drives one side.
+const SLICE: Duration = Duration::from_millis(250);
+
+/// Drives the sandbox and the baseline from `conns` concurrent keep-alive connections for about
+/// `secs` each, in alternating slices, so that load from elsewhere on a shared machine hits both
+/// alike. Returns both sides' pooled figures and the median of the per-slice throughput ratios.
+async fn compare(
+    http: &reqwest::Client,
+    sandbox: Req,
+    baseline: Req,
+    conns: usize,
+    secs: u64,
+) -> (Stats, Stats, f64) {
     // Warm up the connection pool and caches first.
-    run_for(http, req.clone(), conns, Duration::from_millis(500)).await;
-    let (lat, elapsed) = run_for(http, req, conns, Duration::from_secs(secs)).await;
-    let mut lat = lat;
+    run_for(http, sandbox.clone(), conns, SLICE).await;
+    run_for(http, baseline.clone(), conns, SLICE).await;
+    let slices = ((secs * 1000) as u128 / SLICE.as_millis()).max(1);
+    let (mut s_all, mut b_all) = (Vec::new(), Vec::new());
+    let (mut s_time, mut b_time) = (Duration::ZERO, Duration::ZERO);
+    let mut ratios = Vec::new();
+    for _ in 0..slices {
+        let (s_lat, s_elapsed) = run_for(http, sandbox.clone(), conns, SLICE).await;
+        let (b_lat, b_elapsed) = run_for(http, baseline.clone(), conns, SLICE).await;
+        let s_rps = s_lat.len() as f64 / s_elapsed.as_secs_f64();
+        let b_rps = b_lat.len() as f64 / b_elapsed.as_secs_f64();
+        ratios.push(s_rps / b_rps);
+        s_all.extend(s_lat);
+        b_all.extend(b_lat);
+        s_time += s_elapsed;
+        b_time += b_elapsed;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    (stats(s_all, s_time), stats(b_all, b_time), median)
+}
+
+fn stats(mut lat: Vec<Duration>, elapsed: Duration) -> Stats {
     lat.sort();
     let pick = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
     Stats {
@@ -130,16 +161,16 @@ async fn start_baseline(sizes: [usize; 3]) -> String {
     format!("http://{addr}")
 }
 
-fn report(name: &str, s: &Stats, b: &Stats) {
+fn report(name: &str, (s, b, ratio): (Stats, Stats, f64)) {
     println!(
-        "{name:<14} sandbox {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | baseline {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | ratio {:>5.1}%",
+        "{name:<14} sandbox {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | baseline {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | ratio {:>5.1}% (median of alternating slices)",
         s.rps,
         s.p50.as_secs_f64() * 1e3,
         s.p99.as_secs_f64() * 1e3,
         b.rps,
         b.p50.as_secs_f64() * 1e3,
         b.p99.as_secs_f64() * 1e3,
-        100.0 * s.rps / b.rps
+        100.0 * ratio
     );
 }
 
@@ -238,40 +269,34 @@ async fn bench() {
     println!(
         "throughput over loopback: {conns} keep-alive connections, {secs} s per measurement; response sizes get {get_size} B, create {create_size} B, list {list_size} B"
     );
-    let s = drive(&http, Req::Get(Arc::new(get_urls)), conns, secs).await;
-    let b = drive(
+    let get = compare(
         &http,
+        Req::Get(Arc::new(get_urls)),
         Req::Get(Arc::new(vec![format!("{baseline}/get")])),
         conns,
         secs,
     )
     .await;
-    report("getPerson", &s, &b);
+    report("getPerson", get);
     // New rows sort after the first page (creation_time order), so the list page stays the same.
-    let s = drive(
+    let create = compare(
         &http,
         Req::Post(format!("{base}/persons"), create_body.clone()),
-        conns,
-        secs,
-    )
-    .await;
-    let b = drive(
-        &http,
         Req::Post(format!("{baseline}/create"), create_body),
         conns,
         secs,
     )
     .await;
-    report("createPerson", &s, &b);
-    let s = drive(&http, Req::Get(Arc::new(vec![list_url])), conns, secs).await;
-    let b = drive(
+    report("createPerson", create);
+    let list = compare(
         &http,
+        Req::Get(Arc::new(vec![list_url])),
         Req::Get(Arc::new(vec![format!("{baseline}/list")])),
         conns,
         secs,
     )
     .await;
-    report("listPersons100", &s, &b);
+    report("listPersons100", list);
 
     // Paging cost at the start and at the end of a 100 000-person tenant.
     let big = "bench-paging-key";
