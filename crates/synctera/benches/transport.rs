@@ -4,11 +4,14 @@
 //!
 //! Against the in-process sandbox over loopback, measures getPerson and createPerson through
 //! (a) a hand-written `reqwest` + `serde_json` client, (b) the generated raw client and (c) the
-//! facade, in one run, interleaving the three in rounds so that machine noise hits them alike.
-//! Prints p50 (the median of the per-round p50s) and p99 latency (one request at a time) and throughput (many concurrent requests) with
-//! ratios against the baseline, then streams 100 000 persons through the facade and prints the
-//! process's peak RSS after 10 000 and after 100 000 rows. The last line printed is
-//! `facade/reqwest p50 ratio: X.XX` for getPerson.
+//! facade, in one run. Each client has its own connection pool. Latency is measured one request
+//! at a time, interleaved request by request (A B C, B C A, ...), so that load from elsewhere on
+//! a shared machine, and slow drift, fall on all three alike: running each client in blocks of
+//! 100 requests instead gave between-run spreads of 1.00-1.12 for the same code. Prints p50 (the
+//! median of the per-round p50s), p99 and throughput (many concurrent requests, where the
+//! clients' CPU cost shows) with ratios against the baseline, then streams 100 000 persons
+//! through the facade and prints the process's peak RSS after 10 000 and after 100 000 rows.
+//! The last line printed is `facade/reqwest p50 ratio: X.XX` for getPerson.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,7 +27,7 @@ use synctera_sandbox::Sandbox;
 const KEY: &str = "bench-transport-key";
 const STREAM_KEY: &str = "bench-stream-key";
 const STREAM_ROWS: usize = 100_000;
-/// Rounds of the interleaved latency run, and sequential requests per client per round. The p50
+/// Rounds of the interleaved latency run, and requests per client per round. The p50
 /// printed is the median of the per-round p50s, so a burst of load from elsewhere on a shared
 /// machine spoils a round or two, not the figure.
 const ROUNDS: usize = 101;
@@ -210,23 +213,25 @@ struct Figures {
     per_sec: f64,
 }
 
-/// Sequential latency, interleaved: each round runs every client in turn. Returns, per client,
-/// the samples of each round.
+/// Sequential latency, interleaved request by request: each step sends one request through
+/// every client, in an order that rotates every step, so load from elsewhere on the machine (and
+/// any slow drift) falls on all three alike. Returns, per client, the samples of each round.
 async fn latencies(clients: &Clients, op: Op) -> Vec<Vec<Vec<Duration>>> {
     let mut samples = vec![Vec::with_capacity(ROUNDS); VIAS.len()];
     let mut n = 0;
-    for round in 0..ROUNDS {
-        // Rotate the order so no client always runs first (warm caches) or last.
-        for k in 0..VIAS.len() {
-            let i = (k + round) % VIAS.len();
-            let mut this_round = Vec::with_capacity(PER_ROUND);
-            for _ in 0..PER_ROUND {
+    for _ in 0..ROUNDS {
+        let mut this_round = vec![Vec::with_capacity(PER_ROUND); VIAS.len()];
+        for step in 0..PER_ROUND {
+            for k in 0..VIAS.len() {
+                let i = (k + step) % VIAS.len();
                 n += 1;
                 let start = Instant::now();
                 clients.call(op, VIAS[i], n).await;
-                this_round.push(start.elapsed());
+                this_round[i].push(start.elapsed());
             }
-            samples[i].push(this_round);
+        }
+        for (i, round) in this_round.into_iter().enumerate() {
+            samples[i].push(round);
         }
     }
     samples
@@ -353,7 +358,8 @@ async fn run() {
         .base_url(&base)
         .build()
         .unwrap();
-    let raw = synctera_raw::Client::new_with_client(&base, http.clone());
+    // Its own connection pool, as the facade has: no client rides on a connection another just warmed.
+    let raw = synctera_raw::Client::new_with_client(&base, authorized_http());
 
     // The person every getPerson reads: fully filled in, so the body is a realistic size.
     let person = facade
@@ -390,8 +396,8 @@ async fn run() {
     println!();
     println!(
         "transport benchmark: in-process sandbox over loopback, {} sequential samples per client \
-         and operation ({ROUNDS} interleaved rounds; p50 = median of the rounds' p50s, p99 over \
-         all samples), throughput with {CONCURRENCY} in flight; {:.1} s",
+         and operation (interleaved request by request, {ROUNDS} rounds; p50 = median of the \
+         rounds' p50s, p99 over all samples), throughput with {CONCURRENCY} in flight; {:.1} s",
         ROUNDS * PER_ROUND,
         measured.as_secs_f64()
     );

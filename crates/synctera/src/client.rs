@@ -351,7 +351,10 @@ impl Client {
         };
         let policy = opts.retry_policy.as_ref().unwrap_or(&self.inner.policy);
         retry::execute(policy, info, |_attempt| {
-            let sent = attempt(key.clone());
+            // Boxed: a generated `send()` future is ~1.8 KB, and every layer above (this block,
+            // the attempt timer, the retry loop, the resource method) would otherwise embed and
+            // move a copy of it; one allocation is cheaper than those copies (transport bench).
+            let sent = Box::pin(attempt(key.clone()));
             async move {
                 match sent.await {
                     Ok(response) => {
@@ -364,7 +367,9 @@ impl Client {
                         // compile-checked `From`), never through JSON again.
                         Ok(response.into_inner().into())
                     }
-                    Err(e) => Err(Error::from_raw(e).await),
+                    // Boxed for the same reason: reading an error body is a large future,
+                    // and only failed attempts need it.
+                    Err(e) => Err(Box::pin(Error::from_raw(e)).await),
                 }
             }
         })
