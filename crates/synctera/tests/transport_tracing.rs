@@ -1,6 +1,7 @@
 //! What the SDK writes to `tracing`: one span per call with its operation id, events per
 //! attempt, and never any PII or the API key. Everything is captured at TRACE level, from every
-//! crate in the process (the SDK, reqwest/hyper and the in-process sandbox), into one buffer.
+//! crate in the process (the SDK, reqwest/hyper and the in-process sandbox), into one buffer,
+//! including what crates write through the `log` facade (reqwest does), bridged into `tracing`.
 //!
 //! One global subscriber for the whole binary: a scoped (`set_default`) subscriber can miss
 //! events when other tests on other threads register the same callsites first.
@@ -45,6 +46,7 @@ fn captured() -> String {
             .with_writer(move || writer.clone())
             .finish();
         tracing::subscriber::set_global_default(subscriber).expect("one subscriber per binary");
+        tracing_log::LogTracer::init().expect("one `log` logger per binary");
         buffer
     });
     String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned()
@@ -217,6 +219,10 @@ async fn a_full_onboarding_traced_at_trace_level_leaks_no_pii_and_labels_every_c
     assert!(
         log.contains("attempt started"),
         "per-attempt events at DEBUG"
+    );
+    assert!(
+        log.contains("log.target=\"reqwest::connect\"") || log.contains("reqwest::connect:"),
+        "`log` records (reqwest's) are in the capture too:\n{log}"
     );
 }
 
