@@ -350,12 +350,13 @@ impl Client {
             idempotency_key: key.clone(),
         };
         let policy = opts.retry_policy.as_ref().unwrap_or(&self.inner.policy);
-        retry::execute(policy, info, |_attempt| {
-            // Boxed: a generated `send()` future is ~1.8 KB, and every layer above (this block,
-            // the attempt timer, the retry loop, the resource method) would otherwise embed and
-            // move a copy of it; one allocation is cheaper than those copies (transport bench).
-            let sent = Box::pin(attempt(key.clone()));
-            async move {
+        // Sizes matter here: a generated `send()` future is ~1.8 KB and a decoded resource
+        // ~0.8 KB, and an async layer moves whatever it holds or returns. Each attempt is boxed
+        // once, and its result travels up the retry loop boxed, so the timer, the loop and the
+        // span each move a pointer (the transport bench's getPerson: ~2.5k fewer instructions).
+        let outcome = retry::execute(policy, info, |_attempt| {
+            let sent = attempt(key.clone());
+            Box::pin(async move {
                 match sent.await {
                     Ok(response) => {
                         let request_id = response
@@ -365,15 +366,15 @@ impl Client {
                         retry::record_response(response.status().as_u16(), request_id);
                         // Field by field from the generated type (each facade type has a
                         // compile-checked `From`), never through JSON again.
-                        Ok(response.into_inner().into())
+                        Ok(Box::new(response.into_inner().into()))
                     }
-                    // Boxed for the same reason: reading an error body is a large future,
-                    // and only failed attempts need it.
+                    // Reading an error body is a large future that only failed attempts need.
                     Err(e) => Err(Box::pin(Error::from_raw(e)).await),
                 }
-            }
+            })
         })
-        .await
+        .await;
+        outcome.map(|value| *value)
     }
 }
 
