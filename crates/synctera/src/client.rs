@@ -381,23 +381,21 @@ impl Client {
 /// Converts a validated facade request body into the generated request type, then zeroizes
 /// every string of the intermediate JSON (it may hold a full SSN or identifier).
 ///
+/// The generated types carry the spec's constraints (lengths, patterns, enums), so this is where
+/// a value the API documents as invalid is caught locally, before anything is sent; the error
+/// names the field (`first_name`, `legal_address.city`) and never the value.
+///
 /// What this cannot reach: the generated request type keeps its own copy (a plain `String`,
 /// not zeroized on drop), and so does the serialized body `reqwest` sends.
 pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(
     mut body: serde_json::Value,
 ) -> Result<T, Error> {
     // From a reference, so the strings are copied out and the originals stay here to be wiped.
-    let converted = T::deserialize(&body);
+    let converted = serde_path_to_error::deserialize(&body);
     zeroize_strings(&mut body);
     converted.map_err(|e| {
-        // Our builders and the spec disagree: a bug in this crate, reported without values.
-        let Error::Decode(reason) = Error::from_json(&e) else {
-            unreachable!("from_json always yields Decode")
-        };
-        Error::validation(
-            "request",
-            format!("does not match the API description ({reason})"),
-        )
+        let path = e.path().to_string();
+        crate::request::spec_violation(&path, &e.into_inner())
     })
 }
 

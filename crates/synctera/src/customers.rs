@@ -14,7 +14,7 @@ use synctera_raw::types;
 
 use crate::Error;
 use crate::addresses::{Address, AddressInput, AddressType};
-use crate::client::{CallOptions, Client, to_raw};
+use crate::client::{CallOptions, Client};
 use crate::ids::CustomerId;
 use crate::pagination::Page;
 use crate::persons::PersonQuery;
@@ -509,13 +509,24 @@ impl NewCustomer {
         Self(CustomerFields::with_status(status))
     }
 
-    /// Checks the request against the API's rules without sending it.
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns, enum values), as sending it would.
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         self.0.validate(true, CREATE_NOTE)
     }
 
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::CreateCustomerRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         self.0.body()
     }
 }
@@ -545,15 +556,26 @@ impl CustomerPatch {
         self
     }
 
-    /// Checks the request against the API's rules without sending it. A `ban_status` needs a
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns, enum values), as sending it would. A `ban_status` needs a
     /// `note` (the request cannot know the stored value, so every change is treated as one
     /// between `SUSPENDED` and `ALLOWED`).
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         self.0.validate(false, CHANGE_NOTE)
     }
 
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::PatchCustomerRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         self.0.body()
     }
 }
@@ -588,8 +610,14 @@ impl CustomerReplace {
         Self(CustomerFields::with_status(status))
     }
 
-    /// Checks the request against the API's rules without sending it.
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns, enum values), as sending it would.
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         self.0.validate(true, CHANGE_NOTE)?;
         if self.0.ban_status == Some(BanStatusInput::Allowed) && self.0.note.is_none() {
             // A replace may lift a suspension; the stored value is unknown here.
@@ -598,8 +626,13 @@ impl CustomerReplace {
         Ok(())
     }
 
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::ReplaceCustomerRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         self.0.body()
     }
 }
@@ -629,7 +662,7 @@ impl<'a> Customers<'a> {
         customer: NewCustomer,
         opts: CallOptions,
     ) -> Result<Customer, Error> {
-        let body: types::CreateCustomerRequest = to_raw(customer.into_body()?)?;
+        let body: types::CreateCustomerRequest = customer.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "createCustomer", Method::POST, true, |key| {
@@ -679,7 +712,7 @@ impl<'a> Customers<'a> {
         opts: CallOptions,
     ) -> Result<Customer, Error> {
         let id = id.into().into_uuid();
-        let body: types::PatchCustomerRequest = to_raw(patch.into_body()?)?;
+        let body: types::PatchCustomerRequest = patch.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "patchCustomer", Method::PATCH, true, |key| {
@@ -710,7 +743,7 @@ impl<'a> Customers<'a> {
         opts: CallOptions,
     ) -> Result<Customer, Error> {
         let id = id.into().into_uuid();
-        let body: types::ReplaceCustomerRequest = to_raw(record.into_body()?)?;
+        let body: types::ReplaceCustomerRequest = record.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "updateCustomer", Method::PUT, false, |_| {

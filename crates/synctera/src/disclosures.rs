@@ -8,7 +8,7 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::client::{CallOptions, Client, to_raw};
+use crate::client::{CallOptions, Client};
 use crate::ids::{BusinessId, DisclosureId, PersonId};
 use crate::pagination::Page;
 use crate::persons::Metadata;
@@ -229,8 +229,14 @@ impl NewDisclosure {
         self
     }
 
-    /// Checks the request against the API's rules without sending it.
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns, enum values), as sending it would.
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         match (self.person_id.is_some(), self.business_id.is_some()) {
             (true, true) => {
                 return Err(Error::validation(
@@ -263,8 +269,13 @@ impl NewDisclosure {
         Ok(())
     }
 
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::CreateDisclosureRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         to_json(&self)
     }
 }
@@ -291,7 +302,7 @@ impl<'a> Disclosures<'a> {
         disclosure: NewDisclosure,
         opts: CallOptions,
     ) -> Result<Disclosure, Error> {
-        let body: types::CreateDisclosureRequest = to_raw(disclosure.into_body()?)?;
+        let body: types::CreateDisclosureRequest = disclosure.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "createDisclosure", Method::POST, true, |key| {

@@ -14,7 +14,7 @@ use synctera_raw::types;
 
 use crate::Error;
 use crate::addresses::{Address, AddressInput};
-use crate::client::{CallOptions, Client, to_raw};
+use crate::client::{CallOptions, Client};
 use crate::ids::{PersonId, PersonalIdId};
 use crate::pagination::Page;
 use crate::pii::{
@@ -535,8 +535,14 @@ impl NewPerson {
         self
     }
 
-    /// Checks the request against the API's rules without sending it.
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns, enum values), as sending it would.
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         self.0.validate_common()?;
         self.0.names_required()?;
         if self.0.ban_status == Some(BanStatusInput::Suspended) && self.0.note.is_none() {
@@ -549,8 +555,13 @@ impl NewPerson {
     }
 
     /// The validated JSON body.
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::CreatePersonRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         self.0.body()
     }
 }
@@ -619,8 +630,14 @@ impl PersonUpdate {
         self
     }
 
-    /// Checks the request against the API's rules without sending it.
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns, enum values), as sending it would.
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         self.0.validate_common()?;
         if self.0.ban_status.is_some() && self.0.note.is_none() {
             return Err(Error::validation(
@@ -631,8 +648,13 @@ impl PersonUpdate {
         Ok(())
     }
 
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::UpdatePersonRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         self.0.body()
     }
 }
@@ -680,7 +702,7 @@ impl<'a> Persons<'a> {
 
     /// `createPerson` with per-call options.
     pub async fn create_with(&self, person: NewPerson, opts: CallOptions) -> Result<Person, Error> {
-        let body: types::CreatePersonRequest = to_raw(person.into_body()?)?;
+        let body: types::CreatePersonRequest = person.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "createPerson", Method::POST, true, |key| {
@@ -730,7 +752,7 @@ impl<'a> Persons<'a> {
         opts: CallOptions,
     ) -> Result<Person, Error> {
         let id = id.into().into_uuid();
-        let body: types::UpdatePersonRequest = to_raw(update.into_body()?)?;
+        let body: types::UpdatePersonRequest = update.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "updatePerson", Method::PATCH, true, |key| {
@@ -938,6 +960,88 @@ mod tests {
             Err(Error::Validation { field, .. }) => field,
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    /// The field and reason of a validation error, after checking that neither the error's
+    /// `Display` nor its `Debug` holds `value`.
+    fn rejected(r: Result<(), Error>, value: &str) -> (&'static str, String) {
+        let err = r.expect_err("the value breaks the API description");
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(
+                !shown.contains(value),
+                "the error echoes the value: {shown}"
+            );
+        }
+        match err {
+            Error::Validation { field, reason } => (field, reason.into_owned()),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
+        let long_name = "Annabel".repeat(15);
+        let (field, reason) = rejected(
+            NewPerson::active(&long_name, "Baker").validate(),
+            &long_name,
+        );
+        assert_eq!(
+            (field, reason.as_str()),
+            ("first_name", "longer than 100 characters")
+        );
+
+        let long_note = "n".repeat(2001);
+        let (field, _) = rejected(
+            PersonUpdate::new()
+                .ban_status(BanStatusInput::Suspended)
+                .note(&long_note)
+                .validate(),
+            &long_note,
+        );
+        assert_eq!(field, "note");
+
+        let (field, reason) = rejected(
+            PersonUpdate::new()
+                .shipping_address(AddressInput::us("1 Main St", "Austin", "Texas", "78701"))
+                .validate(),
+            "Texas",
+        );
+        assert_eq!(field, "shipping_address.state");
+        assert!(reason.starts_with("doesn't match pattern"), "{reason}");
+
+        let long_city = "Springfield".repeat(12);
+        let (field, _) = rejected(
+            NewPerson::prospect()
+                .legal_address(AddressInput::us("1 Main St", &long_city, "IL", "62701"))
+                .validate(),
+            &long_city,
+        );
+        assert_eq!(field, "legal_address.city");
+
+        let long_id = "X1234567".repeat(9);
+        let (field, _) = rejected(
+            NewPerson::prospect()
+                .personal_id(PersonalIdInput::new(
+                    PersonalIdType::PassportNumber,
+                    crate::pii::Identifier::new(&long_id).unwrap(),
+                ))
+                .validate(),
+            &long_id,
+        );
+        assert_eq!(field, "personal_ids.identifier");
+    }
+
+    #[test]
+    fn an_unknown_enum_value_cannot_be_sent_and_is_not_echoed() {
+        let (field, reason) = rejected(
+            NewPerson::with_status(PersonStatus::Unknown("SLEEPING_SECRETLY".into()))
+                .first_name("Anne")
+                .last_name("Baker")
+                .validate(),
+            "SLEEPING_SECRETLY",
+        );
+        assert_eq!(field, "status");
+        assert_eq!(reason, "is not a value the API accepts");
     }
 
     #[test]

@@ -136,6 +136,106 @@ pub(crate) fn normalize_addresses(
     Ok(())
 }
 
+/// Every field path a request body can have, as the API names it (array indices dropped): the
+/// names [`Error::Validation`] reports when a value breaks one of the spec's constraints. A test
+/// walks the generated request types' JSON Schemas to keep this list complete.
+const REQUEST_FIELDS: &[&str] = &[
+    "acknowledging_person_id",
+    "ban_status",
+    "business_id",
+    "chosen_name",
+    "customer_consent",
+    "customer_ip_address",
+    "disclosure_date",
+    "document_id",
+    "dob",
+    "email",
+    "event_type",
+    "first_name",
+    "is_customer",
+    "last_name",
+    "legal_address",
+    "legal_address.address_line_1",
+    "legal_address.address_line_2",
+    "legal_address.city",
+    "legal_address.country_code",
+    "legal_address.nickname",
+    "legal_address.postal_code",
+    "legal_address.state",
+    "metadata",
+    "middle_name",
+    "note",
+    "person_id",
+    "personal_ids",
+    "personal_ids.country_code",
+    "personal_ids.id_type",
+    "personal_ids.identifier",
+    "phone_number",
+    "shipping_address",
+    "shipping_address.address_line_1",
+    "shipping_address.address_line_2",
+    "shipping_address.city",
+    "shipping_address.country_code",
+    "shipping_address.nickname",
+    "shipping_address.postal_code",
+    "shipping_address.state",
+    "ssn",
+    "status",
+    "tenant",
+    "type",
+    "version",
+];
+
+/// The `'static` name of the field at `path` (`personal_ids[0].identifier` →
+/// `personal_ids.identifier`), or of its nearest known parent; `request` if none is known.
+pub(crate) fn request_field(path: &str) -> &'static str {
+    let mut name: String = path
+        .split('.')
+        .map(|segment| segment.split('[').next().unwrap_or(segment))
+        .filter(|segment| !segment.is_empty())
+        .collect::<Vec<_>>()
+        .join(".");
+    loop {
+        if let Some(known) = REQUEST_FIELDS.iter().find(|f| **f == name) {
+            return known;
+        }
+        match name.rfind('.') {
+            Some(dot) => name.truncate(dot),
+            None => return "request",
+        }
+    }
+}
+
+/// The validation error for a body value the generated types (that is, the spec) reject. The
+/// generated constraint messages (`longer than 100 characters`, `doesn't match pattern "…"`)
+/// hold no value and are kept; anything else (serde's messages can quote the value) is replaced
+/// by a value-free reason.
+pub(crate) fn spec_violation(path: &str, error: &serde_json::Error) -> Error {
+    let message = error.to_string();
+    let reason: Cow<'static, str> = if ["longer than ", "shorter than ", "doesn't match pattern "]
+        .iter()
+        .any(|p| message.starts_with(p))
+    {
+        Cow::Owned(message)
+    } else if message.starts_with("unknown variant") || message.starts_with("invalid value") {
+        Cow::Borrowed("is not a value the API accepts")
+    } else if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        // The path points at the struct; the message names the field it lacks.
+        let path = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        return Error::validation(request_field(&path), "is required");
+    } else {
+        Cow::Borrowed("has the wrong type or format for the API")
+    };
+    Error::validation(request_field(path), reason)
+}
+
 /// Serializes a validated request, describing a failure without values.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|e| Error::from_json(&e))
@@ -322,6 +422,99 @@ macro_rules! person_filters {
 mod tests {
     use super::*;
     use crate::pii::Email;
+
+    /// Every property path of a generated request type's JSON Schema (array items as their
+    /// array's name), following `$ref`s into the definitions.
+    fn property_paths(root: &schemars::schema::RootSchema) -> Vec<String> {
+        use schemars::schema::{Schema, SingleOrVec};
+        fn walk(
+            schema: &Schema,
+            root: &schemars::schema::RootSchema,
+            prefix: &str,
+            depth: usize,
+            out: &mut Vec<String>,
+        ) {
+            let Schema::Object(object) = schema else {
+                return;
+            };
+            assert!(depth < 8, "unexpectedly deep schema at {prefix}");
+            if let Some(name) = object
+                .reference
+                .as_deref()
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+            {
+                walk(&root.definitions[name], root, prefix, depth + 1, out);
+            }
+            if let Some(sub) = &object.subschemas {
+                for s in [&sub.all_of, &sub.any_of, &sub.one_of]
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    walk(s, root, prefix, depth + 1, out);
+                }
+            }
+            if let Some(items) = object.array.as_ref().and_then(|a| a.items.as_ref()) {
+                let items: Vec<&Schema> = match items {
+                    SingleOrVec::Single(one) => vec![one],
+                    SingleOrVec::Vec(many) => many.iter().collect(),
+                };
+                for item in items {
+                    walk(item, root, prefix, depth + 1, out);
+                }
+            }
+            if let Some(props) = object.object.as_ref().map(|o| &o.properties) {
+                for (name, property) in props {
+                    let path = if prefix.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{prefix}.{name}")
+                    };
+                    out.push(path.clone());
+                    walk(property, root, &path, depth + 1, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &schemars::schema::Schema::Object(root.schema.clone()),
+            root,
+            "",
+            0,
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn every_field_of_every_generated_request_body_has_its_own_name() {
+        use schemars::schema_for;
+        use synctera_raw::types;
+        let roots = [
+            schema_for!(types::CreatePersonRequest),
+            schema_for!(types::UpdatePersonRequest),
+            schema_for!(types::CreateCustomerRequest),
+            schema_for!(types::PatchCustomerRequest),
+            schema_for!(types::ReplaceCustomerRequest),
+            schema_for!(types::CreateDisclosureRequest),
+            schema_for!(types::VerifyRequest),
+        ];
+        let mut checked = 0;
+        for root in &roots {
+            for path in property_paths(root) {
+                assert_eq!(request_field(&path), path, "REQUEST_FIELDS lacks {path}");
+                checked += 1;
+            }
+        }
+        // The walk really descends into addresses and personal ids.
+        assert!(checked > 100, "only {checked} paths");
+        assert_eq!(
+            request_field("personal_ids[3].identifier"),
+            "personal_ids.identifier"
+        );
+        assert_eq!(request_field("legal_address.unheard_of"), "legal_address");
+        assert_eq!(request_field("unheard_of"), "request");
+    }
 
     fn field(invalid: &Invalid) -> Option<&'static str> {
         match invalid.check() {

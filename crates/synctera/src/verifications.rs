@@ -11,7 +11,7 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::client::{CallOptions, Client, to_raw};
+use crate::client::{CallOptions, Client};
 use crate::ids::{BusinessId, PersonId, VerificationId};
 use crate::pagination::Page;
 use crate::persons::list_limit;
@@ -264,8 +264,14 @@ impl VerifyRequest {
         self
     }
 
-    /// Checks the request without sending it.
+    /// Checks the request without sending it: the API's rules, then the constraints the API
+    /// description sets on each value (lengths, patterns), as sending it would.
     pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_raw().map(drop)
+    }
+
+    /// The rules [`validate`](Self::validate) checks before the value constraints.
+    fn check_rules(&self) -> Result<(), Error> {
         if !self.customer_consent {
             return Err(Error::validation(
                 "customer_consent",
@@ -275,8 +281,13 @@ impl VerifyRequest {
         Ok(())
     }
 
+    /// The generated request body: rules checked, then every value against the API description.
+    pub(crate) fn into_raw(self) -> Result<types::VerifyRequest, Error> {
+        crate::client::to_raw(self.into_body()?)
+    }
+
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.validate()?;
+        self.check_rules()?;
         crate::request::to_json(&self)
     }
 }
@@ -305,7 +316,7 @@ impl<'a> Verifications<'a> {
         request: VerifyRequest,
         opts: CallOptions,
     ) -> Result<VerifyResponse, Error> {
-        let body: types::VerifyRequest = to_raw(request.into_body()?)?;
+        let body: types::VerifyRequest = request.into_raw()?;
         let raw = self.client.raw();
         self.client
             .call(&opts, "verify", Method::POST, true, |key| {

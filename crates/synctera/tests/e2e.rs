@@ -5,13 +5,14 @@ use synctera::addresses::AddressInput;
 use synctera::client::CallOptions;
 use synctera::persons::PersonSortKey;
 use synctera::pii::SsnLast4;
+use synctera::retry::RetryPolicy;
 use synctera::{
     ApiErrorCode, BanStatusInput, Client, CustomerId, CustomerPatch, CustomerReplace,
     DisclosureEventType, DisclosureType, Error, KycStatus, NewCustomer, NewDisclosure, NewPerson,
     PersonId, PersonStatus, PersonUpdate, VerificationResult, VerificationStatus, VerificationType,
     VerifyRequest,
 };
-use synctera_sandbox::Sandbox;
+use synctera_sandbox::{Fault, Sandbox};
 
 async fn setup() -> (Sandbox, Client) {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
@@ -503,6 +504,8 @@ async fn api_errors_are_typed() {
 #[tokio::test]
 async fn local_validation_sends_nothing() {
     let (sandbox, client) = setup().await;
+    // Claimed by the first request that reaches the server.
+    sandbox.faults().push(Fault::Unavailable);
     let err = client
         .persons()
         .create(NewPerson::prospect().ssn("123456789"))
@@ -521,7 +524,32 @@ async fn local_validation_sends_nothing() {
             ..
         }
     ));
+    let long_name = "Maximilian".repeat(11);
+    let err = client
+        .persons()
+        .create(NewPerson::active(&long_name, "Baker"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Validation {
+            field: "first_name",
+            ..
+        }
+    ));
+    assert!(!err.to_string().contains(&long_name));
     assert_eq!(sandbox.person_count("e2e-test-key"), 0);
+    // Nothing above reached the server: the fault is still waiting for the first request that
+    // does.
+    let first_sent = client
+        .persons()
+        .get_with(
+            uuid::Uuid::new_v4(),
+            CallOptions::new().retry_policy(RetryPolicy::no_retries()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(first_sent.status(), Some(503), "{first_sent:?}");
     sandbox.shutdown().await;
 }
 
