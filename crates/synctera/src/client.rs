@@ -197,10 +197,13 @@ impl ClientBuilder {
             .base_url
             .unwrap_or_else(|| self.environment.base_url().to_owned());
         let base_url = base_url.trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        // Checked here, so a typo fails once at build time rather than as a transport error
+        // (which the retry loop would retry) on every call.
+        let parsed = reqwest::Url::parse(&base_url).ok();
+        if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
             return Err(Error::validation(
                 "base_url",
-                "must be an http:// or https:// URL",
+                "must be an absolute http:// or https:// URL",
             ));
         }
         let mut auth = http::HeaderValue::try_from(format!("Bearer {}", key.0.expose_secret()))
@@ -211,6 +214,12 @@ impl ClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("synctera-rs/", env!("CARGO_PKG_VERSION")).to_owned());
+        let user_agent = http::HeaderValue::try_from(user_agent).map_err(|_| {
+            Error::validation(
+                "user_agent",
+                "cannot be sent in an HTTP header (use visible ASCII characters)",
+            )
+        })?;
         let http = reqwest::Client::builder()
             // Never follow redirects: on a 307/308 reqwest would re-send the body (which may hold
             // a full SSN) and, for a same-origin target, the API key, to wherever the `Location`
@@ -449,18 +458,42 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.base_url(), "http://127.0.0.1:9/v0");
+        for bad in [
+            "ftp://x",
+            "http://bad host/v0",
+            "localhost:4010/v0",
+            "https://",
+        ] {
+            let err = Client::builder()
+                .api_key("k")
+                .base_url(bad)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Validation {
+                        field: "base_url",
+                        ..
+                    }
+                ),
+                "{bad}: {err:?}"
+            );
+        }
         let err = Client::builder()
             .api_key("k")
-            .base_url("ftp://x")
+            .user_agent("my-app/1.0\r\nX-Injected: yes")
             .build()
             .unwrap_err();
         assert!(matches!(
             err,
             Error::Validation {
-                field: "base_url",
+                field: "user_agent",
                 ..
             }
         ));
+        assert!(!err.to_string().contains("my-app"));
+        assert!(!err.is_retryable());
     }
 
     #[test]

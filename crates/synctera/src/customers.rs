@@ -651,7 +651,8 @@ impl<'a> Customers<'a> {
         Self { client }
     }
 
-    /// `createCustomer`, with a fresh idempotency key for every attempt of this call.
+    /// `createCustomer`, with one idempotency key per call, generated before the first attempt and
+    /// sent by every retry (supply your own with [`create_with`](Self::create_with)).
     pub async fn create(&self, customer: NewCustomer) -> Result<Customer, Error> {
         self.create_with(customer, CallOptions::default()).await
     }
@@ -695,7 +696,8 @@ impl<'a> Customers<'a> {
             .await
     }
 
-    /// `patchCustomer`: changes only the fields set in `patch`.
+    /// `patchCustomer`: changes only the fields set in `patch`, with one idempotency key per call,
+    /// generated before the first attempt and sent by every retry.
     pub async fn patch(
         &self,
         id: impl Into<CustomerId>,

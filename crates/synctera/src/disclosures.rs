@@ -199,8 +199,8 @@ impl NewDisclosure {
     }
 
     /// `business_id`: the business the document was disclosed to.
-    pub fn business_id(mut self, id: BusinessId) -> Self {
-        self.business_id = Some(id);
+    pub fn business_id(mut self, id: impl Into<BusinessId>) -> Self {
+        self.business_id = Some(id.into());
         self
     }
 
@@ -291,7 +291,8 @@ impl<'a> Disclosures<'a> {
         Self { client }
     }
 
-    /// `createDisclosure`, with a fresh idempotency key for every attempt of this call.
+    /// `createDisclosure`, with one idempotency key per call, generated before the first attempt
+    /// and sent by every retry (supply your own with [`create_with`](Self::create_with)).
     pub async fn create(&self, disclosure: NewDisclosure) -> Result<Disclosure, Error> {
         self.create_with(disclosure, CallOptions::default()).await
     }
@@ -316,14 +317,18 @@ impl<'a> Disclosures<'a> {
     }
 
     /// `getDisclosure`.
-    pub async fn get(&self, id: DisclosureId) -> Result<Disclosure, Error> {
+    pub async fn get(&self, id: impl Into<DisclosureId>) -> Result<Disclosure, Error> {
         self.get_with(id, CallOptions::default()).await
     }
 
     /// `getDisclosure` with per-call options (e.g. a retry policy; GETs take no idempotency
     /// key, so one in `opts` is ignored).
-    pub async fn get_with(&self, id: DisclosureId, opts: CallOptions) -> Result<Disclosure, Error> {
-        let id = id.into_uuid();
+    pub async fn get_with(
+        &self,
+        id: impl Into<DisclosureId>,
+        opts: CallOptions,
+    ) -> Result<Disclosure, Error> {
+        let id = id.into().into_uuid();
         let raw = self.client.raw();
         self.client
             .call(&opts, "getDisclosure", Method::GET, false, |_| {
@@ -374,8 +379,8 @@ impl ListDisclosures {
         self
     }
     /// Only disclosures to this business.
-    pub fn business_id(mut self, id: BusinessId) -> Self {
-        self.q.business_id = Some(id);
+    pub fn business_id(mut self, id: impl Into<BusinessId>) -> Self {
+        self.q.business_id = Some(id.into());
         self
     }
     /// Only disclosures acknowledged by this person on a business's behalf.
@@ -384,8 +389,8 @@ impl ListDisclosures {
         self
     }
     /// Only these ids (may be called repeatedly).
-    pub fn id(mut self, id: DisclosureId) -> Self {
-        self.q.id.push(id);
+    pub fn id(mut self, id: impl Into<DisclosureId>) -> Self {
+        self.q.id.push(id.into());
         self
     }
     /// Fetches one page.
@@ -466,16 +471,9 @@ mod tests {
     fn exactly_one_subject() {
         let base = || NewDisclosure::new(DisclosureType::RegE, "1.0", DisclosureEventType::Viewed);
         assert_eq!(field_of(base().validate()), "person_id");
-        let both = base()
-            .person_id(pid())
-            .business_id(uuid::Uuid::new_v4().into());
+        let both = base().person_id(pid()).business_id(uuid::Uuid::new_v4());
         assert_eq!(field_of(both.validate()), "person_id");
-        assert!(
-            base()
-                .business_id(uuid::Uuid::new_v4().into())
-                .validate()
-                .is_ok()
-        );
+        assert!(base().business_id(uuid::Uuid::new_v4()).validate().is_ok());
         assert!(base().person_id(pid()).validate().is_ok());
     }
 
@@ -486,7 +484,7 @@ mod tests {
             "1.0",
             DisclosureEventType::Acknowledged,
         )
-        .business_id(uuid::Uuid::new_v4().into());
+        .business_id(uuid::Uuid::new_v4());
         assert_eq!(field_of(d.clone().validate()), "acknowledging_person_id");
         assert!(d.acknowledging_person_id(pid()).validate().is_ok());
     }

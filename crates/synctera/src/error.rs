@@ -51,7 +51,8 @@ pub enum Error {
         detail: Option<String>,
         /// The `x-request-id` response header, to quote to Synctera support.
         request_id: Option<String>,
-        /// How long the server asked us to wait (`Retry-After`, in seconds), when present.
+        /// How long the server asked us to wait (`Retry-After`, as seconds or an HTTP date), when
+        /// present.
         retry_after: Option<Duration>,
     },
 
@@ -205,8 +206,7 @@ impl Error {
             request_id: header_str(headers, "x-request-id")
                 .or_else(|| header_str(headers, "request-id")),
             retry_after: header_str(headers, "retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs),
+                .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
         }
     }
 
@@ -253,6 +253,9 @@ impl Error {
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
         if e.is_timeout() {
             Error::Timeout
+        } else if e.is_builder() {
+            // Nothing was sent and sending again cannot help: not a transport failure.
+            Error::validation("request", "could not be turned into an HTTP request")
         } else if e.is_decode() {
             Error::decode("the response body is not valid JSON for this operation")
         } else {
@@ -289,6 +292,17 @@ impl Error {
             ))
         }
     }
+}
+
+/// `Retry-After` in either form RFC 9110 allows: delay-seconds, or an HTTP-date (a date in the
+/// past means "now").
+fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 fn header_str(headers: &http::HeaderMap, name: &str) -> Option<String> {
@@ -514,6 +528,25 @@ mod tests {
             assert!(!matches!(parsed, ApiErrorCode::Unknown(_)), "{code}");
             assert_eq!(parsed.as_str(), code);
         }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_an_http_date() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 
     #[test]

@@ -89,6 +89,8 @@ enum State<F> {
         fetch: F,
         seen: SeenTokens,
     },
+    /// The last page has been yielded; this error comes next, then the end.
+    Fail(Error),
     Done,
 }
 
@@ -118,7 +120,8 @@ impl SeenTokens {
 /// A lazy stream of pages: `fetch` is called with `first_token` when the first page is polled,
 /// then with each page's `next_page_token`, until a page has none (an empty token counts as
 /// none). A token the server already handed out ends the stream with [`Error::Pagination`]
-/// instead of looping forever. The stream ends after the first error.
+/// instead of looping forever; the page that carried it is yielded first (its items are real).
+/// The stream ends after the first error.
 pub(crate) fn pages<T, F, Fut>(
     first_token: Option<String>,
     fetch: F,
@@ -138,13 +141,10 @@ where
         seen,
     };
     stream::unfold(state, |state| async move {
-        let State::Next {
-            token,
-            mut fetch,
-            mut seen,
-        } = state
-        else {
-            return None;
+        let (token, mut fetch, mut seen) = match state {
+            State::Next { token, fetch, seen } => (token, fetch, seen),
+            State::Fail(error) => return Some((Err(error), State::Done)),
+            State::Done => return None,
         };
         let mut page = match fetch(token).await {
             Ok(page) => page,
@@ -153,15 +153,16 @@ where
         page.next_page_token = page.next_page_token.filter(|t| !t.is_empty());
         match &page.next_page_token {
             None => Some((Ok(page), State::Done)),
-            Some(next) if !seen.insert(next) => Some((
+            Some(next) if !seen.insert(next) => {
+                page.next_page_token = None;
                 // The token's value stays out of the message: it is opaque and may encode filters.
-                Err(Error::Pagination {
+                let error = Error::Pagination {
                     reason: "the server returned a page token it had already returned, \
                              so the listing would never end"
                         .into(),
-                }),
-                State::Done,
-            )),
+                };
+                Some((Ok(page), State::Fail(error)))
+            }
             Some(next) => {
                 let token = Some(next.clone());
                 Some((Ok(page), State::Next { token, fetch, seen }))
@@ -288,12 +289,24 @@ mod tests {
             }))
         });
         let got: Vec<Result<Page<usize>, Error>> = stream.collect().await;
-        assert_eq!(got.len(), 3, "two good pages, one error, then the end");
-        assert!(got[0].is_ok() && got[1].is_ok());
+        assert_eq!(
+            got.len(),
+            4,
+            "three pages (all served), one error, then the end"
+        );
+        let items: Vec<usize> = got[..3]
+            .iter()
+            .flat_map(|p| p.as_ref().unwrap().items.clone())
+            .collect();
+        assert_eq!(
+            items,
+            [1, 2, 3],
+            "the page with the repeated token is not lost"
+        );
         assert!(
-            matches!(&got[2], Err(Error::Pagination { .. })),
+            matches!(&got[3], Err(Error::Pagination { .. })),
             "got {:?}",
-            got[2].as_ref().err()
+            got[3].as_ref().err()
         );
     }
 
@@ -306,8 +319,9 @@ mod tests {
             }))
         });
         let got: Vec<_> = stream.collect().await;
-        assert_eq!(got.len(), 1);
-        assert!(matches!(got[0], Err(Error::Pagination { .. })));
+        assert_eq!(got.len(), 2, "the page, then the error");
+        assert_eq!(got[0].as_ref().unwrap().items, [1]);
+        assert!(matches!(got[1], Err(Error::Pagination { .. })));
     }
 
     #[tokio::test]

@@ -694,8 +694,9 @@ impl<'a> Persons<'a> {
         Self { client }
     }
 
-    /// `createPerson`: creates a person. A fresh idempotency key is sent with every attempt of
-    /// this call; use [`create_with`](Self::create_with) to supply your own.
+    /// `createPerson`: creates a person, with one idempotency key per call, generated before the
+    /// first attempt and sent by every retry (supply your own with
+    /// [`create_with`](Self::create_with)).
     pub async fn create(&self, person: NewPerson) -> Result<Person, Error> {
         self.create_with(person, CallOptions::default()).await
     }
@@ -735,7 +736,8 @@ impl<'a> Persons<'a> {
             .await
     }
 
-    /// `updatePerson` (PATCH): changes only the fields set in `update`.
+    /// `updatePerson` (PATCH): changes only the fields set in `update`, with one idempotency key
+    /// per call, generated before the first attempt and sent by every retry.
     pub async fn update(
         &self,
         id: impl Into<PersonId>,

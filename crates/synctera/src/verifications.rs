@@ -238,9 +238,9 @@ impl VerifyRequest {
     }
 
     /// Verify a business.
-    pub fn business(id: BusinessId) -> Self {
+    pub fn business(id: impl Into<BusinessId>) -> Self {
         Self {
-            business_id: Some(id),
+            business_id: Some(id.into()),
             person_id: None,
             ..Self::person(uuid::Uuid::nil())
         }
@@ -303,9 +303,9 @@ impl<'a> Verifications<'a> {
         Self { client }
     }
 
-    /// `verify`: runs KYC on a person (whose record must already hold names, date of birth,
-    /// e-mail, phone, legal address and SSN). A fresh idempotency key is sent with every attempt
-    /// of this call.
+    /// `verify`: runs KYC on a person (whose record must already hold names, date of birth, e-mail,
+    /// phone, legal address and SSN), with one idempotency key per call, generated before the first
+    /// attempt and sent by every retry.
     pub async fn verify(&self, request: VerifyRequest) -> Result<VerifyResponse, Error> {
         self.verify_with(request, CallOptions::default()).await
     }
@@ -330,7 +330,7 @@ impl<'a> Verifications<'a> {
     }
 
     /// `getVerification`.
-    pub async fn get(&self, id: VerificationId) -> Result<Verification, Error> {
+    pub async fn get(&self, id: impl Into<VerificationId>) -> Result<Verification, Error> {
         self.get_with(id, CallOptions::default()).await
     }
 
@@ -338,10 +338,10 @@ impl<'a> Verifications<'a> {
     /// key, so one in `opts` is ignored).
     pub async fn get_with(
         &self,
-        id: VerificationId,
+        id: impl Into<VerificationId>,
         opts: CallOptions,
     ) -> Result<Verification, Error> {
-        let id = id.into_uuid();
+        let id = id.into().into_uuid();
         let raw = self.client.raw();
         self.client
             .call(&opts, "getVerification", Method::GET, false, |_| {
@@ -399,13 +399,13 @@ impl ListVerifications {
         self
     }
     /// Only verifications of this business.
-    pub fn business_id(mut self, id: BusinessId) -> Self {
-        self.q.business_id = Some(id);
+    pub fn business_id(mut self, id: impl Into<BusinessId>) -> Self {
+        self.q.business_id = Some(id.into());
         self
     }
     /// Only these ids (may be called repeatedly).
-    pub fn id(mut self, id: VerificationId) -> Self {
-        self.q.id.push(id);
+    pub fn id(mut self, id: impl Into<VerificationId>) -> Self {
+        self.q.id.push(id.into());
         self
     }
     /// Only this kind of check.
@@ -519,7 +519,7 @@ mod tests {
             .unwrap();
         assert_eq!(body["customer_ip_address"], "203.0.113.7");
         assert_eq!(body["person_id"], id.to_string());
-        let b = VerifyRequest::business(uuid::Uuid::new_v4().into()).customer_consent(true);
+        let b = VerifyRequest::business(uuid::Uuid::new_v4()).customer_consent(true);
         let body = b.into_body().unwrap();
         assert!(body.get("person_id").is_none());
     }

@@ -8,13 +8,14 @@ use std::process::{Command, Output};
 use synctera_sandbox::{Sandbox, SandboxConfig};
 
 /// The fixture PII the example sends; none of it may be printed in full.
-const FIXTURE_PII: [&str; 6] = [
+const FIXTURE_PII: [&str; 7] = [
     "123-45-6789",
     "123456789",
     "2000-01-01",
     "+12124567890",
     "anne.baker@example.com",
     "50 Main St",
+    "99 Elm St",
 ];
 
 /// `target/<profile>/examples/onboarding`, next to this test's own `deps/` directory.
@@ -129,4 +130,28 @@ fn a_failure_prints_the_error_and_exits_non_zero_without_the_key() {
     assert!(!output.status.success());
     assert!(stderr.contains("error"), "{stderr}");
     assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_error_is_printed_with_its_status_and_title() {
+    // The sandbox accepts only its own key, so the example's first call gets a 401 problem.
+    let sandbox = Sandbox::start_with(SandboxConfig::default().api_key("the-only-accepted-key"))
+        .await
+        .unwrap();
+    let base_url = sandbox.base_url();
+    const KEY: &str = "a-key-the-sandbox-refuses";
+    let output = tokio::task::spawn_blocking(move || {
+        run(&[("SYNCTERA_API_KEY", KEY), ("SYNCTERA_BASE_URL", &base_url)])
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(!output.status.success());
+    assert!(stderr.contains("401"), "{stderr}");
+    // The problem report's title and detail, as the API wrote them.
+    assert!(stderr.contains("Unauthenticated"), "{stderr}");
+    assert!(stderr.contains("not accepted"), "{stderr}");
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+    assert_eq!(sandbox.person_count(KEY), 0);
+    sandbox.shutdown().await;
 }
