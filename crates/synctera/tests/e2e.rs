@@ -7,7 +7,7 @@ use synctera::persons::PersonSortKey;
 use synctera::pii::SsnLast4;
 use synctera::retry::RetryPolicy;
 use synctera::{
-    ApiErrorCode, BanStatusInput, Client, CustomerId, CustomerPatch, CustomerReplace,
+    ApiErrorCode, BanStatus, BanStatusInput, Client, CustomerId, CustomerPatch, CustomerReplace,
     DisclosureEventType, DisclosureType, Error, KycStatus, NewCustomer, NewDisclosure, NewPerson,
     PersonId, PersonStatus, PersonUpdate, VerificationResult, VerificationStatus, VerificationType,
     VerifyRequest,
@@ -222,6 +222,89 @@ async fn persons_list_filters_and_pagination() {
 
     let err = client.persons().list().limit(0).send().await.unwrap_err();
     assert!(matches!(err, Error::Validation { field: "limit", .. }));
+    sandbox.shutdown().await;
+}
+
+/// The filters not exercised above, each shown to reach the server: a filter that was dropped
+/// would return the whole list.
+#[tokio::test]
+async fn the_remaining_list_filters_narrow_the_listing() {
+    let (sandbox, client) = setup().await;
+    let allowed = client
+        .persons()
+        .create(NewPerson::active("Ada", "Lovelace").phone_number("+12125550101"))
+        .await
+        .unwrap();
+    let suspended = client
+        .persons()
+        .create(
+            NewPerson::active("Bob", "Babbage")
+                .phone_number("+12125550102")
+                .ban_status(BanStatusInput::Suspended)
+                .note("chargeback under review"),
+        )
+        .await
+        .unwrap();
+    let ids = |page: synctera::Page<synctera::Person>| {
+        let mut ids: Vec<PersonId> = page.items.into_iter().map(|p| p.id).collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![allowed.id, suspended.id];
+    both.sort();
+
+    let by_phone = client.persons().list().phone_number("+12125550101");
+    assert_eq!(ids(by_phone.send().await.unwrap()), vec![allowed.id]);
+
+    let only_suspended = client.persons().list().ban_status(BanStatus::Suspended);
+    assert_eq!(
+        ids(only_suspended.send().await.unwrap()),
+        vec![suspended.id]
+    );
+    let either = client
+        .persons()
+        .list()
+        .ban_status(BanStatus::Allowed)
+        .ban_status(BanStatus::Suspended);
+    assert_eq!(
+        ids(either.send().await.unwrap()),
+        both,
+        "comma-joined ban_status"
+    );
+
+    // Nobody in the sandbox has an account yet.
+    let with_accounts = client.persons().list().has_accounts(true);
+    assert!(with_accounts.send().await.unwrap().items.is_empty());
+    let without_accounts = client.persons().list().has_accounts(false);
+    assert_eq!(ids(without_accounts.send().await.unwrap()), both);
+
+    let customers_by_phone = client.customers().list().phone_number("+12125550102");
+    let found = customers_by_phone.send().await.unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].id, suspended.id);
+
+    let disclosure = client
+        .disclosures()
+        .create(NewDisclosure::acknowledged(
+            allowed.id,
+            DisclosureType::RegDd,
+            "1.0",
+        ))
+        .await
+        .unwrap();
+    let all = client.disclosures().list().send().await.unwrap();
+    assert_eq!(all.items, vec![disclosure.clone()]);
+    let stranger = uuid::Uuid::new_v4();
+    for narrowed in [
+        client.disclosures().list().business_id(stranger),
+        client
+            .disclosures()
+            .list()
+            .acknowledging_person_id(stranger),
+        client.disclosures().list().id(stranger),
+    ] {
+        assert!(narrowed.send().await.unwrap().items.is_empty());
+    }
     sandbox.shutdown().await;
 }
 
