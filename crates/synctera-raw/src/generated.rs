@@ -2115,9 +2115,9 @@ spaces. The country code must be valid; the rest is not checked.
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^\\+[1-9]\\d{1,14}$").unwrap() });
+            { ::regress::Regex::new("^\\+[1-9][0-9]{1,14}$").unwrap() });
             if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^\\+[1-9]\\d{1,14}$\"".into());
+                return Err("doesn't match pattern \"^\\+[1-9][0-9]{1,14}$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -2337,9 +2337,11 @@ Only ever sent, never received: responses carry the last four digits only.
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^\\d{3}-\\d{2}-\\d{4}$").unwrap() });
+            { ::regress::Regex::new("^[0-9]{3}-[0-9]{2}-[0-9]{4}$").unwrap() });
             if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^\\d{3}-\\d{2}-\\d{4}$\"".into());
+                return Err(
+                    "doesn't match pattern \"^[0-9]{3}-[0-9]{2}-[0-9]{4}$\"".into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -7759,7 +7761,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.1.0*/
+Version: 1.1.1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -7795,7 +7797,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "1.1.0"
+        "1.1.1"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
