@@ -74,13 +74,74 @@ impl Errors {
             ));
         }
         if !self.unknown.is_empty() {
-            parts.push(format!("unknown fields: {}", self.unknown.join(", ")));
+            parts.push(format!("unknown fields: {}", echo_unknown(&self.unknown)));
         }
         if !self.invalid.is_empty() {
             parts.push(format!("invalid fields: {}", self.invalid.join(", ")));
         }
         Err(Problem::bad_body(parts.join("; ")))
     }
+}
+
+/// Most unknown field names one problem report lists; the rest are counted.
+const MAX_UNKNOWN_LISTED: usize = 10;
+
+/// A field name this API could have: lower_snake_case ASCII of at most 40 characters. Anything
+/// else a client sent as a key may be data typed into the wrong place (an SSN, an e-mail
+/// address) and is never echoed.
+static ECHOABLE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_]{0,39}$").unwrap());
+
+/// Placeholder for a field name that is not echoed.
+const REDACTED_NAME: &str = "<redacted>";
+
+/// One unknown field path as it may appear in a response: each dotted segment is echoed only
+/// when it looks like a field name and holds no run of four digits (array indexes such as
+/// `personal_ids[0]` keep their index).
+fn echo_path(path: &str) -> String {
+    let safe = |seg: &str| {
+        let name = seg.split_once('[').map_or(seg, |(n, rest)| {
+            // `name[<index>]`: the index is ours, the name is the client's.
+            if rest
+                .strip_suffix(']')
+                .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
+            {
+                n
+            } else {
+                seg
+            }
+        });
+        ECHOABLE_NAME.is_match(name) && !has_digit_run(name, 4)
+    };
+    if path.len() > 200 || !path.split('.').all(safe) {
+        return REDACTED_NAME.to_string();
+    }
+    path.to_string()
+}
+
+fn has_digit_run(s: &str, n: usize) -> bool {
+    let mut run = 0;
+    for b in s.bytes() {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= n {
+            return true;
+        }
+    }
+    false
+}
+
+/// The unknown field names of a report: at most [`MAX_UNKNOWN_LISTED`], each masked by
+/// [`echo_path`], with a count of the rest.
+fn echo_unknown(names: &[String]) -> String {
+    let mut listed: Vec<String> = names
+        .iter()
+        .take(MAX_UNKNOWN_LISTED)
+        .map(|n| echo_path(n))
+        .collect();
+    if names.len() > MAX_UNKNOWN_LISTED {
+        listed.push(format!("and {} more", names.len() - MAX_UNKNOWN_LISTED));
+    }
+    listed.join(", ")
 }
 
 /// Parses a request body into a JSON object, or a 400 that says what is wrong with it.

@@ -51,6 +51,44 @@ async fn unknown_fields_are_named() {
     assert!(d.contains("extra"), "{d}");
 }
 
+/// Keys that are not field names (an SSN, an e-mail address, a huge string typed where a key
+/// goes) are never echoed; at most ten unknown names are listed.
+#[tokio::test]
+async fn unknown_field_names_that_look_like_data_are_masked() {
+    let api = Api::new().await;
+    let huge = "k".repeat(1 << 19);
+    let mut body = json!({"status": "PROSPECT", "is_customer": true, "123-45-6789": 1, "jane.doe@example.com": 2, "ssn123456789": 3});
+    body[huge.as_str()] = json!(4);
+    body["legal_address"] = json!({"address_line_1": "x", "country_code": "US", "555-12-3456": 5});
+    let r = api.post("/persons", body).await;
+    let d = r.problem(400, "BAD_REQUEST_BODY");
+    assert!(d.contains("unknown fields"), "{d}");
+    assert!(d.contains("<redacted>"), "{d}");
+    for secret in [
+        "6789",
+        "jane.doe",
+        "example.com",
+        "@",
+        "3456",
+        "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+    ] {
+        assert!(!d.contains(secret), "{secret} echoed in {d}");
+    }
+    assert!(r.raw.len() < 2048, "problem body is {} bytes", r.raw.len());
+    // Ordinary unknown names are still named, ten at most, the rest counted.
+    let mut body = json!({"status": "PROSPECT", "is_customer": true});
+    for i in 0..25 {
+        body[format!("extra_{i:02}")] = json!(i);
+    }
+    let d = api
+        .post("/persons", body)
+        .await
+        .problem(400, "BAD_REQUEST_BODY");
+    assert!(d.contains("extra_00") && d.contains("extra_09"), "{d}");
+    assert!(!d.contains("extra_10"), "{d}");
+    assert!(d.contains("and 15 more"), "{d}");
+}
+
 #[tokio::test]
 async fn wrong_types_are_named() {
     let api = Api::new().await;
