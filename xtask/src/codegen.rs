@@ -72,7 +72,8 @@ pub fn adapt(spec: &mut OpenAPI) -> Result<Vec<Adaptation>> {
     // server sends), so present them to the generator as `application/json`: the generated client
     // then decodes every documented error into `types::Problem`. The decode itself ignores the
     // response's Content-Type, so this changes nothing on the wire. Side effect: generated
-    // requests send `Accept: application/json`, which every server of this API accepts.
+    // requests send `Accept: application/json`; the raw crate's `pre` hook widens it to
+    // `application/json, application/problem+json`.
     let mut retype = |location: String, content: &mut openapiv3::Content| {
         if let Some(media) = content.shift_remove(PROBLEM_JSON) {
             content

@@ -37,7 +37,9 @@
 //! - array query parameters (`id`, `sort_by`, `ban_status`) are `style: form, explode: false`,
 //!   so they go out as ONE comma-joined parameter (`?id=a,b`), where progenitor alone would
 //!   repeat the key (`?id=a&id=b`);
-//! - progenitor's own `api-version` header, which this API does not define, is removed.
+//! - progenitor's own `api-version` header, which this API does not define, is removed;
+//! - `Accept` is `application/json, application/problem+json`: successes are JSON, errors are
+//!   problem documents, and the generated code alone would accept only the former.
 //!
 //! Error responses (`application/problem+json`) decode into [`types::Problem`] and surface as
 //! [`Error::ErrorResponse`], with their status and headers (`Retry-After`, request ids).
@@ -61,7 +63,12 @@ mod generated {
 pub use generated::*;
 
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+
+/// Every answer is one of these: a JSON resource, or an RFC 7807 problem document on error.
+/// (The codegen presents error bodies to progenitor as `application/json`, so the generated
+/// requests alone would not announce that problem documents are expected.)
+const ACCEPT_JSON_OR_PROBLEM: &str = "application/json, application/problem+json";
 
 /// Request hooks that restore the spec's wire format (see the crate docs).
 impl ClientHooks for Client {
@@ -70,7 +77,9 @@ impl ClientHooks for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        request.headers_mut().remove("api-version");
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_JSON_OR_PROBLEM));
         join_repeated_query_keys(request.url_mut());
         Ok(())
     }

@@ -200,7 +200,12 @@ fn assert_common_headers(req: &Recorded) {
         Some(format!("Bearer {API_KEY}").as_str()),
         "bearer token comes from the caller's reqwest::Client default headers"
     );
-    assert_eq!(req.header("accept"), Some("application/json"));
+    assert_eq!(
+        req.header("accept"),
+        Some("application/json, application/problem+json"),
+        "errors come as application/problem+json, so the client must accept it"
+    );
+    assert_eq!(req.headers.get_all("accept").iter().count(), 1);
     assert_eq!(
         req.header("api-version"),
         None,

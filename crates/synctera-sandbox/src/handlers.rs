@@ -321,6 +321,53 @@ struct Fingerprint<'a> {
     body: &'a [u8],
 }
 
+/// Feeds a body into the fingerprint so that two JSON texts with the same content (keys in
+/// another order, other whitespace or escapes) are the same request. A body that is not JSON is
+/// fingerprinted as its bytes, behind a different tag so the two kinds never collide.
+fn canonical_body(body: &[u8], h: &mut Sha256) {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => {
+            h.update(b"J");
+            canonical_json(&v, h);
+        }
+        Err(_) => {
+            h.update(b"R");
+            h.update(body);
+        }
+    }
+}
+
+/// A canonical, unambiguous serialization: object keys sorted here rather than trusting
+/// `serde_json::Map`'s order, which follows insertion when any crate in the build enables
+/// serde_json's `preserve_order` feature.
+fn canonical_json(v: &Value, h: &mut Sha256) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            h.update(b"{");
+            for k in keys {
+                // Keys and strings go through serde_json's escaping, so no content can forge a
+                // separator.
+                h.update(Value::String(k.clone()).to_string());
+                h.update(b":");
+                canonical_json(&m[k], h);
+                h.update(b",");
+            }
+            h.update(b"}");
+        }
+        Value::Array(a) => {
+            h.update(b"[");
+            for item in a {
+                canonical_json(item, h);
+                h.update(b",");
+            }
+            h.update(b"]");
+        }
+        scalar => h.update(scalar.to_string()),
+    }
+}
+
 async fn idempotent(
     app: &App,
     ctx: &Ctx,
@@ -351,7 +398,7 @@ async fn idempotent(
     h.update([0]);
     h.update(fp.path);
     h.update([0]);
-    h.update(fp.body);
+    canonical_body(fp.body, &mut h);
     let fingerprint: [u8; 32] = h.finalize().into();
     let lim = app.idem_limits();
     {

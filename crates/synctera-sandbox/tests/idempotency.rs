@@ -208,3 +208,84 @@ async fn bad_idempotency_keys_are_400() {
     .problem(400, "BAD_REQUEST");
     assert_eq!(api.sb.person_count(KEY), 0);
 }
+
+/// Sends `body` as is (no re-serialization) with an idempotency key.
+async fn post_raw_idem(api: &Api, path: &str, body: &str, key: &str) -> Resp {
+    let r = api
+        .http
+        .post(format!("{}{path}", api.sb.base_url()))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let raw = r.bytes().await.unwrap().to_vec();
+    let body = serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null);
+    common::conformance::check("POST", path, status, &content_type, &body);
+    Resp {
+        status,
+        content_type,
+        headers,
+        raw,
+        body,
+    }
+}
+
+#[tokio::test]
+async fn same_json_in_another_key_order_or_layout_is_a_replay() {
+    let api = Api::new().await;
+    let a = post_raw_idem(
+        &api,
+        "/persons",
+        r#"{"status":"PROSPECT","is_customer":true,"legal_address":{"address_line_1":"1 Main St","country_code":"US"}}"#,
+        "canon",
+    )
+    .await;
+    a.expect(201);
+    let b = post_raw_idem(
+        &api,
+        "/persons",
+        "{\n  \"legal_address\" : { \"country_code\" : \"US\", \"address_line_1\" : \"1 Main St\" },\n  \"is_customer\": true,\n  \"status\": \"PROSPECT\"\n}\n",
+        "canon",
+    )
+    .await;
+    assert_eq!(b.status, 201, "{}", b.body);
+    assert_eq!(a.raw, b.raw);
+    assert_eq!(a.id(), b.id());
+    assert_eq!(api.sb.person_count(KEY), 1);
+    // An escape that spells the same string is the same content too.
+    let c = post_raw_idem(
+        &api,
+        "/persons",
+        r#"{"is_customer":true,"status":"PROSP\u0045CT","legal_address":{"address_line_1":"1 Main St","country_code":"US"}}"#,
+        "canon",
+    )
+    .await;
+    assert_eq!(a.raw, c.raw);
+    // Different content under the same key is still a reuse.
+    post_raw_idem(
+        &api,
+        "/persons",
+        r#"{"status":"PROSPECT","is_customer":true,"legal_address":{"address_line_1":"2 Main St","country_code":"US"}}"#,
+        "canon",
+    )
+    .await
+    .problem(422, "IDEMPOTENCY_INVALID_REUSE");
+    assert_eq!(api.sb.person_count(KEY), 1);
+    // Bodies that are not JSON are compared byte for byte.
+    let e1 = post_raw_idem(&api, "/persons", "{not json", "raw").await;
+    e1.problem(400, "BAD_REQUEST_BODY");
+    let e2 = post_raw_idem(&api, "/persons", "{not json", "raw").await;
+    assert_eq!(e1.raw, e2.raw);
+    post_raw_idem(&api, "/persons", "{not  json", "raw")
+        .await
+        .problem(422, "IDEMPOTENCY_INVALID_REUSE");
+}
