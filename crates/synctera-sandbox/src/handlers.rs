@@ -21,7 +21,7 @@ use crate::store::{
     IdemEntry, SortField, SortSpec, StoredResponse, Tenant, decode_seq_token, default_spec,
     encode_seq_token,
 };
-use crate::validate::{Errors, Obj, address, is_ssn_last4, metadata, parse_object};
+use crate::validate::{Errors, Obj, address, is_ssn_last4, metadata, parse_object, parse_uuid};
 use crate::{App, ConnKill, Fault, tenant_name};
 
 const BODY_LIMIT: usize = 1 << 20;
@@ -170,9 +170,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| Problem::not_found("the id in the path is not a UUID"))?;
-        Uuid::parse_str(&s)
+        parse_uuid(&s)
             .map(IdPath)
-            .map_err(|_| Problem::not_found("the id in the path is not a UUID"))
+            .ok_or_else(|| Problem::not_found("the id in the path is not a hyphenated UUID"))
     }
 }
 
@@ -218,17 +218,20 @@ impl Query {
         }
         items
             .iter()
-            .map(|s| Uuid::parse_str(s))
-            .collect::<Result<Vec<_>, _>>()
+            .map(|s| parse_uuid(s))
+            .collect::<Option<Vec<_>>>()
             .map(Some)
-            .map_err(|_| {
-                Problem::bad_query(format!("{name} must be a comma-separated list of UUIDs"))
+            .ok_or_else(|| {
+                Problem::bad_query(format!(
+                    "{name} must be a comma-separated list of hyphenated UUIDs"
+                ))
             })
     }
     fn uuid(&self, name: &str) -> Result<Option<Uuid>, Problem> {
         self.get(name)
             .map(|s| {
-                Uuid::parse_str(s).map_err(|_| Problem::bad_query(format!("{name} must be a UUID")))
+                parse_uuid(s)
+                    .ok_or_else(|| Problem::bad_query(format!("{name} must be a hyphenated UUID")))
             })
             .transpose()
     }

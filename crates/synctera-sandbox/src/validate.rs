@@ -40,6 +40,16 @@ pub fn is_ssn_last4(s: &str) -> bool {
     s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A UUID in the one text form the spec's `format: uuid` means: RFC 4122's 36-character
+/// hyphenated form (hex digits in either case). The simple (32 hex digits), `urn:uuid:` and
+/// braced forms the `uuid` crate also reads are not ids of this API.
+pub fn parse_uuid(s: &str) -> Option<uuid::Uuid> {
+    if s.len() != 36 {
+        return None;
+    }
+    uuid::Uuid::parse_str(s).ok()
+}
+
 /// Collected problems of one body, reported together.
 #[derive(Default)]
 pub struct Errors {
@@ -320,11 +330,11 @@ impl<'a> Obj<'a> {
 
     pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
         let s = self.string(name)?;
-        match uuid::Uuid::parse_str(&s) {
-            Ok(u) => Some(u),
-            Err(_) => {
+        match parse_uuid(&s) {
+            Some(u) => Some(u),
+            None => {
                 let p = self.path(name);
-                self.errs.invalid(p, "must be a UUID");
+                self.errs.invalid(p, "must be a hyphenated UUID");
                 None
             }
         }

@@ -94,7 +94,7 @@ async fn an_invalid_acknowledging_person_id_is_invalid_not_also_missing() {
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(
-        d.contains("acknowledging_person_id (must be a UUID)"),
+        d.contains("acknowledging_person_id (must be a hyphenated UUID)"),
         "{d}"
     );
     assert!(!d.contains("missing"), "reported as missing too: {d}");

@@ -474,3 +474,77 @@ async fn unknown_ids_in_path_are_404() {
         .await
         .problem(404, "RESOURCE_NOT_FOUND");
 }
+
+/// `format: uuid` is RFC 4122's hyphenated text; the simple, URN and braced forms the `uuid`
+/// crate also reads name nothing, in paths, query parameters and bodies alike.
+#[tokio::test]
+async fn only_hyphenated_uuids_are_ids() {
+    let api = Api::new().await;
+    let id = api.create_kyc_ready("123-45-6789").await.id();
+    let simple = id.replace('-', "");
+    let other_forms = [
+        simple.clone(),
+        format!("urn:uuid:{id}"),
+        format!("{{{id}}}"),
+    ];
+    // The hyphenated form works in either case.
+    api.get(&format!("/persons/{}", id.to_uppercase()))
+        .await
+        .expect(200);
+    let l = api.get(&format!("/persons?id={}", id.to_uppercase())).await;
+    assert_eq!(l.expect(200)["persons"][0]["id"], id.as_str());
+    for form in &other_forms {
+        let enc = form.replace('{', "%7B").replace('}', "%7D");
+        for path in [
+            format!("/persons/{enc}"),
+            format!("/customers/{enc}"),
+            format!("/disclosures/{enc}"),
+            format!("/verifications/{enc}"),
+        ] {
+            api.get(&path).await.problem(404, "RESOURCE_NOT_FOUND");
+        }
+        api.patch(&format!("/persons/{enc}"), json!({"middle_name": "Q"}))
+            .await
+            .problem(404, "RESOURCE_NOT_FOUND");
+        for (path, param) in [
+            ("/persons", "id"),
+            ("/customers", "id"),
+            ("/disclosures", "person_id"),
+            ("/disclosures", "id"),
+            ("/verifications", "person_id"),
+        ] {
+            let d = api
+                .get(&format!("{path}?{param}={enc}"))
+                .await
+                .problem(400, "BAD_QUERY_PARAMETER");
+            assert!(d.contains(param), "{d}");
+        }
+        // One bad id in a list spoils the list.
+        api.get(&format!("/persons?id={id},{enc}"))
+            .await
+            .problem(400, "BAD_QUERY_PARAMETER");
+        let d = api
+            .post(
+                "/disclosures",
+                json!({"person_id": form, "type": "REG_E", "version": "1.0", "event_type": "DISPLAYED", "disclosure_date": "2023-01-01T00:00:00Z"}),
+            )
+            .await
+            .problem(400, "BAD_REQUEST_BODY");
+        assert!(d.contains("person_id"), "{d}");
+        let d = api
+            .post(
+                "/verifications/verify",
+                json!({"customer_consent": true, "person_id": form}),
+            )
+            .await
+            .problem(400, "BAD_REQUEST_BODY");
+        assert!(d.contains("person_id"), "{d}");
+    }
+    assert_eq!(
+        api.get("/disclosures").await.body["disclosures"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
