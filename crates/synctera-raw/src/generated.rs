@@ -601,7 +601,9 @@ control characters.
         ///The person who acknowledged the document on behalf of the business.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub acknowledging_person_id: ::std::option::Option<::uuid::Uuid>,
-        ///The business the document was disclosed to.
+        /**The business the document was disclosed to. A `business_id` that matches no business
+is answered with 400 `CUSTOMER_NOT_FOUND`.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business_id: ::std::option::Option<::uuid::Uuid>,
         ///When the event happened. Only the calendar day is kept.
@@ -3103,7 +3105,9 @@ SSN on record.
     )]
     #[serde(deny_unknown_fields)]
     pub struct VerifyRequest {
-        ///The business to verify.
+        /**The business to verify. A `business_id` that matches no business is answered with
+400 `CUSTOMER_NOT_FOUND`.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business_id: ::std::option::Option<::uuid::Uuid>,
         /**True when the customer agreed to be verified. Verification runs only with consent:
@@ -8121,7 +8125,8 @@ Records that a disclosure was displayed to, viewed by or acknowledged by a perso
 business. Exactly one of `person_id` and `business_id` must be given;
 `acknowledging_person_id` is required for `OWNER_CERTIFICATION`. The stored
 `disclosure_date` keeps the calendar day only (the time of day becomes midnight UTC).
-A `person_id` that matches no person is answered with 400 `CUSTOMER_NOT_FOUND`.
+A `person_id` that matches no person, or a `business_id` that matches no business, is
+answered with 400 `CUSTOMER_NOT_FOUND`.
 
 
 Sends a `POST` request to `/disclosures`
@@ -8166,8 +8171,10 @@ Runs the identity checks on a person (or a business) and answers with every chec
 ran and the resulting overall status. The customer's consent is mandatory. Before a person
 can be verified it must already have `first_name`, `last_name`, `dob`, `email`,
 `phone_number`, `legal_address` and `ssn`; a person missing any of them is answered with
-400 naming the missing fields. When the checks pass, the person's `verification_status`
-becomes `ACCEPTED` and `verification_last_run` is set.
+400 naming the missing fields. A `person_id` that matches no person, or a `business_id`
+that matches no business, is answered with 400 `CUSTOMER_NOT_FOUND`. When the checks
+pass, the person's `verification_status` becomes `ACCEPTED` and `verification_last_run`
+is set.
 
 
 Sends a `POST` request to `/verifications/verify`
