@@ -1016,7 +1016,11 @@ async fn list_people(ctx: Ctx, q: Query, person: bool) -> Result<Response, Probl
             && m(last_name, &p.last_name)
             && m(email, &p.email)
             && m(phone, &p.phone_number)
-            && first_name.is_none_or(|f| m(Some(f), &p.first_name) || m(Some(f), &p.chosen_name))
+            // `chosen_name` is person-only: the customer view has no such field, so a
+            // customer listing must not match through it.
+            && first_name.is_none_or(|f| {
+                m(Some(f), &p.first_name) || (person && m(Some(f), &p.chosen_name))
+            })
             && status.as_ref().is_none_or(|s| s.contains(&p.status))
             && ban.as_ref().is_none_or(|s| s.contains(&p.ban_status))
     };

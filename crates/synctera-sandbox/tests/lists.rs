@@ -112,6 +112,13 @@ async fn filters_and_wildcards() {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0]["ssn"], "1003");
     assert!(c[0].get("kyc_status").is_some());
+    // chosen_name is person-only: a customer listing matches first_name alone.
+    let r = api.get("/customers?first_name=Danny").await;
+    assert_eq!(r.expect(200)["customers"].as_array().unwrap().len(), 0);
+    let r = api.get("/customers?first_name=Dan").await;
+    let c = r.expect(200)["customers"].as_array().unwrap().clone();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0]["first_name"], "Dan");
 }
 
 #[tokio::test]
