@@ -1024,21 +1024,27 @@ async fn list_people(ctx: Ctx, q: Query, person: bool) -> Result<Response, Probl
             && status.as_ref().is_none_or(|s| s.contains(&p.status))
             && ban.as_ref().is_none_or(|s| s.contains(&p.ban_status))
     };
+    let render = |t: &Tenant| -> Result<Response, Problem> {
+        let page = t.page(&spec, ids.as_deref(), token, limit, keep)?;
+        let rows: Vec<PersonView<'_>> = page
+            .rows
+            .iter()
+            .map(|p| p.view(&ctx.name, !person))
+            .collect();
+        Ok(list_response(
+            if person { "persons" } else { "customers" },
+            &rows,
+            page.next,
+        ))
+    };
+    // A new sort order is indexed and paged under one write lock, so it cannot be evicted
+    // by other listings in between.
     if ids.is_none() && !ctx.read().has_index(&spec) {
-        ctx.write().ensure_index(&spec);
+        let mut t = ctx.write();
+        t.ensure_index(&spec);
+        return render(&t);
     }
-    let t = ctx.read();
-    let page = t.page(&spec, ids.as_deref(), token, limit, keep)?;
-    let rows: Vec<PersonView<'_>> = page
-        .rows
-        .iter()
-        .map(|p| p.view(&ctx.name, !person))
-        .collect();
-    Ok(list_response(
-        if person { "persons" } else { "customers" },
-        &rows,
-        page.next,
-    ))
+    render(&ctx.read())
 }
 
 /// `{"<plural>": [...], "next_page_token": "..."}`, the token left out on the last page.

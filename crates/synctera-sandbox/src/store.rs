@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Instant;
 
 use std::sync::LazyLock;
@@ -303,10 +304,20 @@ type UniqKey = (NaiveDate, String, String);
 
 const MAX_CACHED_INDEXES: usize = 32;
 
+/// One maintained sort order and when a listing last used it (a tenant-wide tick, bumped
+/// under the read lock, hence atomic).
+struct Index {
+    rows: BTreeSet<RowKey>,
+    last_used: AtomicU64,
+}
+
 /// Everything one API key can see.
 pub struct Tenant {
     persons: HashMap<Uuid, Person>,
-    indexes: HashMap<SortSpec, BTreeSet<RowKey>>,
+    /// At most [`MAX_CACHED_INDEXES`] sort orders; the least recently used one (never the
+    /// default order) makes room for a new one.
+    indexes: HashMap<SortSpec, Index>,
+    clock: AtomicU64,
     uniq: HashMap<UniqKey, Uuid>,
     pub disclosures: BTreeMap<u64, Disclosure>,
     pub disclosure_ids: HashMap<Uuid, u64>,
@@ -329,10 +340,17 @@ pub struct Page<'a> {
 impl Tenant {
     pub fn new() -> Self {
         let mut indexes = HashMap::new();
-        indexes.insert(default_spec(), BTreeSet::new());
+        indexes.insert(
+            default_spec(),
+            Index {
+                rows: BTreeSet::new(),
+                last_used: AtomicU64::new(0),
+            },
+        );
         Tenant {
             persons: HashMap::new(),
             indexes,
+            clock: AtomicU64::new(0),
             uniq: HashMap::new(),
             disclosures: BTreeMap::new(),
             disclosure_ids: HashMap::new(),
@@ -367,7 +385,7 @@ impl Tenant {
     pub fn put_person(&mut self, p: Person) {
         if let Some(old) = self.persons.get(&p.id) {
             for (spec, idx) in self.indexes.iter_mut() {
-                idx.remove(&row_key(spec, old));
+                idx.rows.remove(&row_key(spec, old));
             }
             if let Some(k) = uniq_key(old)
                 && self.uniq.get(&k) == Some(&old.id)
@@ -376,7 +394,7 @@ impl Tenant {
             }
         }
         for (spec, idx) in self.indexes.iter_mut() {
-            idx.insert(row_key(spec, &p));
+            idx.rows.insert(row_key(spec, &p));
         }
         if let Some(k) = uniq_key(&p) {
             self.uniq.entry(k).or_insert(p.id);
@@ -389,13 +407,40 @@ impl Tenant {
     }
 
     /// Builds the index for a sort order the first time it is asked for (once, O(n log n));
-    /// from then on it is maintained on every write.
+    /// from then on it is maintained on every write. With [`MAX_CACHED_INDEXES`] already
+    /// kept, the least recently used order other than the default is dropped first, so every
+    /// page of every order is served from an index and writes stay bounded.
     pub fn ensure_index(&mut self, spec: &SortSpec) {
-        if self.indexes.contains_key(spec) || self.indexes.len() >= MAX_CACHED_INDEXES {
+        if self.indexes.contains_key(spec) {
             return;
         }
-        let idx: BTreeSet<RowKey> = self.persons.values().map(|p| row_key(spec, p)).collect();
-        self.indexes.insert(spec.clone(), idx);
+        if self.indexes.len() >= MAX_CACHED_INDEXES {
+            let default = default_spec();
+            let lru = self
+                .indexes
+                .iter()
+                .filter(|(s, _)| **s != default)
+                .min_by_key(|(_, i)| i.last_used.load(AtomicOrdering::Relaxed))
+                .map(|(s, _)| s.clone());
+            if let Some(lru) = lru {
+                self.indexes.remove(&lru);
+            }
+        }
+        let rows: BTreeSet<RowKey> = self.persons.values().map(|p| row_key(spec, p)).collect();
+        let stamp = self.clock.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        self.indexes.insert(
+            spec.clone(),
+            Index {
+                rows,
+                last_used: AtomicU64::new(stamp),
+            },
+        );
+    }
+
+    /// How many sort orders are kept (for tests of the bound).
+    #[cfg(test)]
+    fn index_count(&self) -> usize {
+        self.indexes.len()
     }
 
     /// One page in `spec` order after `token`, holding rows that pass `keep`.
@@ -413,7 +458,12 @@ impl Tenant {
             Some(k) => Bound::Excluded(k.clone()),
             None => Bound::Unbounded,
         };
-        match (ids, self.indexes.get(spec)) {
+        let index = self.indexes.get(spec);
+        if let Some(i) = index {
+            let stamp = self.clock.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+            i.last_used.store(stamp, AtomicOrdering::Relaxed);
+        }
+        match (ids, index.map(|i| &i.rows)) {
             (Some(ids), _) => {
                 let mut found: Vec<(RowKey, &Person)> = ids
                     .iter()
@@ -438,7 +488,8 @@ impl Tenant {
                 }
             }
             (None, None) => {
-                // Too many distinct sort orders cached: sort this one ad hoc.
+                // Only for a caller that skipped `ensure_index`; listings always build the
+                // index first, under the same lock.
                 let mut all: Vec<(RowKey, &Person)> = self
                     .persons
                     .values()
@@ -516,5 +567,96 @@ impl Tenant {
 impl Default for Tenant {
     fn default() -> Self {
         Tenant::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PersonStatus;
+
+    fn tenant_with(n: usize) -> Tenant {
+        let mut t = Tenant::new();
+        let start = chrono::Utc::now();
+        for i in 0..n {
+            let mut p = Person::new(
+                start + chrono::Duration::seconds(i as i64),
+                PersonStatus::PROSPECT,
+                true,
+            );
+            p.first_name = Some(format!("F{:02}", (i * 7) % n));
+            p.last_name = Some(format!("L{:02}", (i * 3) % 5));
+            t.put_person(p);
+        }
+        t
+    }
+
+    /// Every sort order of up to three fields (asc/desc each), default order first.
+    fn orders() -> Vec<SortSpec> {
+        let fields = [
+            SortField::CreationTime,
+            SortField::FirstName,
+            SortField::LastName,
+            SortField::LastUpdatedTime,
+        ];
+        let mut out = vec![default_spec()];
+        for a in fields {
+            for b in fields {
+                for da in [false, true] {
+                    for db in [false, true] {
+                        if a != b {
+                            out.push(vec![(a, da), (b, db)]);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Walks every page of `spec` with a page size of 3; also the expected order by full sort.
+    fn walk(t: &Tenant, spec: &SortSpec) -> (Vec<Uuid>, Vec<Uuid>) {
+        let mut got = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = t.page(spec, None, token.as_deref(), 3, |_| true).unwrap();
+            got.extend(page.rows.iter().map(|p| p.id));
+            match page.next {
+                Some(n) => token = Some(n),
+                None => break,
+            }
+        }
+        let mut all: Vec<RowKey> = t.persons.values().map(|p| row_key(spec, p)).collect();
+        all.sort();
+        (got, all.into_iter().map(|k| k.1).collect())
+    }
+
+    #[test]
+    fn sort_orders_beyond_the_cache_evict_the_least_recently_used() {
+        let mut t = tenant_with(11);
+        let orders = orders();
+        assert!(orders.len() > MAX_CACHED_INDEXES + 8);
+        for (i, spec) in orders.iter().enumerate() {
+            t.ensure_index(spec);
+            // The newest order is always indexed, however many came before.
+            assert!(t.has_index(spec), "order #{i} has no index");
+            assert!(t.index_count() <= MAX_CACHED_INDEXES);
+            let (got, want) = walk(&t, spec);
+            assert_eq!(got, want, "order #{i}");
+            // Keep the first non-default order in use: it must survive every eviction.
+            let (got, want) = walk(&t, &orders[1]);
+            assert_eq!(got, want);
+        }
+        assert!(t.has_index(&default_spec()));
+        assert!(t.has_index(&orders[1]));
+        // The least recently used ones went first.
+        assert!(!t.has_index(&orders[2]));
+        // An evicted order comes back on demand, with writes since eviction included.
+        let late = Person::new(chrono::Utc::now(), PersonStatus::PROSPECT, false);
+        t.put_person(late);
+        t.ensure_index(&orders[2]);
+        let (got, want) = walk(&t, &orders[2]);
+        assert_eq!(got.len(), 12);
+        assert_eq!(got, want);
     }
 }
