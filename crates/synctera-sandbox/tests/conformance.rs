@@ -24,6 +24,44 @@ fn checker_rejects_an_undocumented_status() {
     check("GET", "/persons", 418, "application/json", &json!({}));
 }
 
+#[test]
+#[should_panic(expected = "does not conform")]
+fn checker_validates_503_bodies() {
+    check(
+        "GET",
+        "/persons",
+        503,
+        "application/problem+json",
+        &json!({"status": "unavailable"}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "not documented")]
+fn checker_rejects_a_503_that_is_not_problem_json() {
+    check("POST", "/persons", 503, "text/plain", &json!(null));
+}
+
+#[tokio::test]
+async fn injected_503_and_429_conform() {
+    let api = Api::new().await;
+    api.sb.faults().push(Fault::Unavailable);
+    let r = api.get("/persons").await;
+    r.problem(503, "SERVICE_UNAVAILABLE");
+    api.sb.faults().push(Fault::TooManyRequests {
+        retry_after_secs: 2,
+    });
+    let r = api
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": true}),
+        )
+        .await;
+    r.problem(429, "TOO_MANY_REQUESTS");
+    assert_eq!(r.headers["retry-after"], "2");
+    assert_eq!(api.sb.person_count(KEY), 0);
+}
+
 #[tokio::test]
 async fn every_operation_answers_within_the_spec() {
     let api = Api::new().await;

@@ -89,10 +89,8 @@ pub static CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUs
 
 /// Panics when a response does not conform to the spec.
 pub fn check(method: &str, path: &str, status: u16, content_type: &str, body: &Value) {
-    // Injected faults (503) and dropped connections are outside the spec on purpose.
-    if status == 503 {
-        return;
-    }
+    // Injected faults are checked like any answer: every operation documents 503 (and 429)
+    // as problem+json. Only dropped connections, which have no answer, are outside the spec.
     let Some(t) = template(path) else {
         // Unknown paths: only the problem shape is promised.
         assert_eq!(content_type, "application/problem+json", "{method} {path}");
@@ -129,4 +127,19 @@ pub fn check(method: &str, path: &str, status: u16, content_type: &str, body: &V
         "{key}: response does not conform: {errors:?}\nbody: {body}"
     );
     CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Panics when a `Retry-After` header is present but is not what the spec's `RetryAfter`
+/// header says: a whole number of seconds, at least 0.
+pub fn check_retry_after(method: &str, path: &str, headers: &reqwest::header::HeaderMap) {
+    if let Some(v) = headers.get("retry-after") {
+        let ok = v
+            .to_str()
+            .ok()
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+        assert!(
+            ok,
+            "{method} {path}: Retry-After {v:?} is not a number of seconds"
+        );
+    }
 }

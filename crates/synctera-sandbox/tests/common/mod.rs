@@ -109,6 +109,7 @@ impl Api {
         let raw = r.bytes().await.expect("body").to_vec();
         let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         conformance::check(method.as_str(), path, status, &content_type, &body);
+        conformance::check_retry_after(method.as_str(), path, &headers);
         Resp {
             status,
             content_type,
@@ -164,6 +165,7 @@ impl Api {
         let raw = r.bytes().await.unwrap().to_vec();
         let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         conformance::check(method.as_str(), path, status, &content_type, &body);
+        conformance::check_retry_after(method.as_str(), path, &headers);
         Resp {
             status,
             content_type,
