@@ -29,7 +29,8 @@ cargo build --quiet --manifest-path "$ROOT/Cargo.toml" -p synctera-sandbox --bin
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/synctera-sandbox"
 
 OUT="$(mktemp)"
-"$BIN" --listen 127.0.0.1:0 --api-key "$KEY" >"$OUT" 2>/dev/null &
+# The key goes through the environment, not the argument list other users can read in `ps`.
+SYNCTERA_SANDBOX_API_KEYS="$KEY" "$BIN" --listen 127.0.0.1:0 >"$OUT" 2>/dev/null &
 PID=$!
 cleanup() {
     kill -INT "$PID" 2>/dev/null || true

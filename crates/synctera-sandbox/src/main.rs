@@ -5,14 +5,23 @@ use std::net::SocketAddr;
 use clap::Parser;
 use synctera_sandbox::{Sandbox, SandboxConfig};
 
+/// Environment variable with accepted API keys, comma-separated; kept out of the argument list
+/// so that keys do not show in `ps`.
+const KEYS_ENV: &str = "SYNCTERA_SANDBOX_API_KEYS";
+
 /// A stateful local stand-in for Synctera's v0 persons/customers API.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Environment:\n  SYNCTERA_SANDBOX_API_KEYS  Accepted API keys, comma-separated (added to any --api-key);\n                             preferred over --api-key, which other users can see in `ps`.\n  RUST_LOG                   Log filter (default info); logs never show keys, paths or bodies."
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:4010")]
     listen: SocketAddr,
-    /// Accept only this API key (repeatable); without any, every non-empty key is accepted.
+    /// Accept only this API key (repeatable); without any (and without SYNCTERA_SANDBOX_API_KEYS),
+    /// every non-empty key is accepted.
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
     /// Enforce the unique-customer rule (dob + last name + SSN last four) with 409.
@@ -28,6 +37,32 @@ struct Args {
     /// The file holds full SSNs; it is created readable by its owner only.
     #[arg(long, value_name = "FILE")]
     state: Option<std::path::PathBuf>,
+}
+
+/// The keys in `SYNCTERA_SANDBOX_API_KEYS`: comma-separated, blanks around them trimmed. An
+/// unset or blank variable adds none; one that is set but names no key is an error rather than
+/// a sandbox that silently accepts every key. Errors never quote the value.
+fn env_keys() -> Result<Vec<String>, String> {
+    let raw = match std::env::var(KEYS_ENV) {
+        Ok(v) => v,
+        Err(std::env::VarError::NotPresent) => return Ok(Vec::new()),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(format!("{KEYS_ENV} is not valid UTF-8"));
+        }
+    };
+    if raw.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(String::from)
+        .collect();
+    if keys.is_empty() {
+        return Err(format!("{KEYS_ENV} is set but names no key"));
+    }
+    Ok(keys)
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -48,12 +83,19 @@ async fn main() -> std::io::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let env_keys = match env_keys() {
+        Ok(k) => k,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            std::process::exit(2);
+        }
+    };
     let mut config = SandboxConfig::default()
         .listen(args.listen)
         .enforce_unique_customer(args.enforce_unique_customer)
         .fault_rate(args.fault_rate)
         .fault_seed(args.fault_seed);
-    for k in args.api_keys.clone() {
+    for k in args.api_keys.iter().cloned().chain(env_keys) {
         config = config.api_key(k);
     }
     // Records are loaded before the listener accepts anything, so no client sees it empty.

@@ -146,3 +146,65 @@ async fn sigterm_saves_the_state_file() {
     assert_eq!(saved["tenants"].as_object().unwrap().len(), 1);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[tokio::test]
+async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("SYNCTERA_SANDBOX_API_KEYS", " env-key-one ,env-key-two")
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().to_string();
+    let http = reqwest::Client::new();
+    for key in ["env-key-one", "env-key-two"] {
+        let r = http
+            .get(format!("{base}/persons"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{key}");
+    }
+    let denied = http
+        .get(format!("{base}/persons"))
+        .bearer_auth("any-other-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+    drop(http);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(!logs.is_empty(), "trace logging produced nothing to check");
+    assert!(!logs.contains("env-key"), "a key reached the logs: {logs}");
+}
+
+#[test]
+fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("SYNCTERA_SANDBOX_API_KEYS", " , ,")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SYNCTERA_SANDBOX_API_KEYS"));
+    let help = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("SYNCTERA_SANDBOX_API_KEYS"));
+}
