@@ -1179,6 +1179,12 @@ async fn create_disclosure(
             date,
             metadata: md,
         } = parsed?;
+        // Like verify: the sandbox holds no businesses, so a business_id names a missing record.
+        if business_id.is_some() {
+            return Err(Problem::customer_not_found(
+                "business_id does not name a business in this tenant",
+            ));
+        }
         for (name, id) in [("person_id", person_id), ("acknowledging_person_id", ack)] {
             if let Some(id) = id
                 && t.person(&id).is_none()

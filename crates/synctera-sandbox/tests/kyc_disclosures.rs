@@ -79,11 +79,27 @@ async fn disclosure_rules() {
         .await
         .problem(400, "BAD_REQUEST_BODY");
     assert!(msg.contains("acknowledging_person_id"), "{msg}");
+    // A business_id names a record the sandbox cannot hold (it has no businesses): 400
+    // CUSTOMER_NOT_FOUND, as verify answers, and nothing is recorded.
     let mut ok = biz;
     ok["acknowledging_person_id"] = json!(p);
-    api.post("/disclosures", ok).await.expect(201);
+    let msg = api
+        .post("/disclosures", ok)
+        .await
+        .problem(400, "CUSTOMER_NOT_FOUND");
+    assert!(msg.contains("business_id"), "{msg}");
+    let mut for_business = disclosure(&p);
+    for_business.as_object_mut().unwrap().remove("person_id");
+    for_business["business_id"] = json!("4e6a8c0e-2b4d-4f6a-8c0e-2b4d6f8a0c2e");
+    api.post("/disclosures", for_business)
+        .await
+        .problem(400, "CUSTOMER_NOT_FOUND");
 
     // Filters.
+    let mut acked = disclosure(&p);
+    acked["acknowledging_person_id"] = json!(p);
+    acked["person_id"] = json!(api.create_active("C", "D").await.id());
+    api.post("/disclosures", acked).await.expect(201);
     let l = api
         .get(&format!("/disclosures?acknowledging_person_id={p}"))
         .await;
@@ -95,7 +111,14 @@ async fn disclosure_rules() {
     let l = api
         .get("/disclosures?business_id=4e6a8c0e-2b4d-4f6a-8c0e-2b4d6f8a0c2e")
         .await;
-    assert_eq!(l.body["disclosures"].as_array().unwrap().len(), 1);
+    assert_eq!(l.expect(200)["disclosures"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        api.get("/disclosures").await.body["disclosures"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
