@@ -81,17 +81,7 @@ subdivision code without the country prefix.
         }
     }
     ///One line of a street address, 1 to 256 characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddressLine(::std::string::String);
     impl ::std::ops::Deref for AddressLine {
@@ -148,17 +138,7 @@ subdivision code without the country prefix.
         }
     }
     ///A label the fintech gives the address, 1 to 256 characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddressNickname(::std::string::String);
     impl ::std::ops::Deref for AddressNickname {
@@ -405,17 +385,7 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
         }
     }
     ///A city or town, 1 to 128 characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct City(::std::string::String);
     impl ::std::ops::Deref for City {
@@ -472,17 +442,7 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
         }
     }
     ///A country as an ISO 3166-1 alpha-2 code in upper case.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountryCode(::std::string::String);
     impl ::std::ops::Deref for CountryCode {
@@ -1070,17 +1030,7 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         }
     }
     ///The version of the disclosed document, `major.minor` with an optional leading `v`.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DisclosureVersion(::std::string::String);
     impl ::std::ops::Deref for DisclosureVersion {
@@ -1136,17 +1086,7 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         }
     }
     ///A client-chosen key that identifies one logical request across retries.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct IdempotencyKey(::std::string::String);
     impl ::std::ops::Deref for IdempotencyKey {
@@ -1203,17 +1143,7 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         }
     }
     ///An IPv4 or IPv6 address (at most 64 characters).
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct IpAddress(::std::string::String);
     impl ::std::ops::Deref for IpAddress {
@@ -1388,17 +1318,7 @@ and must not contain personal data.
 Required when a new record is created with `ban_status` `SUSPENDED`, and when a change
 moves `ban_status` between `SUSPENDED` and `ALLOWED`.
 */
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct Note(::std::string::String);
     impl ::std::ops::Deref for Note {
@@ -1628,17 +1548,7 @@ allows most banking operations.
         }
     }
     ///A first, middle, last or chosen name, 1 to 100 characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct PersonName(::std::string::String);
     impl ::std::ops::Deref for PersonName {
@@ -2018,17 +1928,7 @@ implies it (an `SSN` is always US). The identifier may come back masked.
     /**A document's number as printed, 1 to 64 characters. When `id_type` is `SSN` it must be a
 full SSN written with hyphens (`123-45-6789`, see `Ssn`).
 */
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct PersonalIdentifier(::std::string::String);
     impl ::std::ops::Deref for PersonalIdentifier {
@@ -2087,17 +1987,7 @@ full SSN written with hyphens (`123-45-6789`, see `Ssn`).
     /**A mobile phone number in E.164 form: `+`, the country code, then the number, with no
 spaces. The country code must be valid; the rest is not checked.
 */
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct PhoneNumber(::std::string::String);
     impl ::std::ops::Deref for PhoneNumber {
@@ -2156,17 +2046,7 @@ spaces. The country code must be valid; the rest is not checked.
 `12345-1234`; for `CA` it must be `A1A 1A1` or `A1A1A1` (letters in either case, stored
 as `A1A 1A1`). Digits are ASCII `0-9`.
 */
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct PostalCode(::std::string::String);
     impl ::std::ops::Deref for PostalCode {
@@ -2309,17 +2189,7 @@ control characters.
     /**A full US social security number (or other nine-digit tax id) written with hyphens.
 Only ever sent, never received: responses carry the last four digits only.
 */
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct Ssn(::std::string::String);
     impl ::std::ops::Deref for Ssn {
@@ -2377,17 +2247,7 @@ Only ever sent, never received: responses carry the last four digits only.
         }
     }
     ///The last four digits of an SSN (ASCII `0-9`), used to search.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SsnLast4(::std::string::String);
     impl ::std::ops::Deref for SsnLast4 {
@@ -2509,17 +2369,7 @@ Only ever sent, never received: responses carry the last four digits only.
     /**A state or province as its ISO 3166-2 subdivision code without the country prefix
 (`NY`, not `US-NY`): 1 to 3 upper-case letters or digits.
 */
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SubdivisionCode(::std::string::String);
     impl ::std::ops::Deref for SubdivisionCode {
@@ -2575,17 +2425,7 @@ Only ever sent, never received: responses carry the last four digits only.
         }
     }
     ///A search value of 1 to 256 characters; `*` matches any run of characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct TextFilter(::std::string::String);
     impl ::std::ops::Deref for TextFilter {
@@ -7739,6 +7579,524 @@ allows most banking operations.
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl ::schemars::JsonSchema for AddressLine {
+        fn schema_name() -> ::std::string::String {
+            "AddressLine".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "One line of a street address, 1 to 256 characters."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(256u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for AddressNickname {
+        fn schema_name() -> ::std::string::String {
+            "AddressNickname".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A label the fintech gives the address, 1 to 256 characters."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(256u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for City {
+        fn schema_name() -> ::std::string::String {
+            "City".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A city or town, 1 to 128 characters.".to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(128u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for CountryCode {
+        fn schema_name() -> ::std::string::String {
+            "CountryCode".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A country as an ISO 3166-1 alpha-2 code in upper case."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some("^[A-Z]{2}$".to_owned()),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for DisclosureVersion {
+        fn schema_name() -> ::std::string::String {
+            "DisclosureVersion".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "The version of the disclosed document, `major.minor` with an optional leading `v`."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some(
+                            "^v?[0-9]+\\.[0-9]+$".to_owned(),
+                        ),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for IdempotencyKey {
+        fn schema_name() -> ::std::string::String {
+            "IdempotencyKey".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A client-chosen key that identifies one logical request across retries."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(255u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for IpAddress {
+        fn schema_name() -> ::std::string::String {
+            "IpAddress".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "An IPv4 or IPv6 address (at most 64 characters).".to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(64u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for Note {
+        fn schema_name() -> ::std::string::String {
+            "Note".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "Free text stored as a note on the record, 1 to 2000 characters; never returned.\nRequired when a new record is created with `ban_status` `SUSPENDED`, and when a change\nmoves `ban_status` between `SUSPENDED` and `ALLOWED`."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(2000u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for PersonName {
+        fn schema_name() -> ::std::string::String {
+            "PersonName".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A first, middle, last or chosen name, 1 to 100 characters."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(100u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for PersonalIdentifier {
+        fn schema_name() -> ::std::string::String {
+            "PersonalIdentifier".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A document's number as printed, 1 to 64 characters. When `id_type` is `SSN` it must be a\nfull SSN written with hyphens (`123-45-6789`, see `Ssn`)."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(64u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for PhoneNumber {
+        fn schema_name() -> ::std::string::String {
+            "PhoneNumber".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A mobile phone number in E.164 form: `+`, the country code, then the number, with no\nspaces. The country code must be valid; the rest is not checked."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some(
+                            "^\\+[1-9][0-9]{1,14}$".to_owned(),
+                        ),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for PostalCode {
+        fn schema_name() -> ::std::string::String {
+            "PostalCode".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A postal or ZIP code, 1 to 16 characters. For `country_code` `US` it must be `12345` or\n`12345-1234`; for `CA` it must be `A1A 1A1` or `A1A1A1` (letters in either case, stored\nas `A1A 1A1`). Digits are ASCII `0-9`."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(16u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for Ssn {
+        fn schema_name() -> ::std::string::String {
+            "Ssn".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A full US social security number (or other nine-digit tax id) written with hyphens.\nOnly ever sent, never received: responses carry the last four digits only."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some(
+                            "^[0-9]{3}-[0-9]{2}-[0-9]{4}$".to_owned(),
+                        ),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for SsnLast4 {
+        fn schema_name() -> ::std::string::String {
+            "SsnLast4".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "The last four digits of an SSN (ASCII `0-9`), used to search."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(4u32),
+                        min_length: ::std::option::Option::Some(4u32),
+                        pattern: ::std::option::Option::Some("^[0-9]{4}$".to_owned()),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for SubdivisionCode {
+        fn schema_name() -> ::std::string::String {
+            "SubdivisionCode".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A state or province as its ISO 3166-2 subdivision code without the country prefix\n(`NY`, not `US-NY`): 1 to 3 upper-case letters or digits."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some(
+                            "^[A-Z0-9]{1,3}$".to_owned(),
+                        ),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    impl ::schemars::JsonSchema for TextFilter {
+        fn schema_name() -> ::std::string::String {
+            "TextFilter".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A search value of 1 to 256 characters; `*` matches any run of characters."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(256u32),
+                        min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
         }
     }
 }
