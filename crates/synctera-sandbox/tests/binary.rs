@@ -162,6 +162,17 @@ async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
         .read_line(&mut line)
         .unwrap();
     let base = line.trim().to_string();
+    // Stops the sandbox even when an assertion below fails.
+    struct KillOnDrop(Option<std::process::Child>);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            if let Some(c) = self.0.as_mut() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut guard = KillOnDrop(Some(child));
     let http = reqwest::Client::new();
     for key in ["env-key-one", "env-key-two"] {
         let r = http
@@ -180,6 +191,7 @@ async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
         .unwrap();
     assert_eq!(denied.status(), 401);
     drop(http);
+    let child = guard.0.take().unwrap();
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -194,11 +206,24 @@ async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
 
 #[test]
 fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
         .args(["--listen", "127.0.0.1:0"])
         .env("SYNCTERA_SANDBOX_API_KEYS", " , ,")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    // A sandbox that came up prints its URL; one that refused to start closes stdout empty.
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
         .unwrap();
+    if !line.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("started (accepting every key) although the variable names no key");
+    }
+    let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SYNCTERA_SANDBOX_API_KEYS"));
     let help = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
