@@ -8118,6 +8118,9 @@ Conventions used throughout:
 * Lists are paged with `limit` and an opaque `page_token`; a response carries
   `next_page_token` only while more rows remain.
 * Multi-valued query parameters travel as one comma-joined value (`?id=a,b`).
+* Every id, in a path, a query parameter or a body, is a UUID in its 36-character
+  hyphenated form (RFC 4122; hex digits in either case). Other spellings (32 bare hex
+  digits, `urn:uuid:…`, braces) name nothing: 404 in a path, 400 in a query or a body.
 * Creating and patching accepts an `Idempotency-Key` header so that retries are safe.
 * Sensitive values (SSN, date of birth, contact details, addresses) are personal data:
   responses only ever carry the last four digits of an SSN.
@@ -8246,7 +8249,8 @@ Arguments:
 - `idempotency_key`: A value the client picks (a random UUID works well) so that a retried request is
 performed only once. Send the same key only when repeating the identical request; reusing
 a key with a different request, or while the first request is still running, is answered
-with 422.
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.
 
 - `body`: The person to create.
 ```ignore
@@ -8293,7 +8297,8 @@ Arguments:
 - `idempotency_key`: A value the client picks (a random UUID works well) so that a retried request is
 performed only once. Send the same key only when repeating the identical request; reusing
 a key with a different request, or while the first request is still running, is answered
-with 422.
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.
 
 - `body`: The fields to change.
 ```ignore
@@ -8366,7 +8371,8 @@ Arguments:
 - `idempotency_key`: A value the client picks (a random UUID works well) so that a retried request is
 performed only once. Send the same key only when repeating the identical request; reusing
 a key with a different request, or while the first request is still running, is answered
-with 422.
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.
 
 - `body`: The customer to create.
 ```ignore
@@ -8436,7 +8442,8 @@ Arguments:
 - `idempotency_key`: A value the client picks (a random UUID works well) so that a retried request is
 performed only once. Send the same key only when repeating the identical request; reusing
 a key with a different request, or while the first request is still running, is answered
-with 422.
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.
 
 - `body`: The fields to change.
 ```ignore
@@ -8493,7 +8500,8 @@ Arguments:
 - `idempotency_key`: A value the client picks (a random UUID works well) so that a retried request is
 performed only once. Send the same key only when repeating the identical request; reusing
 a key with a different request, or while the first request is still running, is answered
-with 422.
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.
 
 - `body`: The disclosure event to record.
 ```ignore
@@ -8541,7 +8549,8 @@ Arguments:
 - `idempotency_key`: A value the client picks (a random UUID works well) so that a retried request is
 performed only once. Send the same key only when repeating the identical request; reusing
 a key with a different request, or while the first request is still running, is answered
-with 422.
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.
 
 - `body`: Whom to verify, and the consent to do so.
 ```ignore
