@@ -11,6 +11,7 @@
 //! | attempts in total | 3 (`max_retries(0)` means exactly one) |
 //! | back-off | exponential from 200 ms, full jitter, capped at 5 s |
 //! | `Retry-After` | honoured, but never longer than the cap |
+//! | connect timeout (set on the client: [`ClientBuilder::connect_timeout`](crate::client::ClientBuilder::connect_timeout)) | 10 s |
 //! | per-attempt timeout | 30 s |
 //! | total deadline (all attempts and sleeps) | 60 s |
 //!
