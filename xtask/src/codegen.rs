@@ -5,8 +5,9 @@
 //! [`adapt`] below, each with the reason it exists. The spec file itself is never rewritten.
 //!
 //! What the adaptations cannot express is restored at run time by the raw crate's request hook
-//! (`crates/synctera-raw/src/lib.rs`): comma-joined `explode: false` query arrays, and dropping the
-//! `api-version` header progenitor adds to every request. [`check_wire_assumptions`] asserts, at
+//! (`crates/synctera-raw/src/lib.rs`): comma-joined `explode: false` query arrays, dropping the
+//! `api-version` header progenitor adds to every request, and an `Accept` header that admits
+//! `application/problem+json`. [`check_wire_assumptions`] asserts, at
 //! generation time, the facts that hook relies on.
 //!
 //! One thing is patched in progenitor's *output*: the `schemars::JsonSchema` impl of each named

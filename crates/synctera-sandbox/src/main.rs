@@ -40,8 +40,8 @@ struct Args {
 }
 
 /// The keys in `SYNCTERA_SANDBOX_API_KEYS`: comma-separated, blanks around them trimmed. An
-/// unset or blank variable adds none; one that is set but names no key is an error rather than
-/// a sandbox that silently accepts every key. Errors never quote the value.
+/// unset variable adds none; one that is set but names no key (`""`, `" , "`) is an error
+/// rather than a sandbox that silently accepts every key. Errors never quote the value.
 fn env_keys() -> Result<Vec<String>, String> {
     let raw = match std::env::var(KEYS_ENV) {
         Ok(v) => v,
@@ -50,9 +50,6 @@ fn env_keys() -> Result<Vec<String>, String> {
             return Err(format!("{KEYS_ENV} is not valid UTF-8"));
         }
     };
-    if raw.trim().is_empty() {
-        return Ok(Vec::new());
-    }
     let keys: Vec<String> = raw
         .split(',')
         .map(str::trim)

@@ -488,8 +488,9 @@ impl Tenant {
                 }
             }
             (None, None) => {
-                // Only for a caller that skipped `ensure_index`; listings always build the
-                // index first, under the same lock.
+                // No index for this order: a listing checks for one and renders under separate
+                // locks, so another listing may have evicted it in between. Rare, and still
+                // correct: sort every row this once.
                 let mut all: Vec<(RowKey, &Person)> = self
                     .persons
                     .values()

@@ -106,24 +106,24 @@ static ECHOABLE_NAME: LazyLock<Regex> =
 const REDACTED_NAME: &str = "<redacted>";
 
 /// One unknown field path as it may appear in a response: each dotted segment is echoed only
-/// when it looks like a field name and holds no run of four digits (array indexes such as
-/// `personal_ids[0]` keep their index).
+/// when it looks like a field name and holds no run of four digits. A segment before the last
+/// may carry an array index the sandbox added (`personal_ids[0].nickname`); only indexes of up
+/// to three digits pass, because a client can type the same shape into a key
+/// (`{"ssn[123456789]": 1}`), and the last segment, always the client's key, is checked whole.
 fn echo_path(path: &str) -> String {
-    let safe = |seg: &str| {
-        let name = seg.split_once('[').map_or(seg, |(n, rest)| {
-            // `name[<index>]`: the index is ours, the name is the client's.
-            if rest
-                .strip_suffix(']')
-                .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
-            {
-                n
-            } else {
-                seg
-            }
-        });
-        ECHOABLE_NAME.is_match(name) && !has_digit_run(name, 4)
+    let name_ok = |name: &str| ECHOABLE_NAME.is_match(name) && !has_digit_run(name, 4);
+    let indexed_ok = |seg: &str| {
+        let Some((name, rest)) = seg.split_once('[') else {
+            return name_ok(seg);
+        };
+        let index_ok = rest
+            .strip_suffix(']')
+            .is_some_and(|i| (1..=3).contains(&i.len()) && i.bytes().all(|b| b.is_ascii_digit()));
+        index_ok && name_ok(name)
     };
-    if path.len() > 200 || !path.split('.').all(safe) {
+    let mut segments: Vec<&str> = path.split('.').collect();
+    let last = segments.pop().unwrap_or_default();
+    if path.len() > 200 || !name_ok(last) || !segments.into_iter().all(indexed_ok) {
         return REDACTED_NAME.to_string();
     }
     path.to_string()

@@ -206,26 +206,28 @@ async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
 
 #[test]
 fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("SYNCTERA_SANDBOX_API_KEYS", " , ,")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    // A sandbox that came up prints its URL; one that refused to start closes stdout empty.
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    if !line.is_empty() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("started (accepting every key) although the variable names no key");
+    for value in [" , ,", "", "  "] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env("SYNCTERA_SANDBOX_API_KEYS", value)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        // A sandbox that came up prints its URL; one that refused to start closes stdout empty.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        if !line.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("started (accepting every key) although the variable ({value:?}) names no key");
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("SYNCTERA_SANDBOX_API_KEYS"));
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SYNCTERA_SANDBOX_API_KEYS"));
     let help = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
         .arg("--help")
         .output()

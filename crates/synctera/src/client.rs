@@ -199,11 +199,21 @@ impl ClientBuilder {
         let base_url = base_url.trim_end_matches('/').to_owned();
         // Checked here, so a typo fails once at build time rather than as a transport error
         // (which the retry loop would retry) on every call.
+        // Operation paths are appended to it, so a query or fragment would swallow them, and
+        // credentials in it would travel (and log) with every request.
         let parsed = reqwest::Url::parse(&base_url).ok();
-        if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
+        if !parsed.is_some_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+                && u.password().is_none()
+        }) {
             return Err(Error::validation(
                 "base_url",
-                "must be an absolute http:// or https:// URL",
+                "must be an absolute http:// or https:// URL without query, fragment or \
+                 credentials",
             ));
         }
         let mut auth = http::HeaderValue::try_from(format!("Bearer {}", key.0.expose_secret()))
@@ -462,6 +472,9 @@ mod tests {
             "ftp://x",
             "http://bad host/v0",
             "localhost:4010/v0",
+            "http://h/v0?x=1",
+            "http://h/v0#top",
+            "https://user:pass@h/v0",
             "https://",
         ] {
             let err = Client::builder()

@@ -294,15 +294,16 @@ impl Error {
     }
 }
 
-/// `Retry-After` in either form RFC 9110 allows: delay-seconds, or an HTTP-date (a date in the
-/// past means "now").
+/// `Retry-After` in either form RFC 9110 allows: delay-seconds, or an HTTP-date. A date that is
+/// already past (clock skew between us and the server, usually) says nothing usable, and is
+/// treated as absent so the normal back-off applies rather than retrying at once.
 fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    at.duration_since(now).ok().filter(|d| !d.is_zero())
 }
 
 fn header_str(headers: &http::HeaderMap, name: &str) -> Option<String> {
@@ -543,7 +544,8 @@ mod tests {
         );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
-            Some(Duration::ZERO)
+            None,
+            "a past date falls back to the normal back-off"
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);

@@ -554,12 +554,12 @@ impl NewPerson {
         Ok(())
     }
 
-    /// The validated JSON body.
     /// The generated request body: rules checked, then every value against the API description.
     pub(crate) fn into_raw(self) -> Result<types::CreatePersonRequest, Error> {
         crate::client::to_raw(self.into_body()?)
     }
 
+    /// The validated JSON body.
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.check_rules()?;
         self.0.body()

@@ -152,6 +152,6 @@ async fn an_api_error_is_printed_with_its_status_and_title() {
     assert!(stderr.contains("Unauthenticated"), "{stderr}");
     assert!(stderr.contains("not accepted"), "{stderr}");
     assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
-    assert_eq!(sandbox.person_count(KEY), 0);
+    assert_eq!(sandbox.person_count("the-only-accepted-key"), 0);
     sandbox.shutdown().await;
 }
