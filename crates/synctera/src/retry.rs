@@ -911,6 +911,32 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn one_span_per_call_records_operation_attempts_status_and_key() {
+        // A 503, then success with request id `req-2`.
+        async fn call_failing_once() -> (Result<u32, Error>, u32) {
+            let key: IdempotencyKey = "key-for-trace-test".parse().unwrap();
+            let info = CallInfo::new("createPerson", http::Method::POST).with_idempotency_key(key);
+            let mut attempts = 0;
+            let result = execute(&RetryPolicy::default(), info, |_| {
+                attempts += 1;
+                let outcome = if attempts == 1 {
+                    Err(api_error(503, None))
+                } else {
+                    // What the resource clients do with a successful response.
+                    record_response(201, Some("req-2"));
+                    Ok(7)
+                };
+                async move { outcome }
+            })
+            .await;
+            (result, attempts)
+        }
+        // Registers every callsite of the call from this thread first. Other tests in this
+        // binary hit the same callsites on other threads without a subscriber; one registering
+        // a callsite while the scoped subscriber below is being installed could cache it as
+        // "never interested" (seen in CI: the retry event went missing). Installing a
+        // dispatcher re-evaluates callsites already registered, so this order cannot race.
+        let _ = call_failing_once().await;
+
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -921,21 +947,7 @@ mod tests {
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
 
-        let key: IdempotencyKey = "key-for-trace-test".parse().unwrap();
-        let info = CallInfo::new("createPerson", http::Method::POST).with_idempotency_key(key);
-        let mut attempts = 0;
-        let result = execute(&RetryPolicy::default(), info, |_| {
-            attempts += 1;
-            let outcome = if attempts == 1 {
-                Err(api_error(503, None))
-            } else {
-                // What the resource clients do with a successful response.
-                record_response(201, Some("req-2"));
-                Ok(7)
-            };
-            async move { outcome }
-        })
-        .await;
+        let (result, attempts) = call_failing_once().await;
         assert_eq!((result.unwrap(), attempts), (7, 2));
 
         let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
