@@ -35,6 +35,8 @@ const PER_ROUND: usize = 100;
 /// Concurrent in-flight requests, and requests per task, for throughput.
 const CONCURRENCY: usize = 16;
 const PER_TASK: usize = 60;
+/// Interleaved throughput rounds (each ~1 000 requests per client); odd, for a true median.
+const THROUGHPUT_ROUNDS: usize = 15;
 
 /// What a hand-written client would declare for a person: the documented fields, typed loosely.
 #[allow(dead_code)] // read by serde only; the point is paying for decoding them
@@ -211,6 +213,8 @@ struct Figures {
     p50: Duration,
     p99: Duration,
     per_sec: f64,
+    /// Median of the per-round ratios to the baseline.
+    per_sec_ratio: f64,
 }
 
 /// Sequential latency, interleaved request by request: each step sends one request through
@@ -237,12 +241,13 @@ async fn latencies(clients: &Clients, op: Op) -> Vec<Vec<Vec<Duration>>> {
     samples
 }
 
-/// Throughput with `CONCURRENCY` requests in flight, interleaved in rounds.
-async fn throughputs(clients: &Clients, op: Op) -> Vec<f64> {
-    let mut busy = [Duration::ZERO; 3];
-    let mut done = [0usize; 3];
+/// Throughput with `CONCURRENCY` requests in flight, interleaved in `THROUGHPUT_ROUNDS` rounds
+/// (each client once per round, in rotating order). Returns, per client, the median of its
+/// per-round req/s and the median of its per-round ratio to the baseline of the same round.
+async fn throughputs(clients: &Clients, op: Op) -> Vec<(f64, f64)> {
+    let mut per_round = vec![Vec::with_capacity(THROUGHPUT_ROUNDS); VIAS.len()];
     let mut n = 1_000_000;
-    for round in 0..3 {
+    for round in 0..THROUGHPUT_ROUNDS {
         for k in 0..VIAS.len() {
             let i = (k + round) % VIAS.len();
             let start = Instant::now();
@@ -260,12 +265,20 @@ async fn throughputs(clients: &Clients, op: Op) -> Vec<f64> {
             while let Some(r) = tasks.join_next().await {
                 r.unwrap();
             }
-            busy[i] += start.elapsed();
-            done[i] += CONCURRENCY * PER_TASK;
+            per_round[i].push((CONCURRENCY * PER_TASK) as f64 / start.elapsed().as_secs_f64());
         }
     }
-    (0..3)
-        .map(|i| done[i] as f64 / busy[i].as_secs_f64())
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (0..VIAS.len())
+        .map(|i| {
+            let ratios = (0..THROUGHPUT_ROUNDS)
+                .map(|r| per_round[i][r] / per_round[0][r])
+                .collect();
+            (median(per_round[i].clone()), median(ratios))
+        })
         .collect()
 }
 
@@ -280,7 +293,7 @@ async fn measure(clients: &Clients, op: Op) -> Vec<Figures> {
     let tput = throughputs(clients, op).await;
     lat.into_iter()
         .zip(tput)
-        .map(|(rounds, per_sec)| {
+        .map(|(rounds, (per_sec, per_sec_ratio))| {
             let mut round_p50s: Vec<Duration> = rounds
                 .iter()
                 .map(|round| {
@@ -296,6 +309,7 @@ async fn measure(clients: &Clients, op: Op) -> Vec<Figures> {
                 p50: percentile(&round_p50s, 0.5),
                 p99: percentile(&all, 0.99),
                 per_sec,
+                per_sec_ratio,
             }
         })
         .collect()
@@ -397,7 +411,9 @@ async fn run() {
     println!(
         "transport benchmark: in-process sandbox over loopback, {} sequential samples per client \
          and operation (interleaved request by request, {ROUNDS} rounds; p50 = median of the \
-         rounds' p50s, p99 over all samples), throughput with {CONCURRENCY} in flight; {:.1} s",
+         rounds' p50s, p99 over all samples), throughput with {CONCURRENCY} in flight \
+         ({THROUGHPUT_ROUNDS} interleaved rounds; medians of req/s and of per-round ratios); \
+         {:.1} s",
         ROUNDS * PER_ROUND,
         measured.as_secs_f64()
     );
@@ -417,7 +433,7 @@ async fn run() {
                 micros(f.p99),
                 f.per_sec,
                 f.p50.as_secs_f64() / base.p50.as_secs_f64(),
-                f.per_sec / base.per_sec,
+                f.per_sec_ratio,
             );
         }
     }
