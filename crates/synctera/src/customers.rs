@@ -509,20 +509,9 @@ impl NewCustomer {
         Self(CustomerFields::with_status(status))
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns, enum values), as sending it would.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         self.0.validate(true, CREATE_NOTE)
-    }
-
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::CreateCustomerRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
     }
 
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
@@ -530,6 +519,8 @@ impl NewCustomer {
         self.0.body()
     }
 }
+
+crate::request::spec_checked_request!(NewCustomer => types::CreateCustomerRequest);
 
 customer_request!(NewCustomer);
 tenant_setter!(NewCustomer);
@@ -556,22 +547,9 @@ impl CustomerPatch {
         self
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns, enum values), as sending it would. A `ban_status` needs a
-    /// `note` (the request cannot know the stored value, so every change is treated as one
-    /// between `SUSPENDED` and `ALLOWED`).
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         self.0.validate(false, CHANGE_NOTE)
-    }
-
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::PatchCustomerRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
     }
 
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
@@ -579,6 +557,12 @@ impl CustomerPatch {
         self.0.body()
     }
 }
+
+crate::request::spec_checked_request!(
+    CustomerPatch => types::PatchCustomerRequest,
+    "A `ban_status` needs a `note` (the request cannot know the stored value, so every change \
+     is treated as one between `SUSPENDED` and `ALLOWED`)."
+);
 
 customer_request!(CustomerPatch);
 
@@ -610,12 +594,6 @@ impl CustomerReplace {
         Self(CustomerFields::with_status(status))
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns, enum values), as sending it would.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         self.0.validate(true, CHANGE_NOTE)?;
@@ -626,16 +604,13 @@ impl CustomerReplace {
         Ok(())
     }
 
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::ReplaceCustomerRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
-    }
-
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.check_rules()?;
         self.0.body()
     }
 }
+
+crate::request::spec_checked_request!(CustomerReplace => types::ReplaceCustomerRequest);
 
 customer_request!(CustomerReplace);
 tenant_setter!(CustomerReplace);

@@ -229,12 +229,6 @@ impl NewDisclosure {
         self
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns, enum values), as sending it would.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         match (self.person_id.is_some(), self.business_id.is_some()) {
@@ -269,16 +263,13 @@ impl NewDisclosure {
         Ok(())
     }
 
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::CreateDisclosureRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
-    }
-
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.check_rules()?;
         to_json(&self)
     }
 }
+
+crate::request::spec_checked_request!(NewDisclosure => types::CreateDisclosureRequest);
 
 /// `client.disclosures()`: record and read disclosure events.
 #[derive(Debug, Clone, Copy)]

@@ -535,12 +535,6 @@ impl NewPerson {
         self
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns, enum values), as sending it would.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         self.0.validate_common()?;
@@ -554,17 +548,14 @@ impl NewPerson {
         Ok(())
     }
 
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::CreatePersonRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
-    }
-
     /// The validated JSON body.
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.check_rules()?;
         self.0.body()
     }
 }
+
+crate::request::spec_checked_request!(NewPerson => types::CreatePersonRequest);
 
 person_setters!(NewPerson);
 
@@ -630,12 +621,6 @@ impl PersonUpdate {
         self
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns, enum values), as sending it would.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         self.0.validate_common()?;
@@ -648,16 +633,13 @@ impl PersonUpdate {
         Ok(())
     }
 
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::UpdatePersonRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
-    }
-
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.check_rules()?;
         self.0.body()
     }
 }
+
+crate::request::spec_checked_request!(PersonUpdate => types::UpdatePersonRequest);
 
 person_setters!(PersonUpdate);
 

@@ -241,6 +241,30 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Valu
     serde_json::to_value(value).map_err(|e| Error::from_json(&e))
 }
 
+/// `validate()` and `into_raw()` for a request builder that has `check_rules(&self)` and
+/// `into_body(self)`: its rules first, then every value against the generated type `$raw`,
+/// which carries the API description's constraints, exactly as sending the request does.
+macro_rules! spec_checked_request {
+    ($builder:ident => $raw:ty $(, $extra_doc:literal)?) => {
+        impl $builder {
+            /// Checks the request without sending it: the API's rules, then the constraints the
+            /// API description sets on each value (lengths, patterns, enum values), as sending it
+            /// would.
+            $(#[doc = ""] #[doc = $extra_doc])?
+            pub fn validate(&self) -> Result<(), crate::Error> {
+                self.clone().into_raw().map(drop)
+            }
+
+            /// The generated request body: rules checked, then every value against the API
+            /// description.
+            pub(crate) fn into_raw(self) -> Result<$raw, crate::Error> {
+                crate::client::to_raw(self.into_body()?)
+            }
+        }
+    };
+}
+pub(crate) use spec_checked_request;
+
 /// Setters for the writable fields persons and customers share; `$ty` wraps a struct with
 /// those fields plus `invalid: Invalid`.
 macro_rules! common_setters {

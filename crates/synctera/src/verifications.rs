@@ -264,12 +264,6 @@ impl VerifyRequest {
         self
     }
 
-    /// Checks the request without sending it: the API's rules, then the constraints the API
-    /// description sets on each value (lengths, patterns), as sending it would.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.clone().into_raw().map(drop)
-    }
-
     /// The rules [`validate`](Self::validate) checks before the value constraints.
     fn check_rules(&self) -> Result<(), Error> {
         if !self.customer_consent {
@@ -281,16 +275,13 @@ impl VerifyRequest {
         Ok(())
     }
 
-    /// The generated request body: rules checked, then every value against the API description.
-    pub(crate) fn into_raw(self) -> Result<types::VerifyRequest, Error> {
-        crate::client::to_raw(self.into_body()?)
-    }
-
     pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
         self.check_rules()?;
         crate::request::to_json(&self)
     }
 }
+
+crate::request::spec_checked_request!(VerifyRequest => types::VerifyRequest);
 
 /// `client.verifications()`: run KYC and read the results.
 #[derive(Debug, Clone, Copy)]
