@@ -1,4 +1,5 @@
-//! The [`Client`]: configuration, authentication and the shared connection pool.
+//! The [`Client`]: configuration, authentication and the shared connection pool. Calls are
+//! made by [`crate::transport`]; each resource module adds its accessor (`client.persons()`, …).
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,13 +7,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use std::future::Future;
-
-use progenitor_client::ResponseValue;
-use synctera_raw::types::Problem;
-
 use crate::Error;
-use crate::retry::{self, CallInfo, IdempotencyKey, RetryPolicy};
+use crate::retry::RetryPolicy;
 
 /// Which Synctera deployment to talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,42 +62,6 @@ impl From<SecretString> for ApiKey {
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Options for one call: your own idempotency key, a different retry policy.
-///
-/// ```
-/// use synctera::client::CallOptions;
-/// use synctera::retry::RetryPolicy;
-/// let opts = CallOptions::new()
-///     .idempotency_key("signup-42".parse()?)
-///     .retry_policy(RetryPolicy::no_retries());
-/// # let _ = opts;
-/// # Ok::<(), synctera::Error>(())
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct CallOptions {
-    pub(crate) idempotency_key: Option<IdempotencyKey>,
-    pub(crate) retry_policy: Option<RetryPolicy>,
-}
-
-impl CallOptions {
-    /// Default options: a fresh key per call, the client's policy.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Send this key instead of a generated one (ignored by operations that take no key).
-    pub fn idempotency_key(mut self, key: IdempotencyKey) -> Self {
-        self.idempotency_key = Some(key);
-        self
-    }
-
-    /// Use this retry policy instead of the client's.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = Some(policy);
-        self
-    }
-}
 
 /// Configures a [`Client`].
 ///
@@ -173,7 +133,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy for every call (per call: [`CallOptions::retry_policy`]). Timeouts set
+    /// The retry policy for every call (per call: [`Request::retry_policy`](crate::Request::retry_policy)). Timeouts set
     /// with [`timeout`](Self::timeout) / [`total_timeout`](Self::total_timeout) are applied on
     /// top of it.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
@@ -322,110 +282,9 @@ impl Client {
         &self.inner.raw
     }
 
-    /// Persons (`/persons`).
-    pub fn persons(&self) -> crate::persons::Persons<'_> {
-        crate::persons::Persons::new(self)
-    }
-
-    /// Customers (`/customers`), the older view of the same records.
-    pub fn customers(&self) -> crate::customers::Customers<'_> {
-        crate::customers::Customers::new(self)
-    }
-
-    /// Disclosures (`/disclosures`).
-    pub fn disclosures(&self) -> crate::disclosures::Disclosures<'_> {
-        crate::disclosures::Disclosures::new(self)
-    }
-
-    /// KYC verifications (`/verifications`).
-    pub fn verifications(&self) -> crate::verifications::Verifications<'_> {
-        crate::verifications::Verifications::new(self)
-    }
-
-    /// Runs one logical call through [`crate::retry::execute`]: picks the policy, fixes the
-    /// idempotency key once (when `keyed`), and on every attempt runs `attempt` with that key,
-    /// mapping the raw outcome into the facade's types.
-    pub(crate) async fn call<R, T, F, Fut>(
-        &self,
-        opts: &CallOptions,
-        operation_id: &'static str,
-        method: http::Method,
-        keyed: bool,
-        mut attempt: F,
-    ) -> Result<T, Error>
-    where
-        F: FnMut(Option<IdempotencyKey>) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<R>, progenitor_client::Error<Problem>>>,
-        R: Into<T>,
-    {
-        let key = keyed.then(|| {
-            opts.idempotency_key
-                .clone()
-                .unwrap_or_else(IdempotencyKey::new_v4)
-        });
-        let info = CallInfo {
-            operation_id,
-            method,
-            idempotency_key: key.clone(),
-        };
-        let policy = opts.retry_policy.as_ref().unwrap_or(&self.inner.policy);
-        // Sizes matter here: a generated `send()` future is ~1.8 KB and a decoded resource
-        // ~0.8 KB, and an async layer moves whatever it holds or returns. Each attempt is boxed
-        // once, and its result travels up the retry loop boxed, so the timer, the loop and the
-        // span each move a pointer (the transport bench's getPerson: ~2.5k fewer instructions).
-        let outcome = retry::execute(policy, info, |_attempt| {
-            let sent = attempt(key.clone());
-            Box::pin(async move {
-                match sent.await {
-                    Ok(response) => {
-                        let request_id = response
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok());
-                        retry::record_response(response.status().as_u16(), request_id);
-                        // Field by field from the generated type (each facade type has a
-                        // compile-checked `From`), never through JSON again.
-                        Ok(Box::new(response.into_inner().into()))
-                    }
-                    // Reading an error body is a large future that only failed attempts need.
-                    Err(e) => Err(Box::pin(Error::from_raw(e)).await),
-                }
-            })
-        })
-        .await;
-        outcome.map(|value| *value)
-    }
-}
-
-/// Converts a validated facade request body into the generated request type, then zeroizes
-/// every string of the intermediate JSON (it may hold a full SSN or identifier).
-///
-/// The generated types carry the spec's constraints (lengths, patterns, enums), so this is where
-/// a value the API documents as invalid is caught locally, before anything is sent; the error
-/// names the field (`first_name`, `legal_address.city`) and never the value.
-///
-/// What this cannot reach: the generated request type keeps its own copy (a plain `String`,
-/// not zeroized on drop), and so does the serialized body `reqwest` sends.
-pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(
-    mut body: serde_json::Value,
-) -> Result<T, Error> {
-    // From a reference, so the strings are copied out and the originals stay here to be wiped.
-    let converted = serde_path_to_error::deserialize(&body);
-    zeroize_strings(&mut body);
-    converted.map_err(|e| {
-        let path = e.path().to_string();
-        crate::request::spec_violation(&path, &e.into_inner())
-    })
-}
-
-/// Overwrites every string in `value` (keys are field names, not data, and stay).
-fn zeroize_strings(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => zeroize::Zeroize::zeroize(s),
-        Value::Array(items) => items.iter_mut().for_each(zeroize_strings),
-        Value::Object(map) => map.values_mut().for_each(zeroize_strings),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    /// The policy calls use unless a request sets its own.
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.policy
     }
 }
 
@@ -507,24 +366,6 @@ mod tests {
         ));
         assert!(!err.to_string().contains("my-app"));
         assert!(!err.is_retryable());
-    }
-
-    #[test]
-    fn request_json_is_wiped_after_conversion() {
-        let mut body = serde_json::json!({
-            "ssn": "123-45-6789",
-            "personal_ids": [{"identifier": "X1234567"}],
-            "n": 1
-        });
-        zeroize_strings(&mut body);
-        // Zeroize empties a String (after overwriting its buffer): no digit is left behind.
-        assert_eq!(
-            body,
-            serde_json::json!({"ssn": "", "personal_ids": [{"identifier": ""}], "n": 1})
-        );
-        let req: synctera_raw::types::UpdatePersonRequest =
-            to_raw(serde_json::json!({"ssn": "123-45-6789"})).unwrap();
-        assert_eq!(req.ssn.as_deref().map(|s| s.as_str()), Some("123-45-6789"));
     }
 
     #[test]

@@ -14,15 +14,18 @@ use synctera_raw::types;
 
 use crate::Error;
 use crate::addresses::{Address, AddressInput, AddressType};
-use crate::client::{CallOptions, Client};
+use crate::client::Client;
 use crate::ids::CustomerId;
 use crate::pagination::Page;
-use crate::persons::PersonQuery;
 use crate::persons::{
     BanStatus, BanStatusInput, Metadata, Person, PersonStatus, SsnSource, VerificationStatus,
 };
+use crate::persons::{PersonQuery, RawFilters};
 use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, SsnLast4};
 use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
+use crate::transport::sealed::Sealed;
+use crate::transport::{Operation, RawResult, Request};
+use std::future::Future;
 
 api_enum! {
     /// A customer's KYC status (`kyc_status`): the person's `verification_status` plus
@@ -615,130 +618,152 @@ crate::request::spec_checked_request!(CustomerReplace => types::ReplaceCustomerR
 customer_request!(CustomerReplace);
 tenant_setter!(CustomerReplace);
 
-/// `client.customers()`: the `/customers` view of person records.
+/// `client.customers()`: the same records as [`crate::persons`], through the older
+/// `/customers` view.
 #[derive(Debug, Clone, Copy)]
 pub struct Customers<'a> {
     client: &'a Client,
 }
 
-impl<'a> Customers<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client }
+impl Client {
+    /// Customers (`/customers`), the older view of the same records.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { client: self }
+    }
+}
+
+impl Customers<'_> {
+    /// `createCustomer`. The call's idempotency key is generated before the first attempt and
+    /// sent by every retry; supply your own with [`Request::idempotency_key`].
+    pub fn create(&self, customer: NewCustomer) -> Request<CreateCustomer> {
+        Request::new(self.client, customer.into_raw().map(CreateCustomer))
     }
 
-    /// `createCustomer`, with one idempotency key per call, generated before the first attempt and
-    /// sent by every retry (supply your own with [`create_with`](Self::create_with)).
-    pub async fn create(&self, customer: NewCustomer) -> Result<Customer, Error> {
-        self.create_with(customer, CallOptions::default()).await
+    /// `getCustomer`.
+    pub fn get(&self, id: impl Into<CustomerId>) -> Request<GetCustomer> {
+        Request::new(self.client, Ok(GetCustomer(id.into().into_uuid())))
     }
 
-    /// `createCustomer` with per-call options.
-    pub async fn create_with(
-        &self,
-        customer: NewCustomer,
-        opts: CallOptions,
-    ) -> Result<Customer, Error> {
-        let body: types::CreateCustomerRequest = customer.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "createCustomer", Method::POST, true, |key| {
-                let mut req = raw.create_customer().body(body.clone());
-                if let Some(key) = key {
-                    req = req.idempotency_key(key.as_str());
-                }
-                req.send()
-            })
-            .await
-    }
-
-    /// `getCustomer`. Accepts a [`CustomerId`] or a [`crate::PersonId`]: the records are shared.
-    pub async fn get(&self, id: impl Into<CustomerId>) -> Result<Customer, Error> {
-        self.get_with(id, CallOptions::default()).await
-    }
-
-    /// `getCustomer` with per-call options.
-    pub async fn get_with(
-        &self,
-        id: impl Into<CustomerId>,
-        opts: CallOptions,
-    ) -> Result<Customer, Error> {
+    /// `patchCustomer`: changes only the fields set. Keyed like [`create`](Self::create).
+    pub fn patch(&self, id: impl Into<CustomerId>, patch: CustomerPatch) -> Request<PatchCustomer> {
         let id = id.into().into_uuid();
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "getCustomer", Method::GET, false, |_| {
-                raw.get_customer().customer_id(id).send()
-            })
-            .await
+        Request::new(
+            self.client,
+            patch.into_raw().map(|body| PatchCustomer(id, body)),
+        )
     }
 
-    /// `patchCustomer`: changes only the fields set in `patch`, with one idempotency key per call,
-    /// generated before the first attempt and sent by every retry.
-    pub async fn patch(
-        &self,
-        id: impl Into<CustomerId>,
-        patch: CustomerPatch,
-    ) -> Result<Customer, Error> {
-        self.patch_with(id, patch, CallOptions::default()).await
-    }
-
-    /// `patchCustomer` with per-call options.
-    pub async fn patch_with(
-        &self,
-        id: impl Into<CustomerId>,
-        patch: CustomerPatch,
-        opts: CallOptions,
-    ) -> Result<Customer, Error> {
-        let id = id.into().into_uuid();
-        let body: types::PatchCustomerRequest = patch.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "patchCustomer", Method::PATCH, true, |key| {
-                let mut req = raw.patch_customer().customer_id(id).body(body.clone());
-                if let Some(key) = key {
-                    req = req.idempotency_key(key.as_str());
-                }
-                req.send()
-            })
-            .await
-    }
-
-    /// `updateCustomer` (PUT): replaces the whole record; writable fields left out are cleared.
-    /// The operation takes no idempotency key (a full replace is idempotent by nature).
-    pub async fn replace(
+    /// `updateCustomer`: a PUT that replaces the whole record (fields left out are cleared).
+    /// Safe to repeat, so it is retried without an idempotency key.
+    pub fn replace(
         &self,
         id: impl Into<CustomerId>,
         record: CustomerReplace,
-    ) -> Result<Customer, Error> {
-        self.replace_with(id, record, CallOptions::default()).await
-    }
-
-    /// `updateCustomer` with per-call options (an idempotency key in `opts` is ignored).
-    pub async fn replace_with(
-        &self,
-        id: impl Into<CustomerId>,
-        record: CustomerReplace,
-        opts: CallOptions,
-    ) -> Result<Customer, Error> {
+    ) -> Request<ReplaceCustomer> {
         let id = id.into().into_uuid();
-        let body: types::ReplaceCustomerRequest = record.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "updateCustomer", Method::PUT, false, |_| {
-                raw.update_customer()
-                    .customer_id(id)
-                    .body(body.clone())
-                    .send()
-            })
-            .await
+        Request::new(
+            self.client,
+            record.into_raw().map(|body| ReplaceCustomer(id, body)),
+        )
     }
 
-    /// `listCustomers`: a query builder, finished with [`ListCustomers::send`],
+    /// `listCustomers`: a query builder; `.await` it for one page, or finish it with
     /// [`ListCustomers::pages`] or [`ListCustomers::stream`].
     pub fn list(&self) -> ListCustomers {
         ListCustomers {
             client: self.client.clone(),
             q: PersonQuery::default(),
         }
+    }
+}
+
+/// The `createCustomer` operation, made by [`Customers::create`].
+pub struct CreateCustomer(types::CreateCustomerRequest);
+
+impl Sealed for CreateCustomer {}
+impl Operation for CreateCustomer {
+    const ID: &'static str = "createCustomer";
+    const METHOD: Method = Method::POST;
+    const KEYED: bool = true;
+    type Raw = types::Customer;
+    type Output = Customer;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
+        let mut req = raw.create_customer().body(self.0.clone());
+        if let Some(key) = key {
+            req = req.idempotency_key(key);
+        }
+        req.send()
+    }
+}
+
+/// The `getCustomer` operation, made by [`Customers::get`].
+pub struct GetCustomer(uuid::Uuid);
+
+impl Sealed for GetCustomer {}
+impl Operation for GetCustomer {
+    const ID: &'static str = "getCustomer";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::Customer;
+    type Output = Customer;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
+        raw.get_customer().customer_id(self.0).send()
+    }
+}
+
+/// The `patchCustomer` operation, made by [`Customers::patch`].
+pub struct PatchCustomer(uuid::Uuid, types::PatchCustomerRequest);
+
+impl Sealed for PatchCustomer {}
+impl Operation for PatchCustomer {
+    const ID: &'static str = "patchCustomer";
+    const METHOD: Method = Method::PATCH;
+    const KEYED: bool = true;
+    type Raw = types::Customer;
+    type Output = Customer;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
+        let mut req = raw
+            .patch_customer()
+            .customer_id(self.0)
+            .body(self.1.clone());
+        if let Some(key) = key {
+            req = req.idempotency_key(key);
+        }
+        req.send()
+    }
+}
+
+/// The `updateCustomer` operation (a full replace), made by [`Customers::replace`].
+pub struct ReplaceCustomer(uuid::Uuid, types::ReplaceCustomerRequest);
+
+impl Sealed for ReplaceCustomer {}
+impl Operation for ReplaceCustomer {
+    const ID: &'static str = "updateCustomer";
+    const METHOD: Method = Method::PUT;
+    const KEYED: bool = false;
+    type Raw = types::Customer;
+    type Output = Customer;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
+        raw.update_customer()
+            .customer_id(self.0)
+            .body(self.1.clone())
+            .send()
     }
 }
 
@@ -766,18 +791,39 @@ impl fmt::Debug for ListCustomers {
 }
 
 impl ListCustomers {
-    /// Fetches one page.
-    pub async fn send(self) -> Result<Page<Customer>, Error> {
-        let q = self.q;
-        let filters = q.raw_filters()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&q.opts, "listCustomers", Method::GET, false, |_| {
-                let mut r = raw.list_customers();
-                apply_shared_filters!(r, q, filters);
-                r.send()
-            })
-            .await
+    /// One page, as a request.
+    fn request(self) -> Request<ListCustomersPage> {
+        let ListCustomers { client, q } = self;
+        let settings = q.settings.clone();
+        let page = q
+            .raw_filters()
+            .map(|filters| ListCustomersPage { q, filters });
+        Request::with_settings(&client, page, settings)
+    }
+}
+
+/// The `listCustomers` operation (one page), made by [`ListCustomers`].
+pub struct ListCustomersPage {
+    q: PersonQuery,
+    filters: RawFilters,
+}
+
+impl Sealed for ListCustomersPage {}
+impl Operation for ListCustomersPage {
+    const ID: &'static str = "listCustomers";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::CustomerList;
+    type Output = Page<Customer>;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::CustomerList>> + Send + 'a {
+        let (q, filters) = (&self.q, &self.filters);
+        let mut r = raw.list_customers();
+        apply_shared_filters!(r, q, filters);
+        r.send()
     }
 }
 

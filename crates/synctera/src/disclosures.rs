@@ -8,12 +8,14 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::client::{CallOptions, Client};
+use crate::client::Client;
 use crate::ids::{BusinessId, DisclosureId, PersonId};
 use crate::pagination::Page;
 use crate::persons::Metadata;
-use crate::persons::list_limit;
 use crate::request::to_json;
+use crate::transport::sealed::Sealed;
+use crate::transport::{CallSettings, Operation, RawResult, Request};
+use std::future::Future;
 
 api_enum! {
     /// Which document was disclosed (`type`).
@@ -277,55 +279,23 @@ pub struct Disclosures<'a> {
     client: &'a Client,
 }
 
-impl<'a> Disclosures<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client }
+impl Client {
+    /// Disclosures (`/disclosures`).
+    pub fn disclosures(&self) -> Disclosures<'_> {
+        Disclosures { client: self }
     }
+}
 
-    /// `createDisclosure`, with one idempotency key per call, generated before the first attempt
-    /// and sent by every retry (supply your own with [`create_with`](Self::create_with)).
-    pub async fn create(&self, disclosure: NewDisclosure) -> Result<Disclosure, Error> {
-        self.create_with(disclosure, CallOptions::default()).await
-    }
-
-    /// `createDisclosure` with per-call options.
-    pub async fn create_with(
-        &self,
-        disclosure: NewDisclosure,
-        opts: CallOptions,
-    ) -> Result<Disclosure, Error> {
-        let body: types::CreateDisclosureRequest = disclosure.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "createDisclosure", Method::POST, true, |key| {
-                let mut req = raw.create_disclosure().body(body.clone());
-                if let Some(key) = key {
-                    req = req.idempotency_key(key.as_str());
-                }
-                req.send()
-            })
-            .await
+impl Disclosures<'_> {
+    /// `createDisclosure`. The call's idempotency key is generated before the first attempt
+    /// and sent by every retry; supply your own with [`Request::idempotency_key`].
+    pub fn create(&self, disclosure: NewDisclosure) -> Request<CreateDisclosure> {
+        Request::new(self.client, disclosure.into_raw().map(CreateDisclosure))
     }
 
     /// `getDisclosure`.
-    pub async fn get(&self, id: impl Into<DisclosureId>) -> Result<Disclosure, Error> {
-        self.get_with(id, CallOptions::default()).await
-    }
-
-    /// `getDisclosure` with per-call options (e.g. a retry policy; GETs take no idempotency
-    /// key, so one in `opts` is ignored).
-    pub async fn get_with(
-        &self,
-        id: impl Into<DisclosureId>,
-        opts: CallOptions,
-    ) -> Result<Disclosure, Error> {
-        let id = id.into().into_uuid();
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "getDisclosure", Method::GET, false, |_| {
-                raw.get_disclosure().disclosure_id(id).send()
-            })
-            .await
+    pub fn get(&self, id: impl Into<DisclosureId>) -> Request<GetDisclosure> {
+        Request::new(self.client, Ok(GetDisclosure(id.into().into_uuid())))
     }
 
     /// `listDisclosures`: a query builder.
@@ -337,6 +307,48 @@ impl<'a> Disclosures<'a> {
     }
 }
 
+/// The `createDisclosure` operation, made by [`Disclosures::create`].
+pub struct CreateDisclosure(types::CreateDisclosureRequest);
+
+impl Sealed for CreateDisclosure {}
+impl Operation for CreateDisclosure {
+    const ID: &'static str = "createDisclosure";
+    const METHOD: Method = Method::POST;
+    const KEYED: bool = true;
+    type Raw = types::Disclosure;
+    type Output = Disclosure;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Disclosure>> + Send + 'a {
+        let mut req = raw.create_disclosure().body(self.0.clone());
+        if let Some(key) = key {
+            req = req.idempotency_key(key);
+        }
+        req.send()
+    }
+}
+
+/// The `getDisclosure` operation, made by [`Disclosures::get`].
+pub struct GetDisclosure(uuid::Uuid);
+
+impl Sealed for GetDisclosure {}
+impl Operation for GetDisclosure {
+    const ID: &'static str = "getDisclosure";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::Disclosure;
+    type Output = Disclosure;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Disclosure>> + Send + 'a {
+        raw.get_disclosure().disclosure_id(self.0).send()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct DisclosureQuery {
     person_id: Option<PersonId>,
@@ -345,7 +357,7 @@ struct DisclosureQuery {
     id: Vec<DisclosureId>,
     limit: Option<u32>,
     page_token: Option<String>,
-    opts: CallOptions,
+    settings: CallSettings,
 }
 
 /// A `listDisclosures` query.
@@ -384,36 +396,59 @@ impl ListDisclosures {
         self.q.id.push(id.into());
         self
     }
-    /// Fetches one page.
-    pub async fn send(self) -> Result<Page<Disclosure>, Error> {
-        let q = self.q;
-        let limit = list_limit(q.limit)?;
-        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
-        let raw = self.client.raw();
-        self.client
-            .call(&q.opts, "listDisclosures", Method::GET, false, |_| {
-                let mut r = raw.list_disclosures();
-                if let Some(v) = q.person_id {
-                    r = r.person_id(v.into_uuid());
-                }
-                if let Some(v) = q.business_id {
-                    r = r.business_id(v.into_uuid());
-                }
-                if let Some(v) = q.acknowledging_person_id {
-                    r = r.acknowledging_person_id(v.into_uuid());
-                }
-                if !ids.is_empty() {
-                    r = r.id(ids.clone());
-                }
-                if let Some(v) = limit {
-                    r = r.limit(v);
-                }
-                if let Some(v) = &q.page_token {
-                    r = r.page_token(v.clone());
-                }
-                r.send()
-            })
-            .await
+    /// One page, as a request.
+    fn request(self) -> Request<ListDisclosuresPage> {
+        let ListDisclosures { client, q } = self;
+        let settings = q.settings.clone();
+        let page = crate::pagination::page_limit(q.limit).map(|limit| ListDisclosuresPage {
+            ids: q.id.iter().map(|i| i.into_uuid()).collect(),
+            limit,
+            q,
+        });
+        Request::with_settings(&client, page, settings)
+    }
+}
+
+/// The `listDisclosures` operation (one page), made by [`ListDisclosures`].
+pub struct ListDisclosuresPage {
+    q: DisclosureQuery,
+    limit: Option<std::num::NonZeroU64>,
+    ids: Vec<uuid::Uuid>,
+}
+
+impl Sealed for ListDisclosuresPage {}
+impl Operation for ListDisclosuresPage {
+    const ID: &'static str = "listDisclosures";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::DisclosureList;
+    type Output = Page<Disclosure>;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::DisclosureList>> + Send + 'a {
+        let q = &self.q;
+        let mut r = raw.list_disclosures();
+        if let Some(v) = q.person_id {
+            r = r.person_id(v.into_uuid());
+        }
+        if let Some(v) = q.business_id {
+            r = r.business_id(v.into_uuid());
+        }
+        if let Some(v) = q.acknowledging_person_id {
+            r = r.acknowledging_person_id(v.into_uuid());
+        }
+        if !self.ids.is_empty() {
+            r = r.id(self.ids.clone());
+        }
+        if let Some(v) = self.limit {
+            r = r.limit(v);
+        }
+        if let Some(v) = &q.page_token {
+            r = r.page_token(v.clone());
+        }
+        r.send()
     }
 }
 

@@ -199,6 +199,7 @@ pub mod ids;
 pub mod persons;
 pub mod pii;
 pub mod retry;
+pub mod transport;
 pub mod verifications;
 
 #[cfg(test)]
@@ -207,7 +208,7 @@ mod body_snapshots;
 mod raw_conversions;
 
 pub use addresses::AddressInput;
-pub use client::{CallOptions, Client, ClientBuilder, Environment};
+pub use client::{Client, ClientBuilder, Environment};
 pub use customers::{Customer, CustomerPatch, CustomerReplace, KycStatus, NewCustomer};
 pub use disclosures::{Disclosure, DisclosureEventType, DisclosureType, NewDisclosure};
 pub use error::{ApiErrorCode, Error};
@@ -218,6 +219,7 @@ pub use persons::{
     VerificationStatus,
 };
 pub use retry::{IdempotencyKey, RetryPolicy};
+pub use transport::Request;
 pub use verifications::{
     Verification, VerificationDetail, VerificationResult, VerificationType, VerifyRequest,
     VerifyResponse,

@@ -36,9 +36,11 @@ impl<T> IntoIterator for Page<T> {
     }
 }
 
-/// The part every list builder shares: the `limit`, `page_token` and `options` setters and the
-/// `pages()` / `stream()` finishers built on its one-page `send()`. `$list` holds its query in
-/// `q` with those three fields.
+/// The part every list builder shares: the `limit` and `page_token` setters, the per-call
+/// options (`retry_policy`, `timeout`, applied to every page request), and the finishers built
+/// on its one-page [`Request`](crate::Request): `send()` / `.await`, `pages()` and `stream()`.
+/// `$list` holds its query in `q` (with `limit`, `page_token` and `settings`) and has
+/// `fn request(self) -> Request<_>` for one page.
 macro_rules! paged_list {
     ($list:ident, $item:ty, $noun:literal) => {
         impl $list {
@@ -52,10 +54,25 @@ macro_rules! paged_list {
                 self.q.page_token = Some(token.into());
                 self
             }
-            /// Per-call options (retry policy) for every page request.
-            pub fn options(mut self, opts: $crate::client::CallOptions) -> Self {
-                self.q.opts = opts;
+            /// Use this retry policy for every page request instead of the client's.
+            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.q.settings.retry_policy(policy);
                 self
+            }
+            /// How long one attempt of each page request may take (`None`: no limit).
+            pub fn timeout(mut self, timeout: impl Into<Option<::std::time::Duration>>) -> Self {
+                self.q.settings.timeout(timeout.into());
+                self
+            }
+
+            /// Fetches one page (what `.await` on the builder does).
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<
+                Output = Result<$crate::pagination::Page<$item>, $crate::Error>,
+            > + Send
+            + 'static {
+                self.request().send()
             }
 
             /// Every page from the current one on, fetched lazily.
@@ -80,7 +97,28 @@ macro_rules! paged_list {
                 $crate::pagination::items(self.pages())
             }
         }
+
+        impl ::std::future::IntoFuture for $list {
+            type Output = Result<$crate::pagination::Page<$item>, $crate::Error>;
+            type IntoFuture =
+                ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
+
+            /// One page.
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
     };
+}
+
+/// Checks a list's `limit` (at least 1) and converts it to the generated type.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<Option<std::num::NonZeroU64>, Error> {
+    limit
+        .map(|n| {
+            std::num::NonZeroU64::new(u64::from(n))
+                .ok_or_else(|| Error::validation("limit", "must be at least 1"))
+        })
+        .transpose()
 }
 
 enum State<F> {

@@ -14,13 +14,16 @@ use synctera_raw::types;
 
 use crate::Error;
 use crate::addresses::{Address, AddressInput};
-use crate::client::{CallOptions, Client};
+use crate::client::Client;
 use crate::ids::{PersonId, PersonalIdId};
 use crate::pagination::Page;
 use crate::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, Ssn, SsnLast4,
 };
 use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
+use crate::transport::sealed::Sealed;
+use crate::transport::{CallSettings, Operation, RawResult, Request};
+use std::future::Future;
 
 /// Free-form integrator data attached to a record. Do not store PII in it.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
@@ -671,91 +674,108 @@ pub struct Persons<'a> {
     client: &'a Client,
 }
 
-impl<'a> Persons<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client }
+impl Client {
+    /// Persons (`/persons`).
+    pub fn persons(&self) -> Persons<'_> {
+        Persons { client: self }
+    }
+}
+
+impl Persons<'_> {
+    /// `createPerson`: creates a person. The call's idempotency key is generated before the
+    /// first attempt and sent by every retry; supply your own with
+    /// [`Request::idempotency_key`].
+    pub fn create(&self, person: NewPerson) -> Request<CreatePerson> {
+        Request::new(self.client, person.into_raw().map(CreatePerson))
     }
 
-    /// `createPerson`: creates a person, with one idempotency key per call, generated before the
-    /// first attempt and sent by every retry (supply your own with
-    /// [`create_with`](Self::create_with)).
-    pub async fn create(&self, person: NewPerson) -> Result<Person, Error> {
-        self.create_with(person, CallOptions::default()).await
+    /// `getPerson`.
+    pub fn get(&self, id: impl Into<PersonId>) -> Request<GetPerson> {
+        Request::new(self.client, Ok(GetPerson(id.into().into_uuid())))
     }
 
-    /// `createPerson` with per-call options.
-    pub async fn create_with(&self, person: NewPerson, opts: CallOptions) -> Result<Person, Error> {
-        let body: types::CreatePersonRequest = person.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "createPerson", Method::POST, true, |key| {
-                let mut req = raw.create_person().body(body.clone());
-                if let Some(key) = key {
-                    req = req.idempotency_key(key.as_str());
-                }
-                req.send()
-            })
-            .await
-    }
-
-    /// `getPerson`: reads a person. Accepts a [`PersonId`] or a [`crate::CustomerId`].
-    pub async fn get(&self, id: impl Into<PersonId>) -> Result<Person, Error> {
-        self.get_with(id, CallOptions::default()).await
-    }
-
-    /// `getPerson` with per-call options.
-    pub async fn get_with(
-        &self,
-        id: impl Into<PersonId>,
-        opts: CallOptions,
-    ) -> Result<Person, Error> {
+    /// `updatePerson` (a PATCH: only the fields set change). Keyed like
+    /// [`create`](Self::create).
+    pub fn update(&self, id: impl Into<PersonId>, update: PersonUpdate) -> Request<UpdatePerson> {
         let id = id.into().into_uuid();
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "getPerson", Method::GET, false, |_| {
-                raw.get_person().person_id(id).send()
-            })
-            .await
+        Request::new(
+            self.client,
+            update.into_raw().map(|body| UpdatePerson(id, body)),
+        )
     }
 
-    /// `updatePerson` (PATCH): changes only the fields set in `update`, with one idempotency key
-    /// per call, generated before the first attempt and sent by every retry.
-    pub async fn update(
-        &self,
-        id: impl Into<PersonId>,
-        update: PersonUpdate,
-    ) -> Result<Person, Error> {
-        self.update_with(id, update, CallOptions::default()).await
-    }
-
-    /// `updatePerson` with per-call options.
-    pub async fn update_with(
-        &self,
-        id: impl Into<PersonId>,
-        update: PersonUpdate,
-        opts: CallOptions,
-    ) -> Result<Person, Error> {
-        let id = id.into().into_uuid();
-        let body: types::UpdatePersonRequest = update.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "updatePerson", Method::PATCH, true, |key| {
-                let mut req = raw.update_person().person_id(id).body(body.clone());
-                if let Some(key) = key {
-                    req = req.idempotency_key(key.as_str());
-                }
-                req.send()
-            })
-            .await
-    }
-
-    /// `listPersons`: a query builder; finish it with [`ListPersons::send`] (one page),
-    /// [`ListPersons::pages`] or [`ListPersons::stream`].
+    /// `listPersons`: a query builder; `.await` it (or [`ListPersons::send`]) for one page, or
+    /// finish it with [`ListPersons::pages`] or [`ListPersons::stream`].
     pub fn list(&self) -> ListPersons {
         ListPersons {
             client: self.client.clone(),
             q: PersonQuery::default(),
         }
+    }
+}
+
+/// The `createPerson` operation, made by [`Persons::create`].
+pub struct CreatePerson(types::CreatePersonRequest);
+
+impl Sealed for CreatePerson {}
+impl Operation for CreatePerson {
+    const ID: &'static str = "createPerson";
+    const METHOD: Method = Method::POST;
+    const KEYED: bool = true;
+    type Raw = types::Person;
+    type Output = Person;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Person>> + Send + 'a {
+        let mut req = raw.create_person().body(self.0.clone());
+        if let Some(key) = key {
+            req = req.idempotency_key(key);
+        }
+        req.send()
+    }
+}
+
+/// The `getPerson` operation, made by [`Persons::get`].
+pub struct GetPerson(uuid::Uuid);
+
+impl Sealed for GetPerson {}
+impl Operation for GetPerson {
+    const ID: &'static str = "getPerson";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::Person;
+    type Output = Person;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Person>> + Send + 'a {
+        raw.get_person().person_id(self.0).send()
+    }
+}
+
+/// The `updatePerson` operation, made by [`Persons::update`].
+pub struct UpdatePerson(uuid::Uuid, types::UpdatePersonRequest);
+
+impl Sealed for UpdatePerson {}
+impl Operation for UpdatePerson {
+    const ID: &'static str = "updatePerson";
+    const METHOD: Method = Method::PATCH;
+    const KEYED: bool = true;
+    type Raw = types::Person;
+    type Output = Person;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Person>> + Send + 'a {
+        let mut req = raw.update_person().person_id(self.0).body(self.1.clone());
+        if let Some(key) = key {
+            req = req.idempotency_key(key);
+        }
+        req.send()
     }
 }
 
@@ -778,7 +798,7 @@ pub(crate) struct PersonQuery {
     pub(crate) include_console_users: Option<bool>,
     pub(crate) limit: Option<u32>,
     pub(crate) page_token: Option<String>,
-    pub(crate) opts: CallOptions,
+    pub(crate) settings: CallSettings,
 }
 
 /// The shared filters converted to the generated client's types (checked once per page).
@@ -793,7 +813,7 @@ pub(crate) struct RawFilters {
 impl PersonQuery {
     pub(crate) fn raw_filters(&self) -> Result<RawFilters, Error> {
         Ok(RawFilters {
-            limit: list_limit(self.limit)?,
+            limit: crate::pagination::page_limit(self.limit)?,
             status: self
                 .status
                 .as_ref()
@@ -893,47 +913,65 @@ impl ListPersons {
         self
     }
 
-    /// Fetches one page.
-    pub async fn send(self) -> Result<Page<Person>, Error> {
-        let q = self.q;
-        let filters = q.raw_filters()?;
-        let ban_status = q
-            .ban_status
-            .iter()
-            .map(|s| s.to_raw("ban_status"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&q.opts, "listPersons", Method::GET, false, |_| {
-                let mut r = raw.list_persons();
-                apply_shared_filters!(r, q, filters);
-                if let Some(v) = q.is_customer {
-                    r = r.is_customer(v);
-                }
-                if !ban_status.is_empty() {
-                    r = r.ban_status(ban_status.clone());
-                }
-                if let Some(v) = q.include_console_users {
-                    r = r.include_console_users(v);
-                }
-                r.send()
-            })
-            .await
+    /// One page, as a request.
+    fn request(self) -> Request<ListPersonsPage> {
+        let ListPersons { client, q } = self;
+        let settings = q.settings.clone();
+        Request::with_settings(&client, ListPersonsPage::new(q), settings)
+    }
+}
+
+/// The `listPersons` operation (one page), made by [`ListPersons`].
+pub struct ListPersonsPage {
+    q: PersonQuery,
+    filters: RawFilters,
+    ban_status: Vec<types::BanStatus>,
+}
+
+impl ListPersonsPage {
+    fn new(q: PersonQuery) -> Result<Self, Error> {
+        Ok(Self {
+            filters: q.raw_filters()?,
+            ban_status: q
+                .ban_status
+                .iter()
+                .map(|s| s.to_raw("ban_status"))
+                .collect::<Result<_, _>>()?,
+            q,
+        })
+    }
+}
+
+impl Sealed for ListPersonsPage {}
+impl Operation for ListPersonsPage {
+    const ID: &'static str = "listPersons";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::PersonList;
+    type Output = Page<Person>;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::PersonList>> + Send + 'a {
+        let (q, filters) = (&self.q, &self.filters);
+        let mut r = raw.list_persons();
+        apply_shared_filters!(r, q, filters);
+        if let Some(v) = q.is_customer {
+            r = r.is_customer(v);
+        }
+        if !self.ban_status.is_empty() {
+            r = r.ban_status(self.ban_status.clone());
+        }
+        if let Some(v) = q.include_console_users {
+            r = r.include_console_users(v);
+        }
+        r.send()
     }
 }
 
 person_filters!(ListPersons, PersonId, "persons");
 paged_list!(ListPersons, Person, "person");
-
-/// Checks `limit` (at least 1) and converts it to the generated type.
-pub(crate) fn list_limit(limit: Option<u32>) -> Result<Option<std::num::NonZeroU64>, Error> {
-    limit
-        .map(|n| {
-            std::num::NonZeroU64::new(u64::from(n))
-                .ok_or_else(|| Error::validation("limit", "must be at least 1"))
-        })
-        .transpose()
-}
 
 #[cfg(test)]
 mod tests {

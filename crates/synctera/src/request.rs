@@ -236,6 +236,29 @@ pub(crate) fn spec_violation(path: &str, error: &serde_json::Error) -> Error {
     Error::validation(request_field(path), reason)
 }
 
+/// Converts a validated facade request body into the generated request type, then zeroizes
+/// every string of the intermediate JSON.
+pub(crate) fn to_raw<T: serde::de::DeserializeOwned>(
+    mut body: serde_json::Value,
+) -> Result<T, Error> {
+    let converted = serde_path_to_error::deserialize(&body);
+    zeroize_strings(&mut body);
+    converted.map_err(|e| {
+        let path = e.path().to_string();
+        crate::request::spec_violation(&path, &e.into_inner())
+    })
+}
+
+fn zeroize_strings(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => zeroize::Zeroize::zeroize(s),
+        Value::Array(items) => items.iter_mut().for_each(zeroize_strings),
+        Value::Object(map) => map.values_mut().for_each(zeroize_strings),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
 /// Serializes a validated request, describing a failure without values.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|e| Error::from_json(&e))
@@ -258,7 +281,7 @@ macro_rules! spec_checked_request {
             /// The generated request body: rules checked, then every value against the API
             /// description.
             pub(crate) fn into_raw(self) -> Result<$raw, crate::Error> {
-                crate::client::to_raw(self.into_body()?)
+                crate::request::to_raw(self.into_body()?)
             }
         }
     };

@@ -11,11 +11,13 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::client::{CallOptions, Client};
+use crate::client::Client;
 use crate::ids::{BusinessId, PersonId, VerificationId};
 use crate::pagination::Page;
-use crate::persons::list_limit;
 use crate::persons::{Metadata, VerificationStatus};
+use crate::transport::sealed::Sealed;
+use crate::transport::{CallSettings, Operation, RawResult, Request};
+use std::future::Future;
 
 api_enum! {
     /// Which check a verification ran (`verification_type`).
@@ -289,56 +291,25 @@ pub struct Verifications<'a> {
     client: &'a Client,
 }
 
-impl<'a> Verifications<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client }
+impl Client {
+    /// KYC verifications (`/verifications`).
+    pub fn verifications(&self) -> Verifications<'_> {
+        Verifications { client: self }
     }
+}
 
-    /// `verify`: runs KYC on a person (whose record must already hold names, date of birth, e-mail,
-    /// phone, legal address and SSN), with one idempotency key per call, generated before the first
-    /// attempt and sent by every retry.
-    pub async fn verify(&self, request: VerifyRequest) -> Result<VerifyResponse, Error> {
-        self.verify_with(request, CallOptions::default()).await
-    }
-
-    /// `verify` with per-call options.
-    pub async fn verify_with(
-        &self,
-        request: VerifyRequest,
-        opts: CallOptions,
-    ) -> Result<VerifyResponse, Error> {
-        let body: types::VerifyRequest = request.into_raw()?;
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "verify", Method::POST, true, |key| {
-                let mut req = raw.verify().body(body.clone());
-                if let Some(key) = key {
-                    req = req.idempotency_key(key.as_str());
-                }
-                req.send()
-            })
-            .await
+impl Verifications<'_> {
+    /// `verify`: runs KYC on a person (whose record must already hold names, date of birth,
+    /// e-mail, phone, legal address and SSN). The call's idempotency key is generated before
+    /// the first attempt and sent by every retry; supply your own with
+    /// [`Request::idempotency_key`].
+    pub fn verify(&self, request: VerifyRequest) -> Request<Verify> {
+        Request::new(self.client, request.into_raw().map(Verify))
     }
 
     /// `getVerification`.
-    pub async fn get(&self, id: impl Into<VerificationId>) -> Result<Verification, Error> {
-        self.get_with(id, CallOptions::default()).await
-    }
-
-    /// `getVerification` with per-call options (e.g. a retry policy; GETs take no idempotency
-    /// key, so one in `opts` is ignored).
-    pub async fn get_with(
-        &self,
-        id: impl Into<VerificationId>,
-        opts: CallOptions,
-    ) -> Result<Verification, Error> {
-        let id = id.into().into_uuid();
-        let raw = self.client.raw();
-        self.client
-            .call(&opts, "getVerification", Method::GET, false, |_| {
-                raw.get_verification().verification_id(id).send()
-            })
-            .await
+    pub fn get(&self, id: impl Into<VerificationId>) -> Request<GetVerification> {
+        Request::new(self.client, Ok(GetVerification(id.into().into_uuid())))
     }
 
     /// `listVerifications`: a query builder.
@@ -347,6 +318,48 @@ impl<'a> Verifications<'a> {
             client: self.client.clone(),
             q: VerificationQuery::default(),
         }
+    }
+}
+
+/// The `verify` operation, made by [`Verifications::verify`].
+pub struct Verify(types::VerifyRequest);
+
+impl Sealed for Verify {}
+impl Operation for Verify {
+    const ID: &'static str = "verify";
+    const METHOD: Method = Method::POST;
+    const KEYED: bool = true;
+    type Raw = types::VerifyResponse;
+    type Output = VerifyResponse;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::VerifyResponse>> + Send + 'a {
+        let mut req = raw.verify().body(self.0.clone());
+        if let Some(key) = key {
+            req = req.idempotency_key(key);
+        }
+        req.send()
+    }
+}
+
+/// The `getVerification` operation, made by [`Verifications::get`].
+pub struct GetVerification(uuid::Uuid);
+
+impl Sealed for GetVerification {}
+impl Operation for GetVerification {
+    const ID: &'static str = "getVerification";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::Verification;
+    type Output = Verification;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::Verification>> + Send + 'a {
+        raw.get_verification().verification_id(self.0).send()
     }
 }
 
@@ -360,7 +373,7 @@ struct VerificationQuery {
     include_history: Option<bool>,
     limit: Option<u32>,
     page_token: Option<String>,
-    opts: CallOptions,
+    settings: CallSettings,
 }
 
 /// A `listVerifications` query.
@@ -414,49 +427,78 @@ impl ListVerifications {
         self.q.include_history = Some(v);
         self
     }
-    /// Fetches one page.
-    pub async fn send(self) -> Result<Page<Verification>, Error> {
-        let q = self.q;
-        let limit = list_limit(q.limit)?;
-        let verification_type: Option<types::VerificationType> = q
-            .verification_type
-            .as_ref()
-            .map(|v| v.to_raw("verification_type"))
-            .transpose()?;
-        let result: Option<types::VerificationResult> =
-            q.result.as_ref().map(|v| v.to_raw("result")).transpose()?;
-        let ids: Vec<uuid::Uuid> = q.id.iter().map(|i| i.into_uuid()).collect();
-        let raw = self.client.raw();
-        self.client
-            .call(&q.opts, "listVerifications", Method::GET, false, |_| {
-                let mut r = raw.list_verifications();
-                if let Some(v) = q.person_id {
-                    r = r.person_id(v.into_uuid());
-                }
-                if let Some(v) = q.business_id {
-                    r = r.business_id(v.into_uuid());
-                }
-                if !ids.is_empty() {
-                    r = r.id(ids.clone());
-                }
-                if let Some(v) = verification_type {
-                    r = r.verification_type(v);
-                }
-                if let Some(v) = result {
-                    r = r.result(v);
-                }
-                if let Some(v) = q.include_history {
-                    r = r.include_history(v);
-                }
-                if let Some(v) = limit {
-                    r = r.limit(v);
-                }
-                if let Some(v) = &q.page_token {
-                    r = r.page_token(v.clone());
-                }
-                r.send()
-            })
-            .await
+    /// One page, as a request.
+    fn request(self) -> Request<ListVerificationsPage> {
+        let ListVerifications { client, q } = self;
+        let settings = q.settings.clone();
+        Request::with_settings(&client, ListVerificationsPage::new(q), settings)
+    }
+}
+
+/// The `listVerifications` operation (one page), made by [`ListVerifications`].
+pub struct ListVerificationsPage {
+    q: VerificationQuery,
+    limit: Option<std::num::NonZeroU64>,
+    verification_type: Option<types::VerificationType>,
+    result: Option<types::VerificationResult>,
+    ids: Vec<uuid::Uuid>,
+}
+
+impl ListVerificationsPage {
+    fn new(q: VerificationQuery) -> Result<Self, Error> {
+        Ok(Self {
+            limit: crate::pagination::page_limit(q.limit)?,
+            verification_type: q
+                .verification_type
+                .as_ref()
+                .map(|v| v.to_raw("verification_type"))
+                .transpose()?,
+            result: q.result.as_ref().map(|v| v.to_raw("result")).transpose()?,
+            ids: q.id.iter().map(|i| i.into_uuid()).collect(),
+            q,
+        })
+    }
+}
+
+impl Sealed for ListVerificationsPage {}
+impl Operation for ListVerificationsPage {
+    const ID: &'static str = "listVerifications";
+    const METHOD: Method = Method::GET;
+    const KEYED: bool = false;
+    type Raw = types::VerificationList;
+    type Output = Page<Verification>;
+    fn attempt<'a>(
+        &'a self,
+        raw: &'a synctera_raw::Client,
+        _key: Option<&'a str>,
+    ) -> impl Future<Output = RawResult<types::VerificationList>> + Send + 'a {
+        let q = &self.q;
+        let mut r = raw.list_verifications();
+        if let Some(v) = q.person_id {
+            r = r.person_id(v.into_uuid());
+        }
+        if let Some(v) = q.business_id {
+            r = r.business_id(v.into_uuid());
+        }
+        if !self.ids.is_empty() {
+            r = r.id(self.ids.clone());
+        }
+        if let Some(v) = self.verification_type {
+            r = r.verification_type(v);
+        }
+        if let Some(v) = self.result {
+            r = r.result(v);
+        }
+        if let Some(v) = q.include_history {
+            r = r.include_history(v);
+        }
+        if let Some(v) = self.limit {
+            r = r.limit(v);
+        }
+        if let Some(v) = &q.page_token {
+            r = r.page_token(v.clone());
+        }
+        r.send()
     }
 }
 

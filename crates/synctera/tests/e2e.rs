@@ -2,7 +2,6 @@
 
 use futures::TryStreamExt;
 use synctera::addresses::AddressInput;
-use synctera::client::CallOptions;
 use synctera::persons::PersonSortKey;
 use synctera::pii::SsnLast4;
 use synctera::retry::RetryPolicy;
@@ -626,10 +625,8 @@ async fn local_validation_sends_nothing() {
     // does.
     let first_sent = client
         .persons()
-        .get_with(
-            uuid::Uuid::new_v4(),
-            CallOptions::new().retry_policy(RetryPolicy::no_retries()),
-        )
+        .get(uuid::Uuid::new_v4())
+        .retry_policy(RetryPolicy::no_retries())
         .await
         .unwrap_err();
     assert_eq!(first_sent.status(), Some(503), "{first_sent:?}");
@@ -640,15 +637,16 @@ async fn local_validation_sends_nothing() {
 async fn a_caller_supplied_idempotency_key_replays_the_first_result() {
     let (sandbox, client) = setup().await;
     let key: synctera::retry::IdempotencyKey = "signup-42".parse().unwrap();
-    let opts = CallOptions::new().idempotency_key(key.clone());
     let first = client
         .persons()
-        .create_with(NewPerson::prospect().email("a@example.com"), opts.clone())
+        .create(NewPerson::prospect().email("a@example.com"))
+        .idempotency_key(key.clone())
         .await
         .unwrap();
     let second = client
         .persons()
-        .create_with(NewPerson::prospect().email("a@example.com"), opts)
+        .create(NewPerson::prospect().email("a@example.com"))
+        .idempotency_key(key.clone())
         .await
         .unwrap();
     assert_eq!(first.id, second.id);
@@ -657,10 +655,8 @@ async fn a_caller_supplied_idempotency_key_replays_the_first_result() {
     // The same key with a different request is a misuse the server reports.
     let err = client
         .persons()
-        .create_with(
-            NewPerson::prospect().email("b@example.com"),
-            CallOptions::new().idempotency_key(key),
-        )
+        .create(NewPerson::prospect().email("b@example.com"))
+        .idempotency_key(key)
         .await
         .unwrap_err();
     assert_eq!(
@@ -687,7 +683,7 @@ async fn a_caller_supplied_idempotency_key_replays_the_first_result() {
 #[tokio::test]
 async fn throttling_unavailability_and_dropped_connections_map_to_typed_errors() {
     let (sandbox, client) = setup().await;
-    let once = || CallOptions::new().retry_policy(synctera::RetryPolicy::no_retries());
+    let once = synctera::RetryPolicy::no_retries;
     let person = client
         .persons()
         .create(NewPerson::prospect())
@@ -701,7 +697,8 @@ async fn throttling_unavailability_and_dropped_connections_map_to_typed_errors()
         });
     let err = client
         .persons()
-        .get_with(person.id, once())
+        .get(person.id)
+        .retry_policy(once())
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(429), "{err}");
@@ -712,7 +709,8 @@ async fn throttling_unavailability_and_dropped_connections_map_to_typed_errors()
     sandbox.faults().push(synctera_sandbox::Fault::Unavailable);
     let err = client
         .customers()
-        .get_with(person.id, once())
+        .get(person.id)
+        .retry_policy(once())
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503), "{err}");
@@ -723,7 +721,8 @@ async fn throttling_unavailability_and_dropped_connections_map_to_typed_errors()
         .push(synctera_sandbox::Fault::DropAfterCommit);
     let err = client
         .persons()
-        .create_with(NewPerson::prospect(), once())
+        .create(NewPerson::prospect())
+        .retry_policy(once())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");

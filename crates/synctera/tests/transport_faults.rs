@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use synctera::client::CallOptions;
 use synctera::retry::{
     CallInfo, DefaultClassifier, IdempotencyKey, RetryClassifier, RetryDecision, RetryPolicy,
 };
@@ -131,16 +130,13 @@ async fn a_caller_supplied_key_makes_a_caller_level_retry_safe() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = client(&sandbox, RetryPolicy::default());
     let key: IdempotencyKey = "signup-form-8812".parse().unwrap();
-    let once = || {
-        CallOptions::new()
-            .idempotency_key(key.clone())
-            .retry_policy(RetryPolicy::no_retries())
-    };
 
     sandbox.faults().push(Fault::DropAfterCommit);
     let error = client
         .persons()
-        .create_with(prospect(2), once())
+        .create(prospect(2))
+        .idempotency_key(key.clone())
+        .retry_policy(RetryPolicy::no_retries())
         .await
         .unwrap_err();
     assert!(
@@ -151,7 +147,9 @@ async fn a_caller_supplied_key_makes_a_caller_level_retry_safe() {
 
     let person = client
         .persons()
-        .create_with(prospect(2), once())
+        .create(prospect(2))
+        .idempotency_key(key.clone())
+        .retry_policy(RetryPolicy::no_retries())
         .await
         .unwrap();
     assert_eq!(sandbox.person_count(KEY), 1, "same key: no second record");
@@ -185,10 +183,8 @@ async fn a_get_is_retried() {
     sandbox.faults().push(Fault::Unavailable);
     let error = client
         .persons()
-        .get_with(
-            person.id,
-            CallOptions::new().retry_policy(RetryPolicy::no_retries()),
-        )
+        .get(person.id)
+        .retry_policy(RetryPolicy::no_retries())
         .await
         .unwrap_err();
     assert!(is_status(&error, 503), "{error:?}");
@@ -202,14 +198,15 @@ async fn a_get_is_retried() {
 async fn disclosure_and_verification_reads_take_per_call_options() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = client(&sandbox, RetryPolicy::default());
-    let once = || CallOptions::new().retry_policy(RetryPolicy::no_retries());
+    let once = RetryPolicy::no_retries;
     let disclosure = synctera::DisclosureId::from(uuid::Uuid::new_v4());
     let verification = synctera::VerificationId::from(uuid::Uuid::new_v4());
 
     sandbox.faults().push(Fault::Unavailable);
     let error = client
         .disclosures()
-        .get_with(disclosure, once())
+        .get(disclosure)
+        .retry_policy(once())
         .await
         .unwrap_err();
     assert!(is_status(&error, 503), "{error:?}");
@@ -220,7 +217,8 @@ async fn disclosure_and_verification_reads_take_per_call_options() {
     sandbox.faults().push(Fault::Unavailable);
     let error = client
         .verifications()
-        .get_with(verification, once())
+        .get(verification)
+        .retry_policy(once())
         .await
         .unwrap_err();
     assert!(is_status(&error, 503), "{error:?}");
@@ -238,18 +236,20 @@ async fn disclosure_and_verification_reads_take_per_call_options() {
 async fn the_default_classifier_replays_real_post_failures_only_with_a_key() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = client(&sandbox, RetryPolicy::no_retries());
-    let once = CallOptions::new().retry_policy(RetryPolicy::no_retries());
+    let once = RetryPolicy::no_retries;
 
     sandbox.faults().push(Fault::Unavailable);
     let unavailable = client
         .persons()
-        .create_with(prospect(5), once.clone())
+        .create(prospect(5))
+        .retry_policy(once())
         .await
         .unwrap_err();
     sandbox.faults().push(Fault::DropAfterCommit);
     let dropped = client
         .persons()
-        .create_with(prospect(6), once)
+        .create(prospect(6))
+        .retry_policy(once())
         .await
         .unwrap_err();
     assert!(is_status(&unavailable, 503), "{unavailable:?}");

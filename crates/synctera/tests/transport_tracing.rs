@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use synctera::addresses::AddressInput;
-use synctera::client::CallOptions;
 use synctera::retry::RetryPolicy;
 use synctera::{
     Client, DisclosureType, NewDisclosure, NewPerson, PersonId, PersonStatus, PersonUpdate,
@@ -281,10 +280,8 @@ async fn retry_after_of_a_429_is_honoured_and_capped() {
     });
     let error = patient
         .persons()
-        .get_with(
-            person.id,
-            CallOptions::new().retry_policy(RetryPolicy::no_retries()),
-        )
+        .get(person.id)
+        .retry_policy(RetryPolicy::no_retries())
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(429), "{error:?}");

@@ -1,0 +1,156 @@
+//! Instruction counts per call, for `valgrind --tool=callgrind` (exact, unlike wall-clock
+//! figures on a shared machine).
+//!
+//! `cargo bench -p synctera --bench instructions --no-run`, then run the binary it names under
+//! callgrind as `<bin> <op> <via> <calls>` with `op` `get` or `create`, `via` `reqwest` or
+//! `facade`, twice with different call counts: the difference of the two totals divided by the
+//! difference of the counts is the cost of one call, start-up excluded. The server is a canned
+//! loopback HTTP/1.1 responder in the same process (the same bytes for every client), so what
+//! differs between clients is the client's own work.
+//!
+//! `cargo xtask`-free on purpose: `bash crates/synctera/benches/instructions.sh` prints the table.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use synctera::{Client, NewPerson};
+
+const PERSON_ID: &str = "7d943c51-e4ff-4e57-9558-08cab6b963c7";
+
+fn person_json() -> String {
+    format!(
+        r#"{{"id":"{PERSON_ID}","status":"PROSPECT","ban_status":"ALLOWED","verification_status":"UNVERIFIED","is_customer":true,"tenant":"abcdef_ghijkl","creation_time":"2026-01-02T03:04:05.678Z","last_updated_time":"2026-01-02T03:04:05.678Z","email":"bench.1@example.com","has_accounts":false,"is_user":false,"personal_ids":[],"metadata":{{}}}}"#
+    )
+}
+
+/// Answers every request on one keep-alive connection at a time with `status` and a person.
+fn canned_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let body = person_json();
+        for conn in listener.incoming() {
+            let mut conn = conn.unwrap();
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut have = 0;
+                loop {
+                    let n = match conn.read(&mut buf[have..]) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    have += n;
+                    // One whole request (head plus Content-Length body) per answer.
+                    while let Some(end) = find(&buf[..have], b"\r\n\r\n") {
+                        let head = std::str::from_utf8(&buf[..end])
+                            .unwrap()
+                            .to_ascii_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map(|v| v.trim().parse().unwrap())
+                            .unwrap_or(0);
+                        let total = end + 4 + len;
+                        if have < total {
+                            break;
+                        }
+                        let status = if head.starts_with("post") {
+                            "201 Created"
+                        } else {
+                            "200 OK"
+                        };
+                        let reply = format!(
+                            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-request-id: req-1\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        conn.write_all(reply.as_bytes()).unwrap();
+                        buf.copy_within(total..have, 0);
+                        have -= total;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/v0")
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let [op, via, calls] = <[String; 3]>::try_from(args).unwrap_or_else(|_| {
+        eprintln!("usage: instructions <get|create> <reqwest|facade> <calls>");
+        std::process::exit(2)
+    });
+    let calls: usize = calls.parse().unwrap();
+    let base = canned_server();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut auth = HeaderValue::from_str("Bearer bench-key").unwrap();
+    auth.set_sensitive(true);
+    let http = reqwest::Client::builder()
+        .default_headers(HeaderMap::from_iter([(AUTHORIZATION, auth)]))
+        .build()
+        .unwrap();
+    let facade = Client::builder()
+        .api_key("bench-key")
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let person: synctera::PersonId = PERSON_ID.parse().unwrap();
+    rt.block_on(async {
+        for n in 0..calls {
+            match (op.as_str(), via.as_str()) {
+                ("get", "reqwest") => {
+                    let resp = http
+                        .get(format!("{base}/persons/{PERSON_ID}"))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(resp.status(), 200);
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+                    assert_eq!(v["id"], PERSON_ID);
+                }
+                ("get", "facade") => {
+                    let p = facade.persons().get(person).await.unwrap();
+                    assert_eq!(p.id, person);
+                }
+                ("create", "reqwest") => {
+                    let body = serde_json::json!({
+                        "status": "PROSPECT",
+                        "is_customer": true,
+                        "email": format!("bench.{n}@example.com"),
+                    });
+                    let resp = http
+                        .post(format!("{base}/persons"))
+                        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(resp.status(), 201);
+                    let _: serde_json::Value =
+                        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+                }
+                ("create", "facade") => {
+                    facade
+                        .persons()
+                        .create(NewPerson::prospect().email(format!("bench.{n}@example.com")))
+                        .await
+                        .unwrap();
+                }
+                _ => panic!("unknown op/via {op} {via}"),
+            }
+        }
+    });
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Instructions per call (callgrind), facade against a reqwest baseline; see instructions.rs.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+bin=${BIN:-$(cargo bench -p synctera --bench instructions --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json,sys
+for l in sys.stdin:
+    m=json.loads(l)
+    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="instructions" and m.get("executable"): print(m["executable"])')}
+out=$(mktemp -d)
+count() { # op via calls -> total instructions
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$bin" "$1" "$2" "$3" >/dev/null 2>&1
+  grep '^summary:' "$out/cg" | awk '{print $2}'
+}
+low=${LOW:-200}; high=${HIGH:-600}
+for op in get create; do
+  for via in reqwest facade; do
+    a=$(count "$op" "$via" "$low"); b=$(count "$op" "$via" "$high")
+    per=$(( (b - a) / (high - low) ))
+    echo "$op $via $per"
+    eval "per_${op}_${via}=$per"
+  done
+done
+for op in get create; do
+  r=per_${op}_reqwest; f=per_${op}_facade
+  echo "$op: facade ${!f} instr/call, reqwest ${!r}, facade - reqwest = $(( ${!f} - ${!r} ))"
+done
+rm -rf "$out"
