@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use synctera_raw::types;
+
 use crate::Error;
 use crate::ids::AddressId;
 use crate::pii::AddressLine;
@@ -270,6 +272,55 @@ impl AddressInput {
             self.postal_code = Some(code);
         }
         Ok(self)
+    }
+}
+
+/// The field paths of one address in a request body, as errors name them.
+pub(crate) struct AddressPaths {
+    whole: &'static str,
+    address_line_1: &'static str,
+    address_line_2: &'static str,
+    city: &'static str,
+    state: &'static str,
+    postal_code: &'static str,
+    country_code: &'static str,
+    nickname: &'static str,
+}
+
+macro_rules! address_paths {
+    ($field:literal) => {
+        AddressPaths {
+            whole: $field,
+            address_line_1: concat!($field, ".address_line_1"),
+            address_line_2: concat!($field, ".address_line_2"),
+            city: concat!($field, ".city"),
+            state: concat!($field, ".state"),
+            postal_code: concat!($field, ".postal_code"),
+            country_code: concat!($field, ".country_code"),
+            nickname: concat!($field, ".nickname"),
+        }
+    };
+}
+
+/// `legal_address.*`.
+pub(crate) const LEGAL_ADDRESS: AddressPaths = address_paths!("legal_address");
+/// `shipping_address.*`.
+pub(crate) const SHIPPING_ADDRESS: AddressPaths = address_paths!("shipping_address");
+
+impl AddressInput {
+    /// The generated request type: the address's rules first, then each value into its
+    /// constrained type, the error naming its path (`legal_address.state`).
+    pub(crate) fn to_raw(&self, at: &AddressPaths) -> Result<types::AddressInput, Error> {
+        let a = self.clone().normalized(at.whole)?;
+        Ok(types::AddressInput {
+            address_line_1: Error::constrained(at.address_line_1, &a.address_line_1)?,
+            address_line_2: Error::constrained_opt(at.address_line_2, a.address_line_2.as_deref())?,
+            city: Error::constrained_opt(at.city, a.city.as_deref())?,
+            state: Error::constrained_opt(at.state, a.state.as_deref())?,
+            postal_code: Error::constrained_opt(at.postal_code, a.postal_code.as_deref())?,
+            country_code: Error::constrained(at.country_code, &a.country_code)?,
+            nickname: Error::constrained_opt(at.nickname, a.nickname.as_deref())?,
+        })
     }
 }
 

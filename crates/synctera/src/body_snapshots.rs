@@ -39,7 +39,7 @@ fn shipping() -> AddressInput {
 fn new_person_prospect() {
     let body = NewPerson::prospect()
         .email("anne.baker@example.com")
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -69,7 +69,7 @@ fn new_person_active_full() {
             )
             .country_code("US"),
         )
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -83,7 +83,7 @@ fn person_update_activation_from_the_guide() {
         .ssn("123-45-6789")
         .legal_address(legal())
         .shipping_address(AddressInput::us("99 Elm St", "San Antonio", "TX", "77777"))
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -94,7 +94,7 @@ fn person_update_ban_change() {
         .ban_status(BanStatusInput::Allowed)
         .note("review cleared")
         .is_customer(true)
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -113,7 +113,7 @@ fn new_customer() {
                 .postal_code("h2x1y4".to_uppercase()),
         )
         .tenant("abcdef_ghijkl")
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -123,7 +123,7 @@ fn customer_patch() {
     let body = CustomerPatch::new()
         .status(PersonStatus::Frozen)
         .middle_name("Anne")
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -133,7 +133,7 @@ fn customer_replace() {
     let body = CustomerReplace::active("Jane", "Smith")
         .phone_number("+12125550123")
         .legal_address(legal())
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -142,7 +142,7 @@ fn customer_replace() {
 fn new_disclosure_from_the_guide() {
     let body = NewDisclosure::acknowledged(person_id(), DisclosureType::RegDd, "1.0")
         .disclosure_date(Utc.with_ymd_and_hms(2022, 4, 17, 2, 4, 34).unwrap())
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -160,7 +160,7 @@ fn new_disclosure_owner_certification() {
     .business_id(business)
     .acknowledging_person_id(person_id())
     .disclosure_date(Utc.with_ymd_and_hms(2022, 4, 13, 1, 55, 0).unwrap())
-    .into_raw()
+    .to_raw()
     .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }
@@ -170,7 +170,7 @@ fn verify_request() {
     let body = VerifyRequest::person(person_id())
         .customer_consent(true)
         .customer_ip_address("192.0.2.10".parse().unwrap())
-        .into_raw()
+        .to_raw()
         .unwrap();
     insta::assert_json_snapshot!(sent(body));
 }

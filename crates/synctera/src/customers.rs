@@ -13,16 +13,18 @@ use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
-use crate::addresses::{Address, AddressInput, AddressType};
+use crate::addresses::{Address, AddressType};
 use crate::client::Client;
 use crate::ids::CustomerId;
+use crate::metadata::Metadata;
 use crate::pagination::Page;
-use crate::persons::{
-    BanStatus, BanStatusInput, Metadata, Person, PersonStatus, SsnSource, VerificationStatus,
+use crate::person_fields::{
+    self, NoteRule, PersonFields, RawShared, Rules, WriteKind, with_shared_fields,
 };
-use crate::persons::{PersonQuery, RawFilters};
-use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, SsnLast4};
-use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
+use crate::person_query::{PersonQuery, RawFilters};
+use crate::persons::Person;
+use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};
+use crate::statuses::{BanStatus, PersonStatus, SsnSource, VerificationStatus};
 use crate::transport::sealed::Sealed;
 use crate::transport::{Operation, RawResult, Request};
 use std::future::Future;
@@ -355,134 +357,6 @@ impl Customer {
     }
 }
 
-/// The writable fields of customer requests.
-#[derive(Clone, Default, Serialize)]
-struct CustomerFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<PersonStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ban_status: Option<BanStatusInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    middle_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dob: Option<DateOfBirth>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<Email>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<PhoneNumber>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::pii::serialize_ssn"
-    )]
-    ssn: Option<Ssn>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    legal_address: Option<AddressInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    shipping_address: Option<AddressInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
-    #[serde(skip)]
-    invalid: Invalid,
-}
-
-impl CustomerFields {
-    fn with_status(status: PersonStatus) -> Self {
-        Self {
-            status: Some(status),
-            ..Self::default()
-        }
-    }
-
-    fn validate(&self, full_record: bool, ban_note_rule: &'static str) -> Result<(), Error> {
-        check_shared_fields(
-            &self.invalid,
-            &[
-                ("first_name", &self.first_name),
-                ("last_name", &self.last_name),
-                ("middle_name", &self.middle_name),
-            ],
-            self.legal_address.as_ref(),
-            self.shipping_address.as_ref(),
-            self.note.as_deref(),
-        )?;
-        if full_record {
-            require_names(self.status.as_ref(), &self.first_name, &self.last_name)?;
-        }
-        let needs_note = if full_record {
-            self.ban_status == Some(BanStatusInput::Suspended)
-        } else {
-            self.ban_status.is_some()
-        };
-        if needs_note && self.note.is_none() {
-            return Err(Error::validation("note", ban_note_rule));
-        }
-        Ok(())
-    }
-
-    fn body(mut self) -> Result<serde_json::Value, Error> {
-        normalize_addresses(&mut self.legal_address, &mut self.shipping_address)?;
-        to_json(&self)
-    }
-}
-
-macro_rules! customer_request {
-    ($ty:ident) => {
-        common_setters!($ty);
-
-        impl $ty {
-            /// `ban_status` (`BANNED` cannot be requested). Needs a [`note`](Self::note) when
-            /// it suspends or lifts a suspension.
-            pub fn ban_status(mut self, v: BanStatusInput) -> Self {
-                self.0.ban_status = Some(v);
-                self
-            }
-        }
-
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let p = &self.0;
-                f.debug_struct(stringify!($ty))
-                    .field("status", &p.status)
-                    .field("ban_status", &p.ban_status)
-                    .field("first_name", &MaskedName(&p.first_name))
-                    .field("middle_name", &MaskedName(&p.middle_name))
-                    .field("last_name", &MaskedName(&p.last_name))
-                    .field("dob", &p.dob)
-                    .field("email", &p.email)
-                    .field("phone_number", &p.phone_number)
-                    .field("ssn", &p.ssn)
-                    .field("legal_address", &p.legal_address)
-                    .field("shipping_address", &p.shipping_address)
-                    .field("note", &p.note.as_ref().map(|_| "[redacted]"))
-                    .finish_non_exhaustive()
-            }
-        }
-    };
-}
-
-macro_rules! tenant_setter {
-    ($ty:ident) => {
-        impl $ty {
-            /// `tenant`, for fintechs with several workspaces.
-            pub fn tenant(mut self, v: impl Into<String>) -> Self {
-                self.0.tenant = Some(v.into());
-                self
-            }
-        }
-    };
-}
-
-const CREATE_NOTE: &str = "is required when creating a customer with ban_status SUSPENDED";
-const CHANGE_NOTE: &str = "is required when changing ban_status between SUSPENDED and ALLOWED";
-
 /// A `createCustomer` request (POST `/customers`).
 ///
 /// ```
@@ -491,42 +365,61 @@ const CHANGE_NOTE: &str = "is required when changing ban_status between SUSPENDE
 /// assert!(c.validate().is_ok());
 /// assert!(NewCustomer::prospect().validate().is_ok());
 /// ```
-#[derive(Clone)]
-pub struct NewCustomer(CustomerFields);
+pub type NewCustomer = PersonFields<CustomerCreate>;
+
+/// What only `createCustomer` sends on top of the shared fields: `tenant`.
+#[derive(Clone, Default)]
+pub struct CustomerCreate {
+    tenant: Option<String>,
+}
 
 impl NewCustomer {
-    /// A `PROSPECT` customer.
+    /// A `PROSPECT`: nothing else required.
     pub fn prospect() -> Self {
-        Self(CustomerFields::with_status(PersonStatus::Prospect))
+        Self::with_status(PersonStatus::Prospect)
     }
 
-    /// An `ACTIVE` customer with the required names.
+    /// An `ACTIVE` customer with the names every status but `PROSPECT` requires.
     pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
         Self::with_status(PersonStatus::Active)
             .first_name(first_name)
             .last_name(last_name)
     }
 
-    /// Any status; names are required unless it is `PROSPECT`.
+    /// Any status; names are then required unless it is `PROSPECT`.
     pub fn with_status(status: PersonStatus) -> Self {
-        Self(CustomerFields::with_status(status))
+        Self::in_status(status)
     }
 
-    /// The rules [`validate`](Self::validate) checks before the value constraints.
-    fn check_rules(&self) -> Result<(), Error> {
-        self.0.validate(true, CREATE_NOTE)
-    }
-
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.check_rules()?;
-        self.0.body()
+    /// `tenant`: only for platforms with several tenants.
+    pub fn tenant(mut self, v: impl Into<String>) -> Self {
+        self.own.tenant = Some(v.into());
+        self
     }
 }
 
-crate::request::spec_checked_request!(NewCustomer => types::CreateCustomerRequest);
+impl person_fields::sealed::Sealed for CustomerCreate {}
+impl WriteKind for CustomerCreate {
+    const NAME: &'static str = "NewCustomer";
+    const RULES: Rules = Rules {
+        whole_record: true,
+        note: NoteRule::WhenSuspending(
+            "is required when creating a customer with ban_status SUSPENDED",
+        ),
+    };
+    type Raw = types::CreateCustomerRequest;
 
-customer_request!(NewCustomer);
-tenant_setter!(NewCustomer);
+    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
+
+    fn to_raw(&self, mut shared: RawShared) -> Result<Self::Raw, Error> {
+        let status = shared.required_status()?;
+        Ok(with_shared_fields!(CreateCustomerRequest {
+            shared,
+            status: status,
+            tenant: self.tenant.clone(),
+        }))
+    }
+}
 
 /// A `patchCustomer` request (PATCH `/customers/{id}`): only the fields you set are sent.
 ///
@@ -535,8 +428,12 @@ tenant_setter!(NewCustomer);
 /// let patch = CustomerPatch::new().status(PersonStatus::Frozen);
 /// assert!(patch.validate().is_ok());
 /// ```
+pub type CustomerPatch = PersonFields<CustomerChange>;
+
+/// What only `patchCustomer` sends on top of the shared fields: nothing (its `status` is
+/// optional).
 #[derive(Clone, Default)]
-pub struct CustomerPatch(CustomerFields);
+pub struct CustomerChange {}
 
 impl CustomerPatch {
     /// An empty patch.
@@ -544,30 +441,32 @@ impl CustomerPatch {
         Self::default()
     }
 
-    /// `status` (the server checks the stored names for non-`PROSPECT` statuses).
+    /// `status`. Every status but `PROSPECT` needs names on the record (checked by the server,
+    /// which knows the stored names).
     pub fn status(mut self, v: PersonStatus) -> Self {
-        self.0.status = Some(v);
+        self.status = Some(v);
         self
-    }
-
-    /// The rules [`validate`](Self::validate) checks before the value constraints.
-    fn check_rules(&self) -> Result<(), Error> {
-        self.0.validate(false, CHANGE_NOTE)
-    }
-
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.check_rules()?;
-        self.0.body()
     }
 }
 
-crate::request::spec_checked_request!(
-    CustomerPatch => types::PatchCustomerRequest,
-    "A `ban_status` needs a `note` (the request cannot know the stored value, so every change \
-     is treated as one between `SUSPENDED` and `ALLOWED`)."
-);
+impl person_fields::sealed::Sealed for CustomerChange {}
+impl WriteKind for CustomerChange {
+    const NAME: &'static str = "CustomerPatch";
+    const RULES: Rules = Rules {
+        whole_record: false,
+        note: NoteRule::WithAnyBanStatus,
+    };
+    type Raw = types::PatchCustomerRequest;
 
-customer_request!(CustomerPatch);
+    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
+
+    fn to_raw(&self, shared: RawShared) -> Result<Self::Raw, Error> {
+        Ok(with_shared_fields!(PatchCustomerRequest {
+            shared,
+            status: shared.status,
+        }))
+    }
+}
 
 /// An `updateCustomer` request (PUT `/customers/{id}`): replaces the whole record, so it has the
 /// same requirements as a create.
@@ -576,47 +475,59 @@ customer_request!(CustomerPatch);
 /// use synctera::CustomerReplace;
 /// assert!(CustomerReplace::active("Jane", "Smith").validate().is_ok());
 /// ```
-#[derive(Clone)]
-pub struct CustomerReplace(CustomerFields);
+pub type CustomerReplace = PersonFields<CustomerReplacement>;
+
+/// What only `updateCustomer` sends on top of the shared fields: `tenant`.
+#[derive(Clone, Default)]
+pub struct CustomerReplacement {
+    tenant: Option<String>,
+}
 
 impl CustomerReplace {
-    /// A `PROSPECT` record.
+    /// A `PROSPECT`: nothing else required.
     pub fn prospect() -> Self {
-        Self(CustomerFields::with_status(PersonStatus::Prospect))
+        Self::with_status(PersonStatus::Prospect)
     }
 
-    /// An `ACTIVE` record with the required names.
+    /// An `ACTIVE` customer with the names every status but `PROSPECT` requires.
     pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
         Self::with_status(PersonStatus::Active)
             .first_name(first_name)
             .last_name(last_name)
     }
 
-    /// Any status; names are required unless it is `PROSPECT`.
+    /// Any status; names are then required unless it is `PROSPECT`.
     pub fn with_status(status: PersonStatus) -> Self {
-        Self(CustomerFields::with_status(status))
+        Self::in_status(status)
     }
 
-    /// The rules [`validate`](Self::validate) checks before the value constraints.
-    fn check_rules(&self) -> Result<(), Error> {
-        self.0.validate(true, CHANGE_NOTE)?;
-        if self.0.ban_status == Some(BanStatusInput::Allowed) && self.0.note.is_none() {
-            // A replace may lift a suspension; the stored value is unknown here.
-            return Err(Error::validation("note", CHANGE_NOTE));
-        }
-        Ok(())
-    }
-
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.check_rules()?;
-        self.0.body()
+    /// `tenant`: only for platforms with several tenants.
+    pub fn tenant(mut self, v: impl Into<String>) -> Self {
+        self.own.tenant = Some(v.into());
+        self
     }
 }
 
-crate::request::spec_checked_request!(CustomerReplace => types::ReplaceCustomerRequest);
+impl person_fields::sealed::Sealed for CustomerReplacement {}
+impl WriteKind for CustomerReplacement {
+    const NAME: &'static str = "CustomerReplace";
+    const RULES: Rules = Rules {
+        whole_record: true,
+        note: NoteRule::WithAnyBanStatus,
+    };
+    type Raw = types::ReplaceCustomerRequest;
 
-customer_request!(CustomerReplace);
-tenant_setter!(CustomerReplace);
+    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
+
+    fn to_raw(&self, mut shared: RawShared) -> Result<Self::Raw, Error> {
+        let status = shared.required_status()?;
+        Ok(with_shared_fields!(ReplaceCustomerRequest {
+            shared,
+            status: status,
+            tenant: self.tenant.clone(),
+        }))
+    }
+}
 
 /// `client.customers()`: the same records as [`crate::persons`], through the older
 /// `/customers` view.
@@ -636,7 +547,7 @@ impl Customers<'_> {
     /// `createCustomer`. The call's idempotency key is generated before the first attempt and
     /// sent by every retry; supply your own with [`Request::idempotency_key`].
     pub fn create(&self, customer: NewCustomer) -> Request<CreateCustomer> {
-        Request::new(self.client, customer.into_raw().map(CreateCustomer))
+        Request::new(self.client, customer.to_raw().map(CreateCustomer))
     }
 
     /// `getCustomer`.
@@ -649,7 +560,7 @@ impl Customers<'_> {
         let id = id.into().into_uuid();
         Request::new(
             self.client,
-            patch.into_raw().map(|body| PatchCustomer(id, body)),
+            patch.to_raw().map(|body| PatchCustomer(id, body)),
         )
     }
 
@@ -663,7 +574,7 @@ impl Customers<'_> {
         let id = id.into().into_uuid();
         Request::new(
             self.client,
-            record.into_raw().map(|body| ReplaceCustomer(id, body)),
+            record.to_raw().map(|body| ReplaceCustomer(id, body)),
         )
     }
 
@@ -833,6 +744,7 @@ paged_list!(ListCustomers, Customer, "customer");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::statuses::BanStatusInput;
     use serde_json::json;
 
     fn field_of(r: Result<(), Error>) -> &'static str {

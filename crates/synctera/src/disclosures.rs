@@ -10,9 +10,8 @@ use synctera_raw::types;
 use crate::Error;
 use crate::client::Client;
 use crate::ids::{BusinessId, DisclosureId, PersonId};
+use crate::metadata::Metadata;
 use crate::pagination::Page;
-use crate::persons::Metadata;
-use crate::request::to_json;
 use crate::transport::sealed::Sealed;
 use crate::transport::{CallSettings, Operation, RawResult, Request};
 use std::future::Future;
@@ -265,13 +264,28 @@ impl NewDisclosure {
         Ok(())
     }
 
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+    /// Checks the disclosure without sending it, as sending it does: the rules above, then the
+    /// limits the API description sets on each value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated request body, field by field.
+    pub(crate) fn to_raw(&self) -> Result<types::CreateDisclosureRequest, Error> {
         self.check_rules()?;
-        to_json(&self)
+        Ok(types::CreateDisclosureRequest {
+            acknowledging_person_id: self.acknowledging_person_id.map(PersonId::into_uuid),
+            business_id: self.business_id.map(BusinessId::into_uuid),
+            disclosure_date: self.disclosure_date,
+            event_type: self.event_type.to_raw("event_type")?,
+            metadata: self.metadata.clone().map(types::Metadata),
+            person_id: self.person_id.map(PersonId::into_uuid),
+            tenant: self.tenant.clone(),
+            type_: self.disclosure_type.to_raw("type")?,
+            version: Error::constrained("version", &self.version)?,
+        })
     }
 }
-
-crate::request::spec_checked_request!(NewDisclosure => types::CreateDisclosureRequest);
 
 /// `client.disclosures()`: record and read disclosure events.
 #[derive(Debug, Clone, Copy)]
@@ -290,7 +304,7 @@ impl Disclosures<'_> {
     /// `createDisclosure`. The call's idempotency key is generated before the first attempt
     /// and sent by every retry; supply your own with [`Request::idempotency_key`].
     pub fn create(&self, disclosure: NewDisclosure) -> Request<CreateDisclosure> {
-        Request::new(self.client, disclosure.into_raw().map(CreateDisclosure))
+        Request::new(self.client, disclosure.to_raw().map(CreateDisclosure))
     }
 
     /// `getDisclosure`.

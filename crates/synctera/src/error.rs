@@ -121,6 +121,28 @@ impl Error {
         }
     }
 
+    /// Converts `value` into the generated constrained type `T`, whose `TryFrom` carries the
+    /// API description's limits (lengths, patterns). A violation names `field`, the path of the
+    /// value being converted, and keeps the generated reason, which describes the limit
+    /// (`longer than 100 characters`), never the value.
+    pub(crate) fn constrained<'a, T>(field: &'static str, value: &'a str) -> Result<T, Self>
+    where
+        T: TryFrom<&'a str, Error = synctera_raw::types::error::ConversionError>,
+    {
+        T::try_from(value).map_err(|e| Error::validation(field, e.to_string()))
+    }
+
+    /// [`Self::constrained`] for an optional value.
+    pub(crate) fn constrained_opt<'a, T>(
+        field: &'static str,
+        value: Option<&'a str>,
+    ) -> Result<Option<T>, Self>
+    where
+        T: TryFrom<&'a str, Error = synctera_raw::types::error::ConversionError>,
+    {
+        value.map(|v| Self::constrained(field, v)).transpose()
+    }
+
     pub(crate) fn decode(reason: impl Into<String>) -> Self {
         Error::Decode(reason.into())
     }

@@ -151,7 +151,7 @@ macro_rules! api_enum {
                     $( $name::$variant => Ok(::synctera_raw::types::$name::$variant), )+
                     $name::Unknown(_) => Err(crate::Error::validation(
                         field,
-                        "is a value this SDK's API description does not know, so it cannot be sent",
+                        "is not a value the API accepts",
                     )),
                 }
             }
@@ -186,9 +186,9 @@ macro_rules! api_enum {
 }
 
 #[macro_use]
-mod request;
-#[macro_use]
 pub mod pagination;
+#[macro_use]
+pub mod person_query;
 
 pub mod addresses;
 pub mod client;
@@ -196,9 +196,13 @@ pub mod customers;
 pub mod disclosures;
 pub mod error;
 pub mod ids;
+mod invalid;
+pub mod metadata;
+pub mod person_fields;
 pub mod persons;
 pub mod pii;
 pub mod retry;
+pub mod statuses;
 pub mod transport;
 pub mod verifications;
 

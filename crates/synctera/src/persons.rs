@@ -12,105 +12,28 @@ use serde::{Deserialize, Serialize};
 use http::Method;
 use synctera_raw::types;
 
+use std::future::Future;
+
+use secrecy::ExposeSecret;
+
 use crate::Error;
-use crate::addresses::{Address, AddressInput};
+use crate::addresses::Address;
 use crate::client::Client;
 use crate::ids::{PersonId, PersonalIdId};
 use crate::pagination::Page;
-use crate::pii::{
-    DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, Ssn, SsnLast4,
+use crate::person_fields::{
+    self, NoteRule, PersonFields, RawShared, Rules, WriteKind, check_name, with_shared_fields,
 };
-use crate::request::{Invalid, check_shared_fields, normalize_addresses, require_names, to_json};
+use crate::person_query::{PersonQuery, RawFilters};
+use crate::pii::{
+    DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,
+};
 use crate::transport::sealed::Sealed;
-use crate::transport::{CallSettings, Operation, RawResult, Request};
-use std::future::Future;
+use crate::transport::{Operation, RawResult, Request};
 
-/// Free-form integrator data attached to a record. Do not store PII in it.
-pub type Metadata = serde_json::Map<String, serde_json::Value>;
-
-api_enum! {
-    /// The administrative state of a person (`status`), set by the integrator.
-    PersonStatus {
-        /// An active customer.
-        Active = "ACTIVE",
-        /// The person is deceased.
-        Deceased = "DECEASED",
-        /// The customer was turned down.
-        Denied = "DENIED",
-        /// Inactive after an extended period without transactions.
-        Dormant = "DORMANT",
-        /// Assets are abandoned and belong to the state.
-        Escheat = "ESCHEAT",
-        /// Blocked for security, legal or other reasons.
-        Frozen = "FROZEN",
-        /// No longer active, e.g. a former customer.
-        Inactive = "INACTIVE",
-        /// A potential customer, for information gathering and disclosures.
-        Prospect = "PROSPECT",
-        /// On a sanctions list.
-        Sanction = "SANCTION",
-    }
-}
-
-api_enum! {
-    /// Whether a person is banned (`ban_status`, as responses carry it).
-    BanStatus {
-        /// Neither banned nor suspended.
-        Allowed = "ALLOWED",
-        /// Banned by the platform's ban rules (only the platform sets or clears this).
-        Banned = "BANNED",
-        /// Manually suspended, e.g. for fraud.
-        Suspended = "SUSPENDED",
-    }
-}
-
-/// The ban statuses a request may set. `BANNED` is missing on purpose: only the Synctera platform
-/// moves a person to or from it, so a request cannot even express it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum BanStatusInput {
-    /// Lift a suspension (needs a `note`).
-    Allowed,
-    /// Suspend the person (needs a `note`).
-    Suspended,
-}
-
-impl From<BanStatusInput> for BanStatus {
-    fn from(s: BanStatusInput) -> Self {
-        match s {
-            BanStatusInput::Allowed => BanStatus::Allowed,
-            BanStatusInput::Suspended => BanStatus::Suspended,
-        }
-    }
-}
-
-api_enum! {
-    /// The result of KYC verification of a person (`verification_status`, read-only).
-    VerificationStatus {
-        /// Verified.
-        Accepted = "ACCEPTED",
-        /// In progress.
-        Pending = "PENDING",
-        /// Partially verified or verified with restrictions.
-        Provisional = "PROVISIONAL",
-        /// Rejected.
-        Rejected = "REJECTED",
-        /// Issues found that need review.
-        Review = "REVIEW",
-        /// Not verified yet.
-        Unverified = "UNVERIFIED",
-    }
-}
-
-api_enum! {
-    /// How the SSN was collected (`ssn_source`).
-    SsnSource {
-        /// All nine digits were collected.
-        Manual = "MANUAL",
-        /// Collected through SSN prefill.
-        Prefill = "PREFILL",
-    }
-}
+pub use crate::metadata::Metadata;
+pub use crate::person_query::PersonSortKey;
+pub use crate::statuses::{BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus};
 
 api_enum! {
     /// The kind of a personal identifier (`personal_ids[].id_type`).
@@ -163,11 +86,10 @@ pub struct PersonalId {
 }
 
 /// A personal identifier to store when creating a person.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PersonalIdInput {
     id_type: PersonalIdType,
     identifier: Identifier,
-    #[serde(skip_serializing_if = "Option::is_none")]
     country_code: Option<String>,
 }
 
@@ -195,6 +117,21 @@ impl PersonalIdInput {
             ),
             _ => Ok(()),
         }
+    }
+
+    /// The generated entry; errors name `personal_ids.<field>`.
+    fn to_raw(&self) -> Result<types::PersonalIdInput, Error> {
+        Ok(types::PersonalIdInput {
+            country_code: Error::constrained_opt(
+                "personal_ids.country_code",
+                self.country_code.as_deref(),
+            )?,
+            id_type: self.id_type.to_raw("personal_ids.id_type")?,
+            identifier: Error::constrained(
+                "personal_ids.identifier",
+                self.identifier.expose_secret(),
+            )?,
+        })
     }
 }
 
@@ -364,127 +301,6 @@ impl From<types::PersonList> for Page<Person> {
     }
 }
 
-/// The writable fields shared by person create and update requests.
-#[derive(Clone, Default, Serialize)]
-struct PersonFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<PersonStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    is_customer: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ban_status: Option<BanStatusInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    middle_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    chosen_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dob: Option<DateOfBirth>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<Email>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<PhoneNumber>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::pii::serialize_ssn"
-    )]
-    ssn: Option<Ssn>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    legal_address: Option<AddressInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    shipping_address: Option<AddressInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    personal_ids: Vec<PersonalIdInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
-    #[serde(skip)]
-    invalid: Invalid,
-}
-
-impl PersonFields {
-    fn validate_common(&self) -> Result<(), Error> {
-        check_shared_fields(
-            &self.invalid,
-            &[
-                ("first_name", &self.first_name),
-                ("last_name", &self.last_name),
-                ("middle_name", &self.middle_name),
-                ("chosen_name", &self.chosen_name),
-            ],
-            self.legal_address.as_ref(),
-            self.shipping_address.as_ref(),
-            self.note.as_deref(),
-        )?;
-        for id in &self.personal_ids {
-            id.validate()?;
-        }
-        Ok(())
-    }
-
-    fn names_required(&self) -> Result<(), Error> {
-        require_names(self.status.as_ref(), &self.first_name, &self.last_name)
-    }
-
-    fn body(mut self) -> Result<serde_json::Value, Error> {
-        normalize_addresses(&mut self.legal_address, &mut self.shipping_address)?;
-        to_json(&self)
-    }
-}
-
-macro_rules! person_setters {
-    ($ty:ident) => {
-        common_setters!($ty);
-
-        impl $ty {
-            /// `chosen_name`: the name the person goes by (list filters on `first_name` match it).
-            pub fn chosen_name(mut self, v: impl Into<String>) -> Self {
-                self.0.chosen_name = Some(v.into());
-                self
-            }
-            /// `tenant`, for fintechs with several workspaces.
-            pub fn tenant(mut self, v: impl Into<String>) -> Self {
-                self.0.tenant = Some(v.into());
-                self
-            }
-            /// `is_customer`: true for anyone with a direct relationship with the fintech.
-            pub fn is_customer(mut self, v: bool) -> Self {
-                self.0.is_customer = Some(v);
-                self
-            }
-        }
-
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let p = &self.0;
-                f.debug_struct(stringify!($ty))
-                    .field("status", &p.status)
-                    .field("is_customer", &p.is_customer)
-                    .field("ban_status", &p.ban_status)
-                    .field("first_name", &MaskedName(&p.first_name))
-                    .field("middle_name", &MaskedName(&p.middle_name))
-                    .field("last_name", &MaskedName(&p.last_name))
-                    .field("chosen_name", &MaskedName(&p.chosen_name))
-                    .field("dob", &p.dob)
-                    .field("email", &p.email)
-                    .field("phone_number", &p.phone_number)
-                    .field("ssn", &p.ssn)
-                    .field("legal_address", &p.legal_address)
-                    .field("shipping_address", &p.shipping_address)
-                    .field("personal_ids", &p.personal_ids)
-                    .field("note", &p.note.as_ref().map(|_| "[redacted]"))
-                    .finish_non_exhaustive()
-            }
-        }
-    };
-}
-
 /// A `createPerson` request.
 ///
 /// Start from [`NewPerson::prospect`] when only some details are known, or
@@ -500,8 +316,27 @@ macro_rules! person_setters {
 /// let err = NewPerson::prospect().email("not-an-email").validate().unwrap_err();
 /// assert_eq!(err.to_string(), "invalid `email`: must be an e-mail address: a name, '@' and a domain with a dot");
 /// ```
+pub type NewPerson = PersonFields<PersonCreate>;
+
+/// What only `createPerson` sends: `chosen_name`, `is_customer`, `tenant`, `personal_ids`.
 #[derive(Clone)]
-pub struct NewPerson(PersonFields);
+pub struct PersonCreate {
+    chosen_name: Option<String>,
+    is_customer: bool,
+    tenant: Option<String>,
+    personal_ids: Vec<PersonalIdInput>,
+}
+
+impl Default for PersonCreate {
+    fn default() -> Self {
+        Self {
+            chosen_name: None,
+            is_customer: true,
+            tenant: None,
+            personal_ids: Vec::new(),
+        }
+    }
+}
 
 impl NewPerson {
     /// A `PROSPECT`: nothing else required. `is_customer` defaults to `true`.
@@ -519,48 +354,75 @@ impl NewPerson {
 
     /// Any status; names are then required unless it is `PROSPECT`.
     pub fn with_status(status: PersonStatus) -> Self {
-        Self(PersonFields {
-            status: Some(status),
-            is_customer: Some(true),
-            ..PersonFields::default()
-        })
+        Self::in_status(status)
     }
 
-    /// `ban_status`. `SUSPENDED` needs a [`note`](Self::note) on create.
-    pub fn ban_status(mut self, v: BanStatusInput) -> Self {
-        self.0.ban_status = Some(v);
+    /// `chosen_name`: the name the person goes by.
+    pub fn chosen_name(mut self, v: impl Into<String>) -> Self {
+        self.own.chosen_name = Some(v.into());
+        self
+    }
+
+    /// `is_customer` (default `true`): whether the person has a direct relationship with the
+    /// fintech, such as an account holder.
+    pub fn is_customer(mut self, v: bool) -> Self {
+        self.own.is_customer = v;
+        self
+    }
+
+    /// `tenant`: only for platforms with several tenants.
+    pub fn tenant(mut self, v: impl Into<String>) -> Self {
+        self.own.tenant = Some(v.into());
         self
     }
 
     /// Adds an entry to `personal_ids` (only settable on create).
     pub fn personal_id(mut self, v: PersonalIdInput) -> Self {
-        self.0.personal_ids.push(v);
+        self.own.personal_ids.push(v);
         self
-    }
-
-    /// The rules [`validate`](Self::validate) checks before the value constraints.
-    fn check_rules(&self) -> Result<(), Error> {
-        self.0.validate_common()?;
-        self.0.names_required()?;
-        if self.0.ban_status == Some(BanStatusInput::Suspended) && self.0.note.is_none() {
-            return Err(Error::validation(
-                "note",
-                "is required when creating a person with ban_status SUSPENDED",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The validated JSON body.
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.check_rules()?;
-        self.0.body()
     }
 }
 
-crate::request::spec_checked_request!(NewPerson => types::CreatePersonRequest);
+impl person_fields::sealed::Sealed for PersonCreate {}
+impl WriteKind for PersonCreate {
+    const NAME: &'static str = "NewPerson";
+    const RULES: Rules = Rules {
+        whole_record: true,
+        note: NoteRule::WhenSuspending(
+            "is required when creating a person with ban_status SUSPENDED",
+        ),
+    };
+    type Raw = types::CreatePersonRequest;
 
-person_setters!(NewPerson);
+    fn check_own(&self) -> Result<(), Error> {
+        check_name("chosen_name", self.chosen_name.as_deref())?;
+        self.personal_ids
+            .iter()
+            .try_for_each(PersonalIdInput::validate)
+    }
+
+    fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>) {
+        d.field("chosen_name", &MaskedName(&self.chosen_name))
+            .field("is_customer", &self.is_customer)
+            .field("personal_ids", &self.personal_ids);
+    }
+
+    fn to_raw(&self, mut shared: RawShared) -> Result<Self::Raw, Error> {
+        let status = shared.required_status()?;
+        Ok(with_shared_fields!(CreatePersonRequest {
+            shared,
+            status: status,
+            chosen_name: Error::constrained_opt("chosen_name", self.chosen_name.as_deref())?,
+            is_customer: self.is_customer,
+            tenant: self.tenant.clone(),
+            personal_ids: self
+                .personal_ids
+                .iter()
+                .map(PersonalIdInput::to_raw)
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+}
 
 /// An `updatePerson` (PATCH) request: only the fields you set are sent.
 ///
@@ -593,8 +455,15 @@ person_setters!(NewPerson);
 /// # let _ = (person, update);
 /// # Ok(()) }
 /// ```
+pub type PersonUpdate = PersonFields<PersonChange>;
+
+/// What only `updatePerson` sends: `status`, `chosen_name`, `is_customer`, `tenant`.
 #[derive(Clone, Default)]
-pub struct PersonUpdate(PersonFields);
+pub struct PersonChange {
+    chosen_name: Option<String>,
+    is_customer: Option<bool>,
+    tenant: Option<String>,
+}
 
 impl PersonUpdate {
     /// An empty update.
@@ -613,58 +482,55 @@ impl PersonUpdate {
     /// `status`. Every status but `PROSPECT` needs names on the record (checked by the server,
     /// which knows the stored names).
     pub fn status(mut self, v: PersonStatus) -> Self {
-        self.0.status = Some(v);
+        self.status = Some(v);
         self
     }
 
-    /// `ban_status`. A change between `SUSPENDED` and `ALLOWED` needs a [`note`](Self::note);
-    /// since the request cannot know the stored value, a note is required whenever this is set.
-    pub fn ban_status(mut self, v: BanStatusInput) -> Self {
-        self.0.ban_status = Some(v);
+    /// `chosen_name`: the name the person goes by.
+    pub fn chosen_name(mut self, v: impl Into<String>) -> Self {
+        self.own.chosen_name = Some(v.into());
         self
     }
 
-    /// The rules [`validate`](Self::validate) checks before the value constraints.
-    fn check_rules(&self) -> Result<(), Error> {
-        self.0.validate_common()?;
-        if self.0.ban_status.is_some() && self.0.note.is_none() {
-            return Err(Error::validation(
-                "note",
-                "is required when changing ban_status between SUSPENDED and ALLOWED",
-            ));
-        }
-        Ok(())
+    /// `is_customer`.
+    pub fn is_customer(mut self, v: bool) -> Self {
+        self.own.is_customer = Some(v);
+        self
     }
 
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
-        self.check_rules()?;
-        self.0.body()
+    /// `tenant`: only for platforms with several tenants.
+    pub fn tenant(mut self, v: impl Into<String>) -> Self {
+        self.own.tenant = Some(v.into());
+        self
     }
 }
 
-crate::request::spec_checked_request!(PersonUpdate => types::UpdatePersonRequest);
+impl person_fields::sealed::Sealed for PersonChange {}
+impl WriteKind for PersonChange {
+    const NAME: &'static str = "PersonUpdate";
+    const RULES: Rules = Rules {
+        whole_record: false,
+        note: NoteRule::WithAnyBanStatus,
+    };
+    type Raw = types::UpdatePersonRequest;
 
-person_setters!(PersonUpdate);
+    fn check_own(&self) -> Result<(), Error> {
+        check_name("chosen_name", self.chosen_name.as_deref())
+    }
 
-api_enum! {
-    /// Sort keys for `listPersons` / `listCustomers` (`sort_by`).
-    PersonSortKey {
-        /// Oldest first.
-        CreationTimeAsc = "creation_time:asc",
-        /// Newest first.
-        CreationTimeDesc = "creation_time:desc",
-        /// First name A–Z.
-        FirstNameAsc = "first_name:asc",
-        /// First name Z–A.
-        FirstNameDesc = "first_name:desc",
-        /// Last name A–Z.
-        LastNameAsc = "last_name:asc",
-        /// Last name Z–A.
-        LastNameDesc = "last_name:desc",
-        /// Least recently updated first.
-        LastUpdatedTimeAsc = "last_updated_time:asc",
-        /// Most recently updated first.
-        LastUpdatedTimeDesc = "last_updated_time:desc",
+    fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>) {
+        d.field("chosen_name", &MaskedName(&self.chosen_name))
+            .field("is_customer", &self.is_customer);
+    }
+
+    fn to_raw(&self, shared: RawShared) -> Result<Self::Raw, Error> {
+        Ok(with_shared_fields!(UpdatePersonRequest {
+            shared,
+            status: shared.status,
+            chosen_name: Error::constrained_opt("chosen_name", self.chosen_name.as_deref())?,
+            is_customer: self.is_customer,
+            tenant: self.tenant.clone(),
+        }))
     }
 }
 
@@ -686,7 +552,7 @@ impl Persons<'_> {
     /// first attempt and sent by every retry; supply your own with
     /// [`Request::idempotency_key`].
     pub fn create(&self, person: NewPerson) -> Request<CreatePerson> {
-        Request::new(self.client, person.into_raw().map(CreatePerson))
+        Request::new(self.client, person.to_raw().map(CreatePerson))
     }
 
     /// `getPerson`.
@@ -700,7 +566,7 @@ impl Persons<'_> {
         let id = id.into().into_uuid();
         Request::new(
             self.client,
-            update.into_raw().map(|body| UpdatePerson(id, body)),
+            update.to_raw().map(|body| UpdatePerson(id, body)),
         )
     }
 
@@ -776,92 +642,6 @@ impl Operation for UpdatePerson {
             req = req.idempotency_key(key);
         }
         req.send()
-    }
-}
-
-/// The query behind [`ListPersons`] and [`crate::customers::ListCustomers`]: the two lists take
-/// the same filters, except three that only `listPersons` has (`is_customer`, `ban_status`,
-/// `include_console_users`, which stay empty for customers).
-#[derive(Clone, Default)]
-pub(crate) struct PersonQuery {
-    pub(crate) sort_by: Vec<PersonSortKey>,
-    pub(crate) id: Vec<PersonId>,
-    pub(crate) has_accounts: Option<bool>,
-    pub(crate) ssn_last_4: Option<SsnLast4>,
-    pub(crate) last_name: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) first_name: Option<String>,
-    pub(crate) phone_number: Option<String>,
-    pub(crate) status: Option<PersonStatus>,
-    pub(crate) is_customer: Option<bool>,
-    pub(crate) ban_status: Vec<BanStatus>,
-    pub(crate) include_console_users: Option<bool>,
-    pub(crate) limit: Option<u32>,
-    pub(crate) page_token: Option<String>,
-    pub(crate) settings: CallSettings,
-}
-
-/// The shared filters converted to the generated client's types (checked once per page).
-pub(crate) struct RawFilters {
-    pub(crate) limit: Option<std::num::NonZeroU64>,
-    pub(crate) status: Option<types::PersonStatus>,
-    pub(crate) sort_by: Vec<types::PersonSortKey>,
-    pub(crate) ssn_last_4: Option<types::SsnLast4>,
-    pub(crate) ids: Vec<uuid::Uuid>,
-}
-
-impl PersonQuery {
-    pub(crate) fn raw_filters(&self) -> Result<RawFilters, Error> {
-        Ok(RawFilters {
-            limit: crate::pagination::page_limit(self.limit)?,
-            status: self
-                .status
-                .as_ref()
-                .map(|s| s.to_raw("status"))
-                .transpose()?,
-            sort_by: self
-                .sort_by
-                .iter()
-                .map(|s| s.to_raw("sort_by"))
-                .collect::<Result<_, _>>()?,
-            ssn_last_4: self
-                .ssn_last_4
-                .as_ref()
-                .map(|s| s.to_raw("ssn_last_4"))
-                .transpose()?,
-            ids: self.id.iter().map(|i| i.into_uuid()).collect(),
-        })
-    }
-
-    /// `Debug` of a list builder: PII filters redacted; the person-only ones when `persons`.
-    pub(crate) fn debug(
-        &self,
-        f: &mut fmt::Formatter<'_>,
-        name: &str,
-        persons: bool,
-    ) -> fmt::Result {
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        let mut d = f.debug_struct(name);
-        d.field("sort_by", &self.sort_by)
-            .field("id", &self.id)
-            .field("has_accounts", &self.has_accounts)
-            .field(
-                "ssn_last_4",
-                &self.ssn_last_4.as_ref().map(|_| "[redacted]"),
-            )
-            .field("last_name", &hidden(&self.last_name))
-            .field("email", &hidden(&self.email))
-            .field("first_name", &hidden(&self.first_name))
-            .field("phone_number", &hidden(&self.phone_number))
-            .field("status", &self.status);
-        if persons {
-            d.field("is_customer", &self.is_customer)
-                .field("ban_status", &self.ban_status)
-                .field("include_console_users", &self.include_console_users);
-        }
-        d.field("limit", &self.limit)
-            .field("page_token", &self.page_token)
-            .finish()
     }
 }
 
@@ -976,6 +756,8 @@ paged_list!(ListPersons, Person, "person");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::addresses::AddressInput;
+    use crate::statuses::BanStatusInput;
 
     fn field_of(r: Result<(), Error>) -> &'static str {
         match r {
@@ -1069,7 +851,10 @@ mod tests {
     #[test]
     fn prospect_needs_nothing_else() {
         assert!(NewPerson::prospect().validate().is_ok());
-        let body = NewPerson::prospect().into_body().unwrap();
+        let body = NewPerson::prospect()
+            .to_raw()
+            .map(|body| serde_json::to_value(body).unwrap())
+            .unwrap();
         assert_eq!(
             body,
             serde_json::json!({"status": "PROSPECT", "is_customer": true})
@@ -1169,7 +954,12 @@ mod tests {
             for value in ["123456789", "1899-01-01", "2124567890", "anne", "also bad"] {
                 assert!(!text.contains(value), "{text}");
             }
-            assert!(update.into_body().is_err());
+            assert!(
+                update
+                    .to_raw()
+                    .map(|body| serde_json::to_value(body).unwrap())
+                    .is_err()
+            );
         }
     }
 
@@ -1178,7 +968,10 @@ mod tests {
         let fixed = NewPerson::prospect().email("bad").email("ok@x.io");
         assert!(fixed.validate().is_ok());
         assert_eq!(
-            fixed.into_body().unwrap()["email"],
+            fixed
+                .to_raw()
+                .map(|body| serde_json::to_value(body).unwrap())
+                .unwrap()["email"],
             serde_json::json!("ok@x.io")
         );
         let still_bad = PersonUpdate::new().ssn("123-45-6789").ssn("123456789");

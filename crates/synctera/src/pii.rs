@@ -97,14 +97,6 @@ impl fmt::Display for Ssn {
     }
 }
 
-/// Serializes the full SSN; used only by request bodies (`#[serde(serialize_with)]`).
-pub(crate) fn serialize_ssn<S: Serializer>(ssn: &Option<Ssn>, s: S) -> Result<S::Ok, S::Error> {
-    match ssn {
-        Some(ssn) => s.serialize_str(ssn.expose_secret()),
-        None => s.serialize_none(),
-    }
-}
-
 /// The masked SSN a response carries: at most its last four digits.
 ///
 /// Synctera answers with the last four (`"6789"`), but some of its own examples show a full value,

@@ -277,13 +277,27 @@ impl VerifyRequest {
         Ok(())
     }
 
-    pub(crate) fn into_body(self) -> Result<serde_json::Value, Error> {
+    /// Checks the request without sending it, as sending it does: consent, then the limits the
+    /// API description sets on each value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated request body, field by field.
+    pub(crate) fn to_raw(&self) -> Result<types::VerifyRequest, Error> {
         self.check_rules()?;
-        crate::request::to_json(&self)
+        Ok(types::VerifyRequest {
+            business_id: self.business_id.map(BusinessId::into_uuid),
+            customer_consent: self.customer_consent,
+            customer_ip_address: self
+                .customer_ip_address
+                .map(|ip| Error::constrained("customer_ip_address", &ip.to_string()))
+                .transpose()?,
+            document_id: self.document_id,
+            person_id: self.person_id.map(PersonId::into_uuid),
+        })
     }
 }
-
-crate::request::spec_checked_request!(VerifyRequest => types::VerifyRequest);
 
 /// `client.verifications()`: run KYC and read the results.
 #[derive(Debug, Clone, Copy)]
@@ -304,7 +318,7 @@ impl Verifications<'_> {
     /// the first attempt and sent by every retry; supply your own with
     /// [`Request::idempotency_key`].
     pub fn verify(&self, request: VerifyRequest) -> Request<Verify> {
-        Request::new(self.client, request.into_raw().map(Verify))
+        Request::new(self.client, request.to_raw().map(Verify))
     }
 
     /// `getVerification`.
@@ -536,7 +550,8 @@ mod tests {
         ));
         let err = VerifyRequest::person(id)
             .customer_consent(false)
-            .into_body()
+            .to_raw()
+            .map(|body| serde_json::to_value(body).unwrap())
             .unwrap_err();
         assert!(matches!(
             err,
@@ -548,12 +563,16 @@ mod tests {
         let body = VerifyRequest::person(id)
             .customer_consent(true)
             .customer_ip_address("203.0.113.7".parse().unwrap())
-            .into_body()
+            .to_raw()
+            .map(|body| serde_json::to_value(body).unwrap())
             .unwrap();
         assert_eq!(body["customer_ip_address"], "203.0.113.7");
         assert_eq!(body["person_id"], id.to_string());
         let b = VerifyRequest::business(uuid::Uuid::new_v4()).customer_consent(true);
-        let body = b.into_body().unwrap();
+        let body = b
+            .to_raw()
+            .map(|body| serde_json::to_value(body).unwrap())
+            .unwrap();
         assert!(body.get("person_id").is_none());
     }
 
