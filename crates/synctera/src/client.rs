@@ -278,6 +278,14 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The Synctera deployment the base URL points at, if it is one of them (`None` for a
+    /// local sandbox or any other URL). Lets an operation refuse to run against production.
+    pub fn environment(&self) -> Option<Environment> {
+        [Environment::Sandbox, Environment::Production]
+            .into_iter()
+            .find(|e| e.base_url() == self.inner.base_url)
+    }
+
     pub(crate) fn raw(&self) -> &synctera_raw::Client {
         &self.inner.raw
     }
@@ -321,12 +329,14 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.base_url(), "https://api.synctera.com/v0");
+        assert_eq!(c.environment(), Some(Environment::Production));
         let c = Client::builder()
             .api_key("k")
             .base_url("http://127.0.0.1:9/v0/")
             .build()
             .unwrap();
         assert_eq!(c.base_url(), "http://127.0.0.1:9/v0");
+        assert_eq!(c.environment(), None);
         for bad in [
             "ftp://x",
             "http://bad host/v0",

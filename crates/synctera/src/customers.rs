@@ -9,7 +9,6 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
@@ -25,9 +24,7 @@ use crate::person_query::{PersonQuery, RawFilters};
 use crate::persons::Person;
 use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};
 use crate::statuses::{BanStatus, PersonStatus, SsnSource, VerificationStatus};
-use crate::transport::sealed::Sealed;
-use crate::transport::{Operation, RawResult, Request};
-use std::future::Future;
+use crate::transport::{Request, operation};
 
 api_enum! {
     /// A customer's KYC status (`kyc_status`): the person's `verification_status` plus
@@ -588,94 +585,32 @@ impl Customers<'_> {
     }
 }
 
-/// The `createCustomer` operation, made by [`Customers::create`].
-pub struct CreateCustomer(types::CreateCustomerRequest);
-
-impl Sealed for CreateCustomer {}
-impl Operation for CreateCustomer {
-    const ID: &'static str = "createCustomer";
-    const METHOD: Method = Method::POST;
-    const KEYED: bool = true;
-    type Raw = types::Customer;
-    type Output = Customer;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
-        let mut req = raw.create_customer().body(self.0.clone());
-        if let Some(key) = key {
-            req = req.idempotency_key(key);
-        }
-        req.send()
-    }
+operation! {
+    /// The `createCustomer` operation, made by [`Customers::create`].
+    CreateCustomer(types::CreateCustomerRequest) = POST "createCustomer" keyed,
+    types::Customer => Customer,
+    |op, raw| raw.create_customer().body(op.0.clone())
 }
 
-/// The `getCustomer` operation, made by [`Customers::get`].
-pub struct GetCustomer(uuid::Uuid);
-
-impl Sealed for GetCustomer {}
-impl Operation for GetCustomer {
-    const ID: &'static str = "getCustomer";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::Customer;
-    type Output = Customer;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
-        raw.get_customer().customer_id(self.0).send()
-    }
+operation! {
+    /// The `getCustomer` operation, made by [`Customers::get`].
+    GetCustomer(uuid::Uuid) = GET "getCustomer",
+    types::Customer => Customer,
+    |op, raw| raw.get_customer().customer_id(op.0)
 }
 
-/// The `patchCustomer` operation, made by [`Customers::patch`].
-pub struct PatchCustomer(uuid::Uuid, types::PatchCustomerRequest);
-
-impl Sealed for PatchCustomer {}
-impl Operation for PatchCustomer {
-    const ID: &'static str = "patchCustomer";
-    const METHOD: Method = Method::PATCH;
-    const KEYED: bool = true;
-    type Raw = types::Customer;
-    type Output = Customer;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
-        let mut req = raw
-            .patch_customer()
-            .customer_id(self.0)
-            .body(self.1.clone());
-        if let Some(key) = key {
-            req = req.idempotency_key(key);
-        }
-        req.send()
-    }
+operation! {
+    /// The `patchCustomer` operation, made by [`Customers::patch`].
+    PatchCustomer(uuid::Uuid, types::PatchCustomerRequest) = PATCH "patchCustomer" keyed,
+    types::Customer => Customer,
+    |op, raw| raw.patch_customer().customer_id(op.0).body(op.1.clone())
 }
 
-/// The `updateCustomer` operation (a full replace), made by [`Customers::replace`].
-pub struct ReplaceCustomer(uuid::Uuid, types::ReplaceCustomerRequest);
-
-impl Sealed for ReplaceCustomer {}
-impl Operation for ReplaceCustomer {
-    const ID: &'static str = "updateCustomer";
-    const METHOD: Method = Method::PUT;
-    const KEYED: bool = false;
-    type Raw = types::Customer;
-    type Output = Customer;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Customer>> + Send + 'a {
-        raw.update_customer()
-            .customer_id(self.0)
-            .body(self.1.clone())
-            .send()
-    }
+operation! {
+    /// The `updateCustomer` operation (a full replace), made by [`Customers::replace`].
+    ReplaceCustomer(uuid::Uuid, types::ReplaceCustomerRequest) = PUT "updateCustomer",
+    types::Customer => Customer,
+    |op, raw| raw.update_customer().customer_id(op.0).body(op.1.clone())
 }
 
 /// A `listCustomers` query with every documented filter.
@@ -706,35 +641,20 @@ impl ListCustomers {
     fn request(self) -> Request<ListCustomersPage> {
         let ListCustomers { client, q } = self;
         let settings = q.settings.clone();
-        let page = q
-            .raw_filters()
-            .map(|filters| ListCustomersPage { q, filters });
+        let page = q.raw_filters().map(|filters| ListCustomersPage(q, filters));
         Request::with_settings(&client, page, settings)
     }
 }
 
-/// The `listCustomers` operation (one page), made by [`ListCustomers`].
-pub struct ListCustomersPage {
-    q: PersonQuery,
-    filters: RawFilters,
-}
-
-impl Sealed for ListCustomersPage {}
-impl Operation for ListCustomersPage {
-    const ID: &'static str = "listCustomers";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::CustomerList;
-    type Output = Page<Customer>;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::CustomerList>> + Send + 'a {
-        let (q, filters) = (&self.q, &self.filters);
+operation! {
+    /// The `listCustomers` operation (one page), made by [`ListCustomers`].
+    ListCustomersPage(PersonQuery, RawFilters) = GET "listCustomers",
+    types::CustomerList => Page<Customer>,
+    |op, raw| {
+        let ListCustomersPage(q, filters) = op;
         let mut r = raw.list_customers();
         apply_shared_filters!(r, q, filters);
-        r.send()
+        r
     }
 }
 

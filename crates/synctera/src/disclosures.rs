@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
@@ -12,9 +11,7 @@ use crate::client::Client;
 use crate::ids::{BusinessId, DisclosureId, PersonId};
 use crate::metadata::Metadata;
 use crate::pagination::Page;
-use crate::transport::sealed::Sealed;
-use crate::transport::{CallSettings, Operation, RawResult, Request};
-use std::future::Future;
+use crate::transport::{CallSettings, Request, operation};
 
 api_enum! {
     /// Which document was disclosed (`type`).
@@ -321,46 +318,18 @@ impl Disclosures<'_> {
     }
 }
 
-/// The `createDisclosure` operation, made by [`Disclosures::create`].
-pub struct CreateDisclosure(types::CreateDisclosureRequest);
-
-impl Sealed for CreateDisclosure {}
-impl Operation for CreateDisclosure {
-    const ID: &'static str = "createDisclosure";
-    const METHOD: Method = Method::POST;
-    const KEYED: bool = true;
-    type Raw = types::Disclosure;
-    type Output = Disclosure;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Disclosure>> + Send + 'a {
-        let mut req = raw.create_disclosure().body(self.0.clone());
-        if let Some(key) = key {
-            req = req.idempotency_key(key);
-        }
-        req.send()
-    }
+operation! {
+    /// The `createDisclosure` operation, made by [`Disclosures::create`].
+    CreateDisclosure(types::CreateDisclosureRequest) = POST "createDisclosure" keyed,
+    types::Disclosure => Disclosure,
+    |op, raw| raw.create_disclosure().body(op.0.clone())
 }
 
-/// The `getDisclosure` operation, made by [`Disclosures::get`].
-pub struct GetDisclosure(uuid::Uuid);
-
-impl Sealed for GetDisclosure {}
-impl Operation for GetDisclosure {
-    const ID: &'static str = "getDisclosure";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::Disclosure;
-    type Output = Disclosure;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Disclosure>> + Send + 'a {
-        raw.get_disclosure().disclosure_id(self.0).send()
-    }
+operation! {
+    /// The `getDisclosure` operation, made by [`Disclosures::get`].
+    GetDisclosure(uuid::Uuid) = GET "getDisclosure",
+    types::Disclosure => Disclosure,
+    |op, raw| raw.get_disclosure().disclosure_id(op.0)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -414,35 +383,22 @@ impl ListDisclosures {
     fn request(self) -> Request<ListDisclosuresPage> {
         let ListDisclosures { client, q } = self;
         let settings = q.settings.clone();
-        let page = crate::pagination::page_limit(q.limit).map(|limit| ListDisclosuresPage {
-            ids: q.id.iter().map(|i| i.into_uuid()).collect(),
-            limit,
-            q,
+        let page = crate::pagination::page_limit(q.limit).map(|limit| {
+            let ids = q.id.iter().map(|i| i.into_uuid()).collect();
+            ListDisclosuresPage(q, limit, ids)
         });
         Request::with_settings(&client, page, settings)
     }
 }
 
-/// The `listDisclosures` operation (one page), made by [`ListDisclosures`].
-pub struct ListDisclosuresPage {
-    q: DisclosureQuery,
-    limit: Option<std::num::NonZeroU64>,
-    ids: Vec<uuid::Uuid>,
-}
-
-impl Sealed for ListDisclosuresPage {}
-impl Operation for ListDisclosuresPage {
-    const ID: &'static str = "listDisclosures";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::DisclosureList;
-    type Output = Page<Disclosure>;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::DisclosureList>> + Send + 'a {
-        let q = &self.q;
+operation! {
+    /// The `listDisclosures` operation (one page), made by [`ListDisclosures`]: the query, its
+    /// limit and ids in the generated types.
+    ListDisclosuresPage(DisclosureQuery, Option<std::num::NonZeroU64>, Vec<uuid::Uuid>) =
+        GET "listDisclosures",
+    types::DisclosureList => Page<Disclosure>,
+    |op, raw| {
+        let ListDisclosuresPage(q, limit, ids) = op;
         let mut r = raw.list_disclosures();
         if let Some(v) = q.person_id {
             r = r.person_id(v.into_uuid());
@@ -453,16 +409,16 @@ impl Operation for ListDisclosuresPage {
         if let Some(v) = q.acknowledging_person_id {
             r = r.acknowledging_person_id(v.into_uuid());
         }
-        if !self.ids.is_empty() {
-            r = r.id(self.ids.clone());
+        if !ids.is_empty() {
+            r = r.id(ids.clone());
         }
-        if let Some(v) = self.limit {
+        if let Some(v) = *limit {
             r = r.limit(v);
         }
         if let Some(v) = &q.page_token {
             r = r.page_token(v.clone());
         }
-        r.send()
+        r
     }
 }
 

@@ -9,10 +9,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use http::Method;
 use synctera_raw::types;
-
-use std::future::Future;
 
 use secrecy::ExposeSecret;
 
@@ -28,8 +25,7 @@ use crate::person_query::{PersonQuery, RawFilters};
 use crate::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,
 };
-use crate::transport::sealed::Sealed;
-use crate::transport::{Operation, RawResult, Request};
+use crate::transport::{Request, operation};
 
 pub use crate::metadata::Metadata;
 pub use crate::person_query::PersonSortKey;
@@ -580,69 +576,25 @@ impl Persons<'_> {
     }
 }
 
-/// The `createPerson` operation, made by [`Persons::create`].
-pub struct CreatePerson(types::CreatePersonRequest);
-
-impl Sealed for CreatePerson {}
-impl Operation for CreatePerson {
-    const ID: &'static str = "createPerson";
-    const METHOD: Method = Method::POST;
-    const KEYED: bool = true;
-    type Raw = types::Person;
-    type Output = Person;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Person>> + Send + 'a {
-        let mut req = raw.create_person().body(self.0.clone());
-        if let Some(key) = key {
-            req = req.idempotency_key(key);
-        }
-        req.send()
-    }
+operation! {
+    /// The `createPerson` operation, made by [`Persons::create`].
+    CreatePerson(types::CreatePersonRequest) = POST "createPerson" keyed,
+    types::Person => Person,
+    |op, raw| raw.create_person().body(op.0.clone())
 }
 
-/// The `getPerson` operation, made by [`Persons::get`].
-pub struct GetPerson(uuid::Uuid);
-
-impl Sealed for GetPerson {}
-impl Operation for GetPerson {
-    const ID: &'static str = "getPerson";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::Person;
-    type Output = Person;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Person>> + Send + 'a {
-        raw.get_person().person_id(self.0).send()
-    }
+operation! {
+    /// The `getPerson` operation, made by [`Persons::get`].
+    GetPerson(uuid::Uuid) = GET "getPerson",
+    types::Person => Person,
+    |op, raw| raw.get_person().person_id(op.0)
 }
 
-/// The `updatePerson` operation, made by [`Persons::update`].
-pub struct UpdatePerson(uuid::Uuid, types::UpdatePersonRequest);
-
-impl Sealed for UpdatePerson {}
-impl Operation for UpdatePerson {
-    const ID: &'static str = "updatePerson";
-    const METHOD: Method = Method::PATCH;
-    const KEYED: bool = true;
-    type Raw = types::Person;
-    type Output = Person;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Person>> + Send + 'a {
-        let mut req = raw.update_person().person_id(self.0).body(self.1.clone());
-        if let Some(key) = key {
-            req = req.idempotency_key(key);
-        }
-        req.send()
-    }
+operation! {
+    /// The `updatePerson` operation, made by [`Persons::update`].
+    UpdatePerson(uuid::Uuid, types::UpdatePersonRequest) = PATCH "updatePerson" keyed,
+    types::Person => Person,
+    |op, raw| raw.update_person().person_id(op.0).body(op.1.clone())
 }
 
 /// A `listPersons` query. Every documented filter is a setter; multi-valued ones (`id`,
@@ -701,52 +653,37 @@ impl ListPersons {
     }
 }
 
-/// The `listPersons` operation (one page), made by [`ListPersons`].
-pub struct ListPersonsPage {
-    q: PersonQuery,
-    filters: RawFilters,
-    ban_status: Vec<types::BanStatus>,
-}
-
-impl ListPersonsPage {
-    fn new(q: PersonQuery) -> Result<Self, Error> {
-        Ok(Self {
-            filters: q.raw_filters()?,
-            ban_status: q
-                .ban_status
-                .iter()
-                .map(|s| s.to_raw("ban_status"))
-                .collect::<Result<_, _>>()?,
-            q,
-        })
-    }
-}
-
-impl Sealed for ListPersonsPage {}
-impl Operation for ListPersonsPage {
-    const ID: &'static str = "listPersons";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::PersonList;
-    type Output = Page<Person>;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::PersonList>> + Send + 'a {
-        let (q, filters) = (&self.q, &self.filters);
+operation! {
+    /// The `listPersons` operation (one page), made by [`ListPersons`]: the query and its
+    /// filters in the generated types.
+    ListPersonsPage(PersonQuery, RawFilters, Vec<types::BanStatus>) = GET "listPersons",
+    types::PersonList => Page<Person>,
+    |op, raw| {
+        let ListPersonsPage(q, filters, ban_status) = op;
         let mut r = raw.list_persons();
         apply_shared_filters!(r, q, filters);
         if let Some(v) = q.is_customer {
             r = r.is_customer(v);
         }
-        if !self.ban_status.is_empty() {
-            r = r.ban_status(self.ban_status.clone());
+        if !ban_status.is_empty() {
+            r = r.ban_status(ban_status.clone());
         }
         if let Some(v) = q.include_console_users {
             r = r.include_console_users(v);
         }
-        r.send()
+        r
+    }
+}
+
+impl ListPersonsPage {
+    fn new(q: PersonQuery) -> Result<Self, Error> {
+        let filters = q.raw_filters()?;
+        let ban_status = q
+            .ban_status
+            .iter()
+            .map(|s| s.to_raw("ban_status"))
+            .collect::<Result<_, _>>()?;
+        Ok(Self(q, filters, ban_status))
     }
 }
 

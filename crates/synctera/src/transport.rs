@@ -68,6 +68,77 @@ pub trait Operation: sealed::Sealed + Send + Sync + Sized + 'static {
     ) -> impl Future<Output = RawResult<Self::Raw>> + Send + 'a;
 }
 
+/// Declares an operation: the type [`Request`] carries (its inputs as tuple fields, `self.0`,
+/// `self.1`, …), the HTTP method and operation id, `keyed` if it takes an idempotency key, the
+/// generated response type and the facade type it converts into, and the generated call that
+/// makes one attempt (without its `.send()`; the key is added here).
+///
+/// ```text
+/// operation! {
+///     /// The `getPerson` operation, made by [`Persons::get`].
+///     GetPerson(uuid::Uuid) = GET "getPerson", types::Person => Person,
+///     |op, raw| raw.get_person().person_id(op.0)
+/// }
+/// ```
+macro_rules! operation {
+    (
+        $(#[$doc:meta])*
+        $name:ident($($input:ty),*) = $method:ident $id:literal $($keyed:ident)?,
+        $raw:ty => $output:ty,
+        |$op:ident, $client:ident| $call:expr
+    ) => {
+        $(#[$doc])*
+        pub struct $name($($input),*);
+
+        impl $crate::transport::sealed::Sealed for $name {}
+        impl $crate::transport::Operation for $name {
+            const ID: &'static str = $id;
+            const METHOD: ::http::Method = ::http::Method::$method;
+            const KEYED: bool = $crate::transport::keyed!($($keyed)?);
+            type Raw = $raw;
+            type Output = $output;
+            fn attempt<'a>(
+                &'a self,
+                $client: &'a ::synctera_raw::Client,
+                key: Option<&'a str>,
+            ) -> impl ::std::future::Future<Output = $crate::transport::RawResult<$raw>>
+            + Send
+            + 'a {
+                let $op = self;
+                $crate::transport::with_key!(($call), key $(, $keyed)?).send()
+            }
+        }
+    };
+}
+pub(crate) use operation;
+
+/// `true` for an operation declared `keyed`.
+macro_rules! keyed {
+    () => {
+        false
+    };
+    (keyed) => {
+        true
+    };
+}
+pub(crate) use keyed;
+
+/// The generated builder `$call`, carrying `key` when the operation is `keyed`.
+macro_rules! with_key {
+    ($call:expr, $key:ident) => {{
+        let _ = $key;
+        $call
+    }};
+    ($call:expr, $key:ident, keyed) => {{
+        let call = $call;
+        match $key {
+            Some(key) => call.idempotency_key(key),
+            None => call,
+        }
+    }};
+}
+pub(crate) use with_key;
+
 /// The per-call options a [`Request`] (or a list builder) carries until it is sent.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallSettings {

@@ -7,7 +7,6 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use http::Method;
 use synctera_raw::types;
 
 use crate::Error;
@@ -15,9 +14,7 @@ use crate::client::Client;
 use crate::ids::{BusinessId, PersonId, VerificationId};
 use crate::pagination::Page;
 use crate::persons::{Metadata, VerificationStatus};
-use crate::transport::sealed::Sealed;
-use crate::transport::{CallSettings, Operation, RawResult, Request};
-use std::future::Future;
+use crate::transport::{CallSettings, Request, operation};
 
 api_enum! {
     /// Which check a verification ran (`verification_type`).
@@ -335,46 +332,18 @@ impl Verifications<'_> {
     }
 }
 
-/// The `verify` operation, made by [`Verifications::verify`].
-pub struct Verify(types::VerifyRequest);
-
-impl Sealed for Verify {}
-impl Operation for Verify {
-    const ID: &'static str = "verify";
-    const METHOD: Method = Method::POST;
-    const KEYED: bool = true;
-    type Raw = types::VerifyResponse;
-    type Output = VerifyResponse;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::VerifyResponse>> + Send + 'a {
-        let mut req = raw.verify().body(self.0.clone());
-        if let Some(key) = key {
-            req = req.idempotency_key(key);
-        }
-        req.send()
-    }
+operation! {
+    /// The `verify` operation, made by [`Verifications::verify`].
+    Verify(types::VerifyRequest) = POST "verify" keyed,
+    types::VerifyResponse => VerifyResponse,
+    |op, raw| raw.verify().body(op.0.clone())
 }
 
-/// The `getVerification` operation, made by [`Verifications::get`].
-pub struct GetVerification(uuid::Uuid);
-
-impl Sealed for GetVerification {}
-impl Operation for GetVerification {
-    const ID: &'static str = "getVerification";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::Verification;
-    type Output = Verification;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::Verification>> + Send + 'a {
-        raw.get_verification().verification_id(self.0).send()
-    }
+operation! {
+    /// The `getVerification` operation, made by [`Verifications::get`].
+    GetVerification(uuid::Uuid) = GET "getVerification",
+    types::Verification => Verification,
+    |op, raw| raw.get_verification().verification_id(op.0)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -449,9 +418,44 @@ impl ListVerifications {
     }
 }
 
-/// The `listVerifications` operation (one page), made by [`ListVerifications`].
-pub struct ListVerificationsPage {
-    q: VerificationQuery,
+operation! {
+    /// The `listVerifications` operation (one page), made by [`ListVerifications`]: the query
+    /// and its filters in the generated types.
+    ListVerificationsPage(VerificationQuery, VerificationFilters) = GET "listVerifications",
+    types::VerificationList => Page<Verification>,
+    |op, raw| {
+        let ListVerificationsPage(q, f) = op;
+        let mut r = raw.list_verifications();
+        if let Some(v) = q.person_id {
+            r = r.person_id(v.into_uuid());
+        }
+        if let Some(v) = q.business_id {
+            r = r.business_id(v.into_uuid());
+        }
+        if !f.ids.is_empty() {
+            r = r.id(f.ids.clone());
+        }
+        if let Some(v) = f.verification_type {
+            r = r.verification_type(v);
+        }
+        if let Some(v) = f.result {
+            r = r.result(v);
+        }
+        if let Some(v) = q.include_history {
+            r = r.include_history(v);
+        }
+        if let Some(v) = f.limit {
+            r = r.limit(v);
+        }
+        if let Some(v) = &q.page_token {
+            r = r.page_token(v.clone());
+        }
+        r
+    }
+}
+
+/// A verification query's filters in the generated types (checked once, before sending).
+struct VerificationFilters {
     limit: Option<std::num::NonZeroU64>,
     verification_type: Option<types::VerificationType>,
     result: Option<types::VerificationResult>,
@@ -460,7 +464,7 @@ pub struct ListVerificationsPage {
 
 impl ListVerificationsPage {
     fn new(q: VerificationQuery) -> Result<Self, Error> {
-        Ok(Self {
+        let filters = VerificationFilters {
             limit: crate::pagination::page_limit(q.limit)?,
             verification_type: q
                 .verification_type
@@ -469,50 +473,8 @@ impl ListVerificationsPage {
                 .transpose()?,
             result: q.result.as_ref().map(|v| v.to_raw("result")).transpose()?,
             ids: q.id.iter().map(|i| i.into_uuid()).collect(),
-            q,
-        })
-    }
-}
-
-impl Sealed for ListVerificationsPage {}
-impl Operation for ListVerificationsPage {
-    const ID: &'static str = "listVerifications";
-    const METHOD: Method = Method::GET;
-    const KEYED: bool = false;
-    type Raw = types::VerificationList;
-    type Output = Page<Verification>;
-    fn attempt<'a>(
-        &'a self,
-        raw: &'a synctera_raw::Client,
-        _key: Option<&'a str>,
-    ) -> impl Future<Output = RawResult<types::VerificationList>> + Send + 'a {
-        let q = &self.q;
-        let mut r = raw.list_verifications();
-        if let Some(v) = q.person_id {
-            r = r.person_id(v.into_uuid());
-        }
-        if let Some(v) = q.business_id {
-            r = r.business_id(v.into_uuid());
-        }
-        if !self.ids.is_empty() {
-            r = r.id(self.ids.clone());
-        }
-        if let Some(v) = self.verification_type {
-            r = r.verification_type(v);
-        }
-        if let Some(v) = self.result {
-            r = r.result(v);
-        }
-        if let Some(v) = q.include_history {
-            r = r.include_history(v);
-        }
-        if let Some(v) = self.limit {
-            r = r.limit(v);
-        }
-        if let Some(v) = &q.page_token {
-            r = r.page_token(v.clone());
-        }
-        r.send()
+        };
+        Ok(Self(q, filters))
     }
 }
 
