@@ -1,0 +1,150 @@
+use super::*;
+
+#[test]
+fn ssn_accepts_only_the_hyphenated_form() {
+    assert!(Ssn::parse("123-45-6789").is_ok());
+    for bad in [
+        "123456789",
+        "123-456-789",
+        "12-345-6789",
+        "123-45-678a",
+        "",
+        "123-45-67890",
+    ] {
+        let err = Ssn::parse(bad).unwrap_err();
+        assert!(matches!(err, Error::Validation { field: "ssn", .. }));
+        if !bad.is_empty() {
+            assert!(!err.to_string().contains(bad));
+        }
+    }
+    assert!(Ssn::try_from(String::from("123-45-6789")).is_ok());
+}
+
+#[test]
+fn ssn_shows_only_last_four() {
+    let ssn = Ssn::parse("123-45-6789").unwrap();
+    for shown in [
+        format!("{ssn}"),
+        format!("{ssn:?}"),
+        format!("{:?}", Some(&ssn)),
+    ] {
+        assert!(
+            !shown.contains("12345") && !shown.contains("123-45"),
+            "{shown}"
+        );
+        assert!(shown.contains("6789"));
+    }
+    assert_eq!(ssn.last4().as_str(), "6789");
+}
+
+#[test]
+fn ssn_last4_keeps_only_four_digits_of_anything() {
+    for (input, want) in [
+        ("6789", "6789"),
+        ("123-45-6789", "6789"),
+        ("***-**-6789", "6789"),
+        ("XXX-XX-6789", "6789"),
+        ("89", "89"),
+        ("", ""),
+    ] {
+        let v: SsnLast4 = serde_json::from_value(serde_json::json!(input)).unwrap();
+        assert_eq!(v.as_str(), want, "{input}");
+        assert!(!format!("{v:?}{v}").contains("12345"));
+    }
+    assert!(SsnLast4::parse("6789").is_ok());
+    for bad in ["678", "67890", "67a9"] {
+        assert!(matches!(
+            SsnLast4::parse(bad),
+            Err(Error::Validation {
+                field: "ssn_last_4",
+                ..
+            })
+        ));
+    }
+}
+
+#[test]
+fn dob_range_is_1900_to_yesterday() {
+    let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert!(DateOfBirth::new_relative_to(d("1900-01-01"), today).is_ok());
+    assert!(DateOfBirth::new_relative_to(d("2026-04-30"), today).is_ok());
+    let err = DateOfBirth::new_relative_to(d("1899-12-31"), today).unwrap_err();
+    assert!(err.to_string().contains("1900-01-01") && err.to_string().contains("dob"));
+    assert!(DateOfBirth::new_relative_to(today, today).is_err());
+    assert!(DateOfBirth::new_relative_to(d("2030-01-01"), today).is_err());
+    assert!(DateOfBirth::parse("2000-01-01").is_ok());
+    let bad = DateOfBirth::parse("01/02/2000").unwrap_err();
+    assert!(!bad.to_string().contains("01/02/2000"));
+    let future = Utc::now().date_naive() + chrono::Days::new(1);
+    assert!(DateOfBirth::new(future).is_err());
+}
+
+#[test]
+fn dob_is_hidden_and_serializes_as_full_date() {
+    let dob = DateOfBirth::parse("2000-01-01").unwrap();
+    assert!(!format!("{dob}{dob:?}").contains("2000"));
+    assert_eq!(serde_json::to_string(&dob).unwrap(), "\"2000-01-01\"");
+}
+
+#[test]
+fn phone_must_be_e164() {
+    for ok in ["+12124567890", "+447911123456", "+12", "+123456789012345"] {
+        assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "12124567890",
+        "+02124567890",
+        "+1 212 456",
+        "+",
+        "+1",
+        "+1234567890123456",
+    ] {
+        let err = PhoneNumber::parse(bad).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Validation {
+                field: "phone_number",
+                ..
+            }
+        ));
+    }
+    let p = PhoneNumber::parse("+12124567890").unwrap();
+    assert!(!format!("{p}{p:?}").contains("2124567"));
+}
+
+#[test]
+fn email_shape_and_masking() {
+    for ok in ["a@b.co", "anne.baker+x@example.com"] {
+        assert!(Email::parse(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "plain",
+        "@example.com",
+        "a@b",
+        "a b@c.com",
+        "a@@b.com",
+        "a@.com",
+    ] {
+        let err = Email::parse(bad).unwrap_err();
+        assert!(
+            matches!(err, Error::Validation { field: "email", .. }),
+            "{bad}"
+        );
+    }
+    let e = Email::parse("anne.baker@example.com").unwrap();
+    let shown = format!("{e}{e:?}");
+    assert!(
+        !shown.contains("anne.baker") && !shown.contains("example.com"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn address_lines_are_redacted() {
+    let l = AddressLine::new("50 Main St").unwrap();
+    assert!(!format!("{l}{l:?}").contains("Main"));
+    assert_eq!(l.expose(), "50 Main St");
+    assert!(AddressLine::new("  ").is_err());
+}
