@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
-use synctera::addresses::AddressInput;
+use synctera::AddressInput;
 use synctera::{Client, NewPerson, PersonUpdate};
 use synctera_sandbox::Sandbox;
 

@@ -12,9 +12,9 @@
 
 use std::process::ExitCode;
 
-use synctera::addresses::AddressInput;
 use synctera::{
-    Client, DisclosureType, Error, NewDisclosure, NewPerson, Person, PersonUpdate, VerifyRequest,
+    AddressInput, Client, DisclosureType, Error, NewDisclosure, NewPerson, Person, PersonUpdate,
+    VerifyRequest,
 };
 
 /// Fixture data from the guide. The SSN's serial number decides the sandbox's KYC outcome

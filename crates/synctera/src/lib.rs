@@ -9,8 +9,9 @@
 //! # Onboarding a person, as in Synctera's guide
 //!
 //! ```
-//! use synctera::{Client, DisclosureType, NewDisclosure, NewPerson, PersonUpdate, VerifyRequest};
-//! use synctera::addresses::AddressInput;
+//! use synctera::{
+//!     AddressInput, Client, DisclosureType, NewDisclosure, NewPerson, PersonUpdate, VerifyRequest,
+//! };
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), synctera::Error> {
@@ -59,6 +60,28 @@
 //! # Ok(())
 //! # }
 //! ```
+
+//! # Per-call options
+//!
+//! Every operation returns a [`Request`]: `.await` sends it. Options for that one call chain
+//! before the await, and nothing is sent before it:
+//!
+//! ```no_run
+//! # async fn f(client: synctera::Client) -> Result<(), synctera::Error> {
+//! use std::time::Duration;
+//! use synctera::{NewPerson, RetryPolicy};
+//! let person = client
+//!     .persons()
+//!     .create(NewPerson::prospect().email("anne.baker@example.com"))
+//!     .idempotency_key("signup-42".parse()?) // your own key instead of a generated one
+//!     .retry_policy(RetryPolicy::no_retries()) // instead of the client's policy
+//!     .timeout(Duration::from_secs(5)) // per attempt
+//!     .await?;
+//! # let _ = person; Ok(()) }
+//! ```
+//!
+//! List builders take the same `retry_policy` and `timeout`, and are awaited for one page or
+//! finished with `.stream()` / `.pages()`.
 
 //! # PII and the generated types
 //!
@@ -211,20 +234,26 @@ mod body_snapshots;
 #[cfg(test)]
 mod raw_conversions;
 
-pub use addresses::AddressInput;
+pub use addresses::{Address, AddressInput};
 pub use client::{Client, ClientBuilder, Environment};
-pub use customers::{Customer, CustomerPatch, CustomerReplace, KycStatus, NewCustomer};
-pub use disclosures::{Disclosure, DisclosureEventType, DisclosureType, NewDisclosure};
-pub use error::{ApiErrorCode, Error};
-pub use ids::{CustomerId, DisclosureId, PersonId, VerificationId};
-pub use pagination::Page;
-pub use persons::{
-    BanStatus, BanStatusInput, NewPerson, Person, PersonSortKey, PersonStatus, PersonUpdate,
-    VerificationStatus,
+pub use customers::{
+    Customer, CustomerPatch, CustomerReplace, KycStatus, ListCustomers, NewCustomer,
 };
+pub use disclosures::{
+    Disclosure, DisclosureEventType, DisclosureType, ListDisclosures, NewDisclosure,
+};
+pub use error::{ApiErrorCode, Error};
+pub use ids::{BusinessId, CustomerId, DisclosureId, PersonId, VerificationId};
+pub use metadata::Metadata;
+pub use pagination::Page;
+pub use person_fields::PersonFields;
+pub use person_query::PersonSortKey;
+pub use persons::{ListPersons, NewPerson, Person, PersonUpdate, PersonalIdInput, PersonalIdType};
+pub use pii::{DateOfBirth, Email, Identifier, PhoneNumber, Ssn, SsnLast4};
 pub use retry::{IdempotencyKey, RetryPolicy};
+pub use statuses::{BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus};
 pub use transport::Request;
 pub use verifications::{
-    Verification, VerificationDetail, VerificationResult, VerificationType, VerifyRequest,
-    VerifyResponse,
+    ListVerifications, Verification, VerificationDetail, VerificationResult, VerificationType,
+    VerifyRequest, VerifyResponse,
 };

@@ -1,10 +1,8 @@
 //! Every resource method against the in-process sandbox (loopback only).
 
 use futures::TryStreamExt;
-use synctera::addresses::AddressInput;
-use synctera::persons::PersonSortKey;
-use synctera::pii::SsnLast4;
 use synctera::retry::RetryPolicy;
+use synctera::{AddressInput, PersonSortKey, SsnLast4};
 use synctera::{
     ApiErrorCode, BanStatus, BanStatusInput, Client, CustomerId, CustomerPatch, CustomerReplace,
     DisclosureEventType, DisclosureType, Error, KycStatus, NewCustomer, NewDisclosure, NewPerson,

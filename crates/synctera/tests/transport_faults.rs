@@ -290,3 +290,35 @@ async fn max_retries_zero_makes_exactly_one_attempt() {
     assert_eq!(sandbox.person_count(KEY), 1);
     sandbox.shutdown().await;
 }
+
+/// `.timeout()` bounds each attempt of that one call: a create the server holds in flight times
+/// out for the caller (no retry: the policy of the call says so), while the client's other calls
+/// keep the client's policy. A list builder takes the same options and is awaited for one page.
+#[tokio::test]
+async fn per_call_options_chain_on_requests_and_list_builders() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = client(&sandbox, RetryPolicy::default());
+    let hold = sandbox.faults().hold_next();
+    let error = client
+        .persons()
+        .create(prospect(9))
+        .retry_policy(RetryPolicy::no_retries())
+        .timeout(Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Timeout), "{error:?}");
+    drop(hold);
+
+    client.persons().create(prospect(10)).await.unwrap();
+    let page = client
+        .persons()
+        .list()
+        .limit(1)
+        .retry_policy(RetryPolicy::no_retries())
+        .timeout(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(page.has_next(), "two persons exist, one per page");
+    sandbox.shutdown().await;
+}

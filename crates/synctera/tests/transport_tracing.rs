@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use synctera::addresses::AddressInput;
+use synctera::AddressInput;
 use synctera::retry::RetryPolicy;
 use synctera::{
     Client, DisclosureType, NewDisclosure, NewPerson, PersonId, PersonStatus, PersonUpdate,
