@@ -179,13 +179,45 @@ pub(crate) fn check_name(field: &'static str, value: Option<&str>) -> Result<(),
     }
 }
 
-impl<K: WriteKind + Default> PersonFields<K> {
-    /// A write starting in `status`.
-    pub(crate) fn in_status(status: PersonStatus) -> Self {
+/// A write that sends the whole record (a create or a replace): it starts from a status, and
+/// every status but `PROSPECT` needs a first and a last name (its [`Rules`] row says
+/// `whole_record`).
+pub trait WholeRecord: WriteKind + Default {}
+
+/// A write that may name the `tenant` (every one but `CustomerPatch`).
+pub trait WithTenant: WriteKind {
+    /// Where the write keeps its `tenant`.
+    #[doc(hidden)]
+    fn tenant_mut(&mut self) -> &mut Option<String>;
+}
+
+impl<K: WholeRecord> PersonFields<K> {
+    /// A `PROSPECT`: nothing else required.
+    pub fn prospect() -> Self {
+        Self::with_status(PersonStatus::Prospect)
+    }
+
+    /// An `ACTIVE` record with the names every status but `PROSPECT` requires.
+    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self::with_status(PersonStatus::Active)
+            .first_name(first_name)
+            .last_name(last_name)
+    }
+
+    /// Any status; names are then required unless it is `PROSPECT`.
+    pub fn with_status(status: PersonStatus) -> Self {
         Self {
             status: Some(status),
             ..Self::default()
         }
+    }
+}
+
+impl<K: WithTenant> PersonFields<K> {
+    /// `tenant`: only for platforms with several tenants.
+    pub fn tenant(mut self, v: impl Into<String>) -> Self {
+        *self.own.tenant_mut() = Some(v.into());
+        self
     }
 }
 

@@ -340,10 +340,11 @@ impl RetryPolicy {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn api_error(status: u16, retry_after: Option<Duration>) -> Error {
+    /// An API error with `status` (shared with the attempt loop's tests).
+    pub(crate) fn api_error(status: u16, retry_after: Option<Duration>) -> Error {
         Error::Api {
             status,
             code: None,
@@ -354,7 +355,8 @@ mod tests {
         }
     }
 
-    fn call(method: http::Method, keyed: bool) -> CallInfo {
+    /// A call of `method`, keyed or not (shared with the attempt loop's tests).
+    pub(crate) fn call(method: http::Method, keyed: bool) -> CallInfo {
         let info = CallInfo::new("testOperation", method);
         if keyed {
             info.with_idempotency_key(IdempotencyKey::new_v4())

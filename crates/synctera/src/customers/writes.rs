@@ -8,7 +8,8 @@ use synctera_raw::types;
 
 use crate::Error;
 use crate::person_fields::{
-    self, NoteRule, PersonFields, RawShared, Rules, WriteKind, with_shared_fields,
+    self, NoteRule, PersonFields, RawShared, Rules, WholeRecord, WithTenant, WriteKind,
+    with_shared_fields,
 };
 use crate::statuses::PersonStatus;
 
@@ -28,32 +29,13 @@ pub struct CustomerCreate {
     tenant: Option<String>,
 }
 
-impl NewCustomer {
-    /// A `PROSPECT`: nothing else required.
-    pub fn prospect() -> Self {
-        Self::with_status(PersonStatus::Prospect)
-    }
-
-    /// An `ACTIVE` customer with the names every status but `PROSPECT` requires.
-    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
-        Self::with_status(PersonStatus::Active)
-            .first_name(first_name)
-            .last_name(last_name)
-    }
-
-    /// Any status; names are then required unless it is `PROSPECT`.
-    pub fn with_status(status: PersonStatus) -> Self {
-        Self::in_status(status)
-    }
-
-    /// `tenant`: only for platforms with several tenants.
-    pub fn tenant(mut self, v: impl Into<String>) -> Self {
-        self.own.tenant = Some(v.into());
-        self
+impl person_fields::sealed::Sealed for CustomerCreate {}
+impl WholeRecord for CustomerCreate {}
+impl WithTenant for CustomerCreate {
+    fn tenant_mut(&mut self) -> &mut Option<String> {
+        &mut self.tenant
     }
 }
-
-impl person_fields::sealed::Sealed for CustomerCreate {}
 impl WriteKind for CustomerCreate {
     const NAME: &'static str = "NewCustomer";
     const RULES: Rules = Rules {
@@ -138,32 +120,13 @@ pub struct CustomerReplacement {
     tenant: Option<String>,
 }
 
-impl CustomerReplace {
-    /// A `PROSPECT`: nothing else required.
-    pub fn prospect() -> Self {
-        Self::with_status(PersonStatus::Prospect)
-    }
-
-    /// An `ACTIVE` customer with the names every status but `PROSPECT` requires.
-    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
-        Self::with_status(PersonStatus::Active)
-            .first_name(first_name)
-            .last_name(last_name)
-    }
-
-    /// Any status; names are then required unless it is `PROSPECT`.
-    pub fn with_status(status: PersonStatus) -> Self {
-        Self::in_status(status)
-    }
-
-    /// `tenant`: only for platforms with several tenants.
-    pub fn tenant(mut self, v: impl Into<String>) -> Self {
-        self.own.tenant = Some(v.into());
-        self
+impl person_fields::sealed::Sealed for CustomerReplacement {}
+impl WholeRecord for CustomerReplacement {}
+impl WithTenant for CustomerReplacement {
+    fn tenant_mut(&mut self) -> &mut Option<String> {
+        &mut self.tenant
     }
 }
-
-impl person_fields::sealed::Sealed for CustomerReplacement {}
 impl WriteKind for CustomerReplacement {
     const NAME: &'static str = "CustomerReplace";
     const RULES: Rules = Rules {

@@ -8,7 +8,8 @@ use synctera_raw::types;
 use super::PersonalIdInput;
 use crate::Error;
 use crate::person_fields::{
-    self, NoteRule, PersonFields, RawShared, Rules, WriteKind, check_name, with_shared_fields,
+    self, NoteRule, PersonFields, RawShared, Rules, WholeRecord, WithTenant, WriteKind, check_name,
+    with_shared_fields,
 };
 use crate::pii::MaskedName;
 use crate::statuses::PersonStatus;
@@ -28,6 +29,8 @@ use crate::statuses::PersonStatus;
 /// let err = NewPerson::prospect().email("not-an-email").validate().unwrap_err();
 /// assert_eq!(err.to_string(), "invalid `email`: must be an e-mail address: a name, '@' and a domain with a dot");
 /// ```
+///
+/// `is_customer` defaults to `true`.
 pub type NewPerson = PersonFields<PersonCreate>;
 
 /// What only `createPerson` sends: `chosen_name`, `is_customer`, `tenant`, `personal_ids`.
@@ -51,24 +54,6 @@ impl Default for PersonCreate {
 }
 
 impl NewPerson {
-    /// A `PROSPECT`: nothing else required. `is_customer` defaults to `true`.
-    pub fn prospect() -> Self {
-        Self::with_status(PersonStatus::Prospect)
-    }
-
-    /// An `ACTIVE` person with the names every status but `PROSPECT` requires. `is_customer`
-    /// defaults to `true`.
-    pub fn active(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
-        Self::with_status(PersonStatus::Active)
-            .first_name(first_name)
-            .last_name(last_name)
-    }
-
-    /// Any status; names are then required unless it is `PROSPECT`.
-    pub fn with_status(status: PersonStatus) -> Self {
-        Self::in_status(status)
-    }
-
     /// `chosen_name`: the name the person goes by.
     pub fn chosen_name(mut self, v: impl Into<String>) -> Self {
         self.own.chosen_name = Some(v.into());
@@ -82,12 +67,6 @@ impl NewPerson {
         self
     }
 
-    /// `tenant`: only for platforms with several tenants.
-    pub fn tenant(mut self, v: impl Into<String>) -> Self {
-        self.own.tenant = Some(v.into());
-        self
-    }
-
     /// Adds an entry to `personal_ids` (only settable on create).
     pub fn personal_id(mut self, v: PersonalIdInput) -> Self {
         self.own.personal_ids.push(v);
@@ -96,6 +75,12 @@ impl NewPerson {
 }
 
 impl person_fields::sealed::Sealed for PersonCreate {}
+impl WholeRecord for PersonCreate {}
+impl WithTenant for PersonCreate {
+    fn tenant_mut(&mut self) -> &mut Option<String> {
+        &mut self.tenant
+    }
+}
 impl WriteKind for PersonCreate {
     const NAME: &'static str = "NewPerson";
     const RULES: Rules = Rules {
@@ -209,15 +194,14 @@ impl PersonUpdate {
         self.own.is_customer = Some(v);
         self
     }
-
-    /// `tenant`: only for platforms with several tenants.
-    pub fn tenant(mut self, v: impl Into<String>) -> Self {
-        self.own.tenant = Some(v.into());
-        self
-    }
 }
 
 impl person_fields::sealed::Sealed for PersonChange {}
+impl WithTenant for PersonChange {
+    fn tenant_mut(&mut self) -> &mut Option<String> {
+        &mut self.tenant
+    }
+}
 impl WriteKind for PersonChange {
     const NAME: &'static str = "PersonUpdate";
     const RULES: Rules = Rules {

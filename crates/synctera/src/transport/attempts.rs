@@ -178,31 +178,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retry::tests::{api_error, call};
     use crate::retry::{IdempotencyKey, RetryClassifier};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::Duration;
     use tokio::time::Instant;
-
-    fn api_error(status: u16, retry_after: Option<Duration>) -> Error {
-        Error::Api {
-            status,
-            code: None,
-            title: None,
-            detail: None,
-            request_id: Some("req-1".into()),
-            retry_after,
-        }
-    }
-
-    fn call(method: http::Method, keyed: bool) -> CallInfo {
-        let info = CallInfo::new("testOperation", method);
-        if keyed {
-            info.with_idempotency_key(IdempotencyKey::new_v4())
-        } else {
-            info
-        }
-    }
 
     /// Runs `execute` with attempts answered by `outcomes` in turn (the last one repeats) and
     /// returns the result, the number of attempts and the (paused-clock) time it took.
