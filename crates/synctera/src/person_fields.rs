@@ -351,6 +351,9 @@ impl<K: WriteKind> PersonFields<K> {
 
     /// The generated request body: rules checked, then each value converted into its generated
     /// type, field by field (no JSON in between).
+    ///
+    /// The SSN stays in a zeroize-on-drop [`Ssn`] here; what this cannot reach is the copy the
+    /// generated request type keeps (a plain `String`) and the body `reqwest` serializes.
     pub(crate) fn to_raw(&self) -> Result<K::Raw, Error> {
         self.check_rules()?;
         let shared = RawShared {

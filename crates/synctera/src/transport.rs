@@ -281,3 +281,24 @@ impl<O: Operation> IntoFuture for Request<O> {
         Box::pin(self.send())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::IntoFuture;
+
+    use crate::{Client, NewPerson};
+
+    fn assert_send_static<T: Send + 'static>(_: &T) {}
+
+    #[test]
+    fn requests_and_their_futures_can_be_spawned() {
+        let client = Client::builder().api_key("k").build().unwrap();
+        let get = client.persons().get(uuid::Uuid::nil());
+        assert_send_static(&get);
+        assert_send_static(&get.into_future());
+        let create = client.persons().create(NewPerson::prospect());
+        assert_send_static(&create);
+        let list = client.persons().list().limit(5);
+        assert_send_static(&list.into_future());
+    }
+}
