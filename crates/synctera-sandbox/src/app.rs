@@ -20,10 +20,16 @@ pub(crate) fn tenant_name(api_key: &str) -> String {
     format!("sbx_{hex}")
 }
 
+/// A tenant's name and records.
+pub(crate) type KeyedTenant = (Arc<str>, Arc<RwLock<Tenant>>);
+
 pub(crate) struct App {
     pub config: SandboxConfig,
     pub faults: Arc<FaultState>,
     tenants: RwLock<HashMap<String, Arc<RwLock<Tenant>>>>,
+    /// The tenant each API key seen so far resolves to, so that a request hashes no key the
+    /// sandbox already knows. Holds at most one entry per tenant, since a key names one tenant.
+    by_key: RwLock<HashMap<String, KeyedTenant>>,
     tokens: Arc<TokenKey>,
     #[cfg(feature = "sqlite")]
     database: Option<Database>,
@@ -36,6 +42,7 @@ impl App {
             config,
             faults,
             tenants: RwLock::new(HashMap::new()),
+            by_key: RwLock::new(HashMap::new()),
             tokens: Arc::new(TokenKey::generate().0),
             #[cfg(feature = "sqlite")]
             database: None,
@@ -56,6 +63,7 @@ impl App {
                     .map(|(name, t)| (name, Arc::new(RwLock::new(t))))
                     .collect(),
             ),
+            by_key: RwLock::new(HashMap::new()),
             tokens: loaded.tokens,
             database: Some(loaded.database),
         }
@@ -102,6 +110,26 @@ impl App {
                 })
                 .clone(),
         )
+    }
+
+    /// The tenant of an accepted `api_key`, created on first use; `None` as for [`App::tenant`].
+    pub(crate) fn tenant_of_key(&self, api_key: &str) -> Option<KeyedTenant> {
+        if let Some(t) = self
+            .by_key
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(api_key)
+        {
+            return Some(t.clone());
+        }
+        let name = tenant_name(api_key);
+        let tenant = self.tenant(&name)?;
+        let keyed: KeyedTenant = (name.into(), tenant);
+        self.by_key
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(api_key.to_string(), keyed.clone());
+        Some(keyed)
     }
 
     /// How many persons the tenant called `name` holds (0 for an unknown one).

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -22,6 +23,8 @@ pub enum Fault {
 
 pub(crate) struct FaultState {
     queue: Mutex<VecDeque<Fault>>,
+    /// How many faults are queued, so that requests skip the lock while none is.
+    queued: AtomicUsize,
     rng: Mutex<fastrand::Rng>,
     rate: f64,
     holds: Mutex<VecDeque<HoldSlot>>,
@@ -37,6 +40,7 @@ impl FaultState {
     pub(crate) fn new(rate: f64, seed: u64) -> Self {
         FaultState {
             queue: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             rate,
             holds: Mutex::new(VecDeque::new()),
@@ -44,13 +48,12 @@ impl FaultState {
     }
 
     pub(crate) fn next(&self) -> Option<Fault> {
-        if let Some(f) = self
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front()
-        {
-            return Some(f);
+        if self.queued.load(Ordering::Acquire) > 0 {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(f) = queue.pop_front() {
+                self.queued.store(queue.len(), Ordering::Release);
+                return Some(f);
+            }
         }
         if self.rate <= 0.0 {
             return None;
@@ -101,11 +104,9 @@ impl FaultInjector {
 
     /// Applies `fault` to the next request not already claimed by an earlier queued fault (FIFO).
     pub fn push(&self, fault: Fault) {
-        self.state
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(fault);
+        let mut queue = self.state.queue.lock().unwrap_or_else(|e| e.into_inner());
+        queue.push_back(fault);
+        self.state.queued.store(queue.len(), Ordering::Release);
     }
 
     /// Holds the next mutating operation (create, update, disclosure, verify) after it has

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header, request::Parts};
 use bytes::Bytes;
 use uuid::Uuid;
 
-use crate::app::{App, tenant_name};
+use crate::app::App;
 use crate::problem::Problem;
 use crate::store::Tenant;
 use crate::validate::parse_uuid;
@@ -53,16 +53,12 @@ impl FromRequestParts<Arc<App>> for Caller {
                 "the API key is not accepted by this sandbox",
             ));
         }
-        let name = tenant_name(token);
-        let tenant = app.tenant(&name).ok_or_else(|| {
+        let (name, tenant) = app.tenant_of_key(token).ok_or_else(|| {
             Problem::forbidden(
                 "this sandbox already holds its maximum number of tenants (API keys); use a known key",
             )
         })?;
-        let caller = Caller {
-            name: name.into(),
-            tenant,
-        };
+        let caller = Caller { name, tenant };
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }

@@ -17,7 +17,7 @@ use crate::problem::Problem;
 
 pub(crate) use extract::{Body, Caller, IdPath};
 pub(crate) use query::Query;
-pub(crate) use reply::{into_response, json_response, list_response, problem_response};
+pub(crate) use reply::{into_response, json_bytes, json_response, list_response, problem_response};
 
 /// Per-connection switch that closes the socket without answering (for [`Fault::DropAfterCommit`]).
 #[derive(Clone)]

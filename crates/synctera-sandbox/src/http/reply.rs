@@ -8,11 +8,10 @@ use crate::problem::{PROBLEM_JSON, Problem};
 use crate::store::StoredResponse;
 
 pub(crate) fn json_response(status: StatusCode, v: &impl serde::Serialize) -> StoredResponse {
-    StoredResponse {
-        status: status.as_u16(),
-        content_type: "application/json",
-        body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
-    }
+    json_bytes(
+        status,
+        Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+    )
 }
 
 pub(crate) fn problem_response(p: Problem) -> StoredResponse {
@@ -36,34 +35,39 @@ pub(crate) fn into_response(r: StoredResponse) -> Response {
     resp
 }
 
-/// Runs a mutating operation under the idempotency rules: one key per tenant and operation;
-/// `{"<plural>": [...], "next_page_token": "..."}`, the token left out on the last page.
-struct ListBody<'a, T> {
+/// The 200 answer of every list operation, `{"<plural>": [...], "next_page_token": "..."}` (the
+/// token left out on the last page), put together from rows already serialized: person rows
+/// come from the store's cached views, so a page costs copies, not serialization.
+pub(crate) fn list_response<R: AsRef<[u8]>>(
     name: &'static str,
-    rows: &'a [T],
-    next: Option<String>,
-}
-
-/// The 200 answer of every list operation.
-pub(crate) fn list_response<T: serde::Serialize>(
-    name: &'static str,
-    rows: &[T],
+    rows: impl IntoIterator<Item = R>,
     next: Option<String>,
 ) -> Response {
-    into_response(json_response(
-        StatusCode::OK,
-        &ListBody { name, rows, next },
-    ))
+    let mut body = Vec::with_capacity(4096);
+    body.extend_from_slice(b"{\"");
+    body.extend_from_slice(name.as_bytes());
+    body.extend_from_slice(b"\":[");
+    for (i, row) in rows.into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(row.as_ref());
+    }
+    body.push(b']');
+    if let Some(n) = next {
+        body.extend_from_slice(b",\"next_page_token\":");
+        // Tokens are URL-safe base64, but quoting goes through serde_json all the same.
+        body.extend_from_slice(&serde_json::to_vec(&n).unwrap_or_default());
+    }
+    body.push(b'}');
+    into_response(json_bytes(StatusCode::OK, Bytes::from(body)))
 }
 
-impl<T: serde::Serialize> serde::Serialize for ListBody<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry(self.name, self.rows)?;
-        if let Some(n) = &self.next {
-            m.serialize_entry("next_page_token", n)?;
-        }
-        m.end()
+/// A JSON answer whose body is already serialized.
+pub(crate) fn json_bytes(status: StatusCode, body: Bytes) -> StoredResponse {
+    StoredResponse {
+        status: status.as_u16(),
+        content_type: "application/json",
+        body,
     }
 }

@@ -169,6 +169,6 @@ async fn list_disclosures(caller: Caller, q: Query) -> Result<Response, Problem>
                 && ids.as_ref().is_none_or(|ids| ids.contains(&d.id))
         },
     )?;
-    let rows: Vec<_> = page.rows.iter().map(|d| d.view(&caller.name)).collect();
-    Ok(list_response("disclosures", &rows, page.next))
+    let rows = page.rows.iter().map(|d| d.view(&caller.name).to_string());
+    Ok(list_response("disclosures", rows, page.next))
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
 use crate::idempotency::Write;
-use crate::model::{KycStatus, Verification, VerificationResult, VerificationType};
+use crate::model::{KycStatus, Person, Verification, VerificationResult, VerificationType};
 use crate::ops::people::now_after;
 use crate::problem::Problem;
 use crate::store::Tenant;
@@ -124,7 +124,7 @@ async fn verify(
         } else {
             VerificationResult::ACCEPTED
         };
-        let mut p = p.clone();
+        let mut p = Person::clone(p);
         let now = now_after(Some(p.last_updated_time));
         p.kyc_status = match result {
             VerificationResult::ACCEPTED => KycStatus::ACCEPTED,
@@ -182,6 +182,6 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
                 && (history || t.is_latest(v))
         },
     )?;
-    let rows: Vec<_> = page.rows.iter().map(|v| v.view()).collect();
-    Ok(list_response("verifications", &rows, page.next))
+    let rows = page.rows.iter().map(|v| v.view().to_string());
+    Ok(list_response("verifications", rows, page.next))
 }

@@ -6,6 +6,7 @@ mod journal;
 mod order;
 #[cfg(feature = "sqlite")]
 pub mod persist;
+mod record;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -23,6 +24,7 @@ use crate::problem::Problem;
 pub use idem::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
 pub use journal::Change;
 pub use order::{SortField, SortSpec, default_spec};
+pub use record::Record;
 pub use token::TokenKey;
 
 use idem::IdemStore;
@@ -42,7 +44,7 @@ struct Index {
 /// Everything one API key can see. Changed only through its methods, which keep the indexes
 /// in step and, when the sandbox is durable, record each change in the journal.
 pub struct Tenant {
-    persons: HashMap<Uuid, Person>,
+    persons: HashMap<Uuid, Record>,
     /// At most [`MAX_CACHED_INDEXES`] sort orders; the least recently used one (never the
     /// default order) makes room for a new one.
     indexes: HashMap<SortSpec, Index>,
@@ -120,7 +122,7 @@ impl Tenant {
         self.seq
     }
 
-    pub fn person(&self, id: &Uuid) -> Option<&Person> {
+    pub fn person(&self, id: &Uuid) -> Option<&Record> {
         self.persons.get(id)
     }
 
@@ -135,12 +137,12 @@ impl Tenant {
     }
 
     /// Inserts or replaces a record, keeping every index in step.
-    pub fn put_person(&mut self, p: Person) {
+    pub fn put_person(&mut self, p: Person) -> &Record {
         self.record(|| Change::Person(Box::new(p.clone())));
-        self.index_person(p);
+        self.index_person(p)
     }
 
-    fn index_person(&mut self, p: Person) {
+    fn index_person(&mut self, p: Person) -> &Record {
         if let Some(old) = self.persons.get(&p.id) {
             for (spec, idx) in self.indexes.iter_mut() {
                 idx.rows.remove(&row_key(spec, old));
@@ -157,7 +159,9 @@ impl Tenant {
         if let Some(k) = uniq_key(&p) {
             self.uniq.entry(k).or_insert(p.id);
         }
-        self.persons.insert(p.id, p);
+        let id = p.id;
+        self.persons.insert(id, Record::new(p));
+        &self.persons[&id]
     }
 
     pub fn disclosure(&self, id: &Uuid) -> Option<&Disclosure> {
@@ -336,11 +340,11 @@ impl Tenant {
         token: Option<&str>,
         limit: usize,
         keep: impl Fn(&Person) -> bool,
-    ) -> Result<Page<'_, Person>, Problem> {
+    ) -> Result<Page<'_, Record>, Problem> {
         let after = token
             .map(|t| self.tokens.open_row_token(self.generation, spec, t))
             .transpose()?;
-        let mut rows: Vec<(RowKey, &Person)> = Vec::with_capacity(limit + 1);
+        let mut rows: Vec<(RowKey, &Record)> = Vec::with_capacity(limit + 1);
         let lower = match &after {
             Some(k) => Bound::Excluded(k.clone()),
             None => Bound::Unbounded,
@@ -352,7 +356,7 @@ impl Tenant {
         }
         match (ids, index.map(|i| &i.rows)) {
             (Some(ids), _) => {
-                let mut found: Vec<(RowKey, &Person)> = ids
+                let mut found: Vec<(RowKey, &Record)> = ids
                     .iter()
                     .filter_map(|id| self.persons.get(id))
                     .map(|p| (row_key(spec, p), p))
@@ -378,7 +382,7 @@ impl Tenant {
                 // No index for this order: a listing checks for one and renders under separate
                 // locks, so another listing may have evicted it in between. Rare, and still
                 // correct: sort every row this once.
-                let mut all: Vec<(RowKey, &Person)> = self
+                let mut all: Vec<(RowKey, &Record)> = self
                     .persons
                     .values()
                     .map(|p| (row_key(spec, p), p))

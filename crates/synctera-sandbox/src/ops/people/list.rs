@@ -3,7 +3,7 @@
 use axum::response::Response;
 
 use crate::http::{Caller, Query, list_response};
-use crate::model::{BanStatus, Person, PersonStatus, PersonView};
+use crate::model::{BanStatus, Person, PersonStatus};
 use crate::problem::Problem;
 use crate::store::{SortField, SortSpec, Tenant, default_spec};
 use crate::validate::is_ssn_last4;
@@ -124,14 +124,10 @@ fn list_people(ctx: &Caller, q: &Query, person: bool) -> Result<Response, Proble
     };
     let render = |t: &Tenant| -> Result<Response, Problem> {
         let page = t.page(&spec, ids.as_deref(), token, limit, keep)?;
-        let rows: Vec<PersonView<'_>> = page
-            .rows
-            .iter()
-            .map(|p| p.view(&ctx.name, !person))
-            .collect();
+        let rows = page.rows.iter().map(|r| r.json(&ctx.name, !person));
         Ok(list_response(
             if person { "persons" } else { "customers" },
-            &rows,
+            rows,
             page.next,
         ))
     };

@@ -14,9 +14,8 @@ use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::http::{Body, Caller, IdPath, into_response, json_response, problem_response};
+use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
 use crate::idempotency::{Write, commit_write};
-use crate::model::Person;
 use crate::problem::Problem;
 use crate::store::Tenant;
 
@@ -39,14 +38,16 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         )
 }
 
-/// Applies validated changes to the record `id` (a new one when `None`) and stores it.
+/// Applies validated changes to the record `id` (a new one when `None`), stores it, and
+/// returns the view `mode` answers with, as stored for later reads.
 fn write_person(
     app: &App,
     t: &mut Tenant,
+    tenant: &str,
     mode: Mode,
     c: Changes,
     id: Option<Uuid>,
-) -> Result<Person, Problem> {
+) -> Result<Bytes, Problem> {
     let old = match id {
         Some(id) => Some(
             t.person(&id)
@@ -55,14 +56,13 @@ fn write_person(
         None => None,
     };
     let now = now_after(old.map(|o| o.last_updated_time));
-    let p = apply(mode, c, old, now)?;
+    let p = apply(mode, c, old.map(|r| &**r), now)?;
     if app.config.enforce_unique_customer && t.duplicate_of(&p).is_some() {
         return Err(Problem::duplicate(
             "another customer has the same dob, last_name and SSN last four",
         ));
     }
-    t.put_person(p.clone());
-    Ok(p)
+    Ok(t.put_person(p).json(tenant, !mode.is_person()).clone())
 }
 
 /// Every person/customer write: `op` names it for the idempotency rules, `id` is the record
@@ -90,11 +90,8 @@ async fn write_op(
         {
             return Err(Problem::not_found("no such person in this tenant"));
         }
-        let p = write_person(app, t, mode, parsed?, id)?;
-        Ok(json_response(
-            status,
-            &p.view(&caller.name, !mode.is_person()),
-        ))
+        let body = write_person(app, t, &caller.name, mode, parsed?, id)?;
+        Ok(json_bytes(status, body))
     };
     match write {
         Some(w) => w.run(app, caller, op, body, run).await,
@@ -209,10 +206,8 @@ fn read_person(caller: &Caller, id: Uuid, customer: bool) -> Result<Response, Pr
     let p = t
         .person(&id)
         .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
-    Ok(into_response(json_response(
-        StatusCode::OK,
-        &p.view(&caller.name, customer),
-    )))
+    let body = p.json(&caller.name, customer).clone();
+    Ok(into_response(json_bytes(StatusCode::OK, body)))
 }
 
 async fn get_person(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
