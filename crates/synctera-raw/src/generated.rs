@@ -8126,7 +8126,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.1.1*/
+Version: 1.2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -8162,7 +8162,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "1.1.1"
+        "1.2.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -8612,6 +8612,29 @@ let response = client.get_verification()
 ```*/
     pub fn get_verification(&self) -> builder::GetVerification<'_> {
         builder::GetVerification::new(self)
+    }
+    /**Delete the tenant's customer data
+
+Deletes every customer record of the caller's tenant: persons and customers,
+disclosures, verifications (on the full platform also accounts, businesses, cards and
+the rest), together with the tenant's stored `Idempotency-Key` answers; page tokens
+issued before the wipe are refused afterwards. Configuration stays: API keys, webhooks,
+account templates, users and roles. Other tenants are not touched.
+
+Meant for test suites that need a clean tenant between runs. It takes no request body
+and is safe to repeat: wiping an empty tenant is answered 204 as well. Environments
+where wiping is not enabled, production among them, answer 422 `WIPE_NOT_ENABLED`.
+
+
+Sends a `POST` request to `/wipe`
+
+```ignore
+let response = client.wipe_workspace()
+    .send()
+    .await;
+```*/
+    pub fn wipe_workspace(&self) -> builder::WipeWorkspace<'_> {
+        builder::WipeWorkspace::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -11424,6 +11447,115 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::wipe_workspace`]
+
+[`Client::wipe_workspace`]: super::Client::wipe_workspace*/
+    #[derive(Debug, Clone)]
+    pub struct WipeWorkspace<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> WipeWorkspace<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/wipe`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Problem>> {
+            let Self { client } = self;
+            let url = format!("{}/wipe", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "wipe_workspace",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -766,6 +766,39 @@ async fn get_verification_puts_the_id_in_the_path() {
 // ------------------------------------------------------------------------------------- errors
 
 #[tokio::test]
+async fn wipe_workspace_is_a_bodyless_post_answered_204_or_a_typed_422() {
+    let server = Server::start().await;
+    server.reply_raw(204, "application/json", "", &[]);
+
+    let got = server.client().wipe_workspace().send().await.unwrap();
+
+    let req = server.take_one();
+    assert_eq!(req.method, Method::POST);
+    assert_eq!(req.path, "/v0/wipe");
+    assert_eq!(req.query, None);
+    assert_common_headers(&req);
+    assert_no_body(&req);
+    assert_eq!(got.status().as_u16(), 204);
+
+    // Where wiping is not enabled (production), the vendor answers 422 WIPE_NOT_ENABLED.
+    server.reply(
+        422,
+        "application/problem+json",
+        &json!({"status": 422, "code": "WIPE_NOT_ENABLED", "title": "Rule violation"}),
+    );
+    let err = server.client().wipe_workspace().send().await.unwrap_err();
+    let Error::ErrorResponse(response) = err else {
+        panic!("expected a typed error response, got {err:?}");
+    };
+    assert_eq!(response.status().as_u16(), 422);
+    assert_eq!(
+        response.into_inner().code.as_deref(),
+        Some("WIPE_NOT_ENABLED")
+    );
+    server.take_one();
+}
+
+#[tokio::test]
 async fn a_problem_json_400_decodes_into_the_typed_problem() {
     let server = Server::start().await;
     server.reply(

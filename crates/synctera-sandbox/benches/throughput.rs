@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p synctera-sandbox` prints, for getPerson, createPerson and a 100-row
 //! listPersons page: requests/s and p50/p99 latency for the sandbox and for a bare axum handler
-//! that answers a fixed JSON body of the same size, plus their ratio. Then it pages through a
+//! that answers a fixed JSON body of the same size, plus their ratio; and createPerson with
+//! durable state (SQLite) as a ratio of in-memory createPerson. Then it pages through a
 //! 100 000-person tenant and compares the cost of the first and last pages.
 //!
 //! Env: BENCH_SECS (seconds per measurement, default 3), BENCH_CONNS (concurrent keep-alive
@@ -161,9 +162,13 @@ async fn start_baseline(sizes: [usize; 3]) -> String {
     format!("http://{addr}")
 }
 
-fn report(name: &str, (s, b, ratio): (Stats, Stats, f64)) {
+fn report(name: &str, figures: (Stats, Stats, f64)) {
+    report_against(name, "baseline", figures);
+}
+
+fn report_against(name: &str, baseline: &str, (s, b, ratio): (Stats, Stats, f64)) {
     println!(
-        "{name:<14} sandbox {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | baseline {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | ratio {:>5.1}% (median of alternating slices)",
+        "{name:<14} sandbox {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | {baseline} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms | ratio {:>5.1}% (median of alternating slices)",
         s.rps,
         s.p50.as_secs_f64() * 1e3,
         s.p99.as_secs_f64() * 1e3,
@@ -282,12 +287,34 @@ async fn bench() {
     let create = compare(
         &http,
         Req::Post(format!("{base}/persons"), create_body.clone()),
-        Req::Post(format!("{baseline}/create"), create_body),
+        Req::Post(format!("{baseline}/create"), create_body.clone()),
         conns,
         secs,
     )
     .await;
     report("createPerson", create);
+    // The same creates against a sandbox with durable state (`--state`, SQLite), in alternating
+    // slices with the in-memory sandbox: the ratio is the cost of committing before answering.
+    let db = std::env::temp_dir().join(format!("synctera-bench-{}.db", std::process::id()));
+    let durable = Sandbox::start_with(SandboxConfig::default().state(&db))
+        .await
+        .unwrap();
+    fill(&http, &durable.base_url(), KEY, 1000, conns).await;
+    let create_sqlite = compare(
+        &http,
+        Req::Post(
+            format!("{}/persons", durable.base_url()),
+            create_body.clone(),
+        ),
+        Req::Post(format!("{base}/persons"), create_body.clone()),
+        conns,
+        secs,
+    )
+    .await;
+    report_against("createPerson --state", "in-memory", create_sqlite);
+    durable.shutdown().await;
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(db.with_extension("db-wal"));
     let list = compare(
         &http,
         Req::Get(Arc::new(vec![list_url])),

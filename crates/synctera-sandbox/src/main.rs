@@ -33,8 +33,9 @@ struct Args {
     /// Seed of the random fault schedule.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
-    /// Load records from FILE at start (when it exists) and save them there on Ctrl-C or SIGTERM.
-    /// The file holds full SSNs; it is created readable by its owner only.
+    /// Keep records in the SQLite database FILE (created when missing): every acknowledged write
+    /// is committed there before it is answered, and loaded again at start. The file holds full
+    /// SSNs; it is created readable by its owner only.
     #[arg(long, value_name = "FILE")]
     state: Option<std::path::PathBuf>,
 }
@@ -95,19 +96,22 @@ async fn main() -> std::io::Result<()> {
     for k in args.api_keys.iter().cloned().chain(env_keys) {
         config = config.api_key(k);
     }
+    if let Some(path) = args.state {
+        config = config.state(path);
+    }
     // Records are loaded before the listener accepts anything, so no client sees it empty.
-    let sandbox = match &args.state {
-        Some(path) => Sandbox::start_with_state(config, path).await?,
-        None => Sandbox::start_with(config).await?,
+    let sandbox = match Sandbox::start_with(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
     };
     // Handlers go in before the URL is printed: a script that signals as soon as it reads the
-    // URL must get a clean stop (and a saved state file), not the default kill.
+    // URL must get a clean stop, not the default kill.
     let stop = StopSignal::install()?;
     println!("{}", sandbox.base_url());
     stop.wait().await;
-    if let Some(path) = &args.state {
-        sandbox.save_state(path)?;
-    }
     sandbox.shutdown().await;
     Ok(())
 }

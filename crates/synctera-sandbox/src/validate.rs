@@ -466,3 +466,19 @@ pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
 pub fn metadata(o: &mut Obj<'_>) -> Option<Map<String, Value>> {
     o.object("metadata")
 }
+
+/// The `person_id` or `business_id` of a body that names exactly one of them.
+pub fn one_of_person_business(o: &mut Obj<'_>) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
+    let had_p = o.has("person_id");
+    let had_b = o.has("business_id");
+    let p = o.uuid("person_id");
+    let b = o.uuid("business_id");
+    match (had_p, had_b) {
+        (true, true) => o
+            .errs
+            .invalid("person_id, business_id", "exactly one of them must be set"),
+        (false, false) => o.errs.missing("person_id or business_id"),
+        _ => {}
+    }
+    (p, b)
+}

@@ -1,19 +1,42 @@
-//! Saving and loading a state file.
+//! Durable state in an SQLite database (`SandboxConfig::state`, `Sandbox::start_with_state`).
 mod common;
 
 use common::*;
 use serde_json::json;
 
-fn temp_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!(
-        "synctera-sandbox-{name}-{}.json",
-        uuid::Uuid::new_v4()
-    ))
+/// A fresh path in the temp dir, with the database's WAL side file removed along with it.
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> Self {
+        TempDb(std::env::temp_dir().join(format!(
+            "synctera-sandbox-{name}-{}.db",
+            uuid::Uuid::new_v4()
+        )))
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(self.0.with_extension("db-wal"));
+    }
+}
+
+async fn durable(db: &TempDb) -> Api {
+    Api::with(SandboxConfig::default().state(&db.0)).await
 }
 
 #[tokio::test]
-async fn state_round_trips_through_a_file() {
-    let api = Api::new().await;
+async fn records_replays_and_page_tokens_survive_a_restart() {
+    let db = TempDb::new("roundtrip");
+    let api = durable(&db).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db.0).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the database holds full SSNs");
+    }
     let p = api.create_kyc_ready("123-45-0002").await.id();
     let d = api
         .post("/disclosures", json!({"person_id": p, "type": "E_SIGN", "version": "1.0", "event_type": "ACKNOWLEDGED", "disclosure_date": "2024-02-03T04:05:06Z"}))
@@ -25,6 +48,23 @@ async fn state_round_trips_through_a_file() {
     )
     .await
     .expect(201);
+    api.patch(&format!("/persons/{p}"), json!({"middle_name": "Q"}))
+        .await
+        .expect(200);
+    api.put(
+        &format!("/customers/{p}"),
+        json!({"status": "ACTIVE", "first_name": "Anne", "last_name": "Baker", "dob": "2000-01-01", "email": "a@example.com", "phone_number": "+12124567890", "ssn": "123-45-0002", "legal_address": address("1 Main St")}),
+    )
+    .await
+    .expect(200);
+    let created = api
+        .post_idem(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": false}),
+            "retry-me",
+        )
+        .await;
+    created.expect(201);
     api.as_key("second")
         .post(
             "/persons",
@@ -32,133 +72,158 @@ async fn state_round_trips_through_a_file() {
         )
         .await
         .expect(201);
-    let before: Vec<Vec<u8>> = vec![
-        api.get(&format!("/persons/{p}")).await.raw,
-        api.get(&format!("/customers/{p}")).await.raw,
-        api.get(&format!("/disclosures/{d}")).await.raw,
-        api.get("/verifications?include_history=true").await.raw,
-        api.get("/persons?sort_by=last_name:asc").await.raw,
+    let first_page = api.get("/persons?limit=1&sort_by=last_name:asc").await;
+    let token = first_page.body["next_page_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reads = [
+        format!("/persons/{p}"),
+        format!("/customers/{p}"),
+        format!("/disclosures/{d}"),
+        "/verifications?include_history=true".to_string(),
+        format!("/persons?limit=1&sort_by=last_name:asc&page_token={token}"),
+        "/disclosures".to_string(),
     ];
-    let path = temp_path("roundtrip");
-    api.sb.save_state(&path).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+    let mut before = Vec::new();
+    for r in &reads {
+        before.push(api.get(r).await.raw);
     }
+    api.sb.shutdown().await;
 
-    let api2 = Api::new().await;
-    api2.sb.load_state(&path).unwrap();
-    let after: Vec<Vec<u8>> = vec![
-        api2.get(&format!("/persons/{p}")).await.raw,
-        api2.get(&format!("/customers/{p}")).await.raw,
-        api2.get(&format!("/disclosures/{d}")).await.raw,
-        api2.get("/verifications?include_history=true").await.raw,
-        api2.get("/persons?sort_by=last_name:asc").await.raw,
-    ];
+    let api = durable(&db).await;
+    let mut after = Vec::new();
+    for r in &reads {
+        after.push(api.get(r).await.raw);
+    }
     assert_eq!(before, after);
-    assert_eq!(api2.sb.person_count("second"), 1);
+    assert_eq!(api.sb.person_count(KEY), 2);
+    assert_eq!(api.sb.person_count("second"), 1);
+    // The retried key replays the stored answer instead of creating a third person.
+    let replay = api
+        .post_idem(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": false}),
+            "retry-me",
+        )
+        .await;
+    assert_eq!(replay.raw, created.raw);
+    assert_eq!(api.sb.person_count(KEY), 2);
     // The restored record keeps working: KYC runs again on the stored SSN.
-    let v = api2
+    let v = api
         .post(
             "/verifications/verify",
             json!({"customer_consent": true, "person_id": p}),
         )
         .await;
     assert_eq!(v.expect(201)["verification_status"], "REVIEW");
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[tokio::test]
-async fn a_broken_state_file_is_invalid_data_without_its_content() {
-    let api = Api::new().await;
-    let path = temp_path("broken");
-    std::fs::write(
-        &path,
-        b"{\"version\": 1, \"tenants\": {\"x\": 123-45-6789}}",
-    )
-    .unwrap();
-    let err = api.sb.load_state(&path).unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
-    assert!(!err.to_string().contains("123-45-6789"), "{err}");
-    std::fs::write(&path, b"{\"version\": 99, \"tenants\": {}}").unwrap();
-    assert_eq!(
-        api.sb.load_state(&path).unwrap_err().kind(),
-        std::io::ErrorKind::InvalidData
-    );
-    std::fs::remove_file(&path).unwrap();
-    assert_eq!(
-        api.sb.load_state(&path).unwrap_err().kind(),
-        std::io::ErrorKind::NotFound
-    );
-}
-
-/// A stale temp file left world-readable next to the state file (by an older run, or by
-/// someone else) must not be reused: the saved file is always owner-only.
-#[cfg(unix)]
-#[tokio::test]
-async fn save_state_never_reuses_a_stale_world_readable_temp_file() {
-    use std::os::unix::fs::PermissionsExt;
-    let api = Api::new().await;
-    api.post("/persons", full_person("123-45-6789"))
+async fn a_wipe_is_durable_and_leaves_other_tenants_alone() {
+    let db = TempDb::new("wipe");
+    let api = durable(&db).await;
+    api.create_active("Ann", "Baker").await.expect(201);
+    api.as_key("other")
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": false}),
+        )
         .await
         .expect(201);
-    let path = temp_path("stale-tmp");
-    let stale = path.with_extension("tmp");
-    std::fs::write(&stale, b"old").unwrap();
-    std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o644)).unwrap();
-    api.sb.save_state(&path).unwrap();
+    let wiped = api
+        .send(Some(KEY), reqwest::Method::POST, "/wipe", None, &[])
+        .await;
+    assert_eq!(wiped.status, 204);
+    api.sb.shutdown().await;
+    let api = durable(&db).await;
+    assert_eq!(api.sb.person_count(KEY), 0);
+    assert_eq!(api.sb.person_count("other"), 1);
+    // The wiped tenant takes new records as usual, and they are kept too.
+    api.create_active("Cy", "Dale").await.expect(201);
+    api.sb.shutdown().await;
+    let api = durable(&db).await;
+    assert_eq!(api.sb.person_count(KEY), 1);
+}
+
+async fn refusal(path: &std::path::Path) -> String {
+    let before = std::fs::read(path).unwrap();
+    let err = Sandbox::start_with_state(SandboxConfig::default(), path)
+        .await
+        .expect_err("the file is refused");
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "{err}");
     assert_eq!(
-        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
+        std::fs::read(path).unwrap(),
+        before,
+        "a refused file is left as it was"
     );
-    // Saving over an existing state file keeps it owner-only too.
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    api.sb.save_state(&path).unwrap();
-    assert_eq!(
-        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    // No temp files are left behind.
-    let dir = path.parent().unwrap();
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let leftovers = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(&format!(".{name}")) && n.ends_with(".tmp")
-        })
-        .count();
-    assert_eq!(leftovers, 0);
-    std::fs::remove_file(&stale).unwrap();
-    std::fs::remove_file(&path).unwrap();
+    let msg = err.to_string();
+    assert!(!msg.contains('\n'), "one line: {msg}");
+    msg
 }
 
 #[tokio::test]
-async fn start_with_state_serves_the_loaded_records_from_the_first_request() {
-    let api = Api::new().await;
-    let p = api.create_active("Ann", "Baker").await.id();
-    let path = temp_path("start-with");
-    api.sb.save_state(&path).unwrap();
-    let sb = Sandbox::start_with_state(SandboxConfig::default(), &path)
-        .await
+async fn files_that_are_not_sandbox_databases_are_refused_and_left_alone() {
+    let db = TempDb::new("foreign");
+    // The JSON state file of earlier versions, holding an SSN.
+    std::fs::write(&db.0, br#"{"version": 1, "tenants": {"x": "123-45-6789"}}"#).unwrap();
+    let msg = refusal(&db.0).await;
+    assert!(msg.contains("not an SQLite database"), "{msg}");
+    assert!(!msg.contains("123-45-6789"), "{msg}");
+    // An SQLite database of some other program.
+    std::fs::remove_file(&db.0).unwrap();
+    let other = rusqlite::Connection::open(&db.0).unwrap();
+    other
+        .execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me');")
         .unwrap();
-    assert_eq!(sb.person_count(KEY), 1);
-    let r = reqwest::Client::new()
-        .get(format!("{}/persons/{p}", sb.base_url()))
-        .bearer_auth(KEY)
-        .send()
-        .await
+    drop(other);
+    let msg = refusal(&db.0).await;
+    assert!(msg.contains("not a sandbox database"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_corrupt_database_is_refused_and_left_alone() {
+    let db = TempDb::new("corrupt");
+    let api = durable(&db).await;
+    for i in 0..200 {
+        api.create_active(&format!("F{i}"), "Baker")
+            .await
+            .expect(201);
+    }
+    api.sb.shutdown().await;
+    // Fold the WAL into the file (as a later open would), then damage a page in the middle.
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
-    assert_eq!(r.status(), 200);
-    // A missing file starts empty rather than failing.
-    std::fs::remove_file(&path).unwrap();
-    let sb = Sandbox::start_with_state(SandboxConfig::default(), &path)
+    drop(conn);
+    let mut bytes = std::fs::read(&db.0).unwrap();
+    assert!(bytes.len() > 4 * 4096, "{} bytes", bytes.len());
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 512].fill(0xA5);
+    std::fs::write(&db.0, &bytes).unwrap();
+    let msg = refusal(&db.0).await;
+    assert!(msg.contains("corrupt"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_second_sandbox_on_the_same_file_is_refused_and_the_first_keeps_serving() {
+    let db = TempDb::new("twice");
+    let api = durable(&db).await;
+    api.create_active("Ann", "Baker").await.expect(201);
+    let err = Sandbox::start_with_state(SandboxConfig::default(), &db.0)
         .await
-        .unwrap();
-    assert_eq!(sb.person_count(KEY), 0);
+        .expect_err("second sandbox refused");
+    assert!(err.to_string().contains("in use"), "{err}");
+    // The first still reads and, above all, still commits.
+    api.create_active("Cy", "Dale").await.expect(201);
+    assert_eq!(
+        api.get("/persons").await.expect(200)["persons"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    api.sb.shutdown().await;
+    let api = durable(&db).await;
+    assert_eq!(api.sb.person_count(KEY), 2);
 }

@@ -1,0 +1,181 @@
+//! The state every request shares: configuration, the tenants, injected faults and, with
+//! `--state`, the database the tenants' changes are committed to.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::SandboxConfig;
+use crate::faults::FaultState;
+use crate::problem::Problem;
+#[cfg(feature = "sqlite")]
+use crate::store::persist::{Database, Loaded};
+use crate::store::{IdemLimits, Tenant, TokenKey};
+
+/// The tenant name a key maps to: derived, never the key itself.
+pub(crate) fn tenant_name(api_key: &str) -> String {
+    let digest = Sha256::digest(api_key.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("sbx_{hex}")
+}
+
+/// A tenant's name and records.
+pub(crate) type KeyedTenant = (Arc<str>, Arc<RwLock<Tenant>>);
+
+pub(crate) struct App {
+    pub config: SandboxConfig,
+    pub faults: Arc<FaultState>,
+    tenants: RwLock<HashMap<String, Arc<RwLock<Tenant>>>>,
+    /// The tenant each API key seen so far resolves to, so that a request hashes no key the
+    /// sandbox already knows. Holds at most one entry per tenant, since a key names one tenant.
+    by_key: RwLock<HashMap<String, KeyedTenant>>,
+    tokens: Arc<TokenKey>,
+    #[cfg(feature = "sqlite")]
+    database: Option<Database>,
+}
+
+impl App {
+    /// A sandbox that keeps its records in memory only.
+    pub(crate) fn in_memory(config: SandboxConfig, faults: Arc<FaultState>) -> App {
+        App {
+            config,
+            faults,
+            tenants: RwLock::new(HashMap::new()),
+            by_key: RwLock::new(HashMap::new()),
+            tokens: Arc::new(TokenKey::generate().0),
+            #[cfg(feature = "sqlite")]
+            database: None,
+        }
+    }
+
+    /// A sandbox whose tenants are those loaded from a database, which commits every change
+    /// from now on.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn durable(config: SandboxConfig, faults: Arc<FaultState>, loaded: Loaded) -> App {
+        App {
+            config,
+            faults,
+            tenants: RwLock::new(
+                loaded
+                    .tenants
+                    .into_iter()
+                    .map(|(name, t)| (name, Arc::new(RwLock::new(t))))
+                    .collect(),
+            ),
+            by_key: RwLock::new(HashMap::new()),
+            tokens: loaded.tokens,
+            database: Some(loaded.database),
+        }
+    }
+
+    /// Closes the database, if any, once what is queued is committed.
+    pub(crate) fn close(&self) {
+        #[cfg(feature = "sqlite")]
+        if let Some(db) = &self.database {
+            db.close();
+        }
+    }
+
+    fn is_durable(&self) -> bool {
+        #[cfg(feature = "sqlite")]
+        return self.database.is_some();
+        #[cfg(not(feature = "sqlite"))]
+        false
+    }
+
+    /// The tenant called `name`, created on first use; `None` when it is new and the sandbox
+    /// already holds [`SandboxConfig::max_tenants`] tenants.
+    pub(crate) fn tenant(&self, name: &str) -> Option<Arc<RwLock<Tenant>>> {
+        if let Some(t) = self
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Some(t.clone());
+        }
+        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+        if !tenants.contains_key(name) && tenants.len() >= self.config.max_tenants {
+            return None;
+        }
+        Some(
+            tenants
+                .entry(name.to_string())
+                .or_insert_with(|| {
+                    Arc::new(RwLock::new(Tenant::new(
+                        self.tokens.clone(),
+                        self.is_durable(),
+                    )))
+                })
+                .clone(),
+        )
+    }
+
+    /// The tenant of an accepted `api_key`, created on first use; `None` as for [`App::tenant`].
+    pub(crate) fn tenant_of_key(&self, api_key: &str) -> Option<KeyedTenant> {
+        if let Some(t) = self
+            .by_key
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(api_key)
+        {
+            return Some(t.clone());
+        }
+        let name = tenant_name(api_key);
+        let tenant = self.tenant(&name)?;
+        let keyed: KeyedTenant = (name.into(), tenant);
+        self.by_key
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(api_key.to_string(), keyed.clone());
+        Some(keyed)
+    }
+
+    /// How many persons the tenant called `name` holds (0 for an unknown one).
+    pub(crate) fn person_count(&self, name: &str) -> usize {
+        let tenants = self.tenants.read().unwrap_or_else(|e| e.into_inner());
+        tenants.get(name).map_or(0, |t| {
+            t.read().unwrap_or_else(|e| e.into_inner()).person_count()
+        })
+    }
+
+    pub(crate) fn idem_limits(&self) -> IdemLimits {
+        IdemLimits {
+            ttl: self.config.idempotency_ttl,
+            capacity: self.config.idempotency_capacity,
+        }
+    }
+
+    /// Hands the changes `tenant` recorded to the database. Called with the tenant's write lock
+    /// held, so changes reach the database in the order they were made; the returned
+    /// [`Commit`] is awaited after the lock is released and before the answer is sent.
+    pub(crate) fn commit(&self, name: &str, tenant: &mut Tenant) -> Commit {
+        #[cfg(feature = "sqlite")]
+        if let Some(db) = &self.database {
+            let changes = tenant.take_journal();
+            if !changes.is_empty() {
+                return Commit(Some(db.submit(name, changes)));
+            }
+        }
+        let _ = (name, tenant);
+        Commit(None)
+    }
+}
+
+/// A batch of changes on its way to the database.
+#[must_use = "a write is acknowledged only once its commit is awaited"]
+pub(crate) struct Commit(Option<tokio::sync::oneshot::Receiver<Result<(), ()>>>);
+
+impl Commit {
+    /// Waits until the changes are committed; an error is answered 503 (nothing acknowledged).
+    pub(crate) async fn durable(self) -> Result<(), Problem> {
+        match self.0 {
+            None => Ok(()),
+            Some(rx) => match rx.await {
+                Ok(Ok(())) => Ok(()),
+                _ => Err(Problem::unavailable()),
+            },
+        }
+    }
+}

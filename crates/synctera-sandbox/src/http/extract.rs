@@ -1,0 +1,97 @@
+//! Extractors: the caller's tenant, the path id, the body, each rejecting with a problem report.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use bytes::Bytes;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::problem::Problem;
+use crate::store::Tenant;
+use crate::validate::parse_uuid;
+
+/// The caller's tenant, resolved from the bearer token; rejects with 401 or 403.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    pub name: Arc<str>,
+    tenant: Arc<RwLock<Tenant>>,
+}
+
+impl Caller {
+    pub fn read(&self) -> RwLockReadGuard<'_, Tenant> {
+        self.tenant.read().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn write(&self) -> RwLockWriteGuard<'_, Tenant> {
+        self.tenant.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Problem> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                Problem::unauthenticated(
+                    "missing or empty bearer token in the Authorization header",
+                )
+            })?;
+        if !app.config.api_keys.is_empty() && !app.config.api_keys.iter().any(|k| k == token) {
+            return Err(Problem::unauthenticated(
+                "the API key is not accepted by this sandbox",
+            ));
+        }
+        let (name, tenant) = app.tenant_of_key(token).ok_or_else(|| {
+            Problem::forbidden(
+                "this sandbox already holds its maximum number of tenants (API keys); use a known key",
+            )
+        })?;
+        let caller = Caller { name, tenant };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// A request body read in full, with size and read errors as problem reports.
+pub(crate) struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Problem;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::payload_too_large())
+            }
+            Err(_) => Err(Problem::bad_body("the request body could not be read")),
+        }
+    }
+}
+
+/// The id in the path; anything that is not a UUID names no resource.
+pub(crate) struct IdPath(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let axum::extract::Path(s) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Problem::not_found("the id in the path is not a UUID"))?;
+        parse_uuid(&s)
+            .map(IdPath)
+            .ok_or_else(|| Problem::not_found("the id in the path is not a hyphenated UUID"))
+    }
+}

@@ -1,0 +1,118 @@
+//! Query strings, parsed leniently so that every parameter error names the parameter.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use crate::problem::Problem;
+use crate::validate::parse_uuid;
+
+/// Raw query pairs, parsed leniently so that every parameter error names the parameter.
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map(Query)
+            .map_err(|_| Problem::bad_query("the query string is not valid form encoding"))
+    }
+}
+
+impl Query {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn list(&self, name: &str) -> Option<Vec<&str>> {
+        self.get(name)
+            .map(|v| v.split(',').map(str::trim).collect())
+    }
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, Problem> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(Problem::bad_query(format!("{name} must be true or false"))),
+        }
+    }
+    pub fn uuids(&self, name: &str) -> Result<Option<Vec<Uuid>>, Problem> {
+        let Some(items) = self.list(name) else {
+            return Ok(None);
+        };
+        if items.len() > 100 {
+            return Err(Problem::bad_query(format!("{name} takes at most 100 ids")));
+        }
+        items
+            .iter()
+            .map(|s| parse_uuid(s))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::bad_query(format!(
+                    "{name} must be a comma-separated list of hyphenated UUIDs"
+                ))
+            })
+    }
+    pub fn uuid(&self, name: &str) -> Result<Option<Uuid>, Problem> {
+        self.get(name)
+            .map(|s| {
+                parse_uuid(s)
+                    .ok_or_else(|| Problem::bad_query(format!("{name} must be a hyphenated UUID")))
+            })
+            .transpose()
+    }
+    pub fn enumeration<E: Copy>(
+        &self,
+        name: &str,
+        all: &[(&str, E)],
+    ) -> Result<Option<Vec<E>>, Problem> {
+        let Some(items) = self.list(name) else {
+            return Ok(None);
+        };
+        items
+            .iter()
+            .map(|s| all.iter().find(|(n, _)| n == s).map(|(_, e)| *e))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| {
+                let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+                Problem::bad_query(format!("{name} must be one of {}", names.join(", ")))
+            })
+    }
+    pub fn limit(&self) -> Result<usize, Problem> {
+        let Some(s) = self.get("limit") else {
+            return Ok(100);
+        };
+        let bad = || Problem::bad_query("limit must be an integer of at least 1");
+        if s.is_empty()
+            || !s
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+        {
+            return Err(bad());
+        }
+        if s.starts_with('-') {
+            return Err(bad());
+        }
+        match s.parse::<u64>() {
+            Ok(0) => Err(bad()),
+            Ok(n) => Ok(n.min(100) as usize),
+            // All digits but too big for u64: still "more than 100".
+            Err(_) => Ok(100),
+        }
+    }
+    pub fn text(&self, name: &str) -> Result<Option<&str>, Problem> {
+        match self.get(name) {
+            Some(v) if v.is_empty() || v.chars().count() > 256 => Err(Problem::bad_query(format!(
+                "{name} must be 1 to 256 characters long"
+            ))),
+            other => Ok(other),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The operations, one module per resource, each with its routes beside its handlers.
+
+mod disclosures;
+mod people;
+mod verifications;
+mod wipe;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::app::App;
+
+/// Every operation's routes, relative to `/v0`.
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .merge(people::routes())
+        .merge(disclosures::routes())
+        .merge(verifications::routes())
+        .merge(wipe::routes())
+}

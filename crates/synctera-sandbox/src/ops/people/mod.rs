@@ -1,0 +1,219 @@
+//! People: the same records through `/persons` and through the older `/customers` view.
+
+mod input;
+mod list;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use bytes::Bytes;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
+use crate::idempotency::{Write, commit_write};
+use crate::problem::Problem;
+use crate::store::Tenant;
+
+pub(crate) use input::now_after;
+use input::{Changes, Mode, apply, parse_person};
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/persons", get(list::list_persons).post(create_person))
+        .route("/persons/{id}", get(get_person).patch(update_person))
+        .route(
+            "/customers",
+            get(list::list_customers).post(create_customer),
+        )
+        .route(
+            "/customers/{id}",
+            get(get_customer)
+                .patch(patch_customer)
+                .put(replace_customer),
+        )
+}
+
+/// Applies validated changes to the record `id` (a new one when `None`), stores it, and
+/// returns the view `mode` answers with, as stored for later reads.
+fn write_person(
+    app: &App,
+    t: &mut Tenant,
+    tenant: &str,
+    mode: Mode,
+    c: Changes,
+    id: Option<Uuid>,
+) -> Result<Bytes, Problem> {
+    let old = match id {
+        Some(id) => Some(
+            t.person(&id)
+                .ok_or_else(|| Problem::not_found("no such person in this tenant"))?,
+        ),
+        None => None,
+    };
+    let now = now_after(old.map(|o| o.last_updated_time));
+    let p = apply(mode, c, old.map(|r| &**r), now)?;
+    if app.config.enforce_unique_customer && t.duplicate_of(&p).is_some() {
+        return Err(Problem::duplicate(
+            "another customer has the same dob, last_name and SSN last four",
+        ));
+    }
+    Ok(t.put_person(p).json(tenant, !mode.is_person()).clone())
+}
+
+/// Every person/customer write: `op` names it for the idempotency rules, `id` is the record
+/// a change applies to.
+async fn write_op(
+    app: &App,
+    caller: &Caller,
+    write: Option<Write>,
+    op: &'static str,
+    mode: Mode,
+    id: Option<Uuid>,
+    body: &Bytes,
+) -> Result<Response, Problem> {
+    let status = if mode.is_create() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    // Parsed before the tenant's write lock is taken: only the store mutation runs under it.
+    // The unknown-id 404 still wins over body errors.
+    let parsed = parse_person(mode, body);
+    let run = |t: &mut Tenant| {
+        if let Some(id) = id
+            && t.person(&id).is_none()
+        {
+            return Err(Problem::not_found("no such person in this tenant"));
+        }
+        let body = write_person(app, t, &caller.name, mode, parsed?, id)?;
+        Ok(json_bytes(status, body))
+    };
+    match write {
+        Some(w) => w.run(app, caller, op, body, run).await,
+        // PUT is idempotent by nature and takes no Idempotency-Key.
+        None => {
+            app.faults.wait_if_held().await;
+            let r = commit_write(app, caller, |t| run(t).unwrap_or_else(problem_response));
+            r.await.map(into_response)
+        }
+    }
+}
+
+async fn create_person(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    write: Write,
+    Body(body): Body,
+) -> Result<Response, Problem> {
+    let op = "createPerson";
+    write_op(
+        &app,
+        &caller,
+        Some(write),
+        op,
+        Mode::PersonCreate,
+        None,
+        &body,
+    )
+    .await
+}
+
+async fn update_person(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    write: Write,
+    Body(body): Body,
+) -> Result<Response, Problem> {
+    let op = "updatePerson";
+    write_op(
+        &app,
+        &caller,
+        Some(write),
+        op,
+        Mode::PersonUpdate,
+        Some(id),
+        &body,
+    )
+    .await
+}
+
+async fn create_customer(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    write: Write,
+    Body(body): Body,
+) -> Result<Response, Problem> {
+    let op = "createCustomer";
+    write_op(
+        &app,
+        &caller,
+        Some(write),
+        op,
+        Mode::CustomerCreate,
+        None,
+        &body,
+    )
+    .await
+}
+
+async fn patch_customer(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    write: Write,
+    Body(body): Body,
+) -> Result<Response, Problem> {
+    let op = "patchCustomer";
+    write_op(
+        &app,
+        &caller,
+        Some(write),
+        op,
+        Mode::CustomerPatch,
+        Some(id),
+        &body,
+    )
+    .await
+}
+
+async fn replace_customer(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    Body(body): Body,
+) -> Result<Response, Problem> {
+    let op = "updateCustomer";
+    write_op(
+        &app,
+        &caller,
+        None,
+        op,
+        Mode::CustomerReplace,
+        Some(id),
+        &body,
+    )
+    .await
+}
+
+fn read_person(caller: &Caller, id: Uuid, customer: bool) -> Result<Response, Problem> {
+    let t = caller.read();
+    let p = t
+        .person(&id)
+        .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
+    let body = p.json(&caller.name, customer).clone();
+    Ok(into_response(json_bytes(StatusCode::OK, body)))
+}
+
+async fn get_person(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
+    read_person(&caller, id, false)
+}
+
+async fn get_customer(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
+    read_person(&caller, id, true)
+}

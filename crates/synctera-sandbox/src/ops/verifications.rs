@@ -1,0 +1,187 @@
+//! Verifications: KYC runs on a person, decided by the SSN's serial number.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
+use crate::idempotency::Write;
+use crate::model::{KycStatus, Person, Verification, VerificationResult, VerificationType};
+use crate::ops::people::now_after;
+use crate::problem::Problem;
+use crate::store::Tenant;
+use crate::validate::{Errors, Obj, one_of_person_business, parse_object};
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/verifications", get(list_verifications))
+        .route("/verifications/verify", post(verify))
+        .route("/verifications/{id}", get(get_verification))
+}
+
+/// The documented magic values: the SSN's serial number decides the outcome.
+fn kyc_outcome(ssn_last4: &str) -> VerificationResult {
+    match ssn_last4 {
+        "0001" => VerificationResult::REJECTED,
+        "0002" => VerificationResult::REVIEW,
+        "0003" => VerificationResult::PROVISIONAL,
+        "0004" => VerificationResult::VENDOR_ERROR,
+        _ => VerificationResult::ACCEPTED,
+    }
+}
+
+type VerifyTarget = (Option<Uuid>, Option<Uuid>);
+
+/// Validates a verify body: the person or business it names.
+fn parse_verify(body: &[u8]) -> Result<VerifyTarget, Problem> {
+    let map = parse_object(body)?;
+    let mut errs = Errors::default();
+    let mut o = Obj::new("", map, &mut errs);
+    let consent = o.boolean("customer_consent");
+    let consent = o.required("customer_consent", consent);
+    if consent == Some(false) {
+        o.errs.invalid(
+            "customer_consent",
+            "must be true: KYC needs the customer's consent",
+        );
+    }
+    if let Some(ip) = o.text("customer_ip_address", 64)
+        && ip.parse::<std::net::IpAddr>().is_err()
+    {
+        o.errs
+            .invalid("customer_ip_address", "must be an IPv4 or IPv6 address");
+    }
+    let (person_id, business_id) = one_of_person_business(&mut o);
+    o.uuid("document_id");
+    o.finish();
+    errs.into_result()?;
+    Ok((person_id, business_id))
+}
+
+async fn verify(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    write: Write,
+    Body(body): Body,
+) -> Result<Response, Problem> {
+    // Parsed before the tenant's write lock is taken: only the store work runs under it.
+    let parsed = parse_verify(&body);
+    let run = move |t: &mut Tenant| {
+        let (person_id, business_id) = parsed?;
+        if business_id.is_some() {
+            return Err(Problem::customer_not_found(
+                "business_id does not name a business in this tenant",
+            ));
+        }
+        let Some(pid) = person_id else {
+            return Err(Problem::bad_body(
+                "missing required fields: person_id or business_id",
+            ));
+        };
+        let Some(p) = t.person(&pid) else {
+            return Err(Problem::customer_not_found(
+                "person_id does not name a person in this tenant",
+            ));
+        };
+        let mut missing = Vec::new();
+        if p.first_name.is_none() {
+            missing.push("first_name");
+        }
+        if p.last_name.is_none() {
+            missing.push("last_name");
+        }
+        if p.dob.is_none() {
+            missing.push("dob");
+        }
+        if p.email.is_none() {
+            missing.push("email");
+        }
+        if p.phone_number.is_none() {
+            missing.push("phone_number");
+        }
+        if p.legal_address.is_none() {
+            missing.push("legal_address");
+        }
+        if p.ssn.is_none() {
+            missing.push("ssn");
+        }
+        if !missing.is_empty() {
+            return Err(Problem::bad_request(format!(
+                "the person lacks fields KYC needs: {}",
+                missing.join(", ")
+            )));
+        }
+        let result = kyc_outcome(&p.ssn_last4().unwrap_or_default());
+        let watch = if result == VerificationResult::VENDOR_ERROR {
+            VerificationResult::VENDOR_ERROR
+        } else {
+            VerificationResult::ACCEPTED
+        };
+        let mut p = Person::clone(p);
+        let now = now_after(Some(p.last_updated_time));
+        p.kyc_status = match result {
+            VerificationResult::ACCEPTED => KycStatus::ACCEPTED,
+            VerificationResult::REJECTED => KycStatus::REJECTED,
+            VerificationResult::REVIEW => KycStatus::REVIEW,
+            VerificationResult::PROVISIONAL => KycStatus::PROVISIONAL,
+            _ => KycStatus::PROVIDER_FAILURE,
+        };
+        p.kyc_last_run = Some(now);
+        p.last_updated_time = now;
+        let status = p.kyc_status.person_view();
+        t.put_person(p);
+        let mut views = Vec::new();
+        for (vtype, r) in [
+            (VerificationType::IDENTITY, result),
+            (VerificationType::WATCHLIST, watch),
+        ] {
+            views.push(t.add_verification(pid, vtype, r, now).view());
+        }
+        Ok(json_response(
+            StatusCode::CREATED,
+            &json!({"verification_status": status, "verifications": views}),
+        ))
+    };
+    write.run(&app, &caller, "verify", &body, run).await
+}
+
+async fn get_verification(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
+    let t = caller.read();
+    let v = t
+        .verification(&id)
+        .ok_or_else(|| Problem::not_found("no such verification in this tenant"))?;
+    Ok(into_response(json_response(StatusCode::OK, &v.view())))
+}
+
+async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Problem> {
+    let limit = q.limit()?;
+    let person = q.uuid("person_id")?;
+    let business = q.uuid("business_id")?;
+    let ids = q.uuids("id")?;
+    let vtypes = q.enumeration("verification_type", VerificationType::ALL)?;
+    let results = q.enumeration("result", VerificationResult::ALL)?;
+    let history = q.boolean("include_history")?.unwrap_or(false);
+    let t = caller.read();
+    let page = t.verification_page(
+        q.get("page_token").filter(|s| !s.is_empty()),
+        limit,
+        |v: &Verification| {
+            // No businesses exist here, so a business filter matches nothing.
+            business.is_none()
+                && person.is_none_or(|p| v.person_id == p)
+                && ids.as_ref().is_none_or(|ids| ids.contains(&v.id))
+                && vtypes.as_ref().is_none_or(|s| s.contains(&v.vtype))
+                && results.as_ref().is_none_or(|s| s.contains(&v.result))
+                && (history || t.is_latest(v))
+        },
+    )?;
+    let rows = page.rows.iter().map(|v| v.view().to_string());
+    Ok(list_response("verifications", rows, page.next))
+}

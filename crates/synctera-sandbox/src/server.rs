@@ -1,0 +1,196 @@
+//! A running sandbox: [`Sandbox`] binds, loads any durable state, and serves connections.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::app::{App, tenant_name};
+use crate::config::{SandboxConfig, clamp_rate};
+use crate::faults::{FaultInjector, FaultState};
+use crate::http::ConnKill;
+
+/// A running sandbox server. Dropping it stops the server; [`Sandbox::shutdown`] also waits for it.
+pub struct Sandbox {
+    addr: SocketAddr,
+    app: Arc<App>,
+    shutdown: Option<watch::Sender<bool>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox with the default configuration on a free loopback port.
+    pub async fn start() -> std::io::Result<Sandbox> {
+        Self::start_with(SandboxConfig::default()).await
+    }
+
+    /// Starts a sandbox with `config`; returns once it accepts connections.
+    ///
+    /// With [`SandboxConfig::state`] set, the database is opened (created owner-read/write
+    /// only when missing) and loaded before the first connection is accepted, so that no
+    /// client ever sees the sandbox empty. A file that is not a sandbox database, is corrupt,
+    /// or is in use by another sandbox is an error, and the file is left as it was.
+    pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let faults = Arc::new(FaultState::new(
+            clamp_rate(config.fault_rate),
+            config.fault_seed,
+        ));
+        let app = match config.state.clone() {
+            None => App::in_memory(config, faults),
+            Some(path) => open_durable(config, faults, path).await?,
+        };
+        let listener = TcpListener::bind(app.config.listen).await?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(app);
+        let router = crate::router::router(app.clone());
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, router, rx));
+        tracing::info!(%addr, "synctera sandbox listening");
+        Ok(Sandbox {
+            addr,
+            app,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Starts a sandbox with `config` whose records live in the SQLite database at `path`
+    /// (the same as [`SandboxConfig::state`]); see [`Sandbox::start_with`].
+    pub async fn start_with_state(
+        config: SandboxConfig,
+        path: &std::path::Path,
+    ) -> std::io::Result<Sandbox> {
+        Self::start_with(config.state(path)).await
+    }
+
+    /// The base URL clients use, e.g. `http://127.0.0.1:41234/v0`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v0", self.addr)
+    }
+
+    /// The socket address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The handle tests use to inject faults into coming requests.
+    pub fn faults(&self) -> FaultInjector {
+        FaultInjector::new(self.app.faults.clone())
+    }
+
+    /// How many person records the tenant of `api_key` holds (0 for an unseen key).
+    pub fn person_count(&self, api_key: &str) -> usize {
+        self.app.person_count(&tenant_name(api_key))
+    }
+
+    /// The `tenant` value responses carry for `api_key`.
+    pub fn tenant_of(api_key: &str) -> String {
+        tenant_name(api_key)
+    }
+
+    /// Stops accepting, lets open connections finish their current request, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(true);
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.app.close();
+    }
+}
+
+#[cfg(feature = "sqlite")]
+async fn open_durable(
+    config: SandboxConfig,
+    faults: Arc<FaultState>,
+    path: std::path::PathBuf,
+) -> std::io::Result<App> {
+    let limits = (config.idempotency_ttl, config.idempotency_capacity);
+    // Opening checks and loads the whole file: blocking work, kept off the async workers.
+    let loaded = tokio::task::spawn_blocking(move || {
+        crate::store::persist::Database::open(&path, limits.0, limits.1)
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    Ok(App::durable(config, faults, loaded))
+}
+
+#[cfg(not(feature = "sqlite"))]
+async fn open_durable(
+    _: SandboxConfig,
+    _: Arc<FaultState>,
+    _: std::path::PathBuf,
+) -> std::io::Result<App> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "durable state needs the synctera-sandbox crate's `sqlite` feature",
+    ))
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(true);
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    loop {
+        while conns.try_join_next().is_some() {}
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => break,
+            a = listener.accept() => a,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            // Out of descriptors and the like: back off briefly instead of spinning.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut shutdown = shutdown.clone();
+        conns.spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let ext = ConnKill(kill.clone());
+            let svc = tower::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ext.clone());
+                router.clone().oneshot(req)
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = kill.notified() => {}
+                _ = shutdown.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    conns.abort_all();
+}

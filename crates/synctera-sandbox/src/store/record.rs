@@ -1,0 +1,44 @@
+//! A stored person with its JSON views, serialized at most once per version of the record.
+
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+use crate::model::Person;
+
+/// A person as stored. Reads and list pages answer the cached bytes of its view instead of
+/// serializing the record again; a change stores a new `Record`, so a cache never outlives the
+/// version it was made from.
+pub struct Record {
+    person: Person,
+    /// The person view and the customer view, each made on first use.
+    views: [OnceLock<Bytes>; 2],
+}
+
+impl Record {
+    pub(super) fn new(person: Person) -> Self {
+        Record {
+            person,
+            views: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    /// The JSON of the person (`customer == false`) or customer view, as answered to `tenant`
+    /// (every record of a tenant is answered to that one tenant name).
+    pub fn json(&self, tenant: &str, customer: bool) -> &Bytes {
+        self.views[usize::from(customer)].get_or_init(|| {
+            Bytes::from(
+                serde_json::to_vec(&self.person.view(tenant, customer))
+                    .expect("a person view always serializes"),
+            )
+        })
+    }
+}
+
+impl Deref for Record {
+    type Target = Person;
+    fn deref(&self) -> &Person {
+        &self.person
+    }
+}
