@@ -626,13 +626,16 @@ fn keep_string_constraints_in_json_schemas(spec: &OpenAPI, file: &mut syn::File)
 }
 
 /// Options of `cargo xtask codegen`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, clap::Args)]
 pub struct CodegenArgs {
-    /// Compare instead of write; fail with a diff when stale.
+    /// Compare instead of write; fail with a diff when the checked-in file is stale.
+    #[arg(long)]
     pub check: bool,
-    /// Spec to read instead of [`SPEC_PATH`] (relative to the current directory).
+    /// Spec to read instead of openapi/synctera.yaml (relative to the current directory).
+    #[arg(long, value_name = "PATH")]
     pub spec: Option<std::path::PathBuf>,
-    /// File to write or check instead of [`GENERATED_PATH`].
+    /// File to write or check instead of crates/synctera-raw/src/generated.rs.
+    #[arg(long, value_name = "PATH")]
     pub out: Option<std::path::PathBuf>,
 }
 
