@@ -11,6 +11,10 @@
 //! each build compiled. Both crates start from the workspace's `Cargo.lock` and build `--offline`,
 //! so they resolve the same versions the workspace tests.
 //!
+//! Wall time is what a user waits, but on a shared machine other builds stretch it unevenly;
+//! the CPU time of each build (its processes' user + system time, from `/proc/self/stat` on
+//! Linux) is printed beside it and is much steadier under load.
+//!
 //! Each cold build takes minutes on a small machine: this is a maintainer's measurement, not a CI
 //! step.
 
@@ -28,6 +32,10 @@ pub struct BuildCostArgs {
     /// Rounds of the two cold builds.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds: u32,
+    /// Depend on `synctera` with `default-features = false` and these features instead (e.g.
+    /// `rustls`: the lean setup, without the JSON Schema derives).
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    pub sdk_features: Option<Vec<String>>,
     /// Parallel jobs for each build (`cargo build -j`); default: cargo's (all cores).
     #[arg(long)]
     pub jobs: Option<u32>,
@@ -72,8 +80,12 @@ async fn main() -> Result<(), reqwest::Error> {
 pub fn run(root: &Path, args: &BuildCostArgs) -> Result<()> {
     let work = root.join("target").join("build-cost");
     let sdk_path = root.join("crates/synctera");
+    let features = match &args.sdk_features {
+        Some(list) => format!(", default-features = false, features = {list:?}"),
+        None => String::new(),
+    };
     let with_sdk = format!(
-        "synctera = {{ path = {:?} }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n",
+        "synctera = {{ path = {:?}{features} }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n",
         sdk_path.display().to_string()
     );
     let by_hand = "reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"http2\", \"rustls\"] }\n\
@@ -88,16 +100,24 @@ pub fn run(root: &Path, args: &BuildCostArgs) -> Result<()> {
     }
 
     let mut ratios = Vec::new();
+    let mut cpu_ratios = Vec::new();
     let mut counts = [0usize; 2];
     for round in 0..args.rounds {
         let mut times = [Duration::ZERO; 2];
+        let mut cpu: [Option<Duration>; 2] = [None; 2];
         // Alternate which build goes first.
         let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
             let (name, ..) = crates[i];
+            let cpu_before = children_cpu();
             let (time, compiled) = cold_build(&work.join(name), args.jobs)?;
+            cpu[i] = cpu_before
+                .zip(children_cpu())
+                .map(|(a, b)| b.saturating_sub(a));
+            let cpu_shown =
+                cpu[i].map_or("n/a".to_owned(), |c| format!("{:.1} s", c.as_secs_f64()));
             println!(
-                "round {}: {name:<8} {:>7.1} s, {compiled} crates",
+                "round {}: {name:<8} wall {:>7.1} s, cpu {cpu_shown:>8}, {compiled} crates",
                 round + 1,
                 time.as_secs_f64()
             );
@@ -105,20 +125,45 @@ pub fn run(root: &Path, args: &BuildCostArgs) -> Result<()> {
             counts[i] = compiled;
         }
         ratios.push(times[0].as_secs_f64() / times[1].as_secs_f64());
+        if let [Some(a), Some(b)] = cpu {
+            cpu_ratios.push(a.as_secs_f64() / b.as_secs_f64());
+        }
     }
-    let mut sorted = ratios.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    let (median, shown) = summary(&ratios);
+    let setup = match &args.sdk_features {
+        Some(list) => format!("synctera without default features, with {list:?}"),
+        None => "synctera with default features".to_owned(),
+    };
+    println!("\n{setup}");
     println!(
-        "\ncold build, with-sdk / by-hand: median {median:.2}x over {} rounds (per round: {}); \
+        "cold build, with-sdk / by-hand: median {median:.2}x over {} rounds (per round: {}); \
          crates compiled: {} vs {}",
-        args.rounds,
-        shown.join(", "),
-        counts[0],
-        counts[1]
+        args.rounds, shown, counts[0], counts[1]
     );
+    if !cpu_ratios.is_empty() {
+        let (cpu_median, cpu_shown) = summary(&cpu_ratios);
+        println!("cpu time, with-sdk / by-hand: median {cpu_median:.2}x (per round: {cpu_shown})");
+    }
     Ok(())
+}
+
+/// The median of `ratios` and all of them, two decimals each, comma-separated.
+fn summary(ratios: &[f64]) -> (f64, String) {
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    (sorted[sorted.len() / 2], shown.join(", "))
+}
+
+/// User + system time of this process's waited-for descendants (`cutime` + `cstime` of
+/// `/proc/self/stat`, in clock ticks of 1/100 s on Linux); `None` elsewhere.
+fn children_cpu() -> Option<Duration> {
+    const TICKS_PER_SECOND: u64 = 100;
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name start at field 3 (`state`).
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
 
 fn write_crate(root: &Path, dir: &Path, name: &str, deps: &str, main: &str) -> Result<()> {

@@ -7,8 +7,8 @@
 //! Files outside a crate's directory reach its tarball through symlinks, which `cargo package`
 //! follows and stores as regular files: `LICENSE` (-> the root `LICENSE`) in each crate, and the
 //! sandbox's `synctera.yaml` (-> `openapi/synctera.yaml`, the spec `--print-spec` embeds). A
-//! symlink cannot drift from its target; the checks below prove the packaged copy is byte for
-//! byte the workspace's file.
+//! symlink cannot drift from its target; [`package`] checks that every packaged file that is a
+//! symlink in the workspace arrived byte for byte.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,6 +47,8 @@ pub struct PublishedCrate {
     pub version: String,
     /// The `readme` field, as written in the manifest (relative to the crate's directory).
     pub readme: Option<String>,
+    /// The crate's directory.
+    pub dir: PathBuf,
 }
 
 /// The workspace's published crates and cargo's target directory, from `cargo metadata`.
@@ -77,6 +79,10 @@ pub fn published_crates(root: &Path) -> Result<(Vec<PublishedCrate>, PathBuf)> {
             name: p["name"].as_str().unwrap_or_default().to_owned(),
             version: p["version"].as_str().unwrap_or_default().to_owned(),
             readme: p["readme"].as_str().map(str::to_owned),
+            dir: Path::new(p["manifest_path"].as_str().unwrap_or_default())
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
         })
         .collect();
     Ok((crates, target))
@@ -100,39 +106,33 @@ pub fn package(root: &Path, args: &PackageArgs) -> Result<()> {
     }
     run(&mut cmd, "cargo package")?;
 
-    println!(
-        "\n{:<20} {:>6} {:>12} {:>12}",
-        "crate", "files", "unpacked", ".crate"
-    );
+    // cargo printed each crate's unpacked and compressed size; this repeats them per crate.
+    println!("\n{:<20} {:>6} {:>12}", "crate", "files", ".crate");
     for c in &crates {
         let files = package_list(root, &c.name, args.allow_dirty)?;
         check_files(c, &files)?;
-        let dir = target
-            .join("package")
-            .join(format!("{}-{}", c.name, c.version));
-        if c.name == "synctera-sandbox" {
-            let packaged = std::fs::read(dir.join("synctera.yaml")).context("packaged spec")?;
-            let spec = std::fs::read(root.join(crate::codegen::SPEC_PATH)).context("spec")?;
-            ensure!(
-                packaged == spec,
-                "the sandbox's packaged synctera.yaml differs from the spec"
-            );
+        let stem = format!("{}-{}", c.name, c.version);
+        let tarball = target.join("package").join(format!("{stem}.crate"));
+        // Files that come from outside the crate (symlinks) must arrive byte for byte.
+        for f in &files {
+            let local = c.dir.join(f);
+            if local
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                let packaged = file_in_tarball(&tarball, &format!("{stem}/{f}"))?;
+                let source = std::fs::read(&local).with_context(|| local.display().to_string())?;
+                ensure!(
+                    packaged == source,
+                    "{}: packaged `{f}` differs from its source",
+                    c.name
+                );
+            }
         }
-        let unpacked: u64 = files
-            .iter()
-            .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
-            .map(|m| m.len())
-            .sum();
-        let tarball = std::fs::metadata(dir.with_extension("crate"))
-            .with_context(|| format!("{}.crate", dir.display()))?
+        let size = std::fs::metadata(&tarball)
+            .with_context(|| tarball.display().to_string())?
             .len();
-        println!(
-            "{:<20} {:>6} {:>12} {:>12}",
-            c.name,
-            files.len(),
-            kib(unpacked),
-            kib(tarball)
-        );
+        println!("{:<20} {:>6} {:>12}", c.name, files.len(), kib(size));
     }
     Ok(())
 }
@@ -196,6 +196,22 @@ fn check_files(c: &PublishedCrate, files: &[String]) -> Result<()> {
         bail!("{}: the package carries `{bad}`", c.name);
     }
     Ok(())
+}
+
+/// One file's bytes from a `.crate` (a gzipped tarball), through the system's `tar`.
+fn file_in_tarball(tarball: &Path, member: &str) -> Result<Vec<u8>> {
+    let out = Command::new("tar")
+        .arg("-xzOf")
+        .arg(tarball)
+        .arg(member)
+        .output()
+        .context("running tar")?;
+    ensure!(
+        out.status.success(),
+        "{member} is not in {}",
+        tarball.display()
+    );
+    Ok(out.stdout)
 }
 
 fn kib(bytes: u64) -> String {
