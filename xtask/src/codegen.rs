@@ -10,8 +10,10 @@
 //! `application/problem+json`. [`check_wire_assumptions`] asserts, at
 //! generation time, the facts that hook relies on.
 //!
-//! One thing is patched in progenitor's *output*: the `schemars::JsonSchema` impl of each named
-//! constrained string (see [`keep_string_constraints_in_json_schemas`]).
+//! Two things are patched in progenitor's *output*: the `schemars::JsonSchema` impl of each named
+//! constrained string (see [`keep_string_constraints_in_json_schemas`]), and every JSON Schema
+//! derive and impl is put behind the raw crate's `json-schema` feature (see
+//! [`json_schema_behind_feature`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -467,6 +469,7 @@ pub fn generate(mut spec: OpenAPI) -> Result<String> {
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("parsing progenitor output")?;
     keep_string_constraints_in_json_schemas(&spec, &mut file)?;
+    json_schema_behind_feature(&mut file.items)?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{HEADER}\n{body}"))
 }
@@ -625,14 +628,88 @@ fn keep_string_constraints_in_json_schemas(spec: &OpenAPI, file: &mut syn::File)
     Ok(())
 }
 
+/// The raw crate's feature that turns the JSON Schema derives on.
+pub const JSON_SCHEMA_FEATURE: &str = "json-schema";
+
+/// Put every `schemars::JsonSchema` derive and impl behind the `json-schema` feature.
+///
+/// progenitor (`with_derive`) can only add a derive unconditionally, and schemars with its derive
+/// macro is a good part of what depending on the SDK costs a user's build. Users who emit JSON
+/// Schemas keep them (the feature is on by default); lean users turn it off. Each derive list
+/// loses `JsonSchema`, which comes back as `#[cfg_attr(feature = "json-schema", derive(..))]`;
+/// each hand-made impl gets `#[cfg(feature = "json-schema")]`. Recurses into modules. Fails if
+/// nothing was found, so a progenitor change cannot leave the derives unconditional unnoticed.
+fn json_schema_behind_feature(items: &mut [syn::Item]) -> Result<()> {
+    fn is_json_schema(p: &syn::Path) -> bool {
+        p.segments.last().is_some_and(|s| s.ident == "JsonSchema")
+    }
+    fn gate_derives(attrs: &mut Vec<syn::Attribute>) -> Result<bool> {
+        let feature = JSON_SCHEMA_FEATURE;
+        let mut out = Vec::with_capacity(attrs.len() + 1);
+        let mut gated = false;
+        for attr in attrs.drain(..) {
+            if !attr.path().is_ident("derive") {
+                out.push(attr);
+                continue;
+            }
+            let derives = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )?;
+            let (schema, kept): (Vec<_>, Vec<_>) = derives.into_iter().partition(is_json_schema);
+            if schema.is_empty() {
+                out.push(attr);
+                continue;
+            }
+            if !kept.is_empty() {
+                out.push(syn::parse_quote!(#[derive(#(#kept),*)]));
+            }
+            out.push(syn::parse_quote!(#[cfg_attr(feature = #feature, derive(#(#schema),*))]));
+            gated = true;
+        }
+        *attrs = out;
+        Ok(gated)
+    }
+    fn walk(items: &mut [syn::Item], count: &mut usize) -> Result<()> {
+        let feature = JSON_SCHEMA_FEATURE;
+        for item in items {
+            match item {
+                syn::Item::Struct(s) => *count += usize::from(gate_derives(&mut s.attrs)?),
+                syn::Item::Enum(e) => *count += usize::from(gate_derives(&mut e.attrs)?),
+                syn::Item::Impl(i) if i.trait_.as_ref().is_some_and(|(p, _)| is_json_schema(p)) => {
+                    i.attrs.push(syn::parse_quote!(#[cfg(feature = #feature)]));
+                    *count += 1;
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = m.content.as_mut() {
+                        walk(inner, count)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    let mut count = 0;
+    walk(items, &mut count)?;
+    if count == 0 {
+        bail!(
+            "progenitor output has no JsonSchema derive or impl to put behind `{JSON_SCHEMA_FEATURE}`"
+        );
+    }
+    Ok(())
+}
+
 /// Options of `cargo xtask codegen`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, clap::Args)]
 pub struct CodegenArgs {
-    /// Compare instead of write; fail with a diff when stale.
+    /// Compare instead of write; fail with a diff when the checked-in file is stale.
+    #[arg(long)]
     pub check: bool,
-    /// Spec to read instead of [`SPEC_PATH`] (relative to the current directory).
+    /// Spec to read instead of openapi/synctera.yaml (relative to the current directory).
+    #[arg(long, value_name = "PATH")]
     pub spec: Option<std::path::PathBuf>,
-    /// File to write or check instead of [`GENERATED_PATH`].
+    /// File to write or check instead of crates/synctera-raw/src/generated.rs.
+    #[arg(long, value_name = "PATH")]
     pub out: Option<std::path::PathBuf>,
 }
 
@@ -850,6 +927,29 @@ components:
         }
         // Other types keep the derive.
         assert!(code.contains("schemars::JsonSchema"), "{code}");
+    }
+
+    #[test]
+    fn json_schema_derives_and_impls_need_the_json_schema_feature() {
+        let text = spec("explode: false").replace(
+            "    Problem:\n",
+            "    Code: {type: string, maxLength: 3}\n    Problem:\n",
+        );
+        let code = generate_from_str(&text).unwrap();
+        let gated = "#[cfg_attr(feature = \"json-schema\", derive(schemars::JsonSchema))]";
+        assert!(code.contains(gated), "{code}");
+        // No derive list names JsonSchema unconditionally.
+        for derive in code.split("#[derive(").skip(1) {
+            let list = &derive[..derive.find(")]").unwrap()];
+            assert!(!list.contains("JsonSchema"), "ungated derive: {list}");
+        }
+        let hand_made = code.find("impl ::schemars::JsonSchema for Code").unwrap();
+        let before = code[..hand_made].trim_end();
+        assert!(
+            before.ends_with("#[cfg(feature = \"json-schema\")]"),
+            "{}",
+            &before[before.len() - 80..]
+        );
     }
 
     /// Canary: the day progenitor decodes problem+json by itself, adaptation (1) can go.

@@ -38,11 +38,13 @@ impl fmt::Display for Finding {
 }
 
 /// Options of `cargo xtask lint`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, clap::Args)]
 pub struct LintArgs {
-    /// Skip `openapi/lint/run.sh` (the npm linters).
+    /// Skip openapi/lint/run.sh (the npm linters redocly and spectral).
+    #[arg(long)]
     pub no_npm: bool,
-    /// Spec to lint instead of the workspace's.
+    /// Spec to lint instead of the workspace's openapi/synctera.yaml.
+    #[arg(long, value_name = "PATH")]
     pub spec: Option<std::path::PathBuf>,
 }
 

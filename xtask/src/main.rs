@@ -1,71 +1,63 @@
-//! `cargo xtask <task>`: see `cargo xtask help`.
+//! `cargo xtask <command>`: the project's maintenance commands; `cargo xtask --help` lists them,
+//! `cargo xtask <command> --help` explains one.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{codegen, lint, test, workspace_root};
+use clap::{Parser, Subcommand};
+use xtask::{build_cost, codegen, lint, publish, test, wheel, workspace_root};
 
-const USAGE: &str = "\
-usage: cargo xtask <task> [options]
+/// Maintenance commands of the synctera-rs workspace.
+#[derive(Parser)]
+#[command(name = "xtask", bin_name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-tasks:
-  codegen [--check]   regenerate crates/synctera-raw/src/generated.rs from openapi/synctera.yaml;
-                      --check: fail with a diff instead of writing when the file is stale
-                      --spec PATH / --out PATH: other input / output (for experiments)
-  lint [--no-npm]     check the spec: examples valid against their schemas, operation rules;
-                      then openapi/lint/run.sh (redocly, spectral) unless --no-npm
-                      --spec PATH: lint another file
-  test [ARGS...]      run every test: cargo test --workspace [ARGS...], then the sandbox's
-                      schemathesis script (crates/synctera-sandbox/scripts/fuzz.sh) if present
-";
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate crates/synctera-raw/src/generated.rs from openapi/synctera.yaml.
+    Codegen(codegen::CodegenArgs),
+    /// Check the spec: examples valid against their schemas, the operation rules, then
+    /// openapi/lint/run.sh (redocly, spectral).
+    Lint(lint::LintArgs),
+    /// Run every test: `cargo test --workspace [ARGS...]`, the sandbox's schemathesis run and the
+    /// Python wheel test.
+    Test {
+        /// Passed on to `cargo test` (e.g. `-- --nocapture`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Package the published crates as crates.io receives them (`cargo package`, which builds
+    /// each from its tarball) and check what each tarball carries.
+    Package(publish::PackageArgs),
+    /// Build the published crates' docs as docs.rs does, with warnings (broken intra-doc
+    /// links, missing docs) as errors.
+    Docs,
+    /// Build the sandbox's Python wheel (maturin, `bindings = "bin"`) into target/wheels.
+    Wheel {
+        /// Also install it into a fresh virtualenv, start the installed binary and drive the
+        /// onboarding flow with a Python client generated from its `--print-spec`.
+        #[arg(long)]
+        test: bool,
+    },
+    /// Measure what depending on `synctera` costs: cold builds of a one-call crate using the
+    /// SDK vs the same call by hand with reqwest + serde + tokio. Minutes per run; not in CI.
+    BuildCost(build_cost::BuildCostArgs),
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((task, rest)) = args.split_first() else {
-        eprint!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let root = workspace_root();
-    let result = match task.as_str() {
-        "codegen" => {
-            let mut opts = codegen::CodegenArgs::default();
-            let mut it = rest.iter();
-            while let Some(arg) = it.next() {
-                match (arg.as_str(), it.clone().next()) {
-                    ("--check", _) => opts.check = true,
-                    ("--spec", Some(path)) => {
-                        opts.spec = Some(path.into());
-                        it.next();
-                    }
-                    ("--out", Some(path)) => {
-                        opts.out = Some(path.into());
-                        it.next();
-                    }
-                    (other, _) => return usage_error(other),
-                }
-            }
-            codegen::run(&root, &opts)
-        }
-        "lint" => {
-            let mut opts = lint::LintArgs::default();
-            let mut it = rest.iter();
-            while let Some(arg) = it.next() {
-                match (arg.as_str(), it.clone().next()) {
-                    ("--no-npm", _) => opts.no_npm = true,
-                    ("--spec", Some(path)) => {
-                        opts.spec = Some(path.into());
-                        it.next();
-                    }
-                    (other, _) => return usage_error(other),
-                }
-            }
-            lint::run(&root, &opts)
-        }
-        "test" => test::run(&root, rest),
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        other => return usage_error(other),
+    let cli = Cli::parse();
+    let root: PathBuf = workspace_root();
+    let result = match cli.command {
+        Command::Codegen(args) => codegen::run(&root, &args),
+        Command::Lint(args) => lint::run(&root, &args),
+        Command::Test { args } => test::run(&root, &args),
+        Command::Package(args) => publish::package(&root, &args),
+        Command::Docs => publish::docs(&root),
+        Command::Wheel { test } => wheel::run(&root, test),
+        Command::BuildCost(args) => build_cost::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,9 +66,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn usage_error(arg: &str) -> ExitCode {
-    eprintln!("unknown argument `{arg}`\n\n{USAGE}");
-    ExitCode::from(2)
 }

@@ -1,8 +1,9 @@
 //! `cargo xtask test`: the one command that runs every test of the project.
 //!
 //! 1. `cargo test --workspace` (output streams through unchanged);
-//! 2. `crates/synctera-sandbox/scripts/fuzz.sh` when it exists (schemathesis against a sandbox it
-//!    starts itself).
+//! 2. `crates/synctera-sandbox/scripts/fuzz.sh` (schemathesis against a sandbox it starts);
+//! 3. `crates/synctera-sandbox/scripts/wheel_test.sh` (the Python wheel, installed into a fresh
+//!    virtualenv and driven through a client generated from its `--print-spec`).
 //!
 //! Stops at the first step that fails and exits non-zero.
 
@@ -16,10 +17,8 @@ pub const FUZZ_SCRIPT: &str = "crates/synctera-sandbox/scripts/fuzz.sh";
 
 /// Run every test. `extra` is passed on to `cargo test` (e.g. `-- --nocapture`).
 pub fn run(root: &Path, extra: &[String]) -> Result<()> {
-    // `CARGO` is set by cargo for `cargo run`/`cargo xtask`: use the same toolchain.
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     println!("==> cargo test --workspace");
-    let status = Command::new(&cargo)
+    let status = crate::cargo()
         .current_dir(root)
         .args(["test", "--workspace"])
         .args(extra)
@@ -28,20 +27,16 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
     if !status.success() {
         bail!("cargo test --workspace failed ({status})");
     }
-
-    let fuzz = root.join(FUZZ_SCRIPT);
-    if fuzz.exists() {
-        println!("==> {FUZZ_SCRIPT}");
+    for script in [FUZZ_SCRIPT, crate::wheel::WHEEL_TEST_SCRIPT] {
+        println!("==> {script}");
         let status = Command::new("bash")
             .current_dir(root)
-            .arg(&fuzz)
+            .arg(root.join(script))
             .status()
-            .with_context(|| format!("running {FUZZ_SCRIPT}"))?;
+            .with_context(|| format!("running {script}"))?;
         if !status.success() {
-            bail!("{FUZZ_SCRIPT} failed ({status})");
+            bail!("{script} failed ({status})");
         }
-    } else {
-        println!("==> {FUZZ_SCRIPT} not present: schemathesis run skipped");
     }
     Ok(())
 }

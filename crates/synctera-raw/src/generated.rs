@@ -10,13 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///An address as stored, with the id and role the platform assigned to it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Address {
         ///Street and number.
         pub address_line_1: ::std::string::String,
@@ -53,13 +48,8 @@ pub mod types {
 `A1A 1A1` (or `A1A1A1`, stored as `A1A 1A1`) in Canada; `state` is an ISO 3166-2
 subdivision code without the country prefix.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct AddressInput {
         pub address_line_1: AddressLine,
@@ -205,9 +195,9 @@ subdivision code without the country prefix.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum AddressType {
         #[serde(rename = "BILLING")]
         Billing,
@@ -277,9 +267,9 @@ subdivision code without the country prefix.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum BanStatus {
         #[serde(rename = "ALLOWED")]
         Allowed,
@@ -339,9 +329,9 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum BanStatusInput {
         #[serde(rename = "ALLOWED")]
         Allowed,
@@ -498,13 +488,8 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
         }
     }
     ///A new customer. Every status other than `PROSPECT` also needs `first_name` and `last_name`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct CreateCustomerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -549,13 +534,8 @@ control characters.
     /**A disclosure event to record. Give exactly one of `person_id` and `business_id`;
 `acknowledging_person_id` is required when `type` is `OWNER_CERTIFICATION`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct CreateDisclosureRequest {
         ///The person who acknowledged the document on behalf of the business.
@@ -587,13 +567,8 @@ is answered with 400 `CUSTOMER_NOT_FOUND`.
         }
     }
     ///A new person. Every status other than `PROSPECT` also needs `first_name` and `last_name`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct CreatePersonRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -647,13 +622,8 @@ account holder. Set it for everyone linked to an account.
     /**A personal customer: the `/customers` view of a person record. The SSN is masked to its
 last four digits.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Customer {
         ///Every address on record, each with its `address_type`.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -746,13 +716,8 @@ banking operations; the API does not restrict moves between states.
         }
     }
     ///One page of customers.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct CustomerList {
         ///The customers on this page.
         pub customers: ::std::vec::Vec<Customer>,
@@ -766,14 +731,8 @@ banking operations; the API does not restrict moves between states.
         }
     }
     ///`CustomerRelatedCustomersItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct CustomerRelatedCustomersItem {
         ///The related customer's id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -788,13 +747,8 @@ banking operations; the API does not restrict moves between states.
         }
     }
     ///A recorded disclosure event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Disclosure {
         ///The person who acknowledged the document on behalf of the business.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -846,9 +800,9 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum DisclosureEventType {
         #[serde(rename = "ACKNOWLEDGED")]
         Acknowledged,
@@ -896,13 +850,8 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         }
     }
     ///One page of disclosure records.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct DisclosureList {
         ///The disclosures on this page.
         pub disclosures: ::std::vec::Vec<Disclosure>,
@@ -926,9 +875,9 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum DisclosureType {
         #[serde(rename = "ACH_AUTHORIZATION")]
         AchAuthorization,
@@ -1212,9 +1161,9 @@ the verification provider could not be reached or answered with an error.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum KycStatus {
         #[serde(rename = "ACCEPTED")]
         Accepted,
@@ -1280,13 +1229,8 @@ the verification provider could not be reached or answered with an error.
     /**Free-form JSON the fintech stores with the record for its own use. It is not checked
 and must not contain personal data.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Metadata(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1375,14 +1319,8 @@ moves `ban_status` between `SUSPENDED` and `ALLOWED`.
         }
     }
     ///The fields of a customer to change; every field is optional and absent ones are left as they are.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct PatchCustomerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1423,13 +1361,8 @@ control characters.
         }
     }
     ///A person as stored. The SSN is masked to its last four digits.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Person {
         /**(beta) Whether the person is blocked for fraud reasons.
 * `ALLOWED` – neither banned nor suspended.
@@ -1528,13 +1461,8 @@ allows most banking operations.
         }
     }
     ///One page of persons.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct PersonList {
         ///Pass as `page_token` to get the next page; absent on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1615,9 +1543,9 @@ allows most banking operations.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum PersonSortKey {
         #[serde(rename = "creation_time:asc")]
         CreationTimeAsc,
@@ -1706,9 +1634,9 @@ banking operations; the API does not restrict moves between states.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum PersonStatus {
         #[serde(rename = "ACTIVE")]
         Active,
@@ -1782,13 +1710,8 @@ banking operations; the API does not restrict moves between states.
     /**An identity document or number on record. The country may be left out where the type
 implies it (an `SSN` is always US). The identifier may come back masked.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct PersonalId {
         ///A country as an ISO 3166-1 alpha-2 code in upper case.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1810,13 +1733,8 @@ implies it (an `SSN` is always US). The identifier may come back masked.
         }
     }
     ///An identity document or number to record for a person.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct PersonalIdInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1840,9 +1758,9 @@ implies it (an `SSN` is always US). The identifier may come back masked.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum PersonalIdType {
         #[serde(rename = "CITIZENSHIP_CARD")]
         CitizenshipCard,
@@ -2105,14 +2023,8 @@ as `A1A 1A1`). Digits are ASCII `0-9`.
     /**An RFC 7807 problem report. Every field is optional; `code` is the stable machine-readable
 error code and the last segment of `type` names the error class.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Problem {
         ///An upper-snake-case error code such as `BAD_REQUEST_BODY`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2138,13 +2050,8 @@ error code and the last segment of `type` names the error class.
     /**The complete new state of a customer. Writable fields left out are cleared. Every status
 other than `PROSPECT` also needs `first_name` and `last_name`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct ReplaceCustomerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2321,9 +2228,9 @@ Only ever sent, never received: responses carry the last four digits only.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum SsnSource {
         #[serde(rename = "MANUAL")]
         Manual,
@@ -2482,14 +2389,8 @@ Only ever sent, never received: responses carry the last four digits only.
         }
     }
     ///The fields of a person to change; every field is optional and absent ones are left as they are.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct UpdatePersonRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2538,13 +2439,8 @@ control characters.
         }
     }
     ///The result of one check run on a person or business.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Verification {
         ///The business that was checked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2584,13 +2480,8 @@ the provider failed to answer.
         }
     }
     ///One finding within a check.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct VerificationDetail {
         ///The area the finding belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2629,9 +2520,9 @@ the provider failed to answer.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationDetailResult {
         #[serde(rename = "PASS")]
         Pass,
@@ -2683,13 +2574,8 @@ the provider failed to answer.
         }
     }
     ///One page of verification results.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct VerificationList {
         ///Pass as `page_token` to get the next page; absent on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2715,9 +2601,9 @@ the provider failed to answer.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationResult {
         #[serde(rename = "ACCEPTED")]
         Accepted,
@@ -2799,9 +2685,9 @@ allows most banking operations.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationStatus {
         #[serde(rename = "ACCEPTED")]
         Accepted,
@@ -2871,9 +2757,9 @@ allows most banking operations.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationType {
         #[serde(rename = "DOCUMENT_VERIFICATION")]
         DocumentVerification,
@@ -2936,13 +2822,8 @@ allows most banking operations.
 already have first and last name, date of birth, e-mail, phone number, legal address and
 SSN on record.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct VerifyRequest {
         /**The business to verify. A `business_id` that matches no business is answered with
@@ -2969,13 +2850,8 @@ SSN on record.
         }
     }
     ///The outcome of a verification run.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct VerifyResponse {
         /**The overall outcome of identity verification, maintained by the platform. Only `ACCEPTED`
 allows most banking operations.
@@ -7581,6 +7457,7 @@ allows most banking operations.
             }
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for AddressLine {
         fn schema_name() -> ::std::string::String {
             "AddressLine".to_owned()
@@ -7613,6 +7490,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for AddressNickname {
         fn schema_name() -> ::std::string::String {
             "AddressNickname".to_owned()
@@ -7645,6 +7523,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for City {
         fn schema_name() -> ::std::string::String {
             "City".to_owned()
@@ -7676,6 +7555,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for CountryCode {
         fn schema_name() -> ::std::string::String {
             "CountryCode".to_owned()
@@ -7708,6 +7588,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for DisclosureVersion {
         fn schema_name() -> ::std::string::String {
             "DisclosureVersion".to_owned()
@@ -7742,6 +7623,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for IdempotencyKey {
         fn schema_name() -> ::std::string::String {
             "IdempotencyKey".to_owned()
@@ -7774,6 +7656,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for IpAddress {
         fn schema_name() -> ::std::string::String {
             "IpAddress".to_owned()
@@ -7805,6 +7688,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for Note {
         fn schema_name() -> ::std::string::String {
             "Note".to_owned()
@@ -7837,6 +7721,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for PersonName {
         fn schema_name() -> ::std::string::String {
             "PersonName".to_owned()
@@ -7869,6 +7754,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for PersonalIdentifier {
         fn schema_name() -> ::std::string::String {
             "PersonalIdentifier".to_owned()
@@ -7901,6 +7787,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for PhoneNumber {
         fn schema_name() -> ::std::string::String {
             "PhoneNumber".to_owned()
@@ -7935,6 +7822,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for PostalCode {
         fn schema_name() -> ::std::string::String {
             "PostalCode".to_owned()
@@ -7967,6 +7855,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for Ssn {
         fn schema_name() -> ::std::string::String {
             "Ssn".to_owned()
@@ -8001,6 +7890,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for SsnLast4 {
         fn schema_name() -> ::std::string::String {
             "SsnLast4".to_owned()
@@ -8033,6 +7923,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for SubdivisionCode {
         fn schema_name() -> ::std::string::String {
             "SubdivisionCode".to_owned()
@@ -8067,6 +7958,7 @@ allows most banking operations.
                 .into()
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for TextFilter {
         fn schema_name() -> ::std::string::String {
             "TextFilter".to_owned()

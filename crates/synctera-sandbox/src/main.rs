@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use clap::Parser;
 use synctera_sandbox::{Sandbox, SandboxConfig};
 
+/// The OpenAPI description this binary serves, byte for byte: `synctera.yaml` in the crate
+/// directory is a symlink to the workspace's `openapi/synctera.yaml`, which `cargo package` stores
+/// as a regular file, so the published crate and the Python wheel embed the same bytes.
+const SPEC: &str = include_str!("../synctera.yaml");
+
 /// Environment variable with accepted API keys, comma-separated; kept out of the argument list
 /// so that keys do not show in `ps`.
 const KEYS_ENV: &str = "SYNCTERA_SANDBOX_API_KEYS";
@@ -17,6 +22,10 @@ const KEYS_ENV: &str = "SYNCTERA_SANDBOX_API_KEYS";
     after_help = "Environment:\n  SYNCTERA_SANDBOX_API_KEYS  Accepted API keys, comma-separated (added to any --api-key);\n                             preferred over --api-key, which other users can see in `ps`.\n  RUST_LOG                   Log filter (default info); logs never show keys, paths or bodies."
 )]
 struct Args {
+    /// Write the OpenAPI description this binary was built from to stdout and exit (generate
+    /// your client from it: it is exactly the API this server speaks).
+    #[arg(long)]
+    print_spec: bool,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:4010")]
     listen: SocketAddr,
@@ -81,6 +90,10 @@ async fn main() -> std::io::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if args.print_spec {
+        use std::io::Write;
+        return std::io::stdout().lock().write_all(SPEC.as_bytes());
+    }
     let env_keys = match env_keys() {
         Ok(k) => k,
         Err(msg) => {

@@ -148,3 +148,22 @@ fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("SYNCTERA_SANDBOX_API_KEYS"));
 }
+
+/// Teams generate their clients from `--print-spec`: it must be the workspace's spec, unchanged.
+#[test]
+fn binary_prints_the_spec_it_was_built_from_byte_for_byte() {
+    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .arg("--print-spec")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let spec = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/synctera.yaml"
+    ))
+    .unwrap();
+    assert!(
+        out.stdout == spec,
+        "--print-spec differs from openapi/synctera.yaml"
+    );
+}
