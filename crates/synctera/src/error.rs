@@ -370,6 +370,8 @@ pub enum ApiErrorCode {
     InvalidStatus,
     /// 422: the customer's status does not allow this operation.
     ImproperCustomerStatus,
+    /// 422: wiping is not enabled in this environment (production, for one).
+    WipeNotEnabled,
     /// 429: rate limited.
     TooManyRequests,
     /// 500: server error.
@@ -396,6 +398,7 @@ impl ApiErrorCode {
             ApiErrorCode::IdempotencyConcurrentUse => "IDEMPOTENCY_CONCURRENT_USE",
             ApiErrorCode::InvalidStatus => "INVALID_STATUS",
             ApiErrorCode::ImproperCustomerStatus => "IMPROPER_CUSTOMER_STATUS",
+            ApiErrorCode::WipeNotEnabled => "WIPE_NOT_ENABLED",
             ApiErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
             ApiErrorCode::InternalError => "INTERNAL_ERROR",
             ApiErrorCode::GatewayTimeout => "GATEWAY_TIMEOUT",
@@ -418,6 +421,7 @@ impl ApiErrorCode {
             "IDEMPOTENCY_CONCURRENT_USE" => ApiErrorCode::IdempotencyConcurrentUse,
             "INVALID_STATUS" => ApiErrorCode::InvalidStatus,
             "IMPROPER_CUSTOMER_STATUS" => ApiErrorCode::ImproperCustomerStatus,
+            "WIPE_NOT_ENABLED" => ApiErrorCode::WipeNotEnabled,
             "TOO_MANY_REQUESTS" => ApiErrorCode::TooManyRequests,
             "INTERNAL_ERROR" => ApiErrorCode::InternalError,
             "GATEWAY_TIMEOUT" => ApiErrorCode::GatewayTimeout,

@@ -225,6 +225,7 @@ pub mod person_fields;
 pub mod persons;
 pub mod pii;
 pub mod retry;
+pub mod sandbox;
 pub mod statuses;
 pub mod transport;
 pub mod verifications;
