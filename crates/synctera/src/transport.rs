@@ -34,6 +34,7 @@ use crate::Error;
 use crate::client::Client;
 use crate::retry::{CallInfo, IdempotencyKey, RetryPolicy};
 
+mod attempt_timer;
 mod attempts;
 use attempts::{execute, record_response};
 

@@ -6,6 +6,7 @@ use std::future::Future;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::attempt_timer;
 use crate::Error;
 use crate::retry::{CallInfo, RetryDecision, RetryPolicy};
 
@@ -91,7 +92,8 @@ where
         tracing::debug!(attempt = number, "attempt started");
         // One timer per attempt, at whichever comes first: the attempt's own limit or the
         // call's deadline. Back-off sleeps never cross the deadline (checked below), so nothing
-        // else needs bounding.
+        // else needs bounding. The timer is a reused one where it can be (`attempt_timer`: a new
+        // one would wake tokio's time driver on every call).
         // The first attempt starts when the call does: one clock read fewer per call.
         let now = || match number {
             1 => start,
@@ -103,9 +105,9 @@ where
             (None, d) => d,
         };
         let outcome = match limit {
-            Some(at) => tokio::time::timeout_at(at, attempt(number))
+            Some(at) => attempt_timer::within(at, attempt(number))
                 .await
-                .unwrap_or_else(|_| {
+                .unwrap_or_else(|| {
                     if deadline.is_some_and(|d| d <= at) {
                         tracing::debug!(attempt = number, "total deadline reached");
                     }
