@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p synctera --bench instructions --no-run`, then run the binary it names under
 //! callgrind as `<bin> <op> <via> <calls>` with `op` `get` or `create`, `via` `reqwest` or
-//! `facade`, twice with different call counts: the difference of the two totals divided by the
+//! `facade` (or, for `get`, `facade-untimed`: no attempt timeout, no total deadline), twice with different call counts: the difference of the two totals divided by the
 //! difference of the counts is the cost of one call, start-up excluded. The server is a canned
 //! loopback HTTP/1.1 responder in the same process (the same bytes for every client), so what
 //! differs between clients is the client's own work.
@@ -86,7 +86,7 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let [op, via, calls] = <[String; 3]>::try_from(args).unwrap_or_else(|_| {
-        eprintln!("usage: instructions <get|create> <reqwest|facade> <calls>");
+        eprintln!("usage: instructions <get|create> <reqwest|facade|facade-untimed> <calls>");
         std::process::exit(2)
     });
     let calls: usize = calls.parse().unwrap();
@@ -106,6 +106,15 @@ fn main() {
         .base_url(&base)
         .build()
         .unwrap();
+    // The facade with its attempt timeout and total deadline switched off: what the timer
+    // costs (in instructions; its wake-up of another worker thread is not counted here).
+    let untimed = Client::builder()
+        .api_key("bench-key")
+        .base_url(&base)
+        .timeout(None)
+        .total_timeout(None)
+        .build()
+        .unwrap();
     let person: synctera::PersonId = PERSON_ID.parse().unwrap();
     rt.block_on(async {
         for n in 0..calls {
@@ -123,6 +132,10 @@ fn main() {
                 }
                 ("get", "facade") => {
                     let p = facade.persons().get(person).await.unwrap();
+                    assert_eq!(p.id, person);
+                }
+                ("get", "facade-untimed") => {
+                    let p = untimed.persons().get(person).await.unwrap();
                     assert_eq!(p.id, person);
                 }
                 ("create", "reqwest") => {

@@ -14,15 +14,18 @@ count() { # op via calls -> total instructions
 }
 low=${LOW:-200}; high=${HIGH:-600}
 for op in get create; do
-  for via in reqwest facade; do
+  vias="reqwest facade"
+  [ "$op" = get ] && vias="$vias facade-untimed" # facade without attempt timer / deadline
+  for via in $vias; do
     a=$(count "$op" "$via" "$low"); b=$(count "$op" "$via" "$high")
     per=$(( (b - a) / (high - low) ))
     echo "$op $via $per"
-    eval "per_${op}_${via}=$per"
+    eval "per_${op}_${via//-/_}=$per"
   done
 done
 for op in get create; do
   r=per_${op}_reqwest; f=per_${op}_facade
   echo "$op: facade ${!f} instr/call, reqwest ${!r}, facade - reqwest = $(( ${!f} - ${!r} ))"
 done
+echo "get: the attempt timer and deadline cost $(( per_get_facade - per_get_facade_untimed )) instr/call"
 rm -rf "$out"

@@ -303,13 +303,7 @@ mod tests {
     #[test]
     fn key_is_required_and_never_shown() {
         let err = Client::builder().build().unwrap_err();
-        assert!(matches!(
-            err,
-            Error::Validation {
-                field: "api_key",
-                ..
-            }
-        ));
+        assert!(matches!(&err, Error::Validation { field, .. } if *field == "api_key"));
         let err = Client::builder().api_key("bad key\n").build().unwrap_err();
         assert!(!err.to_string().contains("bad key"));
         let client = Client::builder().api_key("sk_test_123").build().unwrap();
@@ -352,13 +346,7 @@ mod tests {
                 .build()
                 .unwrap_err();
             assert!(
-                matches!(
-                    err,
-                    Error::Validation {
-                        field: "base_url",
-                        ..
-                    }
-                ),
+                matches!(&err, Error::Validation { field, .. } if *field == "base_url"),
                 "{bad}: {err:?}"
             );
         }
@@ -367,13 +355,7 @@ mod tests {
             .user_agent("my-app/1.0\r\nX-Injected: yes")
             .build()
             .unwrap_err();
-        assert!(matches!(
-            err,
-            Error::Validation {
-                field: "user_agent",
-                ..
-            }
-        ));
+        assert!(matches!(&err, Error::Validation { field, .. } if *field == "user_agent"));
         assert!(!err.to_string().contains("my-app"));
         assert!(!err.is_retryable());
     }

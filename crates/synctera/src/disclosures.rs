@@ -439,12 +439,13 @@ fn version_is_valid(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FieldPath;
 
     fn pid() -> PersonId {
         uuid::Uuid::new_v4().into()
     }
 
-    fn field_of(r: Result<(), Error>) -> &'static str {
+    fn field_of(r: Result<(), Error>) -> FieldPath {
         match r {
             Err(Error::Validation { field, .. }) => field,
             other => panic!("expected a validation error, got {other:?}"),

@@ -11,6 +11,8 @@ use std::time::Duration;
 use http::StatusCode;
 use serde::Serialize;
 
+use crate::FieldPath;
+
 /// Boxed source error for transport failures.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -20,7 +22,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// use synctera::Error;
 ///
 /// let err = synctera::pii::Ssn::parse("123456789").unwrap_err();
-/// assert!(matches!(err, Error::Validation { field: "ssn", .. }));
+/// assert!(matches!(&err, Error::Validation { field, .. } if *field == "ssn"));
+/// assert_eq!(err.field().unwrap(), "ssn");
 /// assert_eq!(err.to_string(), "invalid `ssn`: must be nine digits written ddd-dd-dddd");
 /// assert!(!err.is_retryable());
 /// ```
@@ -28,11 +31,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// A request was rejected locally, before anything was sent, because it breaks one of the
-    /// API's documented rules. `field` is the API's field name; the value is never included.
+    /// API's documented rules. `field` is the API's field path; the value is never included.
     #[error("invalid `{field}`: {reason}")]
     Validation {
-        /// The API field (or dotted path, e.g. `legal_address.country_code`) at fault.
-        field: &'static str,
+        /// The API field at fault: a name, a dotted path (`legal_address.country_code`) or a
+        /// list element by index (`personal_ids[0].identifier`). Compares equal to its text.
+        field: FieldPath,
         /// Why the field is invalid, in words that never include the submitted value.
         reason: Cow<'static, str>,
     },
@@ -114,9 +118,9 @@ impl fmt::Display for ApiDisplay<'_> {
 
 impl Error {
     /// A local validation error for `field`.
-    pub fn validation(field: &'static str, reason: impl Into<Cow<'static, str>>) -> Self {
+    pub fn validation(field: impl Into<FieldPath>, reason: impl Into<Cow<'static, str>>) -> Self {
         Error::Validation {
-            field,
+            field: field.into(),
             reason: reason.into(),
         }
     }
@@ -125,7 +129,7 @@ impl Error {
     /// API description's limits (lengths, patterns). A violation names `field`, the path of the
     /// value being converted, and keeps the generated reason, which describes the limit
     /// (`longer than 100 characters`), never the value.
-    pub(crate) fn constrained<'a, T>(field: &'static str, value: &'a str) -> Result<T, Self>
+    pub(crate) fn constrained<'a, T>(field: impl Into<FieldPath>, value: &'a str) -> Result<T, Self>
     where
         T: TryFrom<&'a str, Error = synctera_raw::types::error::ConversionError>,
     {
@@ -134,17 +138,26 @@ impl Error {
 
     /// [`Self::constrained`] for an optional value.
     pub(crate) fn constrained_opt<'a, T>(
-        field: &'static str,
+        field: impl Into<FieldPath>,
         value: Option<&'a str>,
     ) -> Result<Option<T>, Self>
     where
         T: TryFrom<&'a str, Error = synctera_raw::types::error::ConversionError>,
     {
+        let field = field.into();
         value.map(|v| Self::constrained(field, v)).transpose()
     }
 
     pub(crate) fn decode(reason: impl Into<String>) -> Self {
         Error::Decode(reason.into())
+    }
+
+    /// The field a [`Error::Validation`] names; `None` for every other error.
+    pub fn field(&self) -> Option<&FieldPath> {
+        match self {
+            Error::Validation { field, .. } => Some(field),
+            _ => None,
+        }
     }
 
     /// The HTTP status code, when Synctera answered.

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::Error;
+use crate::{Error, FieldPath};
 
 /// The invalid inputs a builder holds, per setter, in the order they were first set (field and
 /// reason only, never the value). Setting the same field again with a valid value clears its
@@ -17,7 +17,7 @@ struct Failure {
     /// The setter's field, the key that a later successful set clears.
     setter: &'static str,
     /// The field the error names (normally the same).
-    field: &'static str,
+    field: FieldPath,
     reason: Cow<'static, str>,
 }
 
@@ -40,7 +40,7 @@ impl Invalid {
             Err(e) => {
                 let (field, reason) = match e.into() {
                     Error::Validation { field, reason } => (field, reason),
-                    other => (setter, Cow::Owned(other.to_string())),
+                    other => (FieldPath::new(setter), Cow::Owned(other.to_string())),
                 };
                 let failure = Failure {
                     setter,
@@ -70,9 +70,9 @@ mod tests {
     use super::*;
     use crate::pii::Email;
 
-    fn field(invalid: &Invalid) -> Option<&'static str> {
+    fn field(invalid: &Invalid) -> Option<String> {
         match invalid.check() {
-            Err(Error::Validation { field, .. }) => Some(field),
+            Err(Error::Validation { field, .. }) => Some(field.to_string()),
             Err(other) => panic!("{other:?}"),
             Ok(()) => None,
         }
@@ -82,7 +82,7 @@ mod tests {
     fn a_later_valid_value_clears_the_fields_failure() {
         let mut invalid = Invalid::default();
         assert!(invalid.capture::<Email, _>("email", "bad").is_none());
-        assert_eq!(field(&invalid), Some("email"));
+        assert_eq!(field(&invalid), Some("email".into()));
         assert!(invalid.capture::<Email, _>("email", "ok@x.io").is_some());
         assert_eq!(field(&invalid), None);
     }
@@ -94,9 +94,9 @@ mod tests {
         invalid.capture::<crate::pii::Ssn, _>("ssn", "bad");
         // Setting e-mail again (still bad) keeps its place; fixing it reveals the SSN's.
         invalid.capture::<Email, _>("email", "still bad");
-        assert_eq!(field(&invalid), Some("email"));
+        assert_eq!(field(&invalid), Some("email".into()));
         invalid.capture::<Email, _>("email", "ok@x.io");
-        assert_eq!(field(&invalid), Some("ssn"));
+        assert_eq!(field(&invalid), Some("ssn".into()));
         invalid.capture::<crate::pii::Ssn, _>("ssn", "123-45-6789");
         assert_eq!(field(&invalid), None);
     }

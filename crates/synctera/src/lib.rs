@@ -168,7 +168,7 @@ macro_rules! api_enum {
             #[allow(dead_code)] // only the enums used as request parameters need it
             pub(crate) fn to_raw(
                 &self,
-                field: &'static str,
+                field: impl Into<crate::FieldPath>,
             ) -> Result<::synctera_raw::types::$name, crate::Error> {
                 match self {
                     $( $name::$variant => Ok(::synctera_raw::types::$name::$variant), )+
@@ -218,6 +218,7 @@ pub mod client;
 pub mod customers;
 pub mod disclosures;
 pub mod error;
+pub mod field_path;
 pub mod ids;
 mod invalid;
 pub mod metadata;
@@ -244,6 +245,7 @@ pub use disclosures::{
     Disclosure, DisclosureEventType, DisclosureType, ListDisclosures, NewDisclosure,
 };
 pub use error::{ApiErrorCode, Error};
+pub use field_path::FieldPath;
 pub use ids::{BusinessId, CustomerId, DisclosureId, PersonId, VerificationId};
 pub use metadata::Metadata;
 pub use pagination::Page;

@@ -76,7 +76,8 @@ impl PersonQuery {
             sort_by: self
                 .sort_by
                 .iter()
-                .map(|s| s.to_raw("sort_by"))
+                .enumerate()
+                .map(|(i, s)| s.to_raw(crate::FieldPath::element("sort_by", i)))
                 .collect::<Result<_, _>>()?,
             ssn_last_4: self
                 .ssn_last_4

@@ -13,7 +13,6 @@ use synctera_raw::types;
 
 use secrecy::ExposeSecret;
 
-use crate::Error;
 use crate::addresses::Address;
 use crate::client::Client;
 use crate::ids::{PersonId, PersonalIdId};
@@ -23,6 +22,7 @@ use crate::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,
 };
 use crate::transport::{Request, operation};
+use crate::{Error, FieldPath};
 
 pub use crate::metadata::Metadata;
 pub use crate::person_query::PersonSortKey;
@@ -103,28 +103,52 @@ impl PersonalIdInput {
         self
     }
 
-    fn validate(&self) -> Result<(), Error> {
+    /// The entry's own rules; errors name `personal_ids[index].<field>`.
+    fn validate(&self, index: usize) -> Result<(), Error> {
         match &self.country_code {
-            Some(cc) if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) => Err(
-                Error::validation("personal_ids.country_code", "must be two capital letters"),
-            ),
+            Some(cc) if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) => {
+                Err(Error::validation(
+                    Self::path(index, "country_code"),
+                    "must be two capital letters",
+                ))
+            }
             _ => Ok(()),
         }
     }
 
-    /// The generated entry; errors name `personal_ids.<field>`.
-    fn to_raw(&self) -> Result<types::PersonalIdInput, Error> {
+    /// The generated entry, for position `index` of `personal_ids`; errors name
+    /// `personal_ids[index].<field>`.
+    fn to_raw(&self, index: usize) -> Result<types::PersonalIdInput, Error> {
         Ok(types::PersonalIdInput {
             country_code: Error::constrained_opt(
-                "personal_ids.country_code",
+                Self::path(index, "country_code"),
                 self.country_code.as_deref(),
             )?,
-            id_type: self.id_type.to_raw("personal_ids.id_type")?,
+            id_type: self.id_type.to_raw(Self::path(index, "id_type"))?,
             identifier: Error::constrained(
-                "personal_ids.identifier",
+                Self::path(index, "identifier"),
                 self.identifier.expose_secret(),
             )?,
         })
+    }
+
+    fn path(index: usize, field: &'static str) -> FieldPath {
+        FieldPath::element_field("personal_ids", index, field)
+    }
+
+    /// Converts every entry of a `personal_ids` list, each named by its index.
+    fn list_to_raw(list: &[Self]) -> Result<Vec<types::PersonalIdInput>, Error> {
+        list.iter()
+            .enumerate()
+            .map(|(index, id)| id.to_raw(index))
+            .collect()
+    }
+
+    /// Checks every entry of a `personal_ids` list, each named by its index.
+    fn check_list(list: &[Self]) -> Result<(), Error> {
+        list.iter()
+            .enumerate()
+            .try_for_each(|(index, id)| id.validate(index))
     }
 }
 
@@ -448,7 +472,8 @@ impl ListPersonsPage {
         let ban_status = q
             .ban_status
             .iter()
-            .map(|s| s.to_raw("ban_status"))
+            .enumerate()
+            .map(|(i, s)| s.to_raw(FieldPath::element("ban_status", i)))
             .collect::<Result<_, _>>()?;
         Ok(Self(q, filters, ban_status))
     }

@@ -148,7 +148,7 @@ impl SsnLast4 {
     /// shorter value read from a response cannot be used).
     pub(crate) fn to_raw(
         &self,
-        field: &'static str,
+        field: impl Into<crate::FieldPath>,
     ) -> Result<synctera_raw::types::SsnLast4, Error> {
         synctera_raw::types::SsnLast4::try_from(self.0.as_str())
             .map_err(|_| Error::validation(field, "must be exactly four digits"))

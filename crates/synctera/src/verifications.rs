@@ -503,25 +503,13 @@ mod tests {
     fn consent_is_required() {
         let id: PersonId = uuid::Uuid::new_v4().into();
         let err = VerifyRequest::person(id).validate().unwrap_err();
-        assert!(matches!(
-            err,
-            Error::Validation {
-                field: "customer_consent",
-                ..
-            }
-        ));
+        assert!(matches!(&err, Error::Validation { field, .. } if *field == "customer_consent"));
         let err = VerifyRequest::person(id)
             .customer_consent(false)
             .to_raw()
             .map(|body| serde_json::to_value(body).unwrap())
             .unwrap_err();
-        assert!(matches!(
-            err,
-            Error::Validation {
-                field: "customer_consent",
-                ..
-            }
-        ));
+        assert!(matches!(&err, Error::Validation { field, .. } if *field == "customer_consent"));
         let body = VerifyRequest::person(id)
             .customer_consent(true)
             .customer_ip_address("203.0.113.7".parse().unwrap())

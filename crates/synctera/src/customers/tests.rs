@@ -1,9 +1,9 @@
 use super::*;
-use crate::Error;
 use crate::statuses::BanStatusInput;
+use crate::{Error, FieldPath};
 use serde_json::json;
 
-fn field_of(r: Result<(), Error>) -> &'static str {
+fn field_of(r: Result<(), Error>) -> FieldPath {
     match r {
         Err(Error::Validation { field, .. }) => field,
         other => panic!("expected a validation error, got {other:?}"),

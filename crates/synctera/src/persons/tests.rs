@@ -2,7 +2,7 @@ use super::*;
 use crate::addresses::AddressInput;
 use crate::statuses::BanStatusInput;
 
-fn field_of(r: Result<(), Error>) -> &'static str {
+fn field_of(r: Result<(), Error>) -> FieldPath {
     match r {
         Err(Error::Validation { field, .. }) => field,
         other => panic!("expected a validation error, got {other:?}"),
@@ -11,7 +11,7 @@ fn field_of(r: Result<(), Error>) -> &'static str {
 
 /// The field and reason of a validation error, after checking that neither the error's
 /// `Display` nor its `Debug` holds `value`.
-fn rejected(r: Result<(), Error>, value: &str) -> (&'static str, String) {
+fn rejected(r: Result<(), Error>, value: &str) -> (FieldPath, String) {
     let err = r.expect_err("the value breaks the API description");
     for shown in [err.to_string(), format!("{err:?}")] {
         assert!(
@@ -32,10 +32,8 @@ fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
         NewPerson::active(&long_name, "Baker").validate(),
         &long_name,
     );
-    assert_eq!(
-        (field, reason.as_str()),
-        ("first_name", "longer than 100 characters")
-    );
+    assert_eq!(field, "first_name");
+    assert_eq!(reason, "longer than 100 characters");
 
     let long_note = "n".repeat(2001);
     let (field, _) = rejected(
@@ -75,7 +73,84 @@ fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
             .validate(),
         &long_id,
     );
-    assert_eq!(field, "personal_ids.identifier");
+    assert_eq!(field, "personal_ids[0].identifier");
+}
+
+fn passport(number: &str) -> PersonalIdInput {
+    PersonalIdInput::new(
+        PersonalIdType::PassportNumber,
+        crate::pii::Identifier::new(number).unwrap(),
+    )
+}
+
+/// Each entry of `personal_ids` is converted on its own and the error names it by its index, for
+/// the generated limits (`identifier` length) and for the facade's own rule (`country_code`).
+#[test]
+fn a_rejected_personal_id_is_named_by_its_index() {
+    let long_id = "Y7654321".repeat(9);
+    let (field, _) = rejected(
+        NewPerson::prospect()
+            .personal_id(passport("X1234567"))
+            .personal_id(passport(&long_id))
+            .validate(),
+        &long_id,
+    );
+    assert_eq!(field, "personal_ids[1].identifier");
+    assert_eq!(field.to_string(), "personal_ids[1].identifier");
+
+    let (field, reason) = rejected(
+        NewPerson::prospect()
+            .personal_id(passport("X1234567").country_code("CA"))
+            .personal_id(passport("X1234568").country_code("US"))
+            .personal_id(passport("X1234569").country_code("gbr"))
+            .validate(),
+        "gbr",
+    );
+    assert_eq!(field, "personal_ids[2].country_code");
+    assert_eq!(reason, "must be two capital letters");
+    let (field, _) = rejected(
+        NewPerson::prospect()
+            .personal_id(passport("X1234569").country_code("gbr"))
+            .personal_id(passport("X1234568").country_code("US"))
+            .validate(),
+        "gbr",
+    );
+    assert_eq!(field, "personal_ids[0].country_code");
+}
+
+/// The list filters convert each value on its own: an unsendable one is named by its index.
+#[test]
+fn an_unsendable_list_filter_value_is_named_by_its_index() {
+    let query = |sort_by: Vec<PersonSortKey>, ban_status: Vec<BanStatus>| PersonQuery {
+        sort_by,
+        ban_status,
+        ..PersonQuery::default()
+    };
+    let field = |r: Result<ListPersonsPage, Error>| match r {
+        Err(Error::Validation { field, .. }) => field,
+        Err(other) => panic!("expected a validation error, got {other:?}"),
+        Ok(_) => panic!("expected a validation error"),
+    };
+    let err = field(ListPersonsPage::new(query(
+        vec![
+            PersonSortKey::LastNameAsc,
+            PersonSortKey::Unknown("shoe_size:asc".into()),
+        ],
+        vec![],
+    )));
+    assert_eq!(err, "sort_by[1]");
+    let err = field(ListPersonsPage::new(query(
+        vec![],
+        vec![BanStatus::Unknown("EXILED".into()), BanStatus::Allowed],
+    )));
+    assert_eq!(err, "ban_status[0]");
+    assert!(
+        ListPersonsPage::new(query(
+            vec![PersonSortKey::LastNameAsc],
+            vec![BanStatus::Allowed]
+        ))
+        .is_ok()
+    );
 }
 
 #[test]

@@ -93,9 +93,7 @@ impl WriteKind for PersonCreate {
 
     fn check_own(&self) -> Result<(), Error> {
         check_name("chosen_name", self.chosen_name.as_deref())?;
-        self.personal_ids
-            .iter()
-            .try_for_each(PersonalIdInput::validate)
+        PersonalIdInput::check_list(&self.personal_ids)
     }
 
     fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>) {
@@ -112,11 +110,7 @@ impl WriteKind for PersonCreate {
             chosen_name: Error::constrained_opt("chosen_name", self.chosen_name.as_deref())?,
             is_customer: self.is_customer,
             tenant: self.tenant.clone(),
-            personal_ids: self
-                .personal_ids
-                .iter()
-                .map(PersonalIdInput::to_raw)
-                .collect::<Result<_, _>>()?,
+            personal_ids: PersonalIdInput::list_to_raw(&self.personal_ids)?,
         }))
     }
 }
@@ -130,7 +124,7 @@ impl WriteKind for PersonCreate {
 ///
 /// // Changing the ban status needs a note.
 /// let err = PersonUpdate::new().ban_status(BanStatusInput::Suspended).validate().unwrap_err();
-/// assert!(matches!(err, synctera::Error::Validation { field: "note", .. }));
+/// assert!(matches!(&err, synctera::Error::Validation { field, .. } if *field == "note"));
 /// ```
 ///
 /// The masked SSN a response carries cannot be sent back:
