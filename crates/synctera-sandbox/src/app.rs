@@ -155,6 +155,17 @@ impl App {
         }
     }
 
+    /// A commit that completes once everything handed to the database before it is committed:
+    /// an answer replayed from memory must not be seen before the write it answered is durable.
+    pub(crate) fn barrier(&self, name: &str) -> Commit {
+        #[cfg(feature = "sqlite")]
+        if let Some(db) = &self.database {
+            return Commit(Some(db.submit(name, Vec::new())));
+        }
+        let _ = name;
+        Commit(None)
+    }
+
     /// Hands the changes `tenant` recorded to the database. Called with the tenant's write lock
     /// held, so changes reach the database in the order they were made; the returned
     /// [`Commit`] is awaited after the lock is released and before the answer is sent.
