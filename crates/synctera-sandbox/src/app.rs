@@ -11,7 +11,7 @@ use crate::faults::FaultState;
 use crate::problem::Problem;
 #[cfg(feature = "sqlite")]
 use crate::store::persist::{Database, Loaded};
-use crate::store::{IdemLimits, Tenant, TokenKey};
+use crate::store::{IdemLimits, Journal, Tenant, TokenKey};
 
 /// The tenant name a key maps to: derived, never the key itself.
 pub(crate) fn tenant_name(api_key: &str) -> String {
@@ -33,6 +33,9 @@ pub(crate) struct App {
     tokens: Arc<TokenKey>,
     #[cfg(feature = "sqlite")]
     database: Option<Database>,
+    /// The next free database row for a person, shared by every durable tenant.
+    #[cfg(feature = "sqlite")]
+    rows: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl App {
@@ -46,6 +49,8 @@ impl App {
             tokens: Arc::new(TokenKey::generate().0),
             #[cfg(feature = "sqlite")]
             database: None,
+            #[cfg(feature = "sqlite")]
+            rows: Arc::default(),
         }
     }
 
@@ -66,6 +71,7 @@ impl App {
             by_key: RwLock::new(HashMap::new()),
             tokens: loaded.tokens,
             database: Some(loaded.database),
+            rows: loaded.rows,
         }
     }
 
@@ -77,11 +83,13 @@ impl App {
         }
     }
 
-    fn is_durable(&self) -> bool {
+    /// The journal a new tenant records its changes in, when the sandbox is durable.
+    fn new_journal(&self) -> Option<Journal> {
         #[cfg(feature = "sqlite")]
-        return self.database.is_some();
-        #[cfg(not(feature = "sqlite"))]
-        false
+        if self.database.is_some() {
+            return Some(Journal::new(self.rows.clone()));
+        }
+        None
     }
 
     /// The tenant called `name`, created on first use; `None` when it is new and the sandbox
@@ -105,7 +113,7 @@ impl App {
                 .or_insert_with(|| {
                     Arc::new(RwLock::new(Tenant::new(
                         self.tokens.clone(),
-                        self.is_durable(),
+                        self.new_journal(),
                     )))
                 })
                 .clone(),
@@ -145,6 +153,17 @@ impl App {
             ttl: self.config.idempotency_ttl,
             capacity: self.config.idempotency_capacity,
         }
+    }
+
+    /// A commit that completes once everything handed to the database before it is committed:
+    /// an answer replayed from memory must not be seen before the write it answered is durable.
+    pub(crate) fn barrier(&self, name: &str) -> Commit {
+        #[cfg(feature = "sqlite")]
+        if let Some(db) = &self.database {
+            return Commit(Some(db.submit(name, Vec::new())));
+        }
+        let _ = name;
+        Commit(None)
     }
 
     /// Hands the changes `tenant` recorded to the database. Called with the tenant's write lock

@@ -85,7 +85,7 @@ impl FaultState {
     }
 }
 
-/// Queues faults for the requests a running [`Sandbox`] receives next.
+/// Queues faults for the requests a running [`Sandbox`](crate::Sandbox) receives next.
 #[derive(Clone)]
 pub struct FaultInjector {
     state: Arc<FaultState>,

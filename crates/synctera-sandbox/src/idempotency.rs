@@ -75,7 +75,7 @@ impl Write {
         let fingerprint: [u8; 32] = h.finalize().into();
         let lim = app.idem_limits();
         let idem_key = (Cow::Borrowed(op), key);
-        {
+        let replay = {
             let mut t = caller.write();
             match t.replay(&idem_key, Instant::now(), lim) {
                 Some(IdemEntry::InFlight) => return Err(Problem::idempotency_concurrent()),
@@ -83,14 +83,22 @@ impl Write {
                     fingerprint: f,
                     response,
                 }) => {
-                    return if *f == fingerprint {
-                        Ok(into_response(response.clone()))
-                    } else {
-                        Err(Problem::idempotency_reuse())
-                    };
+                    if *f != fingerprint {
+                        return Err(Problem::idempotency_reuse());
+                    }
+                    Some(response.clone())
                 }
-                None => t.claim(idem_key.clone(), Instant::now()),
+                None => {
+                    t.claim(idem_key.clone(), Instant::now());
+                    None
+                }
             }
+        };
+        if let Some(response) = replay {
+            // The first answer may still be on its way to the database: replay it once it is
+            // committed, so that no client sees an answer a crash could take back.
+            app.barrier(&caller.name).durable().await?;
+            return Ok(into_response(response));
         }
         // If the client goes away mid-request the future is dropped: release the key then.
         struct Claim<'a> {

@@ -42,7 +42,8 @@
 //! database (WAL journal). Reads are served from memory; the database is the durable log, loaded
 //! at start. Every write answered 2xx, and the answer its idempotency key replays, is committed
 //! before the answer is sent (concurrent writes are committed together), so a process killed at
-//! any moment (SIGKILL, an OOM kill) loses no acknowledged write. Page tokens keep working across
+//! any moment (SIGKILL, an OOM kill) loses no acknowledged write; commits are not synced to disk
+//! one by one, so a power loss may roll back the last of them. Page tokens keep working across
 //! restarts (their key is kept in the database). The file holds full SSNs: it is created
 //! readable and writable by its owner only. A file that is not a sandbox database, or is
 //! corrupt, is refused at start and left as it is; so is a file another sandbox process has

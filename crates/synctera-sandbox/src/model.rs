@@ -125,8 +125,17 @@ pub fn ts(t: DateTime<Utc>) -> String {
 
 /// Responses carry only the last four characters of any identifier.
 pub fn last_four(s: &str) -> String {
-    let chars: Vec<char> = s.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    chars[chars.len().saturating_sub(4)..].iter().collect()
+    // Where the fourth-last letter or digit starts (or the whole string, with fewer than four).
+    let start = s
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| c.is_ascii_alphanumeric())
+        .nth(3)
+        .map_or(0, |(i, _)| i);
+    s[start..]
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
 }
 
 #[derive(Clone, Serialize, Deserialize)]

@@ -23,19 +23,25 @@ pub(crate) use reply::{into_response, json_bytes, json_response, list_response, 
 #[derive(Clone)]
 pub(crate) struct ConnKill(pub Arc<Notify>);
 
-/// Logs method and status only: paths and queries may carry PII (a mistyped SSN in a path,
-/// an e-mail filter), headers carry the key.
-pub(crate) async fn log_request(req: Request, next: Next) -> Response {
+/// The middleware every request passes: an injected fault answers instead of the operation
+/// (or drops the connection after it), and the request is logged by method and status only:
+/// paths and queries may carry PII (a mistyped SSN in a path, an e-mail filter), headers carry
+/// the key.
+pub(crate) async fn faults_and_log(
+    State(app): State<Arc<App>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().clone();
-    let resp = next.run(req).await;
+    let resp = match app.faults.next() {
+        None => next.run(req).await,
+        Some(fault) => inject(fault, req, next).await,
+    };
     tracing::debug!(%method, status = resp.status().as_u16(), "request");
     resp
 }
 
-pub(crate) async fn faults(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let Some(fault) = app.faults.next() else {
-        return next.run(req).await;
-    };
+async fn inject(fault: Fault, req: Request, next: Next) -> Response {
     tracing::debug!(?fault, "injecting fault");
     match fault {
         Fault::Unavailable => Problem::unavailable().into_response(),

@@ -22,10 +22,10 @@ use crate::validate::{Errors, Obj, metadata, one_of_person_business, parse_objec
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route(
-            "/disclosures",
+            "/v0/disclosures",
             get(list_disclosures).post(create_disclosure),
         )
-        .route("/disclosures/{id}", get(get_disclosure))
+        .route("/v0/disclosures/{id}", get(get_disclosure))
 }
 
 /// A validated createDisclosure body.

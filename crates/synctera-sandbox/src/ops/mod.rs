@@ -11,7 +11,8 @@ use axum::Router;
 
 use crate::app::App;
 
-/// Every operation's routes, relative to `/v0`.
+/// Every operation's routes. Each is declared with its full path (`/v0/...`) rather than
+/// nested under `/v0`, which would rewrite every request's URI on the way in.
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .merge(people::routes())

@@ -21,9 +21,9 @@ use crate::validate::{Errors, Obj, one_of_person_business, parse_object};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/verifications", get(list_verifications))
-        .route("/verifications/verify", post(verify))
-        .route("/verifications/{id}", get(get_verification))
+        .route("/v0/verifications", get(list_verifications))
+        .route("/v0/verifications/verify", post(verify))
+        .route("/v0/verifications/{id}", get(get_verification))
 }
 
 /// The documented magic values: the SSN's serial number decides the outcome.

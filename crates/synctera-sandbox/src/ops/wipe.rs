@@ -13,7 +13,7 @@ use crate::idempotency::commit_write;
 use crate::problem::Problem;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
-    Router::new().route("/wipe", post(wipe))
+    Router::new().route("/v0/wipe", post(wipe))
 }
 
 /// Deletes the tenant's persons, disclosures, verifications, idempotency records and page

@@ -12,14 +12,17 @@ use crate::model::Person;
 /// version it was made from.
 pub struct Record {
     person: Person,
+    /// Its row in the database (durable sandboxes only; 0 otherwise).
+    pub(super) row: u64,
     /// The person view and the customer view, each made on first use.
     views: [OnceLock<Bytes>; 2],
 }
 
 impl Record {
-    pub(super) fn new(person: Person) -> Self {
+    pub(super) fn new(person: Person, row: u64) -> Self {
         Record {
             person,
+            row,
             views: [OnceLock::new(), OnceLock::new()],
         }
     }
@@ -27,13 +30,17 @@ impl Record {
     /// The JSON of the person (`customer == false`) or customer view, as answered to `tenant`
     /// (every record of a tenant is answered to that one tenant name).
     pub fn json(&self, tenant: &str, customer: bool) -> &Bytes {
-        self.views[usize::from(customer)].get_or_init(|| {
-            Bytes::from(
-                serde_json::to_vec(&self.person.view(tenant, customer))
-                    .expect("a person view always serializes"),
-            )
-        })
+        self.views[usize::from(customer)].get_or_init(|| render(&self.person, tenant, customer))
     }
+}
+
+/// The JSON of `p`'s person (`customer == false`) or customer view, as answered to `tenant`.
+pub fn render(p: &Person, tenant: &str, customer: bool) -> Bytes {
+    // Room for a typical record's view, so serializing it does not grow the buffer repeatedly.
+    let mut out = Vec::with_capacity(1536);
+    serde_json::to_writer(&mut out, &p.view(tenant, customer))
+        .expect("a person view always serializes");
+    Bytes::from(out)
 }
 
 impl Deref for Record {

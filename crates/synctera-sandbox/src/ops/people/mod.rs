@@ -16,53 +16,80 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
 use crate::idempotency::{Write, commit_write};
+use crate::model::Person;
 use crate::problem::Problem;
-use crate::store::Tenant;
+use crate::store::{Tenant, render};
 
 pub(crate) use input::now_after;
 use input::{Changes, Mode, apply, parse_person};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/persons", get(list::list_persons).post(create_person))
-        .route("/persons/{id}", get(get_person).patch(update_person))
+        .route("/v0/persons", get(list::list_persons).post(create_person))
+        .route("/v0/persons/{id}", get(get_person).patch(update_person))
         .route(
-            "/customers",
+            "/v0/customers",
             get(list::list_customers).post(create_customer),
         )
         .route(
-            "/customers/{id}",
+            "/v0/customers/{id}",
             get(get_customer)
                 .patch(patch_customer)
                 .put(replace_customer),
         )
 }
 
-/// Applies validated changes to the record `id` (a new one when `None`), stores it, and
-/// returns the view `mode` answers with, as stored for later reads.
-fn write_person(
+/// A person/customer write, validated and, for a create, already built and rendered: the
+/// tenant's write lock is then held only to store it.
+enum Prepared {
+    Create(Person, Bytes),
+    Change(Uuid, Changes),
+}
+
+fn prepare(mode: Mode, id: Option<Uuid>, body: &[u8], tenant: &str) -> Result<Prepared, Problem> {
+    let c = parse_person(mode, body)?;
+    match id {
+        Some(id) => Ok(Prepared::Change(id, c)),
+        None => {
+            let p = apply(mode, c, None, now_after(None))?;
+            let view = render(&p, tenant, !mode.is_person());
+            Ok(Prepared::Create(p, view))
+        }
+    }
+}
+
+/// Stores a prepared write and returns the view `mode` answers with, as kept for later reads.
+fn store(
     app: &App,
     t: &mut Tenant,
     tenant: &str,
     mode: Mode,
-    c: Changes,
-    id: Option<Uuid>,
+    prepared: Prepared,
 ) -> Result<Bytes, Problem> {
-    let old = match id {
-        Some(id) => Some(
-            t.person(&id)
-                .ok_or_else(|| Problem::not_found("no such person in this tenant"))?,
-        ),
-        None => None,
+    let customer = !mode.is_person();
+    let unique = |t: &Tenant, p: &Person| {
+        if app.config.enforce_unique_customer && t.duplicate_of(p).is_some() {
+            return Err(Problem::duplicate(
+                "another customer has the same dob, last_name and SSN last four",
+            ));
+        }
+        Ok(())
     };
-    let now = now_after(old.map(|o| o.last_updated_time));
-    let p = apply(mode, c, old.map(|r| &**r), now)?;
-    if app.config.enforce_unique_customer && t.duplicate_of(&p).is_some() {
-        return Err(Problem::duplicate(
-            "another customer has the same dob, last_name and SSN last four",
-        ));
+    match prepared {
+        Prepared::Create(p, view) => {
+            unique(t, &p)?;
+            let rerender = |p: &Person| render(p, tenant, customer);
+            Ok(t.put_created(p, view, rerender))
+        }
+        Prepared::Change(id, c) => {
+            let old = t
+                .person(&id)
+                .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
+            let p = apply(mode, c, Some(old), now_after(Some(old.last_updated_time)))?;
+            unique(t, &p)?;
+            Ok(t.put_person(p).json(tenant, customer).clone())
+        }
     }
-    Ok(t.put_person(p).json(tenant, !mode.is_person()).clone())
 }
 
 /// Every person/customer write: `op` names it for the idempotency rules, `id` is the record
@@ -81,16 +108,16 @@ async fn write_op(
     } else {
         StatusCode::OK
     };
-    // Parsed before the tenant's write lock is taken: only the store mutation runs under it.
-    // The unknown-id 404 still wins over body errors.
-    let parsed = parse_person(mode, body);
+    // Parsed (and a new record built and rendered) before the tenant's write lock is taken:
+    // only storing it runs under the lock. The unknown-id 404 still wins over body errors.
+    let prepared = prepare(mode, id, body, &caller.name);
     let run = |t: &mut Tenant| {
         if let Some(id) = id
             && t.person(&id).is_none()
         {
             return Err(Problem::not_found("no such person in this tenant"));
         }
-        let body = write_person(app, t, &caller.name, mode, parsed?, id)?;
+        let body = store(app, t, &caller.name, mode, prepared?)?;
         Ok(json_bytes(status, body))
     };
     match write {
