@@ -37,7 +37,7 @@ fn error_kind(error: &Error) -> &'static str {
 /// must build a fresh request each time, carrying `call.idempotency_key` if it has one.
 pub(super) async fn execute<T, F, Fut>(
     policy: &RetryPolicy,
-    call: CallInfo,
+    call: &CallInfo,
     attempt: F,
 ) -> Result<T, Error>
 where
@@ -61,7 +61,7 @@ where
     let deadline = policy.total_deadline.map(|d| start + d);
 
     // Recorded once at the end: `fmt` subscribers append, rather than replace, re-recorded fields.
-    let (result, attempts_made) = run_attempts(policy, &call, start, deadline, attempt)
+    let (result, attempts_made) = run_attempts(policy, call, start, deadline, attempt)
         .instrument(span.clone())
         .await;
 
@@ -203,7 +203,7 @@ mod tests {
         let count = AtomicU32::new(0);
         let outcomes = std::sync::Mutex::new(outcomes);
         let start = Instant::now();
-        let result = execute(policy, info, |_| {
+        let result = execute(policy, &info, |_| {
             count.fetch_add(1, Ordering::SeqCst);
             let mut outcomes = outcomes.lock().unwrap();
             let outcome = if outcomes.len() > 1 {
@@ -332,7 +332,7 @@ mod tests {
             .attempt_timeout(Duration::from_secs(1))
             .total_deadline(None);
         let count = AtomicU32::new(0);
-        let result: Result<(), Error> = execute(&policy, call(http::Method::GET, false), |_| {
+        let result: Result<(), Error> = execute(&policy, &call(http::Method::GET, false), |_| {
             count.fetch_add(1, Ordering::SeqCst);
             std::future::pending()
         })
@@ -349,7 +349,7 @@ mod tests {
             .total_deadline(Duration::from_secs(10));
         let count = AtomicU32::new(0);
         let start = Instant::now();
-        let result: Result<(), Error> = execute(&policy, call(http::Method::GET, false), |_| {
+        let result: Result<(), Error> = execute(&policy, &call(http::Method::GET, false), |_| {
             count.fetch_add(1, Ordering::SeqCst);
             std::future::pending()
         })
@@ -439,7 +439,7 @@ mod tests {
             let key: IdempotencyKey = "key-for-trace-test".parse().unwrap();
             let info = CallInfo::new("createPerson", http::Method::POST).with_idempotency_key(key);
             let mut attempts = 0;
-            let result = execute(&RetryPolicy::default(), info, |_| {
+            let result = execute(&RetryPolicy::default(), &info, |_| {
                 attempts += 1;
                 let outcome = if attempts == 1 {
                     Err(api_error(503, None))
