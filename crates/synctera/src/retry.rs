@@ -73,7 +73,15 @@ impl IdempotencyKey {
 
     /// A fresh random key (a UUIDv4 in its hyphenated form).
     pub fn new_v4() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
+        // Encoded into a stack buffer, not through `Display`: `to_string()` runs the formatting
+        // machinery on every keyed call.
+        let mut buf = uuid::Uuid::encode_buffer();
+        Self(
+            uuid::Uuid::new_v4()
+                .hyphenated()
+                .encode_lower(&mut buf)
+                .to_owned(),
+        )
     }
 
     /// The key as sent in the header.

@@ -234,28 +234,27 @@ impl<O: Operation> Request<O> {
             settings,
         } = self;
         let operation = operation?;
+        let policy = settings.policy(&client);
         // Fixed once, before the first attempt: every attempt carries the same key, so the
-        // server can answer a replay with the first result.
-        let key = O::KEYED.then(|| {
-            settings
-                .idempotency_key
-                .clone()
-                .unwrap_or_else(IdempotencyKey::new_v4)
-        });
+        // server can answer a replay with the first result. The call's span and every attempt
+        // borrow it from here (no copy of the key per call).
         let info = CallInfo {
             operation_id: O::ID,
             method: O::METHOD,
-            idempotency_key: key.clone(),
+            idempotency_key: O::KEYED.then(|| {
+                settings
+                    .idempotency_key
+                    .unwrap_or_else(IdempotencyKey::new_v4)
+            }),
         };
-        let policy = settings.policy(&client);
         let raw = client.raw();
         let operation = &operation;
-        let key = key.as_ref().map(IdempotencyKey::as_str);
+        let key = info.idempotency_key.as_ref().map(IdempotencyKey::as_str);
         // Sizes matter here: a generated `send()` future is ~1.8 KB and a decoded resource
         // ~0.8 KB, and an async layer moves whatever it holds or returns. Each attempt is boxed
         // once, and its result travels up the retry loop boxed, so the timer, the loop and the
         // span each move a pointer (the transport bench's getPerson: ~2.5k fewer instructions).
-        let outcome = execute(&policy, info, |_attempt| {
+        let outcome = execute(&policy, &info, |_attempt| {
             let sent = operation.attempt(raw, key);
             Box::pin(async move {
                 match sent.await {
