@@ -227,14 +227,16 @@ impl<O: Operation> Request<O> {
     }
 
     /// Sends the request: what `.await` does.
-    pub async fn send(self) -> Result<O::Output, Error> {
-        let Request {
-            client,
-            operation,
-            settings,
-        } = self;
-        let operation = operation?;
-        let policy = settings.policy(&client);
+    pub async fn send(mut self) -> Result<O::Output, Error> {
+        // Borrowed in place, not moved out: destructuring `self` copies the request into new
+        // slots of this future's state.
+        let operation = match self.operation {
+            Ok(ref operation) => operation,
+            Err(error) => return Err(error),
+        };
+        let client = &self.client;
+        let settings = &mut self.settings;
+        let policy = settings.policy(client);
         // Fixed once, before the first attempt: every attempt carries the same key, so the
         // server can answer a replay with the first result. The call's span and every attempt
         // borrow it from here (no copy of the key per call).
@@ -244,11 +246,11 @@ impl<O: Operation> Request<O> {
             idempotency_key: O::KEYED.then(|| {
                 settings
                     .idempotency_key
+                    .take()
                     .unwrap_or_else(IdempotencyKey::new_v4)
             }),
         };
         let raw = client.raw();
-        let operation = &operation;
         let key = info.idempotency_key.as_ref().map(IdempotencyKey::as_str);
         // Sizes matter here: a generated `send()` future is ~1.8 KB and a decoded resource
         // ~0.8 KB, and an async layer moves whatever it holds or returns. Each attempt is boxed
