@@ -256,10 +256,13 @@ impl<O: Operation> Request<O> {
         // ~0.8 KB, and an async layer moves whatever it holds or returns. Each attempt is boxed
         // once, and its result travels up the retry loop boxed, so the timer, the loop and the
         // span each move a pointer (the transport bench's getPerson: ~2.5k fewer instructions).
+        // The box is allocated first and the attempt written into it: `Box::pin(async { .. })`
+        // builds the whole future on the stack and copies it in (4.6 KB for getPerson, 7.4 KB
+        // for createPerson); the generated future itself is made inside the box, on first poll.
         let outcome = execute(&policy, &info, |_attempt| {
-            let sent = operation.attempt(raw, key);
-            Box::pin(async move {
-                match sent.await {
+            let slot = Box::new_uninit();
+            Box::into_pin(Box::write(slot, async move {
+                match operation.attempt(raw, key).await {
                     Ok(response) => {
                         let request_id = response
                             .headers()
@@ -272,7 +275,7 @@ impl<O: Operation> Request<O> {
                     // Reading an error body is a large future that only failed attempts need.
                     Err(e) => Err(Box::pin(Error::from_raw(e)).await),
                 }
-            })
+            }))
         })
         .await;
         outcome.map(|value| *value)
