@@ -287,7 +287,9 @@ impl<O: Operation> IntoFuture for Request<O> {
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        // Written into its allocation, not built on the stack and copied in (see `send`).
+        let future = Box::write(Box::new_uninit(), self.send());
+        Box::into_pin(future)
     }
 }
 
