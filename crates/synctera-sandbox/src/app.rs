@@ -184,17 +184,37 @@ impl App {
 
 /// A batch of changes on its way to the database.
 #[must_use = "a write is acknowledged only once its commit is awaited"]
-pub(crate) struct Commit(Option<tokio::sync::oneshot::Receiver<Result<(), ()>>>);
+pub(crate) struct Commit(Option<Submitted>);
+
+/// The answer to come, and the duty to commit when no other request holds it.
+#[cfg(feature = "sqlite")]
+type Submitted = (
+    tokio::sync::oneshot::Receiver<Result<(), ()>>,
+    Option<crate::store::persist::Leadership>,
+);
+#[cfg(not(feature = "sqlite"))]
+type Submitted = std::convert::Infallible;
 
 impl Commit {
     /// Waits until the changes are committed; an error is answered 503 (nothing acknowledged).
     pub(crate) async fn durable(self) -> Result<(), Problem> {
         match self.0 {
             None => Ok(()),
-            Some(rx) => match rx.await {
-                Ok(Ok(())) => Ok(()),
-                _ => Err(Problem::unavailable()),
-            },
+            #[cfg(feature = "sqlite")]
+            Some((rx, leadership)) => {
+                if let Some(leadership) = leadership {
+                    // Lets the requests ready on this worker hand in their batches first, so
+                    // one commit carries them all.
+                    tokio::task::yield_now().await;
+                    leadership.commit();
+                }
+                match rx.await {
+                    Ok(Ok(())) => Ok(()),
+                    _ => Err(Problem::unavailable()),
+                }
+            }
+            #[cfg(not(feature = "sqlite"))]
+            Some(never) => match never {},
         }
     }
 }

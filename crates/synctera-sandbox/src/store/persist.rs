@@ -2,9 +2,16 @@
 //! changes are committed to before their answers are sent, and that is loaded back at start.
 //!
 //! Reads never touch it: the tenants in memory are the served state and the database is their
-//! log. One writer thread owns the connection; a request hands it the changes its tenant
-//! recorded and waits for the commit. Whatever queued up while a commit ran is committed in the
-//! next transaction together (group commit), so concurrent writers share the cost of a commit.
+//! log. A request hands the database the changes its tenant recorded. If no commit is running,
+//! the request leads: it yields once (so requests ready on the same worker queue theirs), then
+//! commits, on its own task, every batch pending (looping while more arrive) and tells the
+//! other requests their batches are committed. Otherwise it waits for that word (group commit),
+//! so concurrent writers share a commit and no thread has to be woken to start one. A commit is ~50 us of SQLite work, so
+//! blocking a runtime worker for it costs less than a hand-off to another thread would.
+//!
+//! Checkpoints (copying the log into the database file, with syncs) are kept off the request
+//! path: automatic checkpoints are off, and a background thread runs them while holding the
+//! leader's role, so requests arriving meanwhile queue and are committed by that thread.
 //!
 //! The database holds the connection's lock for the life of the process (exclusive locking
 //! mode), so a second sandbox on the same file is refused at start and the first keeps serving.
@@ -12,9 +19,8 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -31,12 +37,12 @@ const APPLICATION_ID: i32 = 0x5359_4e53;
 const SCHEMA_VERSION: i32 = 1;
 /// Most requests' changes committed in one transaction.
 const MAX_GROUP: usize = 4096;
-/// WAL pages (4 KiB each) after which a commit checkpoints the log into the database file.
-/// A checkpoint syncs both files and holds up every write queued behind it; at SQLite's
-/// default of 1000 pages the syncs took about 30% of the writer thread's time in the
-/// createPerson bench. 8192 pages (32 MiB) makes them eight times rarer, at the price of a
-/// longer log to replay when the file is opened.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
+/// Changes committed since the last checkpoint after which the checkpointer runs one. A
+/// person is about 2 KiB of log, so this is roughly 16 MiB of WAL.
+const CHECKPOINT_CHANGES: u64 = 8192;
+/// How often the checkpointer looks; it also checkpoints whatever was committed since the
+/// last look once the sandbox is quiet.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
 /// Bytes of WAL file kept after a checkpoint; a longer log is truncated to this.
 const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
 
@@ -62,17 +68,34 @@ const SCHEMA: &str = "
         PRIMARY KEY (tenant, op, key));
 ";
 
-/// One request's changes on their way to the writer thread.
+/// One request's changes waiting for a commit.
 struct Batch {
     tenant: String,
     changes: Vec<Change>,
     done: oneshot::Sender<Result<(), ()>>,
 }
 
+/// Who commits next, and what.
+#[derive(Default)]
+struct Queue {
+    pending: Vec<Batch>,
+    /// A leader (a request or the checkpointer) is committing and will take `pending`.
+    leading: bool,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Locked by the leader (and by `close`), so requests never contend for it.
+    conn: Mutex<Option<Connection>>,
+    /// Changes committed since the last checkpoint.
+    uncheckpointed: AtomicU64,
+}
+
 /// The handle requests commit through.
 pub struct Database {
-    queue: Mutex<Option<mpsc::Sender<Batch>>>,
-    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    shared: Arc<Shared>,
+    checkpointer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// What a loaded database holds.
@@ -154,7 +177,8 @@ impl Database {
         // record.
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql_err)?;
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+        // Checkpoints are the checkpointer thread's (below), never a commit's.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(sql_err)?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
             .map_err(sql_err)?;
@@ -190,15 +214,22 @@ impl Database {
             LoadError::Sql(e) => sql_err(e),
             LoadError::Record(what) => refused(path, format!("it is corrupt ({what})")),
         })?;
-        let (queue, rx) = mpsc::channel();
-        let writer = std::thread::Builder::new()
-            .name("sandbox-db".into())
-            .spawn(move || write_loop(conn, rx))?;
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            conn: Mutex::new(Some(conn)),
+            uncheckpointed: AtomicU64::new(0),
+        });
+        let checkpointer = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("sandbox-checkpoint".into())
+                .spawn(move || checkpoint_loop(&shared))?
+        };
         Ok(Loaded {
             rows,
             database: Database {
-                queue: Mutex::new(Some(queue)),
-                writer: Mutex::new(Some(writer)),
+                shared,
+                checkpointer: Mutex::new(Some(checkpointer)),
             },
             tokens,
             tenants,
@@ -206,27 +237,169 @@ impl Database {
     }
 
     /// Queues `changes` of tenant `tenant`; the receiver answers once they are committed.
-    pub fn submit(&self, tenant: &str, changes: Vec<Change>) -> oneshot::Receiver<Result<(), ()>> {
+    ///
+    /// If no commit is running, the caller is also handed the [`Leadership`]: it must commit
+    /// (by dropping it, or calling [`Leadership::commit`]) before the receiver can answer.
+    pub fn submit(
+        &self,
+        tenant: &str,
+        changes: Vec<Change>,
+    ) -> (oneshot::Receiver<Result<(), ()>>, Option<Leadership>) {
         let (done, rx) = oneshot::channel();
-        // A closed or stopped writer drops the batch, and with it `done`: the waiter sees an
-        // error and the write is not acknowledged.
-        if let Some(queue) = &*self.queue.lock().unwrap_or_else(|e| e.into_inner()) {
-            let _ = queue.send(Batch {
-                tenant: tenant.to_string(),
-                changes,
-                done,
-            });
+        let mut queue = self.shared.lock_queue();
+        // A closed database drops the batch, and with it `done`: the waiter sees an error and
+        // the write is not acknowledged.
+        if queue.closed {
+            return (rx, None);
         }
-        rx
+        queue.pending.push(Batch {
+            tenant: tenant.to_string(),
+            changes,
+            done,
+        });
+        if queue.leading {
+            return (rx, None);
+        }
+        queue.leading = true;
+        (
+            rx,
+            Some(Leadership {
+                shared: self.shared.clone(),
+            }),
+        )
     }
 
     /// Commits what is queued, then closes the database (releasing the file for another
     /// process) and refuses later writes.
     pub fn close(&self) {
-        drop(self.queue.lock().unwrap_or_else(|e| e.into_inner()).take());
-        if let Some(writer) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = writer.join();
+        self.shared.lock_queue().closed = true;
+        if let Some(checkpointer) = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            checkpointer.thread().unpark();
+            let _ = checkpointer.join();
         }
+        // Whatever was accepted and is not committed yet is committed here, even if its leader
+        // is a task that has not run again (on a current-thread runtime it cannot, while this
+        // blocks): that leader later finds nothing pending.
+        let mut conn = self.shared.lock_conn();
+        let group = std::mem::take(&mut self.shared.lock_queue().pending);
+        if let Some(c) = conn.as_mut() {
+            let result = self.shared.commit_group(c, &group);
+            for b in group {
+                let _ = b.done.send(result);
+            }
+            checkpoint(c);
+        }
+        drop(conn.take());
+    }
+}
+
+/// The duty to commit everything pending, held by one request at a time. It is discharged when
+/// dropped, so a request that is cancelled still commits the batches that waited for it.
+pub struct Leadership {
+    shared: Arc<Shared>,
+}
+
+impl Leadership {
+    /// Commits every batch pending, looping while more arrive, then steps down.
+    pub fn commit(self) {}
+}
+
+impl Drop for Leadership {
+    fn drop(&mut self) {
+        self.shared.lead();
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Shared {
+    fn lock_queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_conn(&self) -> MutexGuard<'_, Option<Connection>> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Called by the leader, with `leading` set: commits pending batches until none is left,
+    /// then steps down. A group is taken with the connection locked, so that [`Database::close`]
+    /// commits either before it or after it, never a group taken and not yet committed.
+    fn lead(&self) {
+        loop {
+            let mut conn = self.lock_conn();
+            let group: Vec<Batch> = {
+                let mut queue = self.lock_queue();
+                let take = queue.pending.len().min(MAX_GROUP);
+                if take == 0 {
+                    queue.leading = false;
+                    return;
+                }
+                queue.pending.drain(..take).collect()
+            };
+            let result = match conn.as_mut() {
+                Some(c) => self.commit_group(c, &group),
+                None => Err(()),
+            };
+            drop(conn);
+            for b in group {
+                let _ = b.done.send(result);
+            }
+        }
+    }
+
+    fn commit_group(&self, conn: &mut Connection, group: &[Batch]) -> Result<(), ()> {
+        commit(conn, group).map_err(|e| {
+            tracing::error!(error = %e, "state database commit failed");
+        })?;
+        let changes: usize = group.iter().map(|b| b.changes.len()).sum();
+        self.uncheckpointed
+            .fetch_add(changes as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// The checkpointer thread: takes the leader's role to checkpoint once enough was committed, or
+/// once the sandbox is quiet after commits, so that requests never wait for a checkpoint's
+/// syncs on their own task: those arriving meanwhile queue, and this thread commits them.
+fn checkpoint_loop(shared: &Shared) {
+    let mut seen = 0;
+    loop {
+        std::thread::park_timeout(CHECKPOINT_INTERVAL);
+        {
+            let mut queue = shared.lock_queue();
+            if queue.closed {
+                // [`Database::close`] checkpoints last.
+                return;
+            }
+            let committed = shared.uncheckpointed.load(Ordering::Relaxed);
+            let quiet = committed > 0 && committed == seen;
+            seen = committed;
+            if queue.leading || !(committed >= CHECKPOINT_CHANGES || quiet) {
+                continue;
+            }
+            queue.leading = true;
+        }
+        if let Some(conn) = shared.lock_conn().as_mut() {
+            checkpoint(conn);
+        }
+        shared.uncheckpointed.store(0, Ordering::Relaxed);
+        seen = 0;
+        shared.lead();
+    }
+}
+
+fn checkpoint(conn: &mut Connection) {
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "state database checkpoint failed");
     }
 }
 
@@ -347,25 +520,6 @@ fn load(
 fn unix_ms(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// The writer thread: commits every batch queued, as many at a time as are waiting.
-fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Batch>) {
-    while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(b) => group.push(b),
-                Err(_) => break,
-            }
-        }
-        let result = commit(&mut conn, &group).map_err(|e| {
-            tracing::error!(error = %e, "state database commit failed");
-        });
-        for b in group {
-            let _ = b.done.send(result);
-        }
-    }
 }
 
 fn commit(conn: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> {

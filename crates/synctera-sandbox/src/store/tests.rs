@@ -109,3 +109,63 @@ fn a_record_built_with_an_earlier_clock_is_stored_after_the_newest_and_rendered_
     let page = t.page(&default_spec(), None, None, 10, |_| true).unwrap();
     assert_eq!(page.rows.last().unwrap().id, id);
 }
+
+/// A request that leads a commit may not run again before the database closes (a task parked
+/// on a current-thread runtime that is shutting down): closing commits its batch and its
+/// followers', answers them, and a write after closing is refused.
+#[cfg(feature = "sqlite")]
+#[test]
+fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
+    use super::persist::Database;
+    use std::time::{Duration, SystemTime};
+
+    let path = std::env::temp_dir().join(format!(
+        "sandbox-close-{}-{:?}.db",
+        std::process::id(),
+        SystemTime::now()
+    ));
+    let replay = |key: &str| Change::Replay {
+        op: "createPerson".into(),
+        key: key.into(),
+        fingerprint: [7; 32],
+        response: StoredResponse {
+            status: 201,
+            content_type: "application/json",
+            body: Bytes::from_static(b"{}"),
+        },
+        stored_at: SystemTime::now(),
+    };
+    let limits = (Duration::from_secs(3600), 100);
+    let db = Database::open(&path, limits.0, limits.1).unwrap().database;
+    let (led, leadership) = db.submit("t1", vec![replay("first")]);
+    let (followed, none) = db.submit("t1", vec![replay("second")]);
+    assert!(leadership.is_some() && none.is_none());
+    db.close();
+    assert_eq!(led.blocking_recv(), Ok(Ok(())));
+    assert_eq!(followed.blocking_recv(), Ok(Ok(())));
+    drop(leadership);
+    let (late, _) = db.submit("t1", vec![replay("third")]);
+    assert!(
+        late.blocking_recv().is_err(),
+        "a write after close is refused"
+    );
+    drop(db);
+
+    let loaded = Database::open(&path, limits.0, limits.1).unwrap();
+    let lim = IdemLimits {
+        ttl: limits.0,
+        capacity: limits.1,
+    };
+    let tenant = &loaded.tenants["t1"];
+    for (key, kept) in [("first", true), ("second", true), ("third", false)] {
+        let found = tenant
+            .idem
+            .get(&("createPerson".into(), key.into()), Instant::now(), lim)
+            .is_some();
+        assert_eq!(found, kept, "{key}");
+    }
+    loaded.database.close();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
