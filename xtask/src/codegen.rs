@@ -225,7 +225,12 @@ fn loosen_boxed(
     changed: &mut Vec<String>,
 ) {
     let resolved = match &*property {
-        ReferenceOr::Item(s) => Some((**s).clone()),
+        // `description` + `allOf: [$ref]` is how the spec documents a property that names a
+        // shared schema (OpenAPI 3.0 ignores siblings of a bare `$ref`): it is that schema.
+        ReferenceOr::Item(s) => match described_reference(s) {
+            Some(target) => resolve_schema(spec, target).cloned(),
+            None => Some((**s).clone()),
+        },
         ReferenceOr::Reference { reference } => {
             resolve_schema(spec, &ReferenceOr::ref_(reference)).cloned()
         }
@@ -238,6 +243,15 @@ fn loosen_boxed(
         changed.push(here.to_string());
     } else if let ReferenceOr::Item(inline) = property {
         loosen_properties(spec, inline, &format!("{here}/"), changed);
+    }
+}
+
+/// The one schema of an `allOf: [X]` wrapper, the spec's way of giving a reference its own
+/// description.
+fn described_reference(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => all_of.first(),
+        _ => None,
     }
 }
 

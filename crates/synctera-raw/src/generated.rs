@@ -18,13 +18,13 @@ pub mod types {
         ///Apartment, suite, floor or similar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address_line_2: ::std::option::Option<::std::string::String>,
-        ///The role of an address on the record. Set by the platform.
+        ///The role of the address on the record, set by the platform.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address_type: ::std::option::Option<::std::string::String>,
         ///City or town.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
-        ///A country as an ISO 3166-1 alpha-2 code in upper case.
+        ///The country as an ISO 3166-1 alpha-2 code.
         pub country_code: ::std::string::String,
         ///The address's id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -52,16 +52,23 @@ subdivision code without the country prefix.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct AddressInput {
+        ///Street and number.
         pub address_line_1: AddressLine,
+        ///Apartment, suite, floor or similar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address_line_2: ::std::option::Option<AddressLine>,
+        ///City or town.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<City>,
+        ///The country as an ISO 3166-1 alpha-2 code, such as `US`.
         pub country_code: CountryCode,
+        ///A label the fintech gives the address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nickname: ::std::option::Option<AddressNickname>,
+        ///Postal or ZIP code; see `PostalCode` for the US and Canadian forms.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal_code: ::std::option::Option<PostalCode>,
+        ///State or province as an ISO 3166-2 subdivision code without the country prefix, such as `NY`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<SubdivisionCode>,
     }
@@ -492,6 +499,7 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct CreateCustomerRequest {
+        ///(beta) The ban state to set, `ALLOWED` or `SUSPENDED`; see `BanStatusInput`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
@@ -503,24 +511,34 @@ control characters.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<PersonName>,
+        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<PersonName>,
+        ///The legal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
+        ///Free-form JSON for the fintech's own use; see `Metadata`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
+        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub middle_name: ::std::option::Option<PersonName>,
+        ///A note stored with the record and never returned. Required when the record is created with `ban_status` `SUSPENDED` and when `ban_status` moves between `SUSPENDED` and `ALLOWED`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<Note>,
+        ///Mobile phone number in E.164 form, such as `+12125550123`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
+        ///The address to ship to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<AddressInput>,
+        ///The full SSN written with hyphens (`123-45-6789`). Responses only ever carry its last four digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<Ssn>,
+        ///The administrative state to create the customer in; see `PersonStatus`.
         pub status: PersonStatus,
         ///The tenant (workspace) to create the customer in, for fintechs with several.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -548,7 +566,9 @@ is answered with 400 `CUSTOMER_NOT_FOUND`.
         pub business_id: ::std::option::Option<::uuid::Uuid>,
         ///When the event happened. Only the calendar day is kept.
         pub disclosure_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///What happened to the document: displayed, viewed or acknowledged.
         pub event_type: DisclosureEventType,
+        ///Free-form JSON for the fintech's own use; see `Metadata`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         ///The person the document was disclosed to (a customer id works too).
@@ -557,8 +577,10 @@ is answered with 400 `CUSTOMER_NOT_FOUND`.
         ///The tenant (workspace) to record the disclosure in.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tenant: ::std::option::Option<::std::string::String>,
+        ///Which document was disclosed.
         #[serde(rename = "type")]
         pub type_: DisclosureType,
+        ///The version of the disclosed document, such as `1.0`.
         pub version: DisclosureVersion,
     }
     impl CreateDisclosureRequest {
@@ -571,8 +593,10 @@ is answered with 400 `CUSTOMER_NOT_FOUND`.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct CreatePersonRequest {
+        ///(beta) The ban state to set, `ALLOWED` or `SUSPENDED`; see `BanStatusInput`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
+        ///The name the person prefers to be called by.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chosen_name: ::std::option::Option<PersonName>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
@@ -584,31 +608,41 @@ control characters.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<PersonName>,
         /**True when the person has a direct relationship with the fintech or bank, such as an
 account holder. Set it for everyone linked to an account.
 */
         pub is_customer: bool,
+        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<PersonName>,
+        ///The legal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
+        ///Free-form JSON for the fintech's own use; see `Metadata`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
+        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub middle_name: ::std::option::Option<PersonName>,
+        ///A note stored with the record and never returned. Required when the record is created with `ban_status` `SUSPENDED` and when `ban_status` moves between `SUSPENDED` and `ALLOWED`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<Note>,
         ///Identity documents to record for the person.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub personal_ids: ::std::vec::Vec<PersonalIdInput>,
+        ///Mobile phone number in E.164 form, such as `+12125550123`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
+        ///The address to ship to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<AddressInput>,
+        ///The full SSN written with hyphens (`123-45-6789`). Responses only ever carry its last four digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<Ssn>,
+        ///The administrative state to create the person in; see `PersonStatus`.
         pub status: PersonStatus,
         ///The tenant (workspace) to create the person in, for fintechs with several.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -628,11 +662,7 @@ last four digits.
         ///Every address on record, each with its `address_type`.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub addresses: ::std::vec::Vec<Address>,
-        /**(beta) Whether the person is blocked for fraud reasons.
-* `ALLOWED` – neither banned nor suspended.
-* `SUSPENDED` – suspended by hand, usually because of suspected fraud.
-* `BANNED` – matched a ban rule. Only the platform moves a person to or from this state.
-*/
+        ///(beta) Whether the customer is blocked for fraud reasons.
         pub ban_status: ::std::string::String,
         ///When the customer was created.
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -658,17 +688,17 @@ last four digits.
         pub kyc_last_run: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
-        /**The customer view of `VerificationStatus`, with one more value: `PROVIDER_FAILURE` when
-the verification provider could not be reached or answered with an error.
-*/
+        ///The overall outcome of KYC, maintained by the platform; `PROVIDER_FAILURE` when the provider failed.
         pub kyc_status: ::std::string::String,
         ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         ///When the customer was last changed.
         pub last_updated_time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The legal address on record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<Address>,
+        ///The fintech's free-form JSON, as stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         ///Middle name or names.
@@ -682,6 +712,7 @@ sending it is an error, and it may be absent or empty in responses.
 */
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub related_customers: ::std::vec::Vec<CustomerRelatedCustomersItem>,
+        ///The shipping address on record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<Address>,
         /**The last four digits of the SSN. Treat any value here as masked: it is never a full
@@ -689,23 +720,10 @@ SSN to send back.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<::std::string::String>,
-        /**How the SSN was obtained: `MANUAL` when all nine digits were collected from the person,
-`PREFILL` when it came from an SSN prefill service.
-*/
+        ///How the SSN on record was obtained.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn_source: ::std::option::Option<::std::string::String>,
-        /**The administrative state of a person, set by the fintech. Only `ACTIVE` allows most
-banking operations; the API does not restrict moves between states.
-* `ACTIVE` – the fintech considers the person qualified to do business.
-* `DECEASED` – the person has died.
-* `DENIED` – the application was turned down.
-* `DORMANT` – no activity for a long time.
-* `ESCHEAT` – the person's assets were abandoned and passed to the state.
-* `FROZEN` – blocked for security, legal or other reasons.
-* `INACTIVE` – no longer a customer, for example after closing accounts.
-* `PROSPECT` – a potential customer; little data is required in this state.
-* `SANCTION` – the person appears on a sanctions list and needs close monitoring.
-*/
+        ///The customer's administrative state, set by the fintech.
         pub status: ::std::string::String,
         ///The tenant (workspace) holding the customer.
         pub tenant: ::std::string::String,
@@ -760,14 +778,13 @@ banking operations; the API does not restrict moves between states.
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The day of the event, at midnight UTC.
         pub disclosure_date: ::chrono::DateTime<::chrono::offset::Utc>,
-        /**What happened to the document: `DISPLAYED` (shown on screen), `VIEWED` (opened by the
-person) or `ACKNOWLEDGED` (accepted by the person).
-*/
+        ///What happened to the document: displayed, viewed or acknowledged.
         pub event_type: ::std::string::String,
         ///The disclosure record's id.
         pub id: ::uuid::Uuid,
         ///When the record was last changed.
         pub last_updated_time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The fintech's free-form JSON, as stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         ///The person the document was disclosed to.
@@ -779,7 +796,7 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         ///Which document was disclosed.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
-        ///The version of the disclosed document, `major.minor` with an optional leading `v`.
+        ///The version of the disclosed document, such as `1.0`.
         pub version: ::std::string::String,
     }
     impl Disclosure {
@@ -1323,6 +1340,7 @@ moves `ban_status` between `SUSPENDED` and `ALLOWED`.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct PatchCustomerRequest {
+        ///(beta) The ban state to set, `ALLOWED` or `SUSPENDED`; see `BanStatusInput`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
@@ -1334,24 +1352,34 @@ control characters.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<PersonName>,
+        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<PersonName>,
+        ///The legal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
+        ///Free-form JSON for the fintech's own use; see `Metadata`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
+        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub middle_name: ::std::option::Option<PersonName>,
+        ///A note stored with the record and never returned. Required when the record is created with `ban_status` `SUSPENDED` and when `ban_status` moves between `SUSPENDED` and `ALLOWED`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<Note>,
+        ///Mobile phone number in E.164 form, such as `+12125550123`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
+        ///The address to ship to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<AddressInput>,
+        ///The full SSN written with hyphens (`123-45-6789`). Responses only ever carry its last four digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<Ssn>,
+        ///The new administrative state; see `PersonStatus`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<PersonStatus>,
     }
@@ -1364,11 +1392,7 @@ control characters.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct Person {
-        /**(beta) Whether the person is blocked for fraud reasons.
-* `ALLOWED` – neither banned nor suspended.
-* `SUSPENDED` – suspended by hand, usually because of suspected fraud.
-* `BANNED` – matched a ban rule. Only the platform moves a person to or from this state.
-*/
+        ///(beta) Whether the person is blocked for fraud reasons.
         pub ban_status: ::std::string::String,
         ///The name the person prefers to be called by.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1399,8 +1423,10 @@ control characters.
         pub last_name: ::std::option::Option<::std::string::String>,
         ///When the person was last changed.
         pub last_updated_time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The legal address on record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<Address>,
+        ///The fintech's free-form JSON, as stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         ///Middle name or names.
@@ -1412,6 +1438,7 @@ control characters.
         ///Mobile phone number in E.164 form.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,
+        ///The shipping address on record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<Address>,
         /**The last four digits of the SSN. Treat any value here as masked: it is never a full
@@ -1419,23 +1446,10 @@ SSN to send back.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<::std::string::String>,
-        /**How the SSN was obtained: `MANUAL` when all nine digits were collected from the person,
-`PREFILL` when it came from an SSN prefill service.
-*/
+        ///How the SSN on record was obtained.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn_source: ::std::option::Option<::std::string::String>,
-        /**The administrative state of a person, set by the fintech. Only `ACTIVE` allows most
-banking operations; the API does not restrict moves between states.
-* `ACTIVE` – the fintech considers the person qualified to do business.
-* `DECEASED` – the person has died.
-* `DENIED` – the application was turned down.
-* `DORMANT` – no activity for a long time.
-* `ESCHEAT` – the person's assets were abandoned and passed to the state.
-* `FROZEN` – blocked for security, legal or other reasons.
-* `INACTIVE` – no longer a customer, for example after closing accounts.
-* `PROSPECT` – a potential customer; little data is required in this state.
-* `SANCTION` – the person appears on a sanctions list and needs close monitoring.
-*/
+        ///The person's administrative state, set by the fintech.
         pub status: ::std::string::String,
         ///The tenant (workspace) holding the person.
         pub tenant: ::std::string::String,
@@ -1444,15 +1458,7 @@ banking operations; the API does not restrict moves between states.
         pub verification_last_run: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
-        /**The overall outcome of identity verification, maintained by the platform. Only `ACCEPTED`
-allows most banking operations.
-* `UNVERIFIED` – no verification has completed yet.
-* `PENDING` – verification is under way.
-* `PROVISIONAL` – partly verified, or verified with restrictions.
-* `ACCEPTED` – verified.
-* `REVIEW` – checks found issues that someone must look at.
-* `REJECTED` – verification failed; the person should not, for example, open an account.
-*/
+        ///The overall outcome of identity verification, maintained by the platform.
         pub verification_status: ::std::string::String,
     }
     impl Person {
@@ -1713,13 +1719,13 @@ implies it (an `SSN` is always US). The identifier may come back masked.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct PersonalId {
-        ///A country as an ISO 3166-1 alpha-2 code in upper case.
+        ///The country that issued the document, as an ISO 3166-1 alpha-2 code; may be absent where the type implies it (an `SSN` is always US).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country_code: ::std::option::Option<::std::string::String>,
         ///The personal id's own id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
-        ///The kind of identity document or number.
+        ///The kind of document or number.
         pub id_type: ::std::string::String,
         ///The document's number; sensitive numbers are masked.
         pub identifier: ::std::string::String,
@@ -1737,9 +1743,12 @@ implies it (an `SSN` is always US). The identifier may come back masked.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct PersonalIdInput {
+        ///The country that issued the document, as an ISO 3166-1 alpha-2 code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country_code: ::std::option::Option<CountryCode>,
+        ///The kind of document or number.
         pub id_type: PersonalIdType,
+        ///The document's number as printed.
         pub identifier: PersonalIdentifier,
     }
     impl PersonalIdInput {
@@ -2054,6 +2063,7 @@ other than `PROSPECT` also needs `first_name` and `last_name`.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct ReplaceCustomerRequest {
+        ///(beta) The ban state to set, `ALLOWED` or `SUSPENDED`; see `BanStatusInput`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
@@ -2065,24 +2075,34 @@ control characters.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<PersonName>,
+        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<PersonName>,
+        ///The legal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
+        ///Free-form JSON for the fintech's own use; see `Metadata`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
+        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub middle_name: ::std::option::Option<PersonName>,
+        ///A note stored with the record and never returned. Required when the record is created with `ban_status` `SUSPENDED` and when `ban_status` moves between `SUSPENDED` and `ALLOWED`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<Note>,
+        ///Mobile phone number in E.164 form, such as `+12125550123`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
+        ///The address to ship to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<AddressInput>,
+        ///The full SSN written with hyphens (`123-45-6789`). Responses only ever carry its last four digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<Ssn>,
+        ///The administrative state; see `PersonStatus`.
         pub status: PersonStatus,
         ///The tenant (workspace) the customer belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2393,8 +2413,10 @@ Only ever sent, never received: responses carry the last four digits only.
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct UpdatePersonRequest {
+        ///(beta) The ban state to set, `ALLOWED` or `SUSPENDED`; see `BanStatusInput`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ban_status: ::std::option::Option<BanStatusInput>,
+        ///The name the person prefers to be called by.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chosen_name: ::std::option::Option<PersonName>,
         ///Date of birth (`YYYY-MM-DD`), not before 1900-01-01 and before today.
@@ -2406,27 +2428,37 @@ control characters.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Given name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<PersonName>,
         ///True when the person has a direct relationship with the fintech or bank.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_customer: ::std::option::Option<bool>,
+        ///Family name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<PersonName>,
+        ///The legal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legal_address: ::std::option::Option<AddressInput>,
+        ///Free-form JSON for the fintech's own use; see `Metadata`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
+        ///Middle name or names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub middle_name: ::std::option::Option<PersonName>,
+        ///A note stored with the record and never returned. Required when the record is created with `ban_status` `SUSPENDED` and when `ban_status` moves between `SUSPENDED` and `ALLOWED`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<Note>,
+        ///Mobile phone number in E.164 form, such as `+12125550123`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<PhoneNumber>,
+        ///The address to ship to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shipping_address: ::std::option::Option<AddressInput>,
+        ///The full SSN written with hyphens (`123-45-6789`). Responses only ever carry its last four digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ssn: ::std::option::Option<Ssn>,
+        ///The new administrative state; see `PersonStatus`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<PersonStatus>,
         ///The tenant (workspace) the person belongs to.
@@ -2460,18 +2492,17 @@ control characters.
         pub last_updated_time: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
+        ///Free-form JSON stored with the result.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         ///The person that was checked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub person_id: ::std::option::Option<::uuid::Uuid>,
-        /**The outcome of one check: the values of `VerificationStatus`, plus `VENDOR_ERROR` when
-the provider failed to answer.
-*/
+        ///The outcome of the check.
         pub result: ::std::string::String,
         ///When the check ran.
         pub verification_time: ::chrono::DateTime<::chrono::offset::Utc>,
-        ///The kind of check that was run.
+        ///The kind of check.
         pub verification_type: ::std::string::String,
     }
     impl Verification {
@@ -2492,7 +2523,7 @@ the provider failed to answer.
         ///A short title for the finding.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        ///The verdict of one finding within a check.
+        ///The verdict of this finding.
         pub result: ::std::string::String,
         ///The provider's score for the finding, where it gives one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2835,6 +2866,7 @@ SSN on record.
 `false` is answered 400.
 */
         pub customer_consent: bool,
+        ///The customer's IP address (IPv4 or IPv6).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer_ip_address: ::std::option::Option<IpAddress>,
         ///An identity document, previously uploaded, to check as part of the verification.
@@ -2853,15 +2885,7 @@ SSN on record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub struct VerifyResponse {
-        /**The overall outcome of identity verification, maintained by the platform. Only `ACCEPTED`
-allows most banking operations.
-* `UNVERIFIED` – no verification has completed yet.
-* `PENDING` – verification is under way.
-* `PROVISIONAL` – partly verified, or verified with restrictions.
-* `ACCEPTED` – verified.
-* `REVIEW` – checks found issues that someone must look at.
-* `REJECTED` – verification failed; the person should not, for example, open an account.
-*/
+        ///The person's overall verification status after this run.
         pub verification_status: ::std::string::String,
         ///Every check that ran, with its result.
         pub verifications: ::std::vec::Vec<Verification>,
@@ -8018,7 +8042,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.2.0*/
+Version: 1.2.1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -8054,7 +8078,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "1.2.0"
+        "1.2.1"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
