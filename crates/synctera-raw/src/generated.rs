@@ -40,6 +40,7 @@ pub mod types {
         pub state: ::std::option::Option<::std::string::String>,
     }
     impl Address {
+        ///A [`builder::Address`] with nothing set yet, to build a `Address` field by field.
         pub fn builder() -> builder::Address {
             Default::default()
         }
@@ -73,6 +74,7 @@ subdivision code without the country prefix.
         pub state: ::std::option::Option<SubdivisionCode>,
     }
     impl AddressInput {
+        ///A [`builder::AddressInput`] with nothing set yet, to build a `AddressInput` field by field.
         pub fn builder() -> builder::AddressInput {
             Default::default()
         }
@@ -206,14 +208,19 @@ subdivision code without the country prefix.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum AddressType {
+        ///The address bills are sent to.
         #[serde(rename = "BILLING")]
         Billing,
+        ///The legal address.
         #[serde(rename = "LEGAL")]
         Legal,
+        ///The address a business operates from.
         #[serde(rename = "OPERATING")]
         Operating,
+        ///An address with none of the other roles.
         #[serde(rename = "OTHER")]
         Other,
+        ///The address to ship to.
         #[serde(rename = "SHIPPING")]
         Shipping,
     }
@@ -278,10 +285,13 @@ subdivision code without the country prefix.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum BanStatus {
+        ///Neither banned nor suspended.
         #[serde(rename = "ALLOWED")]
         Allowed,
+        ///Matched a ban rule. Only the platform moves a person to or from this state.
         #[serde(rename = "BANNED")]
         Banned,
+        ///Suspended by hand, usually because of suspected fraud.
         #[serde(rename = "SUSPENDED")]
         Suspended,
     }
@@ -340,8 +350,10 @@ the platform. Moving between `SUSPENDED` and `ALLOWED` requires a `note`.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum BanStatusInput {
+        ///Not blocked. Moving here from `SUSPENDED` requires a `note`.
         #[serde(rename = "ALLOWED")]
         Allowed,
+        ///Suspended by hand, usually because of suspected fraud; requires a `note`.
         #[serde(rename = "SUSPENDED")]
         Suspended,
     }
@@ -545,6 +557,7 @@ control characters.
         pub tenant: ::std::option::Option<::std::string::String>,
     }
     impl CreateCustomerRequest {
+        ///A [`builder::CreateCustomerRequest`] with nothing set yet, to build a `CreateCustomerRequest` field by field.
         pub fn builder() -> builder::CreateCustomerRequest {
             Default::default()
         }
@@ -584,6 +597,7 @@ is answered with 400 `CUSTOMER_NOT_FOUND`.
         pub version: DisclosureVersion,
     }
     impl CreateDisclosureRequest {
+        ///A [`builder::CreateDisclosureRequest`] with nothing set yet, to build a `CreateDisclosureRequest` field by field.
         pub fn builder() -> builder::CreateDisclosureRequest {
             Default::default()
         }
@@ -649,6 +663,7 @@ account holder. Set it for everyone linked to an account.
         pub tenant: ::std::option::Option<::std::string::String>,
     }
     impl CreatePersonRequest {
+        ///A [`builder::CreatePersonRequest`] with nothing set yet, to build a `CreatePersonRequest` field by field.
         pub fn builder() -> builder::CreatePersonRequest {
             Default::default()
         }
@@ -729,6 +744,7 @@ SSN to send back.
         pub tenant: ::std::string::String,
     }
     impl Customer {
+        ///A [`builder::Customer`] with nothing set yet, to build a `Customer` field by field.
         pub fn builder() -> builder::Customer {
             Default::default()
         }
@@ -744,6 +760,7 @@ SSN to send back.
         pub next_page_token: ::std::option::Option<::std::string::String>,
     }
     impl CustomerList {
+        ///A [`builder::CustomerList`] with nothing set yet, to build a `CustomerList` field by field.
         pub fn builder() -> builder::CustomerList {
             Default::default()
         }
@@ -760,6 +777,7 @@ SSN to send back.
         pub relationship_role: ::std::option::Option<::std::string::String>,
     }
     impl CustomerRelatedCustomersItem {
+        ///A [`builder::CustomerRelatedCustomersItem`] with nothing set yet, to build a `CustomerRelatedCustomersItem` field by field.
         pub fn builder() -> builder::CustomerRelatedCustomersItem {
             Default::default()
         }
@@ -800,6 +818,7 @@ SSN to send back.
         pub version: ::std::string::String,
     }
     impl Disclosure {
+        ///A [`builder::Disclosure`] with nothing set yet, to build a `Disclosure` field by field.
         pub fn builder() -> builder::Disclosure {
             Default::default()
         }
@@ -821,10 +840,13 @@ person) or `ACKNOWLEDGED` (accepted by the person).
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum DisclosureEventType {
+        ///Accepted by the person.
         #[serde(rename = "ACKNOWLEDGED")]
         Acknowledged,
+        ///Shown on screen.
         #[serde(rename = "DISPLAYED")]
         Displayed,
+        ///Opened by the person.
         #[serde(rename = "VIEWED")]
         Viewed,
     }
@@ -877,6 +899,7 @@ person) or `ACKNOWLEDGED` (accepted by the person).
         pub next_page_token: ::std::option::Option<::std::string::String>,
     }
     impl DisclosureList {
+        ///A [`builder::DisclosureList`] with nothing set yet, to build a `DisclosureList` field by field.
         pub fn builder() -> builder::DisclosureList {
             Default::default()
         }
@@ -896,36 +919,52 @@ person) or `ACKNOWLEDGED` (accepted by the person).
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum DisclosureType {
+        ///An authorization for ACH debits.
         #[serde(rename = "ACH_AUTHORIZATION")]
         AchAuthorization,
+        ///The cardholder agreement.
         #[serde(rename = "CARDHOLDER_AGREEMENT")]
         CardholderAgreement,
+        ///The card disclosure.
         #[serde(rename = "CARD_DISCLOSURE")]
         CardDisclosure,
+        ///An authorization for direct billing.
         #[serde(rename = "DIRECT_BILLING_AUTHORIZATION")]
         DirectBillingAuthorization,
+        ///The consent to electronic signatures and records (E-SIGN).
         #[serde(rename = "E_SIGN")]
         ESign,
+        ///The notice that personal data is collected for KYC.
         #[serde(rename = "KYC_DATA_COLLECTION")]
         KycDataCollection,
+        ///A business owner's certification; needs `acknowledging_person_id`.
         #[serde(rename = "OWNER_CERTIFICATION")]
         OwnerCertification,
+        ///An authorization for pre-authorized debits (Canada).
         #[serde(rename = "PAD_AUTHORIZATION")]
         PadAuthorization,
+        ///The privacy notice.
         #[serde(rename = "PRIVACY_NOTICE")]
         PrivacyNotice,
+        ///The Regulation CC (funds availability) disclosure.
         #[serde(rename = "REG_CC")]
         RegCc,
+        ///The Regulation DD (truth in savings) disclosure.
         #[serde(rename = "REG_DD")]
         RegDd,
+        ///The Regulation E (electronic fund transfers) disclosure.
         #[serde(rename = "REG_E")]
         RegE,
+        ///The secured card account agreement.
         #[serde(rename = "SC_ACCOUNT_AGREEMENT")]
         ScAccountAgreement,
+        ///The secured card automatic payment authorization.
         #[serde(rename = "SC_AUTO_PAYMENT")]
         ScAutoPayment,
+        ///The secured card security agreement.
         #[serde(rename = "SC_SECURITY_AGREEMENT")]
         ScSecurityAgreement,
+        ///The terms and conditions.
         #[serde(rename = "TERMS_AND_CONDITIONS")]
         TermsAndConditions,
     }
@@ -1182,18 +1221,25 @@ the verification provider could not be reached or answered with an error.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum KycStatus {
+        ///Verified.
         #[serde(rename = "ACCEPTED")]
         Accepted,
+        ///Verification is under way.
         #[serde(rename = "PENDING")]
         Pending,
+        ///The verification provider could not be reached or answered with an error.
         #[serde(rename = "PROVIDER_FAILURE")]
         ProviderFailure,
+        ///Partly verified, or verified with restrictions.
         #[serde(rename = "PROVISIONAL")]
         Provisional,
+        ///Verification failed; the customer should not, for example, open an account.
         #[serde(rename = "REJECTED")]
         Rejected,
+        ///Checks found issues that someone must look at.
         #[serde(rename = "REVIEW")]
         Review,
+        ///No verification has completed yet.
         #[serde(rename = "UNVERIFIED")]
         Unverified,
     }
@@ -1384,6 +1430,7 @@ control characters.
         pub status: ::std::option::Option<PersonStatus>,
     }
     impl PatchCustomerRequest {
+        ///A [`builder::PatchCustomerRequest`] with nothing set yet, to build a `PatchCustomerRequest` field by field.
         pub fn builder() -> builder::PatchCustomerRequest {
             Default::default()
         }
@@ -1462,6 +1509,7 @@ SSN to send back.
         pub verification_status: ::std::string::String,
     }
     impl Person {
+        ///A [`builder::Person`] with nothing set yet, to build a `Person` field by field.
         pub fn builder() -> builder::Person {
             Default::default()
         }
@@ -1477,6 +1525,7 @@ SSN to send back.
         pub persons: ::std::vec::Vec<Person>,
     }
     impl PersonList {
+        ///A [`builder::PersonList`] with nothing set yet, to build a `PersonList` field by field.
         pub fn builder() -> builder::PersonList {
             Default::default()
         }
@@ -1553,20 +1602,28 @@ SSN to send back.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum PersonSortKey {
+        ///By `creation_time`, ascending.
         #[serde(rename = "creation_time:asc")]
         CreationTimeAsc,
+        ///By `creation_time`, descending.
         #[serde(rename = "creation_time:desc")]
         CreationTimeDesc,
+        ///By `first_name`, ascending.
         #[serde(rename = "first_name:asc")]
         FirstNameAsc,
+        ///By `first_name`, descending.
         #[serde(rename = "first_name:desc")]
         FirstNameDesc,
+        ///By `last_name`, ascending.
         #[serde(rename = "last_name:asc")]
         LastNameAsc,
+        ///By `last_name`, descending.
         #[serde(rename = "last_name:desc")]
         LastNameDesc,
+        ///By `last_updated_time`, ascending.
         #[serde(rename = "last_updated_time:asc")]
         LastUpdatedTimeAsc,
+        ///By `last_updated_time`, descending.
         #[serde(rename = "last_updated_time:desc")]
         LastUpdatedTimeDesc,
     }
@@ -1644,22 +1701,31 @@ banking operations; the API does not restrict moves between states.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum PersonStatus {
+        ///The fintech considers the person qualified to do business.
         #[serde(rename = "ACTIVE")]
         Active,
+        ///The person has died.
         #[serde(rename = "DECEASED")]
         Deceased,
+        ///The application was turned down.
         #[serde(rename = "DENIED")]
         Denied,
+        ///No activity for a long time.
         #[serde(rename = "DORMANT")]
         Dormant,
+        ///The person's assets were abandoned and passed to the state.
         #[serde(rename = "ESCHEAT")]
         Escheat,
+        ///Blocked for security, legal or other reasons.
         #[serde(rename = "FROZEN")]
         Frozen,
+        ///No longer a customer, for example after closing accounts.
         #[serde(rename = "INACTIVE")]
         Inactive,
+        ///A potential customer; little data is required in this state.
         #[serde(rename = "PROSPECT")]
         Prospect,
+        ///The person appears on a sanctions list and needs close monitoring.
         #[serde(rename = "SANCTION")]
         Sanction,
     }
@@ -1734,6 +1800,7 @@ implies it (an `SSN` is always US). The identifier may come back masked.
         pub system_provided: ::std::option::Option<bool>,
     }
     impl PersonalId {
+        ///A [`builder::PersonalId`] with nothing set yet, to build a `PersonalId` field by field.
         pub fn builder() -> builder::PersonalId {
             Default::default()
         }
@@ -1752,6 +1819,7 @@ implies it (an `SSN` is always US). The identifier may come back masked.
         pub identifier: PersonalIdentifier,
     }
     impl PersonalIdInput {
+        ///A [`builder::PersonalIdInput`] with nothing set yet, to build a `PersonalIdInput` field by field.
         pub fn builder() -> builder::PersonalIdInput {
             Default::default()
         }
@@ -1771,28 +1839,40 @@ implies it (an `SSN` is always US). The identifier may come back masked.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum PersonalIdType {
+        ///A citizenship card.
         #[serde(rename = "CITIZENSHIP_CARD")]
         CitizenshipCard,
+        ///A driver's license.
         #[serde(rename = "DRIVER_LICENSE")]
         DriverLicense,
+        ///A US individual taxpayer identification number.
         #[serde(rename = "ITIN")]
         Itin,
+        ///A national identity card or number.
         #[serde(rename = "NATIONAL_ID")]
         NationalId,
+        ///A passport number.
         #[serde(rename = "PASSPORT_NUMBER")]
         PassportNumber,
+        ///A Canadian provincial identity card.
         #[serde(rename = "PROVINCIAL_ID")]
         ProvincialId,
+        ///A Canadian permanent resident card.
         #[serde(rename = "PR_CARD")]
         PrCard,
+        ///A Canadian secure certificate of Indian status.
         #[serde(rename = "SECURE_STATUS_CARD")]
         SecureStatusCard,
+        ///A Canadian social insurance number.
         #[serde(rename = "SIN")]
         Sin,
+        ///A US social security number, written with hyphens.
         #[serde(rename = "SSN")]
         Ssn,
+        ///A US state identity card.
         #[serde(rename = "STATE_ID")]
         StateId,
+        ///A tax identification number.
         #[serde(rename = "TAX_ID")]
         TaxId,
     }
@@ -2052,6 +2132,7 @@ error code and the last segment of `type` names the error class.
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl Problem {
+        ///A [`builder::Problem`] with nothing set yet, to build a `Problem` field by field.
         pub fn builder() -> builder::Problem {
             Default::default()
         }
@@ -2109,6 +2190,7 @@ control characters.
         pub tenant: ::std::option::Option<::std::string::String>,
     }
     impl ReplaceCustomerRequest {
+        ///A [`builder::ReplaceCustomerRequest`] with nothing set yet, to build a `ReplaceCustomerRequest` field by field.
         pub fn builder() -> builder::ReplaceCustomerRequest {
             Default::default()
         }
@@ -2252,8 +2334,10 @@ Only ever sent, never received: responses carry the last four digits only.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum SsnSource {
+        ///All nine digits were collected from the person.
         #[serde(rename = "MANUAL")]
         Manual,
+        ///The SSN came from an SSN prefill service.
         #[serde(rename = "PREFILL")]
         Prefill,
     }
@@ -2466,6 +2550,7 @@ control characters.
         pub tenant: ::std::option::Option<::std::string::String>,
     }
     impl UpdatePersonRequest {
+        ///A [`builder::UpdatePersonRequest`] with nothing set yet, to build a `UpdatePersonRequest` field by field.
         pub fn builder() -> builder::UpdatePersonRequest {
             Default::default()
         }
@@ -2506,6 +2591,7 @@ control characters.
         pub verification_type: ::std::string::String,
     }
     impl Verification {
+        ///A [`builder::Verification`] with nothing set yet, to build a `Verification` field by field.
         pub fn builder() -> builder::Verification {
             Default::default()
         }
@@ -2536,6 +2622,7 @@ control characters.
         pub vendor_code: ::std::option::Option<::std::string::String>,
     }
     impl VerificationDetail {
+        ///A [`builder::VerificationDetail`] with nothing set yet, to build a `VerificationDetail` field by field.
         pub fn builder() -> builder::VerificationDetail {
             Default::default()
         }
@@ -2555,12 +2642,16 @@ control characters.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationDetailResult {
+        ///The finding passed.
         #[serde(rename = "PASS")]
         Pass,
+        ///For information only.
         #[serde(rename = "INFO")]
         Info,
+        ///A warning worth a look.
         #[serde(rename = "WARN")]
         Warn,
+        ///The finding failed.
         #[serde(rename = "FAIL")]
         Fail,
     }
@@ -2615,6 +2706,7 @@ control characters.
         pub verifications: ::std::vec::Vec<Verification>,
     }
     impl VerificationList {
+        ///A [`builder::VerificationList`] with nothing set yet, to build a `VerificationList` field by field.
         pub fn builder() -> builder::VerificationList {
             Default::default()
         }
@@ -2636,18 +2728,25 @@ the provider failed to answer.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationResult {
+        ///Verified.
         #[serde(rename = "ACCEPTED")]
         Accepted,
+        ///The check is under way.
         #[serde(rename = "PENDING")]
         Pending,
+        ///Partly verified, or verified with restrictions.
         #[serde(rename = "PROVISIONAL")]
         Provisional,
+        ///The check failed.
         #[serde(rename = "REJECTED")]
         Rejected,
+        ///The check found issues that someone must look at.
         #[serde(rename = "REVIEW")]
         Review,
+        ///The check has not completed.
         #[serde(rename = "UNVERIFIED")]
         Unverified,
+        ///The provider failed to answer.
         #[serde(rename = "VENDOR_ERROR")]
         VendorError,
     }
@@ -2720,16 +2819,22 @@ allows most banking operations.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationStatus {
+        ///Verified.
         #[serde(rename = "ACCEPTED")]
         Accepted,
+        ///Verification is under way.
         #[serde(rename = "PENDING")]
         Pending,
+        ///Partly verified, or verified with restrictions.
         #[serde(rename = "PROVISIONAL")]
         Provisional,
+        ///Verification failed; the person should not, for example, open an account.
         #[serde(rename = "REJECTED")]
         Rejected,
+        ///Checks found issues that someone must look at.
         #[serde(rename = "REVIEW")]
         Review,
+        ///No verification has completed yet.
         #[serde(rename = "UNVERIFIED")]
         Unverified,
     }
@@ -2792,16 +2897,22 @@ allows most banking operations.
     )]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
     pub enum VerificationType {
+        ///A check of an uploaded identity document.
         #[serde(rename = "DOCUMENT_VERIFICATION")]
         DocumentVerification,
+        ///A check of the person's identity data.
         #[serde(rename = "IDENTITY")]
         Identity,
+        ///A license check.
         #[serde(rename = "LICENSE")]
         License,
+        ///A review by hand.
         #[serde(rename = "MANUAL_REVIEW")]
         ManualReview,
+        ///A check of related persons or businesses.
         #[serde(rename = "RELATED_ENTITIES")]
         RelatedEntities,
+        ///A check against sanctions and watch lists.
         #[serde(rename = "WATCHLIST")]
         Watchlist,
     }
@@ -2877,6 +2988,7 @@ SSN on record.
         pub person_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl VerifyRequest {
+        ///A [`builder::VerifyRequest`] with nothing set yet, to build a `VerifyRequest` field by field.
         pub fn builder() -> builder::VerifyRequest {
             Default::default()
         }
@@ -2891,12 +3003,14 @@ SSN on record.
         pub verifications: ::std::vec::Vec<Verification>,
     }
     impl VerifyResponse {
+        ///A [`builder::VerifyResponse`] with nothing set yet, to build a `VerifyResponse` field by field.
         pub fn builder() -> builder::VerifyResponse {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///Builds a [`Address`](super::Address) field by field; `Address::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Address {
             address_line_1: ::std::result::Result<
@@ -2954,6 +3068,7 @@ SSN on record.
             }
         }
         impl Address {
+            ///Sets [`Address::address_line_1`](super::Address::address_line_1).
             pub fn address_line_1<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2968,6 +3083,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::address_line_2`](super::Address::address_line_2).
             pub fn address_line_2<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2982,6 +3098,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::address_type`](super::Address::address_type).
             pub fn address_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2994,6 +3111,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::city`](super::Address::city).
             pub fn city<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3006,6 +3124,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::country_code`](super::Address::country_code).
             pub fn country_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3018,6 +3137,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::id`](super::Address::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -3028,6 +3148,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`Address::nickname`](super::Address::nickname).
             pub fn nickname<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3040,6 +3161,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::postal_code`](super::Address::postal_code).
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3052,6 +3174,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Address::state`](super::Address::state).
             pub fn state<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3098,6 +3221,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`AddressInput`](super::AddressInput) field by field; `AddressInput::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct AddressInput {
             address_line_1: ::std::result::Result<
@@ -3145,6 +3269,7 @@ SSN on record.
             }
         }
         impl AddressInput {
+            ///Sets [`AddressInput::address_line_1`](super::AddressInput::address_line_1).
             pub fn address_line_1<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::AddressLine>,
@@ -3159,6 +3284,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`AddressInput::address_line_2`](super::AddressInput::address_line_2).
             pub fn address_line_2<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressLine>>,
@@ -3173,6 +3299,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`AddressInput::city`](super::AddressInput::city).
             pub fn city<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::City>>,
@@ -3185,6 +3312,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`AddressInput::country_code`](super::AddressInput::country_code).
             pub fn country_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::CountryCode>,
@@ -3197,6 +3325,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`AddressInput::nickname`](super::AddressInput::nickname).
             pub fn nickname<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -3211,6 +3340,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`AddressInput::postal_code`](super::AddressInput::postal_code).
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PostalCode>>,
@@ -3223,6 +3353,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`AddressInput::state`](super::AddressInput::state).
             pub fn state<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -3267,6 +3398,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`CreateCustomerRequest`](super::CreateCustomerRequest) field by field; `CreateCustomerRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct CreateCustomerRequest {
             ban_status: ::std::result::Result<
@@ -3344,6 +3476,7 @@ SSN on record.
             }
         }
         impl CreateCustomerRequest {
+            ///Sets [`CreateCustomerRequest::ban_status`](super::CreateCustomerRequest::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::BanStatusInput>>,
@@ -3356,6 +3489,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::dob`](super::CreateCustomerRequest::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -3370,6 +3504,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::email`](super::CreateCustomerRequest::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3382,6 +3517,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::first_name`](super::CreateCustomerRequest::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3394,6 +3530,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::last_name`](super::CreateCustomerRequest::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3406,6 +3543,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::legal_address`](super::CreateCustomerRequest::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -3418,6 +3556,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::metadata`](super::CreateCustomerRequest::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -3430,6 +3569,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::middle_name`](super::CreateCustomerRequest::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3442,6 +3582,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::note`](super::CreateCustomerRequest::note).
             pub fn note<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
@@ -3454,6 +3595,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::phone_number`](super::CreateCustomerRequest::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PhoneNumber>>,
@@ -3466,6 +3608,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::shipping_address`](super::CreateCustomerRequest::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -3480,6 +3623,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::ssn`](super::CreateCustomerRequest::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Ssn>>,
@@ -3492,6 +3636,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::status`](super::CreateCustomerRequest::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PersonStatus>,
@@ -3504,6 +3649,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateCustomerRequest::tenant`](super::CreateCustomerRequest::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3562,6 +3708,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`CreateDisclosureRequest`](super::CreateDisclosureRequest) field by field; `CreateDisclosureRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct CreateDisclosureRequest {
             acknowledging_person_id: ::std::result::Result<
@@ -3616,6 +3763,7 @@ SSN on record.
             }
         }
         impl CreateDisclosureRequest {
+            ///Sets [`CreateDisclosureRequest::acknowledging_person_id`](super::CreateDisclosureRequest::acknowledging_person_id).
             pub fn acknowledging_person_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -3630,6 +3778,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::business_id`](super::CreateDisclosureRequest::business_id).
             pub fn business_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -3642,6 +3791,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::disclosure_date`](super::CreateDisclosureRequest::disclosure_date).
             pub fn disclosure_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -3656,6 +3806,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::event_type`](super::CreateDisclosureRequest::event_type).
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::DisclosureEventType>,
@@ -3668,6 +3819,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::metadata`](super::CreateDisclosureRequest::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -3680,6 +3832,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::person_id`](super::CreateDisclosureRequest::person_id).
             pub fn person_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -3692,6 +3845,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::tenant`](super::CreateDisclosureRequest::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3704,6 +3858,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::type_`](super::CreateDisclosureRequest::type_).
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::DisclosureType>,
@@ -3716,6 +3871,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreateDisclosureRequest::version`](super::CreateDisclosureRequest::version).
             pub fn version<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::DisclosureVersion>,
@@ -3764,6 +3920,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`CreatePersonRequest`](super::CreatePersonRequest) field by field; `CreatePersonRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct CreatePersonRequest {
             ban_status: ::std::result::Result<
@@ -3853,6 +4010,7 @@ SSN on record.
             }
         }
         impl CreatePersonRequest {
+            ///Sets [`CreatePersonRequest::ban_status`](super::CreatePersonRequest::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::BanStatusInput>>,
@@ -3865,6 +4023,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::chosen_name`](super::CreatePersonRequest::chosen_name).
             pub fn chosen_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3877,6 +4036,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::dob`](super::CreatePersonRequest::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -3891,6 +4051,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::email`](super::CreatePersonRequest::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3903,6 +4064,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::first_name`](super::CreatePersonRequest::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3915,6 +4077,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::is_customer`](super::CreatePersonRequest::is_customer).
             pub fn is_customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3927,6 +4090,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::last_name`](super::CreatePersonRequest::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3939,6 +4103,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::legal_address`](super::CreatePersonRequest::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -3951,6 +4116,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::metadata`](super::CreatePersonRequest::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -3963,6 +4129,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::middle_name`](super::CreatePersonRequest::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -3975,6 +4142,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::note`](super::CreatePersonRequest::note).
             pub fn note<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
@@ -3987,6 +4155,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::personal_ids`](super::CreatePersonRequest::personal_ids).
             pub fn personal_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::PersonalIdInput>>,
@@ -3999,6 +4168,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::phone_number`](super::CreatePersonRequest::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PhoneNumber>>,
@@ -4011,6 +4181,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::shipping_address`](super::CreatePersonRequest::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -4025,6 +4196,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::ssn`](super::CreatePersonRequest::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Ssn>>,
@@ -4037,6 +4209,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::status`](super::CreatePersonRequest::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PersonStatus>,
@@ -4049,6 +4222,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CreatePersonRequest::tenant`](super::CreatePersonRequest::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4112,6 +4286,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`Customer`](super::Customer) field by field; `Customer::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Customer {
             addresses: ::std::result::Result<
@@ -4232,6 +4407,7 @@ SSN on record.
             }
         }
         impl Customer {
+            ///Sets [`Customer::addresses`](super::Customer::addresses).
             pub fn addresses<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Address>>,
@@ -4244,6 +4420,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::ban_status`](super::Customer::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4256,6 +4433,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::creation_time`](super::Customer::creation_time).
             pub fn creation_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4268,6 +4446,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::dob`](super::Customer::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4282,6 +4461,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::email`](super::Customer::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4294,6 +4474,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::first_name`](super::Customer::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4306,6 +4487,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::has_accounts`](super::Customer::has_accounts).
             pub fn has_accounts<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4318,6 +4500,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::id`](super::Customer::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -4328,6 +4511,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`Customer::kyc_exempt`](super::Customer::kyc_exempt).
             pub fn kyc_exempt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4340,6 +4524,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::kyc_last_run`](super::Customer::kyc_last_run).
             pub fn kyc_last_run<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4354,6 +4539,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::kyc_status`](super::Customer::kyc_status).
             pub fn kyc_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4366,6 +4552,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::last_name`](super::Customer::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4378,6 +4565,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::last_updated_time`](super::Customer::last_updated_time).
             pub fn last_updated_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4392,6 +4580,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::legal_address`](super::Customer::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
@@ -4404,6 +4593,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::metadata`](super::Customer::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -4416,6 +4606,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::middle_name`](super::Customer::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4428,6 +4619,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::phone_number`](super::Customer::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4440,6 +4632,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::related_customers`](super::Customer::related_customers).
             pub fn related_customers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4456,6 +4649,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::shipping_address`](super::Customer::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
@@ -4470,6 +4664,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::ssn`](super::Customer::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4482,6 +4677,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::ssn_source`](super::Customer::ssn_source).
             pub fn ssn_source<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4494,6 +4690,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::status`](super::Customer::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4506,6 +4703,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Customer::tenant`](super::Customer::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4580,6 +4778,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`CustomerList`](super::CustomerList) field by field; `CustomerList::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct CustomerList {
             customers: ::std::result::Result<
@@ -4600,6 +4799,7 @@ SSN on record.
             }
         }
         impl CustomerList {
+            ///Sets [`CustomerList::customers`](super::CustomerList::customers).
             pub fn customers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Customer>>,
@@ -4612,6 +4812,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`CustomerList::next_page_token`](super::CustomerList::next_page_token).
             pub fn next_page_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4646,6 +4847,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`CustomerRelatedCustomersItem`](super::CustomerRelatedCustomersItem) field by field; `CustomerRelatedCustomersItem::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct CustomerRelatedCustomersItem {
             id: ::std::result::Result<
@@ -4666,6 +4868,7 @@ SSN on record.
             }
         }
         impl CustomerRelatedCustomersItem {
+            ///Sets [`CustomerRelatedCustomersItem::id`](super::CustomerRelatedCustomersItem::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -4676,6 +4879,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`CustomerRelatedCustomersItem::relationship_role`](super::CustomerRelatedCustomersItem::relationship_role).
             pub fn relationship_role<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4712,6 +4916,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`Disclosure`](super::Disclosure) field by field; `Disclosure::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Disclosure {
             acknowledging_person_id: ::std::result::Result<
@@ -4779,6 +4984,7 @@ SSN on record.
             }
         }
         impl Disclosure {
+            ///Sets [`Disclosure::acknowledging_person_id`](super::Disclosure::acknowledging_person_id).
             pub fn acknowledging_person_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -4793,6 +4999,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::business_id`](super::Disclosure::business_id).
             pub fn business_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -4805,6 +5012,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::creation_time`](super::Disclosure::creation_time).
             pub fn creation_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4817,6 +5025,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::disclosure_date`](super::Disclosure::disclosure_date).
             pub fn disclosure_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4831,6 +5040,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::event_type`](super::Disclosure::event_type).
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4843,6 +5053,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::id`](super::Disclosure::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -4853,6 +5064,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`Disclosure::last_updated_time`](super::Disclosure::last_updated_time).
             pub fn last_updated_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4867,6 +5079,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::metadata`](super::Disclosure::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -4879,6 +5092,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::person_id`](super::Disclosure::person_id).
             pub fn person_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -4891,6 +5105,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::tenant`](super::Disclosure::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4903,6 +5118,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::type_`](super::Disclosure::type_).
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4915,6 +5131,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Disclosure::version`](super::Disclosure::version).
             pub fn version<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4967,6 +5184,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`DisclosureList`](super::DisclosureList) field by field; `DisclosureList::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct DisclosureList {
             disclosures: ::std::result::Result<
@@ -4987,6 +5205,7 @@ SSN on record.
             }
         }
         impl DisclosureList {
+            ///Sets [`DisclosureList::disclosures`](super::DisclosureList::disclosures).
             pub fn disclosures<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Disclosure>>,
@@ -4999,6 +5218,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`DisclosureList::next_page_token`](super::DisclosureList::next_page_token).
             pub fn next_page_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5033,6 +5253,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`PatchCustomerRequest`](super::PatchCustomerRequest) field by field; `PatchCustomerRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct PatchCustomerRequest {
             ban_status: ::std::result::Result<
@@ -5108,6 +5329,7 @@ SSN on record.
             }
         }
         impl PatchCustomerRequest {
+            ///Sets [`PatchCustomerRequest::ban_status`](super::PatchCustomerRequest::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::BanStatusInput>>,
@@ -5120,6 +5342,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::dob`](super::PatchCustomerRequest::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5134,6 +5357,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::email`](super::PatchCustomerRequest::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5146,6 +5370,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::first_name`](super::PatchCustomerRequest::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -5158,6 +5383,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::last_name`](super::PatchCustomerRequest::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -5170,6 +5396,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::legal_address`](super::PatchCustomerRequest::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -5182,6 +5409,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::metadata`](super::PatchCustomerRequest::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -5194,6 +5422,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::middle_name`](super::PatchCustomerRequest::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -5206,6 +5435,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::note`](super::PatchCustomerRequest::note).
             pub fn note<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
@@ -5218,6 +5448,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::phone_number`](super::PatchCustomerRequest::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PhoneNumber>>,
@@ -5230,6 +5461,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::shipping_address`](super::PatchCustomerRequest::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -5244,6 +5476,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::ssn`](super::PatchCustomerRequest::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Ssn>>,
@@ -5256,6 +5489,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PatchCustomerRequest::status`](super::PatchCustomerRequest::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonStatus>>,
@@ -5311,6 +5545,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`Person`](super::Person) field by field; `Person::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Person {
             ban_status: ::std::result::Result<
@@ -5435,6 +5670,7 @@ SSN on record.
             }
         }
         impl Person {
+            ///Sets [`Person::ban_status`](super::Person::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5447,6 +5683,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::chosen_name`](super::Person::chosen_name).
             pub fn chosen_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5459,6 +5696,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::creation_time`](super::Person::creation_time).
             pub fn creation_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -5471,6 +5709,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::dob`](super::Person::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5485,6 +5724,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::email`](super::Person::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5497,6 +5737,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::first_name`](super::Person::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5509,6 +5750,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::has_accounts`](super::Person::has_accounts).
             pub fn has_accounts<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -5521,6 +5763,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::id`](super::Person::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -5531,6 +5774,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`Person::is_customer`](super::Person::is_customer).
             pub fn is_customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5543,6 +5787,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::is_user`](super::Person::is_user).
             pub fn is_user<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -5555,6 +5800,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::last_name`](super::Person::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5567,6 +5813,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::last_updated_time`](super::Person::last_updated_time).
             pub fn last_updated_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -5581,6 +5828,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::legal_address`](super::Person::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
@@ -5593,6 +5841,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::metadata`](super::Person::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -5605,6 +5854,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::middle_name`](super::Person::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5617,6 +5867,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::personal_ids`](super::Person::personal_ids).
             pub fn personal_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::PersonalId>>,
@@ -5629,6 +5880,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::phone_number`](super::Person::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5641,6 +5893,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::shipping_address`](super::Person::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
@@ -5655,6 +5908,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::ssn`](super::Person::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5667,6 +5921,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::ssn_source`](super::Person::ssn_source).
             pub fn ssn_source<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5679,6 +5934,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::status`](super::Person::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5691,6 +5947,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::tenant`](super::Person::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5703,6 +5960,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::verification_last_run`](super::Person::verification_last_run).
             pub fn verification_last_run<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5719,6 +5977,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Person::verification_status`](super::Person::verification_status).
             pub fn verification_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5797,6 +6056,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`PersonList`](super::PersonList) field by field; `PersonList::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct PersonList {
             next_page_token: ::std::result::Result<
@@ -5817,6 +6077,7 @@ SSN on record.
             }
         }
         impl PersonList {
+            ///Sets [`PersonList::next_page_token`](super::PersonList::next_page_token).
             pub fn next_page_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5831,6 +6092,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PersonList::persons`](super::PersonList::persons).
             pub fn persons<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Person>>,
@@ -5863,6 +6125,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`PersonalId`](super::PersonalId) field by field; `PersonalId::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct PersonalId {
             country_code: ::std::result::Result<
@@ -5895,6 +6158,7 @@ SSN on record.
             }
         }
         impl PersonalId {
+            ///Sets [`PersonalId::country_code`](super::PersonalId::country_code).
             pub fn country_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5907,6 +6171,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PersonalId::id`](super::PersonalId::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -5917,6 +6182,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`PersonalId::id_type`](super::PersonalId::id_type).
             pub fn id_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5929,6 +6195,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PersonalId::identifier`](super::PersonalId::identifier).
             pub fn identifier<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5941,6 +6208,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PersonalId::system_provided`](super::PersonalId::system_provided).
             pub fn system_provided<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -5981,6 +6249,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`PersonalIdInput`](super::PersonalIdInput) field by field; `PersonalIdInput::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct PersonalIdInput {
             country_code: ::std::result::Result<
@@ -6003,6 +6272,7 @@ SSN on record.
             }
         }
         impl PersonalIdInput {
+            ///Sets [`PersonalIdInput::country_code`](super::PersonalIdInput::country_code).
             pub fn country_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::CountryCode>>,
@@ -6015,6 +6285,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PersonalIdInput::id_type`](super::PersonalIdInput::id_type).
             pub fn id_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PersonalIdType>,
@@ -6027,6 +6298,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`PersonalIdInput::identifier`](super::PersonalIdInput::identifier).
             pub fn identifier<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PersonalIdentifier>,
@@ -6061,6 +6333,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`Problem`](super::Problem) field by field; `Problem::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Problem {
             code: ::std::result::Result<
@@ -6096,6 +6369,7 @@ SSN on record.
             }
         }
         impl Problem {
+            ///Sets [`Problem::code`](super::Problem::code).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6108,6 +6382,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Problem::detail`](super::Problem::detail).
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6120,6 +6395,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Problem::status`](super::Problem::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -6132,6 +6408,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Problem::title`](super::Problem::title).
             pub fn title<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6144,6 +6421,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Problem::type_`](super::Problem::type_).
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6182,6 +6460,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`ReplaceCustomerRequest`](super::ReplaceCustomerRequest) field by field; `ReplaceCustomerRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct ReplaceCustomerRequest {
             ban_status: ::std::result::Result<
@@ -6259,6 +6538,7 @@ SSN on record.
             }
         }
         impl ReplaceCustomerRequest {
+            ///Sets [`ReplaceCustomerRequest::ban_status`](super::ReplaceCustomerRequest::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::BanStatusInput>>,
@@ -6271,6 +6551,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::dob`](super::ReplaceCustomerRequest::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6285,6 +6566,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::email`](super::ReplaceCustomerRequest::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6297,6 +6579,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::first_name`](super::ReplaceCustomerRequest::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6309,6 +6592,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::last_name`](super::ReplaceCustomerRequest::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6321,6 +6605,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::legal_address`](super::ReplaceCustomerRequest::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -6333,6 +6618,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::metadata`](super::ReplaceCustomerRequest::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -6345,6 +6631,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::middle_name`](super::ReplaceCustomerRequest::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6357,6 +6644,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::note`](super::ReplaceCustomerRequest::note).
             pub fn note<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
@@ -6369,6 +6657,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::phone_number`](super::ReplaceCustomerRequest::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PhoneNumber>>,
@@ -6381,6 +6670,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::shipping_address`](super::ReplaceCustomerRequest::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -6395,6 +6685,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::ssn`](super::ReplaceCustomerRequest::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Ssn>>,
@@ -6407,6 +6698,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::status`](super::ReplaceCustomerRequest::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PersonStatus>,
@@ -6419,6 +6711,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`ReplaceCustomerRequest::tenant`](super::ReplaceCustomerRequest::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6477,6 +6770,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`UpdatePersonRequest`](super::UpdatePersonRequest) field by field; `UpdatePersonRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct UpdatePersonRequest {
             ban_status: ::std::result::Result<
@@ -6567,6 +6861,7 @@ SSN on record.
             }
         }
         impl UpdatePersonRequest {
+            ///Sets [`UpdatePersonRequest::ban_status`](super::UpdatePersonRequest::ban_status).
             pub fn ban_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::BanStatusInput>>,
@@ -6579,6 +6874,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::chosen_name`](super::UpdatePersonRequest::chosen_name).
             pub fn chosen_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6591,6 +6887,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::dob`](super::UpdatePersonRequest::dob).
             pub fn dob<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6605,6 +6902,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::email`](super::UpdatePersonRequest::email).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6617,6 +6915,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::first_name`](super::UpdatePersonRequest::first_name).
             pub fn first_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6629,6 +6928,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::is_customer`](super::UpdatePersonRequest::is_customer).
             pub fn is_customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -6641,6 +6941,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::last_name`](super::UpdatePersonRequest::last_name).
             pub fn last_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6653,6 +6954,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::legal_address`](super::UpdatePersonRequest::legal_address).
             pub fn legal_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -6665,6 +6967,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::metadata`](super::UpdatePersonRequest::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -6677,6 +6980,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::middle_name`](super::UpdatePersonRequest::middle_name).
             pub fn middle_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonName>>,
@@ -6689,6 +6993,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::note`](super::UpdatePersonRequest::note).
             pub fn note<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Note>>,
@@ -6701,6 +7006,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::phone_number`](super::UpdatePersonRequest::phone_number).
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PhoneNumber>>,
@@ -6713,6 +7019,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::shipping_address`](super::UpdatePersonRequest::shipping_address).
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::AddressInput>>,
@@ -6727,6 +7034,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::ssn`](super::UpdatePersonRequest::ssn).
             pub fn ssn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Ssn>>,
@@ -6739,6 +7047,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::status`](super::UpdatePersonRequest::status).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PersonStatus>>,
@@ -6751,6 +7060,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`UpdatePersonRequest::tenant`](super::UpdatePersonRequest::tenant).
             pub fn tenant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6812,6 +7122,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`Verification`](super::Verification) field by field; `Verification::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Verification {
             business_id: ::std::result::Result<
@@ -6870,6 +7181,7 @@ SSN on record.
             }
         }
         impl Verification {
+            ///Sets [`Verification::business_id`](super::Verification::business_id).
             pub fn business_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -6882,6 +7194,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::creation_time`](super::Verification::creation_time).
             pub fn creation_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6896,6 +7209,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::details`](super::Verification::details).
             pub fn details<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::VerificationDetail>>,
@@ -6908,6 +7222,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::id`](super::Verification::id).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -6918,6 +7233,7 @@ SSN on record.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets [`Verification::last_updated_time`](super::Verification::last_updated_time).
             pub fn last_updated_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6934,6 +7250,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::metadata`](super::Verification::metadata).
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Metadata>>,
@@ -6946,6 +7263,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::person_id`](super::Verification::person_id).
             pub fn person_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -6958,6 +7276,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::result`](super::Verification::result).
             pub fn result<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6970,6 +7289,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::verification_time`](super::Verification::verification_time).
             pub fn verification_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -6984,6 +7304,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`Verification::verification_type`](super::Verification::verification_type).
             pub fn verification_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -7034,6 +7355,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`VerificationDetail`](super::VerificationDetail) field by field; `VerificationDetail::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct VerificationDetail {
             category: ::std::result::Result<
@@ -7076,6 +7398,7 @@ SSN on record.
             }
         }
         impl VerificationDetail {
+            ///Sets [`VerificationDetail::category`](super::VerificationDetail::category).
             pub fn category<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7088,6 +7411,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationDetail::description`](super::VerificationDetail::description).
             pub fn description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7100,6 +7424,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationDetail::label`](super::VerificationDetail::label).
             pub fn label<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7112,6 +7437,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationDetail::result`](super::VerificationDetail::result).
             pub fn result<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -7124,6 +7450,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationDetail::score`](super::VerificationDetail::score).
             pub fn score<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
@@ -7136,6 +7463,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationDetail::url`](super::VerificationDetail::url).
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7148,6 +7476,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationDetail::vendor_code`](super::VerificationDetail::vendor_code).
             pub fn vendor_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7190,6 +7519,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`VerificationList`](super::VerificationList) field by field; `VerificationList::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct VerificationList {
             next_page_token: ::std::result::Result<
@@ -7210,6 +7540,7 @@ SSN on record.
             }
         }
         impl VerificationList {
+            ///Sets [`VerificationList::next_page_token`](super::VerificationList::next_page_token).
             pub fn next_page_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7224,6 +7555,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerificationList::verifications`](super::VerificationList::verifications).
             pub fn verifications<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Verification>>,
@@ -7256,6 +7588,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`VerifyRequest`](super::VerifyRequest) field by field; `VerifyRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct VerifyRequest {
             business_id: ::std::result::Result<
@@ -7290,6 +7623,7 @@ SSN on record.
             }
         }
         impl VerifyRequest {
+            ///Sets [`VerifyRequest::business_id`](super::VerifyRequest::business_id).
             pub fn business_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -7302,6 +7636,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerifyRequest::customer_consent`](super::VerifyRequest::customer_consent).
             pub fn customer_consent<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -7316,6 +7651,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerifyRequest::customer_ip_address`](super::VerifyRequest::customer_ip_address).
             pub fn customer_ip_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::IpAddress>>,
@@ -7330,6 +7666,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerifyRequest::document_id`](super::VerifyRequest::document_id).
             pub fn document_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -7342,6 +7679,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerifyRequest::person_id`](super::VerifyRequest::person_id).
             pub fn person_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -7380,6 +7718,7 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`VerifyResponse`](super::VerifyResponse) field by field; `VerifyResponse::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct VerifyResponse {
             verification_status: ::std::result::Result<
@@ -7402,6 +7741,7 @@ SSN on record.
             }
         }
         impl VerifyResponse {
+            ///Sets [`VerifyResponse::verification_status`](super::VerifyResponse::verification_status).
             pub fn verification_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -7416,6 +7756,7 @@ SSN on record.
                     });
                 self
             }
+            ///Sets [`VerifyResponse::verifications`](super::VerifyResponse::verifications).
             pub fn verifications<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Verification>>,
@@ -8584,6 +8925,7 @@ pub mod builder {
         status: Result<Option<types::PersonStatus>, String>,
     }
     impl<'a> ListPersons<'a> {
+        ///A [`Client::list_persons`](super::Client::list_persons) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -8603,6 +8945,7 @@ pub mod builder {
                 status: Ok(None),
             }
         }
+        ///Only persons with one of these ban statuses. Sent as one comma-separated value.
         pub fn ban_status<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<types::BanStatus>>,
@@ -8616,6 +8959,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records with this e-mail address; `*` matches any run of characters.
         pub fn email<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -8626,6 +8970,8 @@ pub mod builder {
                 .map_err(|_| "conversion to `TextFilter` for email failed".to_string());
             self
         }
+        /**Only records whose first name (or, for persons, chosen name) matches; `*` matches any run
+of characters.*/
         pub fn first_name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -8638,6 +8984,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records that do (true) or do not (false) hold accounts.
         pub fn has_accounts<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -8648,6 +8995,7 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for has_accounts failed".to_string());
             self
         }
+        ///Only rows with one of these ids (at most 100). Sent as one comma-separated value.
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -8661,6 +9009,7 @@ pub mod builder {
                 });
             self
         }
+        ///Also list persons who are users of the Synctera console (left out by default).
         pub fn include_console_users<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -8673,6 +9022,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only persons whose `is_customer` flag has this value.
         pub fn is_customer<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -8683,6 +9033,7 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for is_customer failed".to_string());
             self
         }
+        ///Only records with this last name; `*` matches any run of characters.
         pub fn last_name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -8695,6 +9046,7 @@ pub mod builder {
                 });
             self
         }
+        ///Largest number of rows to return in one page. Values above 100 are treated as 100.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -8708,6 +9060,7 @@ pub mod builder {
                 });
             self
         }
+        ///The `next_page_token` of the previous page; leave it out to get the first page.
         pub fn page_token<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -8721,6 +9074,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records with this phone number; `*` matches any run of characters.
         pub fn phone_number<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -8733,6 +9087,9 @@ pub mod builder {
                 });
             self
         }
+        /**Sort keys applied in order, each a field and a direction (for example
+`last_name:asc,creation_time:desc`), each field at most once. Sent as one
+comma-separated value.*/
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<types::PersonSortKey>>,
@@ -8746,6 +9103,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records whose SSN ends with these four digits.
         pub fn ssn_last_4<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::SsnLast4>,
@@ -8758,6 +9116,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records in this status.
         pub fn status<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::PersonStatus>,
@@ -8920,6 +9279,7 @@ pub mod builder {
         body: Result<types::builder::CreatePersonRequest, String>,
     }
     impl<'a> CreatePerson<'a> {
+        ///A [`Client::create_person`](super::Client::create_person) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -8927,6 +9287,11 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        /**A value the client picks (a random UUID works well) so that a retried request is
+performed only once. Send the same key only when repeating the identical request; reusing
+a key with a different request, or while the first request is still running, is answered
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.*/
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::IdempotencyKey>,
@@ -8940,6 +9305,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::CreatePersonRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreatePersonRequest>,
@@ -8955,6 +9321,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::CreatePersonRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -9090,12 +9457,14 @@ pub mod builder {
         person_id: Result<::uuid::Uuid, String>,
     }
     impl<'a> GetPerson<'a> {
+        ///A [`Client::get_person`](super::Client::get_person) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 person_id: Err("person_id was not initialized".to_string()),
             }
         }
+        ///The person's id (the same UUID as the customer id).
         pub fn person_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -9214,6 +9583,7 @@ pub mod builder {
         body: Result<types::builder::UpdatePersonRequest, String>,
     }
     impl<'a> UpdatePerson<'a> {
+        ///A [`Client::update_person`](super::Client::update_person) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -9222,6 +9592,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///The person's id (the same UUID as the customer id).
         pub fn person_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -9233,6 +9604,11 @@ pub mod builder {
                 });
             self
         }
+        /**A value the client picks (a random UUID works well) so that a retried request is
+performed only once. Send the same key only when repeating the identical request; reusing
+a key with a different request, or while the first request is still running, is answered
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.*/
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::IdempotencyKey>,
@@ -9246,6 +9622,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::UpdatePersonRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdatePersonRequest>,
@@ -9261,6 +9638,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::UpdatePersonRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -9416,6 +9794,7 @@ pub mod builder {
         status: Result<Option<types::PersonStatus>, String>,
     }
     impl<'a> ListCustomers<'a> {
+        ///A [`Client::list_customers`](super::Client::list_customers) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -9432,6 +9811,7 @@ pub mod builder {
                 status: Ok(None),
             }
         }
+        ///Only records with this e-mail address; `*` matches any run of characters.
         pub fn email<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -9442,6 +9822,8 @@ pub mod builder {
                 .map_err(|_| "conversion to `TextFilter` for email failed".to_string());
             self
         }
+        /**Only records whose first name (or, for persons, chosen name) matches; `*` matches any run
+of characters.*/
         pub fn first_name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -9454,6 +9836,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records that do (true) or do not (false) hold accounts.
         pub fn has_accounts<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -9464,6 +9847,7 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for has_accounts failed".to_string());
             self
         }
+        ///Only rows with one of these ids (at most 100). Sent as one comma-separated value.
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -9477,6 +9861,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records with this last name; `*` matches any run of characters.
         pub fn last_name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -9489,6 +9874,7 @@ pub mod builder {
                 });
             self
         }
+        ///Largest number of rows to return in one page. Values above 100 are treated as 100.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -9502,6 +9888,7 @@ pub mod builder {
                 });
             self
         }
+        ///The `next_page_token` of the previous page; leave it out to get the first page.
         pub fn page_token<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -9515,6 +9902,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records with this phone number; `*` matches any run of characters.
         pub fn phone_number<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TextFilter>,
@@ -9527,6 +9915,9 @@ pub mod builder {
                 });
             self
         }
+        /**Sort keys applied in order, each a field and a direction (for example
+`last_name:asc,creation_time:desc`), each field at most once. Sent as one
+comma-separated value.*/
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<types::PersonSortKey>>,
@@ -9540,6 +9931,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records whose SSN ends with these four digits.
         pub fn ssn_last_4<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::SsnLast4>,
@@ -9552,6 +9944,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records in this status.
         pub fn status<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::PersonStatus>,
@@ -9699,6 +10092,7 @@ pub mod builder {
         body: Result<types::builder::CreateCustomerRequest, String>,
     }
     impl<'a> CreateCustomer<'a> {
+        ///A [`Client::create_customer`](super::Client::create_customer) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -9706,6 +10100,11 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        /**A value the client picks (a random UUID works well) so that a retried request is
+performed only once. Send the same key only when repeating the identical request; reusing
+a key with a different request, or while the first request is still running, is answered
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.*/
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::IdempotencyKey>,
@@ -9719,6 +10118,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::CreateCustomerRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateCustomerRequest>,
@@ -9736,6 +10136,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::CreateCustomerRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -9871,12 +10272,14 @@ pub mod builder {
         customer_id: Result<::uuid::Uuid, String>,
     }
     impl<'a> GetCustomer<'a> {
+        ///A [`Client::get_customer`](super::Client::get_customer) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 customer_id: Err("customer_id was not initialized".to_string()),
             }
         }
+        ///The customer's id (the same UUID as the person id).
         pub fn customer_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -9995,6 +10398,7 @@ pub mod builder {
         body: Result<types::builder::ReplaceCustomerRequest, String>,
     }
     impl<'a> UpdateCustomer<'a> {
+        ///A [`Client::update_customer`](super::Client::update_customer) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -10002,6 +10406,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///The customer's id (the same UUID as the person id).
         pub fn customer_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -10013,6 +10418,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::ReplaceCustomerRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ReplaceCustomerRequest>,
@@ -10030,6 +10436,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::ReplaceCustomerRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -10167,6 +10574,7 @@ pub mod builder {
         body: Result<types::builder::PatchCustomerRequest, String>,
     }
     impl<'a> PatchCustomer<'a> {
+        ///A [`Client::patch_customer`](super::Client::patch_customer) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -10175,6 +10583,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///The customer's id (the same UUID as the person id).
         pub fn customer_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -10186,6 +10595,11 @@ pub mod builder {
                 });
             self
         }
+        /**A value the client picks (a random UUID works well) so that a retried request is
+performed only once. Send the same key only when repeating the identical request; reusing
+a key with a different request, or while the first request is still running, is answered
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.*/
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::IdempotencyKey>,
@@ -10199,6 +10613,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::PatchCustomerRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::PatchCustomerRequest>,
@@ -10216,6 +10631,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::PatchCustomerRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -10367,6 +10783,7 @@ pub mod builder {
         person_id: Result<Option<::uuid::Uuid>, String>,
     }
     impl<'a> ListDisclosures<'a> {
+        ///A [`Client::list_disclosures`](super::Client::list_disclosures) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -10378,6 +10795,7 @@ pub mod builder {
                 person_id: Ok(None),
             }
         }
+        ///Only disclosures acknowledged by this person on behalf of a business.
         pub fn acknowledging_person_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -10391,6 +10809,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records that belong to this business.
         pub fn business_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -10403,6 +10822,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only rows with one of these ids (at most 100). Sent as one comma-separated value.
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -10416,6 +10836,7 @@ pub mod builder {
                 });
             self
         }
+        ///Largest number of rows to return in one page. Values above 100 are treated as 100.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -10429,6 +10850,7 @@ pub mod builder {
                 });
             self
         }
+        ///The `next_page_token` of the previous page; leave it out to get the first page.
         pub fn page_token<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -10442,6 +10864,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records that belong to this person.
         pub fn person_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -10576,6 +10999,7 @@ pub mod builder {
         body: Result<types::builder::CreateDisclosureRequest, String>,
     }
     impl<'a> CreateDisclosure<'a> {
+        ///A [`Client::create_disclosure`](super::Client::create_disclosure) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -10583,6 +11007,11 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        /**A value the client picks (a random UUID works well) so that a retried request is
+performed only once. Send the same key only when repeating the identical request; reusing
+a key with a different request, or while the first request is still running, is answered
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.*/
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::IdempotencyKey>,
@@ -10596,6 +11025,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::CreateDisclosureRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateDisclosureRequest>,
@@ -10613,6 +11043,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::CreateDisclosureRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -10749,12 +11180,14 @@ pub mod builder {
         disclosure_id: Result<::uuid::Uuid, String>,
     }
     impl<'a> GetDisclosure<'a> {
+        ///A [`Client::get_disclosure`](super::Client::get_disclosure) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 disclosure_id: Err("disclosure_id was not initialized".to_string()),
             }
         }
+        ///The disclosure record's id.
         pub fn disclosure_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -10874,6 +11307,7 @@ pub mod builder {
         body: Result<types::builder::VerifyRequest, String>,
     }
     impl<'a> Verify<'a> {
+        ///A [`Client::verify`](super::Client::verify) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -10881,6 +11315,11 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        /**A value the client picks (a random UUID works well) so that a retried request is
+performed only once. Send the same key only when repeating the identical request; reusing
+a key with a different request, or while the first request is still running, is answered
+with 422. Two requests are identical when they have the same method, path and JSON body
+content; key order and whitespace in the body do not matter.*/
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::IdempotencyKey>,
@@ -10894,6 +11333,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body, a [`types::VerifyRequest`].
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::VerifyRequest>,
@@ -10907,6 +11347,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body: `f` gets the [`types::builder::VerifyRequest`] set so far and returns the one to send.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -11042,6 +11483,7 @@ pub mod builder {
         verification_type: Result<Option<types::VerificationType>, String>,
     }
     impl<'a> ListVerifications<'a> {
+        ///A [`Client::list_verifications`](super::Client::list_verifications) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -11055,6 +11497,7 @@ pub mod builder {
                 verification_type: Ok(None),
             }
         }
+        ///Only records that belong to this business.
         pub fn business_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -11067,6 +11510,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only rows with one of these ids (at most 100). Sent as one comma-separated value.
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -11080,6 +11524,7 @@ pub mod builder {
                 });
             self
         }
+        ///Also list results that a later run of the same check has superseded.
         pub fn include_history<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -11092,6 +11537,7 @@ pub mod builder {
                 });
             self
         }
+        ///Largest number of rows to return in one page. Values above 100 are treated as 100.
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -11105,6 +11551,7 @@ pub mod builder {
                 });
             self
         }
+        ///The `next_page_token` of the previous page; leave it out to get the first page.
         pub fn page_token<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -11118,6 +11565,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only records that belong to this person.
         pub fn person_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -11130,6 +11578,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only verifications with this outcome.
         pub fn result<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::VerificationResult>,
@@ -11142,6 +11591,7 @@ pub mod builder {
                 });
             self
         }
+        ///Only verifications of this kind.
         pub fn verification_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::VerificationType>,
@@ -11286,12 +11736,14 @@ pub mod builder {
         verification_id: Result<::uuid::Uuid, String>,
     }
     impl<'a> GetVerification<'a> {
+        ///A [`Client::get_verification`](super::Client::get_verification) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 verification_id: Err("verification_id was not initialized".to_string()),
             }
         }
+        ///The verification result's id.
         pub fn verification_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -11409,6 +11861,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> WipeWorkspace<'a> {
+        ///A [`Client::wipe_workspace`](super::Client::wipe_workspace) request with nothing set yet (what that method returns).
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }

@@ -51,6 +51,8 @@
 //! [`Error::InvalidResponsePayload`]. The original body is dropped, not quoted: it may echo
 //! submitted personal data.
 
+#![warn(missing_docs)]
+
 // rustfmt never reaches into `include!`d files; the skip documents that generated.rs is laid out
 // by prettyplease and must stay byte-identical to `cargo xtask codegen` output.
 #[rustfmt::skip]
