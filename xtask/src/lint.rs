@@ -11,6 +11,8 @@
 //! - No `pattern` uses `\d` or `\D`: Unicode-aware engines (Python's `re`, which schemathesis
 //!   and `jsonschema` use; Rust's `regex`) let `\d` match any Unicode decimal digit, so a
 //!   validator built from the spec would accept values the API refuses. Spell digits `[0-9]`.
+//! - Every property has a description, and every enum value one in `x-enumDescriptions`, with no
+//!   entry for a value the enum lacks (see [`descriptions`]).
 //!
 //! Each finding is printed with the JSON pointer of what it is about.
 
@@ -21,6 +23,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
+
+mod descriptions;
 
 /// One problem in the spec.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,6 +101,7 @@ pub fn lint(spec: &Value) -> Vec<Finding> {
     check_operations(spec, &mut findings);
     check_examples(spec, &mut findings);
     check_patterns(spec, "", &mut findings);
+    descriptions::check_descriptions(spec, "", &mut findings);
     findings.sort();
     findings.dedup();
     findings
@@ -683,9 +688,14 @@ components:
       type: object
       required: [code]
       properties:
-        code: {$ref: '#/components/schemas/Code'}
-        born: {type: string, format: date, nullable: true}
-        kind: {type: string, enum: [A, B], nullable: true}
+        code: {description: c, allOf: [{$ref: '#/components/schemas/Code'}]}
+        born: {type: string, format: date, nullable: true, description: b}
+        kind:
+          type: string
+          description: k
+          enum: [A, B]
+          x-enumDescriptions: {A: a, B: b}
+          nullable: true
       example: {code: US, born: null, kind: null}";
 
     #[test]
@@ -745,10 +755,10 @@ components:
     Thing:
       type: object
       properties:
-        pattern: {type: string, pattern: '^[0-9]+$'}
-        code: {type: string, pattern: '^\D$'}
-        path: {type: string, pattern: '^a\\d$'}
-        list: {type: array, items: {type: string, pattern: '^x\d$'}}";
+        pattern: {type: string, pattern: '^[0-9]+$', description: p}
+        code: {type: string, pattern: '^\D$', description: c}
+        path: {type: string, pattern: '^a\\d$', description: p}
+        list: {type: array, items: {type: string, pattern: '^x\d$'}, description: l}";
         let spec = example_spec(schemas, "5", "{pattern: '1'}");
         let found: Vec<String> = messages(&spec)
             .into_iter()
