@@ -34,9 +34,13 @@ fn request_types_emit_their_required_fields_and_properties() {
     assert_eq!(schema["additionalProperties"], serde_json::json!(false));
 }
 
-/// The definition a property points at (`$ref: #/definitions/X`, or the non-null alternative of
-/// an optional field's `anyOf`), else the property itself.
+/// The definition a property points at (`$ref: #/definitions/X`, the one schema of a described
+/// reference's `allOf`, or the non-null alternative of an optional field's `anyOf`), else the
+/// property itself.
 fn resolved<'a>(root: &'a Value, property: &'a Value) -> &'a Value {
+    if let Some([only]) = property["allOf"].as_array().map(Vec::as_slice) {
+        return resolved(root, only);
+    }
     if let Some(alternatives) = property["anyOf"].as_array() {
         let not_null: Vec<&Value> = alternatives
             .iter()
@@ -54,12 +58,22 @@ fn resolved<'a>(root: &'a Value, property: &'a Value) -> &'a Value {
     }
 }
 
+/// The values an enum schema admits: its `enum`, or (as schemars writes an enum whose variants
+/// are documented) one single-value `enum` per `oneOf` alternative.
 fn enum_values(schema: &Value) -> Vec<&str> {
-    schema["enum"]
+    if let Some(values) = schema["enum"].as_array() {
+        return values.iter().map(|v| v.as_str().unwrap()).collect();
+    }
+    schema["oneOf"]
         .as_array()
         .unwrap_or_else(|| panic!("no enum in {schema:#}"))
         .iter()
-        .map(|v| v.as_str().unwrap())
+        .map(
+            |alternative| match alternative["enum"].as_array().map(Vec::as_slice) {
+                Some([value]) => value.as_str().unwrap(),
+                _ => panic!("not a single-value alternative: {alternative:#}"),
+            },
+        )
         .collect()
 }
 
@@ -140,4 +154,16 @@ fn enum_types_emit_their_values() {
     let values = enum_values(&status);
     assert!(values.contains(&"PROSPECT"), "{status:#}");
     assert_eq!(values.len(), 9);
+    // Each value carries its description from the spec's `x-enumDescriptions`.
+    let prospect = status["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["enum"] == json!(["PROSPECT"]))
+        .unwrap();
+    assert_eq!(
+        prospect["description"],
+        json!("A potential customer; little data is required in this state."),
+        "{status:#}"
+    );
 }

@@ -10,9 +10,7 @@
 use serde_json::Value;
 
 use super::{Finding, seg};
-
-/// The spec extension holding an enum's per-value descriptions.
-const ENUM_DESCRIPTIONS: &str = "x-enumDescriptions";
+use crate::codegen::docs::ENUM_DESCRIPTIONS;
 
 /// Check every schema in the spec (components, parameters, inline bodies).
 pub(super) fn check_descriptions(value: &Value, ptr: &str, out: &mut Vec<Finding>) {
