@@ -426,12 +426,11 @@ mod tests {
     use super::super::generate_from_str;
 
     /// One operation with a described header and query parameter, a request body, and a named
-    /// enum with `x-enumDescriptions` (`descriptions` is spliced into it).
-    fn spec(descriptions: &str) -> String {
-        format!(
-            r##"
+    /// enum with `x-enumDescriptions`.
+    fn spec() -> String {
+        r##"
 openapi: 3.0.3
-info: {{title: t, version: 1.0.0}}
+info: {title: t, version: 1.0.0}
 paths:
   /things:
     post:
@@ -440,16 +439,16 @@ paths:
         - name: Idempotency-Key
           in: header
           description: The retry key.
-          schema: {{type: string}}
+          schema: {type: string}
         - name: dry_run
           in: query
           description: Only check the body.
-          schema: {{type: boolean}}
+          schema: {type: boolean}
       requestBody:
         required: true
         content:
           application/json:
-            schema: {{$ref: '#/components/schemas/NewThing'}}
+            schema: {$ref: '#/components/schemas/NewThing'}
       responses:
         '204':
           description: done
@@ -460,22 +459,21 @@ components:
       description: How it runs.
       enum: [FAST, slow:down]
       x-enumDescriptions:
-{descriptions}
+        FAST: Quick.
+        'slow:down': Careful.
     NewThing:
       type: object
       required: [mode]
       properties:
         mode:
           description: The mode to run in.
-          allOf: [{{$ref: '#/components/schemas/Mode'}}]
+          allOf: [{$ref: '#/components/schemas/Mode'}]
         type:
           type: string
           description: The kind of thing.
 "##
-        )
+        .to_string()
     }
-
-    const BOTH: &str = "        FAST: Quick.\n        'slow:down': Careful.";
 
     fn squashed(code: &str) -> String {
         code.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -483,7 +481,7 @@ components:
 
     #[test]
     fn enum_variants_carry_their_values_descriptions() {
-        let code = squashed(&generate_from_str(&spec(BOTH)).unwrap());
+        let code = squashed(&generate_from_str(&spec()).unwrap());
         assert!(
             code.contains("///Quick. #[serde(rename = \"FAST\")] Fast,"),
             "{code}"
@@ -496,7 +494,7 @@ components:
 
     #[test]
     fn a_described_value_without_a_variant_fails_generation() {
-        let text = spec(BOTH).replace("enum: [FAST, slow:down]", "enum: [FAST]");
+        let text = spec().replace("enum: [FAST, slow:down]", "enum: [FAST]");
         let err = generate_from_str(&text).unwrap_err().to_string();
         assert!(
             err.contains("describes `slow:down`, which is not in its enum"),
@@ -506,7 +504,7 @@ components:
 
     #[test]
     fn a_described_enum_or_value_missing_from_the_output_fails_generation() {
-        let parsed = super::super::parse_spec(&spec(BOTH)).unwrap();
+        let parsed = super::super::parse_spec(&spec()).unwrap();
         let mut items: Vec<syn::Item> = vec![syn::parse_quote!(
             pub enum Mode {
                 #[serde(rename = "FAST")]
@@ -528,7 +526,7 @@ components:
 
     #[test]
     fn an_inline_enum_with_value_descriptions_fails_generation() {
-        let text = spec(BOTH).replace(
+        let text = spec().replace(
             "        type:\n          type: string\n",
             "        type:\n          type: string\n          enum: [A]\n          x-enumDescriptions: {A: a}\n",
         );
@@ -541,7 +539,7 @@ components:
 
     #[test]
     fn type_builders_link_the_fields_they_set() {
-        let code = squashed(&generate_from_str(&spec(BOTH)).unwrap());
+        let code = squashed(&generate_from_str(&spec()).unwrap());
         for want in [
             "///Sets [`NewThing::mode`](super::NewThing::mode). pub fn mode<T>",
             "///Sets [`NewThing::type_`](super::NewThing::type_). pub fn type_<T>",
@@ -557,7 +555,7 @@ components:
 
     #[test]
     fn operation_builders_carry_parameter_descriptions_and_name_their_operation() {
-        let code = squashed(&generate_from_str(&spec(BOTH)).unwrap());
+        let code = squashed(&generate_from_str(&spec()).unwrap());
         for want in [
             "///A [`Client::create_thing`](super::Client::create_thing) request with nothing set yet (what that method returns). pub fn new(",
             "///The retry key. pub fn idempotency_key<V>",
@@ -571,7 +569,7 @@ components:
 
     #[test]
     fn an_undescribed_parameter_fails_generation() {
-        let text = spec(BOTH).replace("          description: Only check the body.\n", "");
+        let text = spec().replace("          description: Only check the body.\n", "");
         let err = generate_from_str(&text).unwrap_err().to_string();
         assert!(
             err.contains("parameter `dry_run` has no description"),
