@@ -22,7 +22,6 @@
 //! # let _ = person; Ok(()) }
 //! ```
 
-use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::time::Duration;
@@ -141,36 +140,38 @@ macro_rules! with_key {
 pub(crate) use with_key;
 
 /// The per-call options a [`Request`] (or a list builder) carries until it is sent.
+///
+/// Kept small (a replaced policy is boxed): a request's future holds it for the whole call.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallSettings {
     idempotency_key: Option<IdempotencyKey>,
-    retry_policy: Option<RetryPolicy>,
+    retry_policy: Option<Box<RetryPolicy>>,
     timeout: Option<Option<Duration>>,
 }
 
 impl CallSettings {
     pub(crate) fn retry_policy(&mut self, policy: RetryPolicy) {
-        self.retry_policy = Some(policy);
+        self.retry_policy = Some(Box::new(policy));
     }
 
     pub(crate) fn timeout(&mut self, timeout: Option<Duration>) {
         self.timeout = Some(timeout);
     }
 
-    /// The policy of this call: the client's unless replaced, with the per-call timeout on top.
-    fn policy<'a>(&self, client: &'a Client) -> Cow<'a, RetryPolicy> {
-        match (&self.retry_policy, self.timeout) {
-            (None, None) => Cow::Borrowed(client.retry_policy()),
-            (policy, timeout) => {
-                let mut policy = policy
-                    .clone()
-                    .unwrap_or_else(|| client.retry_policy().clone());
-                if let Some(t) = timeout {
-                    policy = policy.attempt_timeout(t);
-                }
-                Cow::Owned(policy)
-            }
+    /// The policy of this call: the client's unless replaced, with the per-call timeout on top
+    /// (resolved into these settings, so the call borrows its policy from one place or the
+    /// other and copies none).
+    fn policy<'a>(&'a mut self, client: &'a Client) -> &'a RetryPolicy {
+        if let Some(timeout) = self.timeout.take() {
+            let policy = match self.retry_policy.take() {
+                Some(policy) => *policy,
+                None => client.retry_policy().clone(),
+            };
+            self.retry_policy = Some(Box::new(policy.attempt_timeout(timeout)));
         }
+        self.retry_policy
+            .as_deref()
+            .unwrap_or(client.retry_policy())
     }
 }
 
@@ -182,7 +183,8 @@ impl CallSettings {
 #[must_use = "a request is sent only when it is awaited"]
 pub struct Request<O> {
     client: Client,
-    operation: Result<O, Error>,
+    /// The error boxed: the request (and its future) stays small on the path that sends.
+    operation: Result<O, Box<Error>>,
     settings: CallSettings,
 }
 
@@ -198,7 +200,7 @@ impl<O: Operation> Request<O> {
     ) -> Self {
         Self {
             client: client.clone(),
-            operation,
+            operation: operation.map_err(Box::new),
             settings,
         }
     }
@@ -228,23 +230,24 @@ impl<O: Operation> Request<O> {
         // slots of this future's state.
         let operation = match self.operation {
             Ok(ref operation) => operation,
-            Err(error) => return Err(error),
+            Err(error) => return Err(*error),
         };
         let client = &self.client;
         let settings = &mut self.settings;
-        let policy = settings.policy(client);
         // Fixed once, before the first attempt: every attempt carries the same key, so the
         // server can answer a replay with the first result. The call's span and every attempt
         // borrow it from here (no copy of the key per call).
+        let idempotency_key = O::KEYED.then(|| {
+            settings
+                .idempotency_key
+                .take()
+                .unwrap_or_else(IdempotencyKey::new_v4)
+        });
+        let policy = settings.policy(client);
         let info = CallInfo {
             operation_id: O::ID,
             method: O::METHOD,
-            idempotency_key: O::KEYED.then(|| {
-                settings
-                    .idempotency_key
-                    .take()
-                    .unwrap_or_else(IdempotencyKey::new_v4)
-            }),
+            idempotency_key,
         };
         let raw = client.raw();
         let key = info.idempotency_key.as_ref().map(IdempotencyKey::as_str);
@@ -255,7 +258,7 @@ impl<O: Operation> Request<O> {
         // The box is allocated first and the attempt written into it: `Box::pin(async { .. })`
         // builds the whole future on the stack and copies it in (4.6 KB for getPerson, 7.4 KB
         // for createPerson); the generated future itself is made inside the box, on first poll.
-        let outcome = execute(&policy, &info, |_attempt| {
+        let outcome = execute(policy, &info, |_attempt| {
             let slot = Box::new_uninit();
             Box::into_pin(Box::write(slot, async move {
                 // The answer is matched in a statement of its own: a `match` scrutinee lives to
