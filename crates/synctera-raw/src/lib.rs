@@ -70,6 +70,10 @@ use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 /// requests alone would not announce that problem documents are expected.)
 const ACCEPT_JSON_OR_PROBLEM: &str = "application/json, application/problem+json";
 
+/// The header progenitor adds to every request and this API does not define. A `HeaderName`
+/// constant, not a `&str`: a string key is parsed and validated on every use.
+const API_VERSION: http::HeaderName = http::HeaderName::from_static("api-version");
+
 /// Request hooks that restore the spec's wire format (see the crate docs).
 impl ClientHooks for Client {
     async fn pre<E>(
@@ -78,7 +82,7 @@ impl ClientHooks for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(API_VERSION);
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_JSON_OR_PROBLEM));
         join_repeated_query_keys(request.url_mut());
         Ok(())
