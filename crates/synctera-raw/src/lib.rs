@@ -72,6 +72,10 @@ use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 /// requests alone would not announce that problem documents are expected.)
 const ACCEPT_JSON_OR_PROBLEM: &str = "application/json, application/problem+json";
 
+/// The header progenitor adds to every request and this API does not define. A `HeaderName`
+/// constant, not a `&str`: a string key is parsed and validated on every use.
+const API_VERSION: http::HeaderName = http::HeaderName::from_static("api-version");
+
 /// Request hooks that restore the spec's wire format (see the crate docs).
 impl ClientHooks for Client {
     async fn pre<E>(
@@ -80,7 +84,7 @@ impl ClientHooks for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(API_VERSION);
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_JSON_OR_PROBLEM));
         join_repeated_query_keys(request.url_mut());
         Ok(())
@@ -97,25 +101,34 @@ impl ClientHooks for Client {
             // The success path is untouched: no buffering, no copies.
             return Ok(response);
         }
-        let version = response.version();
-        let mut headers = response.headers().clone();
-        let body = response.bytes().await?;
-        let body = if serde_json::from_slice::<types::Problem>(&body).is_ok() {
-            body
-        } else {
-            headers.remove(CONTENT_LENGTH);
-            headers.insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            );
-            problem_from_status(status).into()
-        };
-        let mut rebuilt = http::Response::new(body);
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
-        *rebuilt.headers_mut() = headers;
-        Ok(reqwest::Response::from(rebuilt))
+        // Boxed: reading a body is a ~1 KB future, and every generated `send()` future holds
+        // this one inline; only error answers need it.
+        Box::pin(with_problem_body(response)).await
     }
+}
+
+/// An error answer whose body is a problem document: the original if it is one, else one built
+/// from the status line.
+async fn with_problem_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let mut headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let body = if serde_json::from_slice::<types::Problem>(&body).is_ok() {
+        body
+    } else {
+        headers.remove(CONTENT_LENGTH);
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        problem_from_status(status).into()
+    };
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// The problem document standing in for an error body that is not one: the status line only.

@@ -2,8 +2,11 @@
 //! figures on a shared machine).
 //!
 //! `cargo bench -p synctera --bench instructions --no-run`, then run the binary it names under
-//! callgrind as `<bin> <op> <via> <calls>` with `op` `get` or `create`, `via` `reqwest` or
-//! `facade` (or, for `get`, `facade-untimed`: no attempt timeout, no total deadline), twice with different call counts: the difference of the two totals divided by the
+//! callgrind as `<bin> <op> <via> <calls>` with `op` `get` or `create`, `via` `reqwest`, `raw`
+//! (the generated client alone, on the same reqwest client) or `facade` (or, for `get`,
+//! `facade-untimed`: no attempt timeout, no total deadline), twice with different call counts:
+//! reqwest → raw is what the generated code costs, raw → facade what the facade adds. The
+//! difference of the two totals divided by the
 //! difference of the counts is the cost of one call, start-up excluded. The server is a canned
 //! loopback HTTP/1.1 responder in the same process (the same bytes for every client), so what
 //! differs between clients is the client's own work.
@@ -86,7 +89,7 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let [op, via, calls] = <[String; 3]>::try_from(args).unwrap_or_else(|_| {
-        eprintln!("usage: instructions <get|create> <reqwest|facade|facade-untimed> <calls>");
+        eprintln!("usage: instructions <get|create> <reqwest|raw|facade|facade-untimed> <calls>");
         std::process::exit(2)
     });
     let calls: usize = calls.parse().unwrap();
@@ -101,6 +104,7 @@ fn main() {
         .default_headers(HeaderMap::from_iter([(AUTHORIZATION, auth)]))
         .build()
         .unwrap();
+    let raw = synctera_raw::Client::new_with_client(&base, http.clone());
     let facade = Client::builder()
         .api_key("bench-key")
         .base_url(&base)
@@ -116,6 +120,7 @@ fn main() {
         .build()
         .unwrap();
     let person: synctera::PersonId = PERSON_ID.parse().unwrap();
+    let person_uuid: uuid::Uuid = PERSON_ID.parse().unwrap();
     rt.block_on(async {
         for n in 0..calls {
             match (op.as_str(), via.as_str()) {
@@ -129,6 +134,16 @@ fn main() {
                     let v: serde_json::Value =
                         serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
                     assert_eq!(v["id"], PERSON_ID);
+                }
+                ("get", "raw") => {
+                    let p = raw
+                        .get_person()
+                        .person_id(person_uuid)
+                        .send()
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    assert_eq!(p.id, person_uuid);
                 }
                 ("get", "facade") => {
                     let p = facade.persons().get(person).await.unwrap();
@@ -154,6 +169,21 @@ fn main() {
                     assert_eq!(resp.status(), 201);
                     let _: serde_json::Value =
                         serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+                }
+                ("create", "raw") => {
+                    use synctera_raw::types::PersonStatus;
+                    let resp = raw
+                        .create_person()
+                        .idempotency_key(uuid::Uuid::new_v4().to_string().as_str())
+                        .body_map(|b| {
+                            b.status(PersonStatus::Prospect)
+                                .is_customer(true)
+                                .email(Some(format!("bench.{n}@example.com")))
+                        })
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(resp.status(), 201);
                 }
                 ("create", "facade") => {
                     facade

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Instructions per call (callgrind), facade against a reqwest baseline; see instructions.rs.
+# Instructions per call (callgrind): reqwest baseline, raw (generated) client, facade; see
+# instructions.rs. reqwest -> raw is the generated code's cost, raw -> facade the facade's.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 bin=${BIN:-$(cargo bench -p synctera --bench instructions --no-run --message-format=json 2>/dev/null \
@@ -14,7 +15,7 @@ count() { # op via calls -> total instructions
 }
 low=${LOW:-200}; high=${HIGH:-600}
 for op in get create; do
-  vias="reqwest facade"
+  vias="reqwest raw facade"
   [ "$op" = get ] && vias="$vias facade-untimed" # facade without attempt timer / deadline
   for via in $vias; do
     a=$(count "$op" "$via" "$low"); b=$(count "$op" "$via" "$high")
@@ -24,8 +25,10 @@ for op in get create; do
   done
 done
 for op in get create; do
-  r=per_${op}_reqwest; f=per_${op}_facade
-  echo "$op: facade ${!f} instr/call, reqwest ${!r}, facade - reqwest = $(( ${!f} - ${!r} ))"
+  r=per_${op}_reqwest; g=per_${op}_raw; f=per_${op}_facade
+  echo "$op: reqwest ${!r}, raw ${!g}, facade ${!f} instr/call;" \
+    "raw - reqwest = $(( ${!g} - ${!r} )), facade - raw = $(( ${!f} - ${!g} ))," \
+    "facade - reqwest = $(( ${!f} - ${!r} ))"
 done
 echo "get: the attempt timer and deadline cost $(( per_get_facade - per_get_facade_untimed )) instr/call"
 rm -rf "$out"

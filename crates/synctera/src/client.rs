@@ -60,6 +60,9 @@ impl From<SecretString> for ApiKey {
     }
 }
 
+/// The `User-Agent` unless replaced.
+const DEFAULT_USER_AGENT: &str = concat!("synctera-rs/", env!("CARGO_PKG_VERSION"));
+
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -181,15 +184,18 @@ impl ClientBuilder {
         auth.set_sensitive(true);
         let mut headers = http::HeaderMap::new();
         headers.insert(http::header::AUTHORIZATION, auth);
-        let user_agent = self
-            .user_agent
-            .unwrap_or_else(|| concat!("synctera-rs/", env!("CARGO_PKG_VERSION")).to_owned());
-        let user_agent = http::HeaderValue::try_from(user_agent).map_err(|_| {
-            Error::validation(
-                "user_agent",
-                "cannot be sent in an HTTP header (use visible ASCII characters)",
-            )
-        })?;
+        // The default is a static header value: reqwest clones the user agent into every request
+        // (and its connector several times per request), and cloning a static value is free
+        // where an allocated one counts references atomically.
+        let user_agent = match self.user_agent {
+            None => http::HeaderValue::from_static(DEFAULT_USER_AGENT),
+            Some(ua) => http::HeaderValue::try_from(ua).map_err(|_| {
+                Error::validation(
+                    "user_agent",
+                    "cannot be sent in an HTTP header (use visible ASCII characters)",
+                )
+            })?,
+        };
         let http = reqwest::Client::builder()
             // Never follow redirects: on a 307/308 reqwest would re-send the body (which may hold
             // a full SSN) and, for a same-origin target, the API key, to wherever the `Location`

@@ -374,7 +374,10 @@ impl Customers<'_> {
     /// `createCustomer`. The call's idempotency key is generated before the first attempt and
     /// sent by every retry; supply your own with [`Request::idempotency_key`].
     pub fn create(&self, customer: NewCustomer) -> Request<CreateCustomer> {
-        Request::new(self.client, customer.to_raw().map(CreateCustomer))
+        Request::new(
+            self.client,
+            customer.to_raw().map(|body| CreateCustomer(Box::new(body))),
+        )
     }
 
     /// `getCustomer`.
@@ -387,7 +390,7 @@ impl Customers<'_> {
         let id = id.into().into_uuid();
         Request::new(
             self.client,
-            patch.to_raw().map(|body| PatchCustomer(id, body)),
+            patch.to_raw().map(|body| PatchCustomer(id, Box::new(body))),
         )
     }
 
@@ -401,7 +404,9 @@ impl Customers<'_> {
         let id = id.into().into_uuid();
         Request::new(
             self.client,
-            record.to_raw().map(|body| ReplaceCustomer(id, body)),
+            record
+                .to_raw()
+                .map(|body| ReplaceCustomer(id, Box::new(body))),
         )
     }
 
@@ -417,9 +422,9 @@ impl Customers<'_> {
 
 operation! {
     /// The `createCustomer` operation, made by [`Customers::create`].
-    CreateCustomer(types::CreateCustomerRequest) = POST "createCustomer" keyed,
+    CreateCustomer(Box<types::CreateCustomerRequest>) = POST "createCustomer" keyed,
     types::Customer => Customer,
-    |op, raw| raw.create_customer().body(op.0.clone())
+    |op, raw| raw.create_customer().body((*op.0).clone())
 }
 
 operation! {
@@ -431,16 +436,16 @@ operation! {
 
 operation! {
     /// The `patchCustomer` operation, made by [`Customers::patch`].
-    PatchCustomer(uuid::Uuid, types::PatchCustomerRequest) = PATCH "patchCustomer" keyed,
+    PatchCustomer(uuid::Uuid, Box<types::PatchCustomerRequest>) = PATCH "patchCustomer" keyed,
     types::Customer => Customer,
-    |op, raw| raw.patch_customer().customer_id(op.0).body(op.1.clone())
+    |op, raw| raw.patch_customer().customer_id(op.0).body((*op.1).clone())
 }
 
 operation! {
     /// The `updateCustomer` operation (a full replace), made by [`Customers::replace`].
-    ReplaceCustomer(uuid::Uuid, types::ReplaceCustomerRequest) = PUT "updateCustomer",
+    ReplaceCustomer(uuid::Uuid, Box<types::ReplaceCustomerRequest>) = PUT "updateCustomer",
     types::Customer => Customer,
-    |op, raw| raw.update_customer().customer_id(op.0).body(op.1.clone())
+    |op, raw| raw.update_customer().customer_id(op.0).body((*op.1).clone())
 }
 
 /// A `listCustomers` query with every documented filter.

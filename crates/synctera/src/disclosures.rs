@@ -301,7 +301,12 @@ impl Disclosures<'_> {
     /// `createDisclosure`. The call's idempotency key is generated before the first attempt
     /// and sent by every retry; supply your own with [`Request::idempotency_key`].
     pub fn create(&self, disclosure: NewDisclosure) -> Request<CreateDisclosure> {
-        Request::new(self.client, disclosure.to_raw().map(CreateDisclosure))
+        Request::new(
+            self.client,
+            disclosure
+                .to_raw()
+                .map(|body| CreateDisclosure(Box::new(body))),
+        )
     }
 
     /// `getDisclosure`.
@@ -320,9 +325,9 @@ impl Disclosures<'_> {
 
 operation! {
     /// The `createDisclosure` operation, made by [`Disclosures::create`].
-    CreateDisclosure(types::CreateDisclosureRequest) = POST "createDisclosure" keyed,
+    CreateDisclosure(Box<types::CreateDisclosureRequest>) = POST "createDisclosure" keyed,
     types::Disclosure => Disclosure,
-    |op, raw| raw.create_disclosure().body(op.0.clone())
+    |op, raw| raw.create_disclosure().body((*op.0).clone())
 }
 
 operation! {

@@ -339,7 +339,10 @@ impl Persons<'_> {
     /// first attempt and sent by every retry; supply your own with
     /// [`Request::idempotency_key`].
     pub fn create(&self, person: NewPerson) -> Request<CreatePerson> {
-        Request::new(self.client, person.to_raw().map(CreatePerson))
+        Request::new(
+            self.client,
+            person.to_raw().map(|body| CreatePerson(Box::new(body))),
+        )
     }
 
     /// `getPerson`.
@@ -353,7 +356,7 @@ impl Persons<'_> {
         let id = id.into().into_uuid();
         Request::new(
             self.client,
-            update.to_raw().map(|body| UpdatePerson(id, body)),
+            update.to_raw().map(|body| UpdatePerson(id, Box::new(body))),
         )
     }
 
@@ -369,9 +372,9 @@ impl Persons<'_> {
 
 operation! {
     /// The `createPerson` operation, made by [`Persons::create`].
-    CreatePerson(types::CreatePersonRequest) = POST "createPerson" keyed,
+    CreatePerson(Box<types::CreatePersonRequest>) = POST "createPerson" keyed,
     types::Person => Person,
-    |op, raw| raw.create_person().body(op.0.clone())
+    |op, raw| raw.create_person().body((*op.0).clone())
 }
 
 operation! {
@@ -383,9 +386,9 @@ operation! {
 
 operation! {
     /// The `updatePerson` operation, made by [`Persons::update`].
-    UpdatePerson(uuid::Uuid, types::UpdatePersonRequest) = PATCH "updatePerson" keyed,
+    UpdatePerson(uuid::Uuid, Box<types::UpdatePersonRequest>) = PATCH "updatePerson" keyed,
     types::Person => Person,
-    |op, raw| raw.update_person().person_id(op.0).body(op.1.clone())
+    |op, raw| raw.update_person().person_id(op.0).body((*op.1).clone())
 }
 
 /// A `listPersons` query. Every documented filter is a setter; multi-valued ones (`id`,

@@ -355,8 +355,20 @@ pub struct Email(String);
 impl Email {
     /// Validates the rough shape of an address.
     pub fn parse(value: &str) -> Result<Self, Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_owned()))
+    }
+
+    fn check(value: &str) -> Result<(), Error> {
+        // An ASCII address is checked byte by byte: for ASCII, whitespace or control is exactly
+        // a byte up to the space, or DEL.
+        let spaced = if value.is_ascii() {
+            value.bytes().any(|b| b <= b' ' || b == 0x7f)
+        } else {
+            value.chars().any(|c| c.is_whitespace() || c.is_control())
+        };
         let ok = value.len() <= 254
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !spaced
             && match value.split_once('@') {
                 Some((local, domain)) => {
                     !local.is_empty()
@@ -368,7 +380,7 @@ impl Email {
                 None => false,
             };
         if ok {
-            Ok(Self(value.to_owned()))
+            Ok(())
         } else {
             Err(Error::validation(
                 "email",
@@ -398,7 +410,9 @@ impl TryFrom<&str> for Email {
 impl TryFrom<String> for Email {
     type Error = Error;
     fn try_from(value: String) -> Result<Self, Error> {
-        Email::parse(&value)
+        // The caller's string is kept, not copied.
+        Email::check(&value)?;
+        Ok(Self(value))
     }
 }
 

@@ -315,7 +315,10 @@ impl Verifications<'_> {
     /// the first attempt and sent by every retry; supply your own with
     /// [`Request::idempotency_key`].
     pub fn verify(&self, request: VerifyRequest) -> Request<Verify> {
-        Request::new(self.client, request.to_raw().map(Verify))
+        Request::new(
+            self.client,
+            request.to_raw().map(|body| Verify(Box::new(body))),
+        )
     }
 
     /// `getVerification`.
@@ -334,9 +337,9 @@ impl Verifications<'_> {
 
 operation! {
     /// The `verify` operation, made by [`Verifications::verify`].
-    Verify(types::VerifyRequest) = POST "verify" keyed,
+    Verify(Box<types::VerifyRequest>) = POST "verify" keyed,
     types::VerifyResponse => VerifyResponse,
-    |op, raw| raw.verify().body(op.0.clone())
+    |op, raw| raw.verify().body((*op.0).clone())
 }
 
 operation! {

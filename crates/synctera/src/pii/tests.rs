@@ -106,8 +106,9 @@ fn phone_must_be_e164() {
 
 #[test]
 fn email_shape_and_masking() {
-    for ok in ["a@b.co", "anne.baker+x@example.com"] {
+    for ok in ["a@b.co", "anne.baker+x@example.com", "zoë@exämple.de"] {
         assert!(Email::parse(ok).is_ok(), "{ok}");
+        assert!(Email::try_from(ok.to_owned()).is_ok(), "{ok}");
     }
     for bad in [
         "",
@@ -117,12 +118,21 @@ fn email_shape_and_masking() {
         "a b@c.com",
         "a@@b.com",
         "a@.com",
+        "a\tb@c.com",
+        "a\u{b}b@c.com",
+        "a\u{7f}b@c.com",
+        "zoë\u{2003}x@c.com",
+        "zoë\u{85}x@c.com",
     ] {
-        let err = Email::parse(bad).unwrap_err();
-        assert!(
-            matches!(&err, Error::Validation { field, .. } if *field == "email"),
-            "{bad}"
-        );
+        for err in [
+            Email::parse(bad).unwrap_err(),
+            Email::try_from(bad.to_owned()).unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, Error::Validation { field, .. } if *field == "email"),
+                "{bad:?}"
+            );
+        }
     }
     let e = Email::parse("anne.baker@example.com").unwrap();
     let shown = format!("{e}{e:?}");
