@@ -10,10 +10,12 @@
 //! `application/problem+json`. [`check_wire_assumptions`] asserts, at
 //! generation time, the facts that hook relies on.
 //!
-//! Three things are patched in progenitor's *output*: the `schemars::JsonSchema` impl of each named
+//! Four things are patched in progenitor's *output*: the `schemars::JsonSchema` impl of each named
 //! constrained string (see [`keep_string_constraints_in_json_schemas`]); every JSON Schema
 //! derive and impl is put behind the raw crate's `json-schema` feature (see
-//! [`json_schema_behind_feature`]); and the items progenitor and typify leave undocumented get
+//! [`json_schema_behind_feature`]); the pattern checks run on `regex-lite` instead of `regress`,
+//! for a user's build time, once generation has checked that both engines read every spec
+//! pattern alike (see [`patterns`]); and the items progenitor and typify leave undocumented get
 //! rustdoc (see [`docs`]). The last exists because the raw crate holds `#![warn(missing_docs)]`
 //! (denied by `cargo xtask docs`, as docs.rs users see the crate) while typify drops the spec's
 //! per-value enum descriptions (`x-enumDescriptions`) and emits builder setters without docs;
@@ -31,6 +33,7 @@ use openapiv3::{
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 pub mod docs;
+pub mod patterns;
 
 /// Where the spec lives, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/synctera.yaml";
@@ -491,6 +494,7 @@ pub fn generate(mut spec: OpenAPI) -> Result<String> {
     keep_string_constraints_in_json_schemas(&spec, &mut file)?;
     json_schema_behind_feature(&mut file.items)?;
     docs::document_generated_items(&spec, &mut file)?;
+    patterns::use_regex_lite(&spec, &mut file)?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{HEADER}\n{body}"))
 }
@@ -655,8 +659,8 @@ pub const JSON_SCHEMA_FEATURE: &str = "json-schema";
 /// Put every `schemars::JsonSchema` derive and impl behind the `json-schema` feature.
 ///
 /// progenitor (`with_derive`) can only add a derive unconditionally, and schemars with its derive
-/// macro is a good part of what depending on the SDK costs a user's build. Users who emit JSON
-/// Schemas keep them (the feature is on by default); lean users turn it off. Each derive list
+/// macro is a good part of what depending on the SDK costs a user's build. The raw crate has the
+/// feature on by default; the facade leaves it off unless its own `json-schema` is asked for. Each derive list
 /// loses `JsonSchema`, which comes back as `#[cfg_attr(feature = "json-schema", derive(..))]`;
 /// each hand-made impl gets `#[cfg(feature = "json-schema")]`. Recurses into modules. Fails if
 /// nothing was found, so a progenitor change cannot leave the derives unconditional unnoticed.
