@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 
-use futures::stream::{self, Stream, TryStreamExt};
+use futures_util::stream::{self, Stream, TryStreamExt};
 
 use crate::Error;
 
@@ -78,7 +78,7 @@ macro_rules! paged_list {
             /// Every page from the current one on, fetched lazily.
             pub fn pages(
                 self,
-            ) -> impl ::futures::Stream<
+            ) -> impl ::futures_util::stream::Stream<
                 Item = Result<$crate::pagination::Page<$item>, $crate::Error>,
             > + Send
             + 'static {
@@ -93,7 +93,7 @@ macro_rules! paged_list {
             #[doc = concat!("Every ", $noun, " from the current page on, one at a time, fetching pages lazily.")]
             pub fn stream(
                 self,
-            ) -> impl ::futures::Stream<Item = Result<$item, $crate::Error>> + Send + 'static {
+            ) -> impl ::futures_util::stream::Stream<Item = Result<$item, $crate::Error>> + Send + 'static {
                 $crate::pagination::items(self.pages())
             }
         }
