@@ -101,6 +101,10 @@ macro_rules! operation {
             const KEYED: bool = $crate::transport::keyed!($($keyed)?);
             type Raw = $raw;
             type Output = $output;
+            // Compiled where a call is made, not here: otherwise this crate compiles every
+            // operation's generated request and response decoding for every user, whether
+            // they call it or not.
+            #[inline]
             fn attempt<'a>(
                 &'a self,
                 $client: &'a ::synctera_raw::Client,
