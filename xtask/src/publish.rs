@@ -93,6 +93,7 @@ pub fn published_crates(root: &Path) -> Result<(Vec<PublishedCrate>, PathBuf)> {
 pub fn package(root: &Path, args: &PackageArgs) -> Result<()> {
     let (crates, target) = published_crates(root)?;
     ensure!(!crates.is_empty(), "no published crate in the workspace");
+    forget_extracted_tarballs(&crates)?;
     let mut cmd = cargo();
     cmd.current_dir(root).arg("package");
     for c in &crates {
@@ -133,6 +134,38 @@ pub fn package(root: &Path, args: &PackageArgs) -> Result<()> {
             .with_context(|| tarball.display().to_string())?
             .len();
         println!("{:<20} {:>6} {:>12}", c.name, files.len(), kib(size));
+    }
+    Ok(())
+}
+
+/// Remove the sources cargo extracted from earlier tarballs of these crates.
+///
+/// To verify crates that depend on each other, `cargo package` serves the fresh tarballs from a
+/// local registry and extracts them under `$CARGO_HOME/registry/src/<source>/<name>-<version>`.
+/// An extracted directory is reused as it is whenever the name, version and source match, and the
+/// source is the same for every run from the same checkout path, so without this a run verifies
+/// against the sources of an earlier run's tarball (seen: a changed `generated.rs` verified
+/// against the old one). Only these crates' directories go; cargo re-extracts on demand.
+fn forget_extracted_tarballs(crates: &[PublishedCrate]) -> Result<()> {
+    let cargo_home = match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => match std::env::var_os("HOME") {
+            Some(home) => Path::new(&home).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let Ok(sources) = std::fs::read_dir(cargo_home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    for source in sources {
+        let source = source?.path();
+        for c in crates {
+            let extracted = source.join(format!("{}-{}", c.name, c.version));
+            if extracted.is_dir() {
+                std::fs::remove_dir_all(&extracted)
+                    .with_context(|| format!("removing {}", extracted.display()))?;
+            }
+        }
     }
     Ok(())
 }
