@@ -104,8 +104,8 @@ macro_rules! paged_list {
                 ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
 
             /// One page.
-            // Compiled where it is awaited: boxing the page's future as `dyn Future` makes its
-            // whole request and decoding code, which only users of this list need.
+            // Compiled where it is awaited: boxing the page's future as `dyn Future` compiles
+            // the list's whole request and decoding code, which only callers of this list need.
             #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 Box::pin(self.send())
