@@ -34,6 +34,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 pub mod docs;
 pub mod patterns;
+pub mod timestamps;
 
 /// Where the spec lives, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/synctera.yaml";
@@ -495,6 +496,7 @@ pub fn generate(mut spec: OpenAPI) -> Result<String> {
     json_schema_behind_feature(&mut file.items)?;
     docs::document_generated_items(&spec, &mut file)?;
     patterns::use_regex_lite(&spec, &mut file)?;
+    timestamps::use_fast_timestamps(&spec, &mut file)?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{HEADER}\n{body}"))
 }

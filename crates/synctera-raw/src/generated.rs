@@ -578,6 +578,7 @@ is answered with 400 `CUSTOMER_NOT_FOUND`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business_id: ::std::option::Option<::uuid::Uuid>,
         ///When the event happened. Only the calendar day is kept.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub disclosure_date: ::chrono::DateTime<::chrono::offset::Utc>,
         ///What happened to the document: displayed, viewed or acknowledged.
         pub event_type: DisclosureEventType,
@@ -680,6 +681,7 @@ last four digits.
         ///(beta) Whether the customer is blocked for fraud reasons.
         pub ban_status: ::std::string::String,
         ///When the customer was created.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Date of birth.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -700,6 +702,7 @@ last four digits.
         pub kyc_exempt: ::std::option::Option<bool>,
         ///When KYC last ran on the customer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
         pub kyc_last_run: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
@@ -709,6 +712,7 @@ last four digits.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         ///When the customer was last changed.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub last_updated_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The legal address on record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -793,14 +797,17 @@ SSN to send back.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business_id: ::std::option::Option<::uuid::Uuid>,
         ///When the record was created.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The day of the event, at midnight UTC.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub disclosure_date: ::chrono::DateTime<::chrono::offset::Utc>,
         ///What happened to the document: displayed, viewed or acknowledged.
         pub event_type: ::std::string::String,
         ///The disclosure record's id.
         pub id: ::uuid::Uuid,
         ///When the record was last changed.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub last_updated_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The fintech's free-form JSON, as stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1445,6 +1452,7 @@ control characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chosen_name: ::std::option::Option<::std::string::String>,
         ///When the person was created.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub creation_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Date of birth.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1469,6 +1477,7 @@ control characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         ///When the person was last changed.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub last_updated_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The legal address on record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1502,6 +1511,7 @@ SSN to send back.
         pub tenant: ::std::string::String,
         ///When identity verification last ran on the person.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
         pub verification_last_run: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
@@ -2564,6 +2574,7 @@ control characters.
         pub business_id: ::std::option::Option<::uuid::Uuid>,
         ///When the result was recorded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
         pub creation_time: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
@@ -2574,6 +2585,7 @@ control characters.
         pub id: ::uuid::Uuid,
         ///When the result was last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
         pub last_updated_time: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
@@ -2586,6 +2598,7 @@ control characters.
         ///The outcome of the check.
         pub result: ::std::string::String,
         ///When the check ran.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
         pub verification_time: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The kind of check.
         pub verification_type: ::std::string::String,

@@ -1,9 +1,10 @@
 //! Generated low-level client for Synctera's v0 persons/customers API.
 //!
-//! **Generated, do not edit.** Everything except this file's hand-written hooks comes from
-//! `src/generated.rs`, which `cargo xtask codegen` produces from `openapi/synctera.yaml` with
-//! progenitor (builder interface). Change the spec and regenerate; CI fails on a stale file
-//! (`cargo xtask codegen --check`). Most users want the `synctera` facade crate instead.
+//! **Generated, do not edit.** Everything except this file's hand-written hooks and the
+//! timestamp reader in `timestamps.rs` comes from `src/generated.rs`, which `cargo xtask codegen`
+//! produces from `openapi/synctera.yaml` with progenitor (builder interface). Change the spec and
+//! regenerate; CI fails on a stale file (`cargo xtask codegen --check`). Most users want the
+//! `synctera` facade crate instead.
 //!
 //! # Authentication
 //!
@@ -41,6 +42,10 @@
 //! - `Accept` is `application/json, application/problem+json`: successes are JSON, errors are
 //!   problem documents, and the generated code alone would accept only the former.
 //!
+//! Every `date-time` field is a `chrono::DateTime<Utc>` and decodes as chrono decodes it, through
+//! a faster reader for the one shape the API writes (`2026-01-02T03:04:05.678Z`); any other
+//! RFC 3339 form goes to chrono's own parser (see the `timestamps` module).
+//!
 //! Error responses (`application/problem+json`) decode into [`types::Problem`] and surface as
 //! [`Error::ErrorResponse`], with their status and headers (`Retry-After`, request ids).
 //!
@@ -63,6 +68,8 @@ mod generated {
 }
 
 pub use generated::*;
+
+mod timestamps;
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};

@@ -167,3 +167,30 @@ fn enum_types_emit_their_values() {
         "{status:#}"
     );
 }
+
+/// The timestamp fields decode through the crate's own reader (`#[serde(deserialize_with)]`);
+/// their schema is still chrono's: a `date-time` string, required or not as the spec says.
+#[test]
+fn timestamp_fields_keep_their_date_time_schema() {
+    let schema = schema_json::<types::Person>();
+    let required = schema["required"].as_array().unwrap();
+    for (field, is_required) in [
+        ("creation_time", true),
+        ("last_updated_time", true),
+        ("verification_last_run", false),
+    ] {
+        let property = resolved(&schema, &schema["properties"][field]);
+        let string = if is_required {
+            json!("string")
+        } else {
+            json!(["string", "null"])
+        };
+        assert_eq!(property["type"], string, "{field}: {property:#}");
+        assert_eq!(
+            property["format"],
+            json!("date-time"),
+            "{field}: {property:#}"
+        );
+        assert_eq!(required.contains(&json!(field)), is_required, "{field}");
+    }
+}

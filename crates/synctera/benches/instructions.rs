@@ -2,14 +2,20 @@
 //! figures on a shared machine).
 //!
 //! `cargo bench -p synctera --bench instructions --no-run`, then run the binary it names under
-//! callgrind as `<bin> <op> <via> <calls>` with `op` `get` or `create`, `via` `reqwest`, `raw`
-//! (the generated client alone, on the same reqwest client) or `facade` (or, for `get`,
-//! `facade-untimed`: no attempt timeout, no total deadline), twice with different call counts:
-//! reqwest → raw is what the generated code costs, raw → facade what the facade adds. The
-//! difference of the two totals divided by the
-//! difference of the counts is the cost of one call, start-up excluded. The server is a canned
-//! loopback HTTP/1.1 responder in the same process (the same bytes for every client), so what
-//! differs between clients is the client's own work.
+//! callgrind as `<bin> <op> <via> <calls>`, twice with different call counts; the difference of
+//! the two totals divided by the difference of the counts is the cost of one call, start-up
+//! excluded.
+//! - `op`: `get` (a prospect with an e-mail), `get-full` (a filled-in active person, as the
+//!   transport bench reads) or `create`.
+//! - `via`: `reqwest` (hand-written, into `serde_json::Value`), `raw` (the generated client alone,
+//!   on the same reqwest client), `facade`; and for the gets `converted` (the generated client on
+//!   a reqwest client configured as the facade's, its answer converted into `synctera::Person`,
+//!   no request pipeline) and `facade-untimed` (no attempt timeout, no total deadline).
+//!
+//! reqwest → raw is what the generated code costs; raw → converted what the facade's types and
+//! HTTP configuration cost; converted → facade what its request pipeline costs. The server is a
+//! canned loopback HTTP/1.1 responder in the same process (the same bytes for every client), so
+//! what differs between clients is the client's own work.
 //!
 //! `cargo xtask`-free on purpose: `bash crates/synctera/benches/instructions.sh` prints the table.
 
@@ -21,18 +27,25 @@ use synctera::{Client, NewPerson};
 
 const PERSON_ID: &str = "7d943c51-e4ff-4e57-9558-08cab6b963c7";
 
-fn person_json() -> String {
+/// The canned person: a prospect with an e-mail (`get`, `create`), or (`get-full`) an active
+/// person filled in as the transport bench's subject is, with a dob, phone, SSN, two addresses
+/// and a personal id, so that decoding and converting a realistic record is counted too.
+fn person_json(full: bool) -> String {
+    if full {
+        return format!(
+            r#"{{"id":"{PERSON_ID}","creation_time":"2026-12-02T01:35:45.499327Z","last_updated_time":"2026-12-02T01:35:45.499720Z","status":"ACTIVE","ban_status":"ALLOWED","tenant":"abcdef_ghijkl","has_accounts":false,"first_name":"Bench","last_name":"Subject","email":"bench.1@example.com","phone_number":"+12125550199","dob":"1990-02-03","ssn":"6789","ssn_source":"MANUAL","legal_address":{{"id":"6272276c-16df-4413-99cc-51a406db4863","address_type":"LEGAL","address_line_1":"1 Bench Way","city":"New York","state":"NY","postal_code":"10001","country_code":"US"}},"shipping_address":{{"id":"0b368068-10a1-4aee-b8c4-6cfe6fa43e01","address_type":"SHIPPING","address_line_1":"2 Bench Way","city":"New York","state":"NY","postal_code":"10002","country_code":"US"}},"metadata":{{}},"is_customer":true,"is_user":false,"verification_status":"UNVERIFIED","personal_ids":[{{"id":"56a40d1c-d9b8-4a29-a069-055f1c427b1d","id_type":"SSN","identifier":"6789","country_code":"US","system_provided":true}}]}}"#
+        );
+    }
     format!(
         r#"{{"id":"{PERSON_ID}","status":"PROSPECT","ban_status":"ALLOWED","verification_status":"UNVERIFIED","is_customer":true,"tenant":"abcdef_ghijkl","creation_time":"2026-01-02T03:04:05.678Z","last_updated_time":"2026-01-02T03:04:05.678Z","email":"bench.1@example.com","has_accounts":false,"is_user":false,"personal_ids":[],"metadata":{{}}}}"#
     )
 }
 
-/// Answers every request on one keep-alive connection at a time with `status` and a person.
-fn canned_server() -> String {
+/// Answers every request on one keep-alive connection at a time with a status and `body`.
+fn canned_server(body: String) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        let body = person_json();
         for conn in listener.incoming() {
             let mut conn = conn.unwrap();
             let body = body.clone();
@@ -89,11 +102,18 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let [op, via, calls] = <[String; 3]>::try_from(args).unwrap_or_else(|_| {
-        eprintln!("usage: instructions <get|create> <reqwest|raw|facade|facade-untimed> <calls>");
+        eprintln!(
+            "usage: instructions <get|get-full|create> \
+             <reqwest|raw|converted|facade|facade-untimed> <calls>"
+        );
         std::process::exit(2)
     });
     let calls: usize = calls.parse().unwrap();
-    let base = canned_server();
+    let (op, full) = match op.as_str() {
+        "get-full" => ("get".to_owned(), true),
+        _ => (op, false),
+    };
+    let base = canned_server(person_json(full));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -119,6 +139,22 @@ fn main() {
         .total_timeout(None)
         .build()
         .unwrap();
+    // The generated client on a reqwest client configured as the facade's (user agent, no
+    // redirects, connect timeout), its answer converted into the facade's `Person`: what any
+    // facade with these types pays, without the request pipeline (options, attempt loop, timer,
+    // span).
+    let converted = {
+        let mut auth = HeaderValue::from_str("Bearer bench-key").unwrap();
+        auth.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .default_headers(HeaderMap::from_iter([(AUTHORIZATION, auth)]))
+            .user_agent(concat!("synctera-rs/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(synctera::client::DEFAULT_CONNECT_TIMEOUT)
+            .build()
+            .unwrap();
+        synctera_raw::Client::new_with_client(&base, http)
+    };
     let person: synctera::PersonId = PERSON_ID.parse().unwrap();
     let person_uuid: uuid::Uuid = PERSON_ID.parse().unwrap();
     rt.block_on(async {
@@ -144,6 +180,17 @@ fn main() {
                         .unwrap()
                         .into_inner();
                     assert_eq!(p.id, person_uuid);
+                }
+                ("get", "converted") => {
+                    let p = converted
+                        .get_person()
+                        .person_id(person_uuid)
+                        .send()
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    let p = synctera::Person::from(p);
+                    assert_eq!(p.id, person);
                 }
                 ("get", "facade") => {
                     let p = facade.persons().get(person).await.unwrap();

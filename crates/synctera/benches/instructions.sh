@@ -14,21 +14,27 @@ count() { # op via calls -> total instructions
   grep '^summary:' "$out/cg" | awk '{print $2}'
 }
 low=${LOW:-200}; high=${HIGH:-600}
-for op in get create; do
+for op in get get-full create; do
   vias="reqwest raw facade"
-  [ "$op" = get ] && vias="$vias facade-untimed" # facade without attempt timer / deadline
+  # raw answers converted into facade types (no request pipeline), and the facade without its
+  # attempt timer / deadline
+  [ "$op" != create ] && vias="$vias converted facade-untimed"
   for via in $vias; do
     a=$(count "$op" "$via" "$low"); b=$(count "$op" "$via" "$high")
     per=$(( (b - a) / (high - low) ))
     echo "$op $via $per"
-    eval "per_${op}_${via//-/_}=$per"
+    eval "per_${op//-/_}_${via//-/_}=$per"
   done
 done
-for op in get create; do
+for op in get get_full create; do
   r=per_${op}_reqwest; g=per_${op}_raw; f=per_${op}_facade
   echo "$op: reqwest ${!r}, raw ${!g}, facade ${!f} instr/call;" \
     "raw - reqwest = $(( ${!g} - ${!r} )), facade - raw = $(( ${!f} - ${!g} ))," \
     "facade - reqwest = $(( ${!f} - ${!r} ))"
 done
-echo "get: the attempt timer and deadline cost $(( per_get_facade - per_get_facade_untimed )) instr/call"
+for op in get get_full; do
+  c=per_${op}_converted; u=per_${op}_facade_untimed; f=per_${op}_facade
+  echo "$op: conversion and the facade's reqwest configuration cost $(( ${!c} - per_${op}_raw )) instr/call," \
+    "the request pipeline $(( ${!f} - ${!c} )), of which the attempt timer and deadline $(( ${!f} - ${!u} ))"
+done
 rm -rf "$out"
