@@ -131,14 +131,6 @@ impl SsnLast4 {
         }
     }
 
-    /// Keeps the last four digits of any SSN-like string (`"123-45-6789"`, `"***-**-6789"`,
-    /// `"6789"`).
-    fn from_any(value: &str) -> Self {
-        let digits = value.bytes().filter(u8::is_ascii_digit);
-        let skip = digits.clone().count().saturating_sub(4);
-        Self(digits.skip(skip).map(char::from).collect())
-    }
-
     /// The (up to) four digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -154,11 +146,10 @@ impl SsnLast4 {
             .map_err(|_| Error::validation(field, "must be exactly four digits"))
     }
 
-    /// What a response carried, reduced at once; the original string is zeroized.
-    pub(crate) fn from_response(mut raw: String) -> Self {
-        let masked = Self::from_any(&raw);
-        zeroize::Zeroize::zeroize(&mut raw);
-        masked
+    /// What a response carried (`"123-45-6789"`, `"***-**-6789"`, `"6789"`), cut to its last
+    /// four digits at once.
+    pub(crate) fn from_response(raw: String) -> Self {
+        Self(last_four_in_place(raw, u8::is_ascii_digit))
     }
 }
 
@@ -484,14 +475,27 @@ impl IdentifierLast4 {
         &self.0
     }
 
-    /// What a response carried, reduced at once; the original string is zeroized.
-    pub(crate) fn from_response(mut raw: String) -> Self {
-        let kept: Vec<char> = raw.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        let start = kept.len().saturating_sub(4);
-        let out = Self(kept[start..].iter().collect());
-        zeroize::Zeroize::zeroize(&mut raw);
-        out
+    /// What a response carried, cut to its last four ASCII letters or digits at once.
+    pub(crate) fn from_response(raw: String) -> Self {
+        Self(last_four_in_place(raw, u8::is_ascii_alphanumeric))
     }
+}
+
+/// The last four bytes of `raw` that `keep` accepts (ASCII only), in the allocation `raw` came in:
+/// the whole buffer is zeroized first, so the rest of the value is gone from memory, and no second
+/// allocation (nor an unzeroized copy of the value) is made.
+fn last_four_in_place(mut raw: String, keep: fn(&u8) -> bool) -> String {
+    let mut last = [0u8; 4];
+    let mut found = 0;
+    for &b in raw.as_bytes().iter().rev().filter(|b| keep(b)).take(4) {
+        found += 1;
+        last[4 - found] = b;
+    }
+    zeroize::Zeroize::zeroize(&mut raw);
+    let kept = std::str::from_utf8(&last[4 - found..]).expect("`keep` accepts ASCII bytes only");
+    raw.push_str(kept);
+    zeroize::Zeroize::zeroize(&mut last);
+    raw
 }
 
 impl<'de> Deserialize<'de> for IdentifierLast4 {

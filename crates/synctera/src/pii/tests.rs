@@ -61,6 +61,23 @@ fn ssn_last4_keeps_only_four_digits_of_anything() {
 }
 
 #[test]
+fn identifier_last4_keeps_the_last_four_ascii_letters_or_digits() {
+    for (input, want) in [
+        ("X1234567", "4567"),
+        ("AB-123 4Z", "234Z"),
+        ("é12", "12"),
+        ("ÄÖÜ", ""),
+        ("a", "a"),
+        ("", ""),
+    ] {
+        let v: IdentifierLast4 = serde_json::from_value(serde_json::json!(input)).unwrap();
+        assert_eq!(v.as_str(), want, "{input}");
+    }
+    let v: IdentifierLast4 = serde_json::from_value(serde_json::json!("D1234-5678-9")).unwrap();
+    assert!(!format!("{v:?}{v}").contains("1234"));
+}
+
+#[test]
 fn dob_range_is_1900_to_yesterday() {
     let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();

@@ -472,12 +472,15 @@ mod tests {
             .await;
             (result, attempts)
         }
-        // Registers every callsite of the call from this thread first. Other tests in this
-        // binary hit the same callsites on other threads without a subscriber; one registering
-        // a callsite while the scoped subscriber below is being installed could cache it as
-        // "never interested" (seen in CI: the retry event went missing). Installing a
-        // dispatcher re-evaluates callsites already registered, so this order cannot race.
-        let _ = call_failing_once().await;
+        // tracing-core works out a callsite's interest once, when some thread first hits it.
+        // While exactly one dispatcher is registered (the scoped one below), it asks only the
+        // default subscriber of *that* thread: another test of this binary running the same
+        // code without a subscriber would cache "never" for this call's events, and they would
+        // be missing here (about one run in twenty). With a second dispatcher registered first,
+        // the interest is combined over both ("sometimes") and every event asks the subscriber
+        // of its own thread.
+        let _second_dispatcher =
+            tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
 
         let captured = Captured::default();
         let writer = captured.clone();
