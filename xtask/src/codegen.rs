@@ -2,7 +2,7 @@
 //!
 //! The spec (`openapi/synctera.yaml`) is the truth about the wire. progenitor mishandles a few of
 //! its constructs, so the generator is fed an *adapted in-memory copy*; every adaptation lives in
-//! [`adapt`] below, each with the reason it exists. The spec file itself is never rewritten.
+//! [`adapt`], each with the reason it exists. The spec file itself is never rewritten.
 //!
 //! What the adaptations cannot express is restored at run time by the raw crate's request hook
 //! (`crates/synctera-raw/src/lib.rs`): comma-joined `explode: false` query arrays, dropping the
@@ -20,8 +20,10 @@
 //! (denied by `cargo xtask docs`, as docs.rs users see the crate) while typify drops the spec's
 //! per-value enum descriptions (`x-enumDescriptions`) and emits builder setters without docs;
 //! each doc is derived from the spec or the tokens, so nothing mirrors the generated code by hand.
+//!
+//! [`keep_string_constraints_in_json_schemas`]: json_schema::keep_string_constraints_in_json_schemas
+//! [`json_schema_behind_feature`]: json_schema::json_schema_behind_feature
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -32,7 +34,9 @@ use openapiv3::{
 };
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
+pub mod adapt;
 pub mod docs;
+pub mod json_schema;
 pub mod patterns;
 pub mod timestamps;
 
@@ -49,18 +53,6 @@ const HEADER: &str = "\
 // `cargo xtask codegen`. CI runs `cargo xtask codegen --check` and fails when this file is stale.
 ";
 
-/// Media type of the spec's error bodies (RFC 7807).
-const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One change made to the in-memory copy handed to progenitor, for the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Adaptation {
-    /// Where it was applied, e.g. `components/responses/BadRequest`.
-    pub location: String,
-    /// What was changed.
-    pub change: &'static str,
-}
-
 /// Read and parse the spec.
 pub fn load_spec(path: &Path) -> Result<OpenAPI> {
     let text =
@@ -71,343 +63,6 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI> {
 /// Parse spec text (YAML or JSON: JSON is YAML).
 pub fn parse_spec(text: &str) -> Result<OpenAPI> {
     Ok(serde_norway::from_str(text)?)
-}
-
-/// Apply every codegen adaptation to `spec` (an in-memory copy) and report what changed.
-///
-/// Adaptations (each one explains itself where it is applied):
-/// 1. `application/problem+json` response content is presented as `application/json`.
-/// 2. Response-only schemas are decoded leniently: their enum and constrained-string properties
-///    become plain `type: string` (see [`loosen_response_schemas`]).
-pub fn adapt(spec: &mut OpenAPI) -> Result<Vec<Adaptation>> {
-    let mut log = Vec::new();
-
-    // (1) progenitor only decodes response bodies whose media type is `application/json`
-    // (progenitor-impl method.rs); anything else becomes an untyped `ByteStream`. The API's error
-    // bodies are `application/problem+json` (RFC 7807, and that is what the spec says and the
-    // server sends), so present them to the generator as `application/json`: the generated client
-    // then decodes every documented error into `types::Problem`. The decode itself ignores the
-    // response's Content-Type, so this changes nothing on the wire. Side effect: generated
-    // requests send `Accept: application/json`; the raw crate's `pre` hook widens it to
-    // `application/json, application/problem+json`.
-    let mut retype = |location: String, content: &mut openapiv3::Content| {
-        if let Some(media) = content.shift_remove(PROBLEM_JSON) {
-            content
-                .entry("application/json".to_string())
-                .or_insert(media);
-            log.push(Adaptation {
-                location,
-                change: "application/problem+json presented as application/json",
-            });
-        }
-    };
-    if let Some(components) = spec.components.as_mut() {
-        for (name, response) in components.responses.iter_mut() {
-            if let ReferenceOr::Item(response) = response {
-                retype(
-                    format!("components/responses/{name}"),
-                    &mut response.content,
-                );
-            }
-        }
-    }
-    for (path, item) in spec.paths.paths.iter_mut() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (method, op) in operations_mut(item) {
-            for (code, response) in op.responses.responses.iter_mut() {
-                if let ReferenceOr::Item(response) = response {
-                    retype(
-                        format!("paths/{path}/{method}/responses/{code}"),
-                        &mut response.content,
-                    );
-                }
-            }
-            if let Some(ReferenceOr::Item(response)) = op.responses.default.as_mut() {
-                retype(
-                    format!("paths/{path}/{method}/responses/default"),
-                    &mut response.content,
-                );
-            }
-        }
-    }
-
-    log.extend(loosen_response_schemas(spec)?);
-    Ok(log)
-}
-
-/// Adaptation (2): decode what the server answers leniently, validate what the client sends.
-///
-/// A client must not reject a server's answer because the API grew a new enum value (a
-/// `PENDING_REVIEW` status) or loosened a format: with closed generated enums such a response
-/// fails decoding and the facade's `Unknown(String)` variants could never be reached. So in every
-/// schema reachable *only* from responses, each property whose schema is an enum or a constrained
-/// string (`pattern`, `minLength`, `maxLength`) is presented as a plain `type: string`, keeping
-/// its description and a `date`, `date-time` or `uuid` format (cheap to check, and the facade
-/// relies on those types). Inline objects and array items inside those schemas are treated the
-/// same way. Side benefit: no regex or newtype validation on the response hot path.
-///
-/// What stays strict: request bodies and parameters keep their enums and newtypes, so bad input
-/// is still refused before it is sent. The spec file is unchanged, and the sandbox's conformance
-/// tests still validate every response it sends against the full spec.
-///
-/// Reachability is computed from the spec (response content vs request bodies and parameters),
-/// not from a list of names. A schema reachable from both sides is left alone; if such a shared
-/// schema has a property this adaptation would loosen, generation fails with an error naming it,
-/// because loosening it would weaken requests (it then needs a response-only copy in this
-/// function).
-pub fn loosen_response_schemas(spec: &mut OpenAPI) -> Result<Vec<Adaptation>> {
-    let (request, response) = reachable_schemas(spec);
-    let mut shared_problems = Vec::new();
-    for name in request.intersection(&response) {
-        if let Some(ReferenceOr::Item(schema)) =
-            spec.components.as_ref().and_then(|c| c.schemas.get(name))
-        {
-            let mut copy = schema.clone();
-            let mut changed = Vec::new();
-            loosen_properties(spec, &mut copy, "", &mut changed);
-            if !changed.is_empty() {
-                shared_problems.push(format!("{name} ({})", changed.join(", ")));
-            }
-        }
-    }
-    if !shared_problems.is_empty() {
-        bail!(
-            "adaptation 2 cannot loosen schemas used by both requests and responses without \
-             weakening requests; give responses their own schema:\n  {}",
-            shared_problems.join("\n  ")
-        );
-    }
-    let mut log = Vec::new();
-    let names: Vec<String> = response.difference(&request).cloned().collect();
-    for name in names {
-        let Some(ReferenceOr::Item(mut schema)) = spec
-            .components
-            .as_ref()
-            .and_then(|c| c.schemas.get(&name))
-            .cloned()
-        else {
-            continue;
-        };
-        let mut changed = Vec::new();
-        loosen_properties(spec, &mut schema, "", &mut changed);
-        if changed.is_empty() {
-            continue;
-        }
-        if let Some(components) = spec.components.as_mut() {
-            components
-                .schemas
-                .insert(name.clone(), ReferenceOr::Item(schema));
-        }
-        for property in changed {
-            log.push(Adaptation {
-                location: format!("components/schemas/{name}/{property}"),
-                change: "response-only enum or constrained string presented as plain string",
-            });
-        }
-    }
-    Ok(log)
-}
-
-/// Loosen, in place, the properties of `schema` (and of inline objects and array items in it).
-fn loosen_properties(spec: &OpenAPI, schema: &mut Schema, path: &str, changed: &mut Vec<String>) {
-    match &mut schema.schema_kind {
-        SchemaKind::Type(Type::Object(object)) => {
-            for (name, property) in object.properties.iter_mut() {
-                let here = format!("{path}{name}");
-                loosen_boxed(spec, property, &here, changed);
-            }
-        }
-        SchemaKind::Type(Type::Array(array)) => {
-            if let Some(items) = array.items.as_mut() {
-                loosen_boxed(spec, items, &format!("{path}items"), changed);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn loosen_boxed(
-    spec: &OpenAPI,
-    property: &mut ReferenceOr<Box<Schema>>,
-    here: &str,
-    changed: &mut Vec<String>,
-) {
-    let resolved = match &*property {
-        // `description` + `allOf: [$ref]` is how the spec documents a property that names a
-        // shared schema (OpenAPI 3.0 ignores siblings of a bare `$ref`): it is that schema.
-        ReferenceOr::Item(s) => match described_reference(s) {
-            Some(target) => resolve_schema(spec, target).cloned(),
-            None => Some((**s).clone()),
-        },
-        ReferenceOr::Reference { reference } => {
-            resolve_schema(spec, &ReferenceOr::ref_(reference)).cloned()
-        }
-    };
-    let Some(resolved) = resolved else {
-        return;
-    };
-    if let Some(plain) = plain_string(&resolved, own_description(property)) {
-        *property = ReferenceOr::Item(Box::new(plain));
-        changed.push(here.to_string());
-    } else if let ReferenceOr::Item(inline) = property {
-        loosen_properties(spec, inline, &format!("{here}/"), changed);
-    }
-}
-
-/// The one schema of an `allOf: [X]` wrapper, the spec's way of giving a reference its own
-/// description.
-fn described_reference(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
-    match &schema.schema_kind {
-        SchemaKind::AllOf { all_of } if all_of.len() == 1 => all_of.first(),
-        _ => None,
-    }
-}
-
-fn own_description(property: &ReferenceOr<Box<Schema>>) -> Option<String> {
-    match property {
-        ReferenceOr::Item(s) => s.schema_data.description.clone(),
-        ReferenceOr::Reference { .. } => None,
-    }
-}
-
-/// The plain-string stand-in for `schema` if it is an enum or a constrained string.
-fn plain_string(schema: &Schema, description: Option<String>) -> Option<Schema> {
-    let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
-        return None;
-    };
-    let constrained = !string.enumeration.is_empty()
-        || string.pattern.is_some()
-        || string.min_length.is_some()
-        || string.max_length.is_some();
-    if !constrained {
-        return None;
-    }
-    use openapiv3::{StringFormat, StringType, VariantOrUnknownOrEmpty as F};
-    let format = match &string.format {
-        F::Item(StringFormat::Date) => F::Item(StringFormat::Date),
-        F::Item(StringFormat::DateTime) => F::Item(StringFormat::DateTime),
-        F::Unknown(f) if f == "uuid" => F::Unknown(f.clone()),
-        _ => F::Empty,
-    };
-    Some(Schema {
-        schema_data: openapiv3::SchemaData {
-            description: description.or_else(|| schema.schema_data.description.clone()),
-            nullable: schema.schema_data.nullable,
-            read_only: schema.schema_data.read_only,
-            deprecated: schema.schema_data.deprecated,
-            ..Default::default()
-        },
-        schema_kind: SchemaKind::Type(Type::String(StringType {
-            format,
-            ..Default::default()
-        })),
-    })
-}
-
-/// The component schemas reachable from request bodies and parameters, and from responses.
-fn reachable_schemas(spec: &OpenAPI) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut request = BTreeSet::new();
-    let mut response = BTreeSet::new();
-    let components = spec.components.as_ref();
-    for (_, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (_, op) in operations(item) {
-            for param in item.parameters.iter().chain(op.parameters.iter()) {
-                if let Some(param) = resolve_parameter(spec, param)
-                    && let ParameterSchemaOrContent::Schema(schema) =
-                        &param.parameter_data_ref().format
-                {
-                    collect_refs(spec, schema, &mut request);
-                }
-            }
-            let body = match &op.request_body {
-                Some(ReferenceOr::Item(body)) => Some(body),
-                Some(ReferenceOr::Reference { reference }) => reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .and_then(|n| components?.request_bodies.get(n))
-                    .and_then(|b| b.as_item()),
-                None => None,
-            };
-            for media in body.iter().flat_map(|b| b.content.values()) {
-                if let Some(schema) = &media.schema {
-                    collect_refs(spec, schema, &mut request);
-                }
-            }
-            for response_ref in op
-                .responses
-                .responses
-                .values()
-                .chain(op.responses.default.iter())
-            {
-                let resolved = match response_ref {
-                    ReferenceOr::Item(r) => Some(r),
-                    ReferenceOr::Reference { reference } => reference
-                        .strip_prefix("#/components/responses/")
-                        .and_then(|n| components?.responses.get(n))
-                        .and_then(|r| r.as_item()),
-                };
-                for media in resolved.iter().flat_map(|r| r.content.values()) {
-                    if let Some(schema) = &media.schema {
-                        collect_refs(spec, schema, &mut response);
-                    }
-                }
-            }
-        }
-    }
-    (request, response)
-}
-
-/// Add every component schema `schema` refers to, transitively, to `seen`.
-fn collect_refs(spec: &OpenAPI, schema: &ReferenceOr<Schema>, seen: &mut BTreeSet<String>) {
-    match schema {
-        ReferenceOr::Reference { reference } => {
-            let Some(name) = reference.strip_prefix("#/components/schemas/") else {
-                return;
-            };
-            if !seen.insert(name.to_string()) {
-                return;
-            }
-            if let Some(target) = spec.components.as_ref().and_then(|c| c.schemas.get(name)) {
-                collect_refs(spec, target, seen);
-            }
-        }
-        ReferenceOr::Item(schema) => {
-            let boxed = |s: &ReferenceOr<Box<Schema>>| match s {
-                ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
-                ReferenceOr::Reference { reference } => ReferenceOr::ref_(reference),
-            };
-            match &schema.schema_kind {
-                SchemaKind::Type(Type::Object(object)) => {
-                    for property in object.properties.values() {
-                        collect_refs(spec, &boxed(property), seen);
-                    }
-                    if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
-                        &object.additional_properties
-                    {
-                        collect_refs(spec, extra, seen);
-                    }
-                }
-                SchemaKind::Type(Type::Array(array)) => {
-                    if let Some(items) = &array.items {
-                        collect_refs(spec, &boxed(items), seen);
-                    }
-                }
-                SchemaKind::OneOf { one_of: list }
-                | SchemaKind::AllOf { all_of: list }
-                | SchemaKind::AnyOf { any_of: list } => {
-                    for s in list {
-                        collect_refs(spec, s, seen);
-                    }
-                }
-                SchemaKind::Not { not } => collect_refs(spec, not, seen),
-                _ => {}
-            }
-        }
-    }
 }
 
 /// Check the facts the raw crate's request hook relies on; fail generation otherwise.
@@ -486,244 +141,19 @@ pub fn generate_from_str(spec_text: &str) -> Result<String> {
 /// Generate the complete text of `generated.rs` from a parsed spec.
 pub fn generate(mut spec: OpenAPI) -> Result<String> {
     check_wire_assumptions(&spec)?;
-    adapt(&mut spec)?;
+    adapt::adapt(&mut spec)?;
     let mut generator = Generator::new(&settings());
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("parsing progenitor output")?;
-    keep_string_constraints_in_json_schemas(&spec, &mut file)?;
-    json_schema_behind_feature(&mut file.items)?;
+    json_schema::keep_string_constraints_in_json_schemas(&spec, &mut file)?;
+    json_schema::json_schema_behind_feature(&mut file.items)?;
     docs::document_generated_items(&spec, &mut file)?;
     patterns::use_regex_lite(&spec, &mut file)?;
     timestamps::use_fast_timestamps(&spec, &mut file)?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{HEADER}\n{body}"))
-}
-
-/// The JSON Schema keywords of a named constrained string (`Ssn`, `PersonName`, ...).
-#[derive(Debug)]
-struct StringRule {
-    description: Option<String>,
-    min_length: Option<usize>,
-    max_length: Option<usize>,
-    pattern: Option<String>,
-}
-
-/// Named string schemas with `minLength`, `maxLength` or `pattern` (and no `enum`).
-fn constrained_strings(spec: &OpenAPI) -> BTreeMap<String, StringRule> {
-    let mut rules = BTreeMap::new();
-    let Some(components) = &spec.components else {
-        return rules;
-    };
-    for (name, schema) in &components.schemas {
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
-            continue;
-        };
-        if !string.enumeration.is_empty()
-            || (string.min_length.is_none()
-                && string.max_length.is_none()
-                && string.pattern.is_none())
-        {
-            continue;
-        }
-        rules.insert(
-            name.clone(),
-            StringRule {
-                description: schema
-                    .schema_data
-                    .description
-                    .as_deref()
-                    .map(|d| d.trim().to_string()),
-                min_length: string.min_length,
-                max_length: string.max_length,
-                pattern: string.pattern.clone(),
-            },
-        );
-    }
-    rules
-}
-
-/// Give each named constrained string's newtype a `JsonSchema` impl that keeps its rules.
-///
-/// progenitor makes `pub struct PersonName(String)` with `#[serde(transparent)]` and the derived
-/// `schemars::JsonSchema`; for a transparent newtype schemars emits the inner `String`'s schema,
-/// so `minLength`, `maxLength` and `pattern` vanish from every JSON Schema a user emits, and a
-/// schema of `CreatePersonRequest` would accept a 500-character name or any `ssn`. The derive is
-/// dropped from those newtypes and replaced by an impl carrying the spec's keywords, as a named
-/// definition (`#/definitions/PersonName`). Validation at run time (the newtypes' `TryFrom`) is
-/// progenitor's, untouched. Generation fails if a named constrained string has no such newtype,
-/// so a progenitor change cannot silently undo this.
-fn keep_string_constraints_in_json_schemas(spec: &OpenAPI, file: &mut syn::File) -> Result<()> {
-    let mut rules = constrained_strings(spec);
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .map(|(_, items)| items)
-        .context("progenitor output has no `mod types`")?;
-    let mut impls: Vec<syn::Item> = Vec::new();
-    for item in types.iter_mut() {
-        let syn::Item::Struct(st) = item else {
-            continue;
-        };
-        let name = st.ident.to_string();
-        let Some(rule) = rules.remove(&name) else {
-            continue;
-        };
-        let newtype_of_string = matches!(&st.fields, syn::Fields::Unnamed(f)
-            if f.unnamed.len() == 1 && quote::ToTokens::to_token_stream(&f.unnamed[0].ty)
-                .to_string()
-                .ends_with("String"));
-        if !newtype_of_string {
-            bail!("constrained string `{name}` is not generated as a String newtype");
-        }
-        let mut dropped = false;
-        for attr in st.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-            let derives = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )?;
-            let before = derives.len();
-            let kept: Vec<&syn::Path> = derives
-                .iter()
-                .filter(|p| p.segments.last().is_none_or(|s| s.ident != "JsonSchema"))
-                .collect();
-            dropped |= kept.len() != before;
-            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
-        }
-        if !dropped {
-            bail!("constrained string `{name}` no longer derives schemars::JsonSchema");
-        }
-        let ident = &st.ident;
-        let opt_u32 = |v: Option<usize>| -> Result<_> {
-            Ok(match v {
-                Some(n) => {
-                    let n = u32::try_from(n).context("length does not fit u32")?;
-                    quote::quote!(::std::option::Option::Some(#n))
-                }
-                None => quote::quote!(::std::option::Option::None),
-            })
-        };
-        let opt_string = |v: &Option<String>| match v {
-            Some(s) => quote::quote!(::std::option::Option::Some(#s.to_owned())),
-            None => quote::quote!(::std::option::Option::None),
-        };
-        let (min, max) = (opt_u32(rule.min_length)?, opt_u32(rule.max_length)?);
-        let (pattern, description) = (opt_string(&rule.pattern), opt_string(&rule.description));
-        impls.push(syn::parse_quote! {
-            impl ::schemars::JsonSchema for #ident {
-                fn schema_name() -> ::std::string::String {
-                    #name.to_owned()
-                }
-                fn json_schema(
-                    _: &mut ::schemars::r#gen::SchemaGenerator,
-                ) -> ::schemars::schema::Schema {
-                    ::schemars::schema::SchemaObject {
-                        metadata: ::std::option::Option::Some(::std::boxed::Box::new(
-                            ::schemars::schema::Metadata {
-                                description: #description,
-                                ..::std::default::Default::default()
-                            },
-                        )),
-                        instance_type: ::std::option::Option::Some(
-                            ::schemars::schema::InstanceType::String.into(),
-                        ),
-                        string: ::std::option::Option::Some(::std::boxed::Box::new(
-                            ::schemars::schema::StringValidation {
-                                max_length: #max,
-                                min_length: #min,
-                                pattern: #pattern,
-                            },
-                        )),
-                        ..::std::default::Default::default()
-                    }
-                    .into()
-                }
-            }
-        });
-    }
-    if let Some(name) = rules.keys().next() {
-        bail!("constrained string `{name}` has no generated type");
-    }
-    types.extend(impls);
-    Ok(())
-}
-
-/// The raw crate's feature that turns the JSON Schema derives on.
-pub const JSON_SCHEMA_FEATURE: &str = "json-schema";
-
-/// Put every `schemars::JsonSchema` derive and impl behind the `json-schema` feature.
-///
-/// progenitor (`with_derive`) can only add a derive unconditionally, and schemars with its derive
-/// macro is a good part of what depending on the SDK costs a user's build. The raw crate has the
-/// feature on by default; the facade leaves it off unless its own `json-schema` is asked for. Each derive list
-/// loses `JsonSchema`, which comes back as `#[cfg_attr(feature = "json-schema", derive(..))]`;
-/// each hand-made impl gets `#[cfg(feature = "json-schema")]`. Recurses into modules. Fails if
-/// nothing was found, so a progenitor change cannot leave the derives unconditional unnoticed.
-fn json_schema_behind_feature(items: &mut [syn::Item]) -> Result<()> {
-    fn is_json_schema(p: &syn::Path) -> bool {
-        p.segments.last().is_some_and(|s| s.ident == "JsonSchema")
-    }
-    fn gate_derives(attrs: &mut Vec<syn::Attribute>) -> Result<bool> {
-        let feature = JSON_SCHEMA_FEATURE;
-        let mut out = Vec::with_capacity(attrs.len() + 1);
-        let mut gated = false;
-        for attr in attrs.drain(..) {
-            if !attr.path().is_ident("derive") {
-                out.push(attr);
-                continue;
-            }
-            let derives = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )?;
-            let (schema, kept): (Vec<_>, Vec<_>) = derives.into_iter().partition(is_json_schema);
-            if schema.is_empty() {
-                out.push(attr);
-                continue;
-            }
-            if !kept.is_empty() {
-                out.push(syn::parse_quote!(#[derive(#(#kept),*)]));
-            }
-            out.push(syn::parse_quote!(#[cfg_attr(feature = #feature, derive(#(#schema),*))]));
-            gated = true;
-        }
-        *attrs = out;
-        Ok(gated)
-    }
-    fn walk(items: &mut [syn::Item], count: &mut usize) -> Result<()> {
-        let feature = JSON_SCHEMA_FEATURE;
-        for item in items {
-            match item {
-                syn::Item::Struct(s) => *count += usize::from(gate_derives(&mut s.attrs)?),
-                syn::Item::Enum(e) => *count += usize::from(gate_derives(&mut e.attrs)?),
-                syn::Item::Impl(i) if i.trait_.as_ref().is_some_and(|(p, _)| is_json_schema(p)) => {
-                    i.attrs.push(syn::parse_quote!(#[cfg(feature = #feature)]));
-                    *count += 1;
-                }
-                syn::Item::Mod(m) => {
-                    if let Some((_, inner)) = m.content.as_mut() {
-                        walk(inner, count)?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-    let mut count = 0;
-    walk(items, &mut count)?;
-    if count == 0 {
-        bail!(
-            "progenitor output has no JsonSchema derive or impl to put behind `{JSON_SCHEMA_FEATURE}`"
-        );
-    }
-    Ok(())
 }
 
 /// Options of `cargo xtask codegen`.
@@ -750,7 +180,7 @@ pub fn run(root: &Path, args: &CodegenArgs) -> Result<()> {
         .unwrap_or_else(|| root.join(GENERATED_PATH));
     let spec = load_spec(&spec_path)?;
     let mut adapted = spec.clone();
-    let adaptations = adapt(&mut adapted)?;
+    let adaptations = adapt::adapt(&mut adapted)?;
     let text = generate(spec)?;
     let current = std::fs::read_to_string(&out_path).unwrap_or_default();
     let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
@@ -865,7 +295,7 @@ mod tests {
     use super::*;
 
     /// A two-operation spec with the constructs the adaptations and checks are about.
-    fn spec(explode: &str) -> String {
+    pub(super) fn spec(explode: &str) -> String {
         format!(
             r##"
 openapi: 3.0.3
@@ -917,196 +347,10 @@ components:
     }
 
     #[test]
-    fn problem_json_errors_are_presented_as_json_and_decode_into_problem() {
-        let mut parsed = parse_spec(&spec("explode: false")).unwrap();
-        let log = adapt(&mut parsed).unwrap();
-        assert_eq!(
-            log,
-            vec![Adaptation {
-                location: "components/responses/Bad".into(),
-                change: "application/problem+json presented as application/json",
-            }]
-        );
-        let code = generate_from_str(&spec("explode: false")).unwrap();
-        assert!(code.contains("Error<types::Problem>"), "{code}");
-    }
-
-    #[test]
-    fn constrained_string_newtypes_carry_their_rules_into_json_schema() {
-        let text = spec("explode: false").replace(
-            "    Problem:\n",
-            "    Code: {type: string, description: A code., maxLength: 3, pattern: '^[A-Z]+$'}\n    Problem:\n",
-        );
-        let code = generate_from_str(&text).unwrap();
-        let start = code.find("pub struct Code(").expect("Code newtype");
-        let derive = &code[code[..start].rfind("#[derive(").unwrap()..start];
-        assert!(!derive.contains("JsonSchema"), "{derive}");
-        let schema_impl = &code[code
-            .find("impl ::schemars::JsonSchema for Code")
-            .expect("hand-made JsonSchema impl")..];
-        for want in [
-            "\"Code\".to_owned()",
-            "max_length: ::std::option::Option::Some(3u32)",
-            "min_length: ::std::option::Option::None",
-            "pattern: ::std::option::Option::Some(\"^[A-Z]+$\".to_owned())",
-            "description: ::std::option::Option::Some(\"A code.\".to_owned())",
-        ] {
-            assert!(schema_impl.contains(want), "{want} not in {schema_impl}");
-        }
-        // Other types keep the derive.
-        assert!(code.contains("schemars::JsonSchema"), "{code}");
-    }
-
-    #[test]
-    fn json_schema_derives_and_impls_need_the_json_schema_feature() {
-        let text = spec("explode: false").replace(
-            "    Problem:\n",
-            "    Code: {type: string, maxLength: 3}\n    Problem:\n",
-        );
-        let code = generate_from_str(&text).unwrap();
-        let gated = "#[cfg_attr(feature = \"json-schema\", derive(schemars::JsonSchema))]";
-        assert!(code.contains(gated), "{code}");
-        // No derive list names JsonSchema unconditionally.
-        for derive in code.split("#[derive(").skip(1) {
-            let list = &derive[..derive.find(")]").unwrap()];
-            assert!(!list.contains("JsonSchema"), "ungated derive: {list}");
-        }
-        let hand_made = code.find("impl ::schemars::JsonSchema for Code").unwrap();
-        let before = code[..hand_made].trim_end();
-        assert!(
-            before.ends_with("#[cfg(feature = \"json-schema\")]"),
-            "{}",
-            &before[before.len() - 80..]
-        );
-    }
-
-    /// Canary: the day progenitor decodes problem+json by itself, adaptation (1) can go.
-    #[test]
-    fn without_the_adaptation_progenitor_leaves_problem_json_undecoded() {
-        let parsed = parse_spec(&spec("explode: false")).unwrap();
-        let tokens = Generator::new(&settings())
-            .generate_tokens(&parsed)
-            .unwrap();
-        let code = prettyplease::unparse(&syn::parse2(tokens).unwrap());
-        assert!(!code.contains("Error<types::Problem>"));
-        assert!(code.contains("Error<ByteStream>"), "{code}");
-    }
-
-    #[test]
     fn output_starts_with_the_do_not_edit_header_and_is_deterministic() {
         let a = generate_from_str(&spec("explode: false")).unwrap();
         assert!(a.starts_with("// @generated by `cargo xtask codegen`"));
         assert!(a.contains("DO NOT EDIT"));
         assert_eq!(a, generate_from_str(&spec("explode: false")).unwrap());
-    }
-
-    /// A spec whose request and response share an enum, plus a constrained string, a date-time
-    /// and an inline array of objects on the response side. `shared` puts `Thing` in the
-    /// request body too.
-    fn lenient_spec(shared: bool) -> String {
-        let request_schema = if shared { "Thing" } else { "NewThing" };
-        format!(
-            r##"
-openapi: 3.0.3
-info: {{title: t, version: 1.0.0}}
-paths:
-  /things:
-    post:
-      operationId: createThing
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {{$ref: '#/components/schemas/{request_schema}'}}
-      responses:
-        '201':
-          description: ok
-          content:
-            application/json:
-              schema: {{$ref: '#/components/schemas/Thing'}}
-components:
-  schemas:
-    Status:
-      type: string
-      description: The state.
-      enum: [ON, OFF]
-    Code:
-      type: string
-      pattern: '^[A-Z]{{2}}$'
-    NewThing:
-      type: object
-      required: [status, code]
-      properties:
-        status: {{$ref: '#/components/schemas/Status'}}
-        code: {{$ref: '#/components/schemas/Code'}}
-    Thing:
-      type: object
-      required: [status, code, when]
-      properties:
-        status: {{$ref: '#/components/schemas/Status'}}
-        code: {{$ref: '#/components/schemas/Code'}}
-        when: {{type: string, format: date-time}}
-        parts:
-          type: array
-          items:
-            type: object
-            properties:
-              kind: {{type: string, enum: [A, B]}}
-"##
-        )
-    }
-
-    #[test]
-    fn response_only_enums_and_constrained_strings_become_plain_strings() {
-        let mut parsed = parse_spec(&lenient_spec(false)).unwrap();
-        let log = adapt(&mut parsed).unwrap();
-        let places: Vec<_> = log.iter().map(|a| a.location.as_str()).collect();
-        assert_eq!(
-            places,
-            [
-                "components/schemas/Thing/status",
-                "components/schemas/Thing/code",
-                "components/schemas/Thing/parts/items/kind",
-            ]
-        );
-        let code = generate_from_str(&lenient_spec(false)).unwrap();
-        let squashed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
-        // Response: plain strings, description kept, the date-time still typed.
-        assert!(
-            squashed.contains("pub struct Thing { pub code: ::std::string::String,"),
-            "{code}"
-        );
-        assert!(squashed.contains("///The state. pub status: ::std::string::String,"));
-        assert!(squashed.contains("pub when: ::chrono::DateTime<::chrono::offset::Utc>"));
-        assert!(squashed.contains("pub kind: ::std::option::Option<::std::string::String>"));
-        // Request: still the enum and the validated newtype.
-        assert!(squashed.contains("pub struct NewThing { pub code: Code, pub status: Status, }"));
-        assert!(squashed.contains("pub enum Status"));
-    }
-
-    #[test]
-    fn a_described_reference_is_loosened_like_a_bare_one() {
-        let text = lenient_spec(false).replace(
-            "        status: {$ref: '#/components/schemas/Status'}\n        code: {$ref: '#/components/schemas/Code'}\n        when:",
-            "        status: {description: Now., allOf: [{$ref: '#/components/schemas/Status'}]}\n        code: {$ref: '#/components/schemas/Code'}\n        when:",
-        );
-        assert_ne!(text, lenient_spec(false));
-        let code = generate_from_str(&text).unwrap();
-        let squashed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(
-            squashed.contains("///Now. pub status: ::std::string::String,"),
-            "{code}"
-        );
-    }
-
-    #[test]
-    fn a_schema_shared_by_requests_and_responses_is_not_loosened_silently() {
-        let err = generate_from_str(&lenient_spec(true))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("Thing (status, code, parts/items/kind)"),
-            "{err}"
-        );
     }
 }
