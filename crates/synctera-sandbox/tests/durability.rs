@@ -63,8 +63,47 @@ fn signal(child: &Child, sig: &str) {
     assert!(status.success());
 }
 
-fn create_body(key: &str) -> Value {
-    json!({"status": "PROSPECT", "is_customer": true, "first_name": key})
+/// One create under an idempotency key: the same request before the kill and in the replay.
+async fn create_with_key(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(format!("{base}/persons"))
+        .bearer_auth(KEY)
+        .header("idempotency-key", key)
+        .json(&json!({"status": "PROSPECT", "is_customer": true, "first_name": key}))
+        .send()
+        .await
+}
+
+/// The id of every person the tenant holds, read page by page.
+async fn stored_ids(http: &reqwest::Client, base: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/persons?limit=100");
+        if let Some(t) = &token {
+            url.push_str(&format!("&page_token={t}"));
+        }
+        let page: Value = http
+            .get(url)
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for p in page["persons"].as_array().unwrap() {
+            ids.push(p["id"].as_str().unwrap().to_string());
+        }
+        match page["next_page_token"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    ids
 }
 
 /// What a client saw acknowledged: the answer of each idempotency key it was given.
@@ -83,13 +122,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
             let http = reqwest::Client::new();
             for i in 0..2_000 {
                 let key = format!("c{c}-{i}");
-                let r = http
-                    .post(format!("{base}/persons"))
-                    .bearer_auth(KEY)
-                    .header("idempotency-key", &key)
-                    .json(&create_body(&key))
-                    .send()
-                    .await;
+                let r = create_with_key(&http, &base, &key).await;
                 let Ok(r) = r else { break };
                 if r.status() != 201 {
                     break;
@@ -119,30 +152,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
 
     let (mut child, base) = start(&db);
     let http = reqwest::Client::new();
-    let mut stored = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut url = format!("{base}/persons?limit=100");
-        if let Some(t) = &token {
-            url.push_str(&format!("&page_token={t}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for p in page["persons"].as_array().unwrap() {
-            stored.push(p["id"].as_str().unwrap().to_string());
-        }
-        match page["next_page_token"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let stored = stored_ids(&http, &base).await;
     let stored_count = stored.len();
     let stored: std::collections::HashSet<String> = stored.into_iter().collect();
     let mut lost = 0;
@@ -155,14 +165,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
     // Every acknowledged key replays its answer byte for byte and creates nothing.
     let mut replayed = 0;
     for (key, body) in &acked {
-        let r = http
-            .post(format!("{base}/persons"))
-            .bearer_auth(KEY)
-            .header("idempotency-key", key)
-            .json(&create_body(key))
-            .send()
-            .await
-            .unwrap();
+        let r = create_with_key(&http, &base, key).await.unwrap();
         assert_eq!(r.status(), 201);
         if r.bytes().await.unwrap() == body[..] {
             replayed += 1;
@@ -187,28 +190,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
     assert_eq!(lost, 0, "acknowledged writes lost");
     assert_eq!(replayed, acked.len(), "idempotency replays lost");
     // Replays created nothing: the tenant holds what it held before them.
-    let mut recount = 0;
-    let mut token: Option<String> = None;
-    loop {
-        let mut url = format!("{base}/persons?limit=100");
-        if let Some(t) = &token {
-            url.push_str(&format!("&page_token={t}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        recount += page["persons"].as_array().unwrap().len();
-        match page["next_page_token"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let recount = stored_ids(&http, &base).await.len();
     assert_eq!(recount, stored_count);
     signal(&child, "-INT");
     assert!(child.wait().unwrap().success());
