@@ -2,7 +2,7 @@
 //! one line, and a second process on the same file is refused while the first keeps serving.
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +55,15 @@ fn start(db: &TempDb) -> (Child, String) {
     (child, line.trim().to_string())
 }
 
+/// Runs the binary on `db` to its exit: for the starts that must be refused.
+fn run_until_exit(db: &TempDb) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 fn signal(child: &Child, sig: &str) {
     let status = Command::new("kill")
         .args([sig, &child.id().to_string()])
@@ -77,6 +86,12 @@ async fn create_with_key(
         .await
 }
 
+/// A GET as the tenant, its body as JSON.
+async fn get_json(http: &reqwest::Client, url: String) -> Value {
+    let response = http.get(url).bearer_auth(KEY).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
 /// The id of every person the tenant holds, read page by page.
 async fn stored_ids(http: &reqwest::Client, base: &str) -> Vec<String> {
     let mut ids = Vec::new();
@@ -86,15 +101,7 @@ async fn stored_ids(http: &reqwest::Client, base: &str) -> Vec<String> {
         if let Some(t) = &token {
             url.push_str(&format!("&page_token={t}"));
         }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(http, url).await;
         for p in page["persons"].as_array().unwrap() {
             ids.push(p["id"].as_str().unwrap().to_string());
         }
@@ -171,15 +178,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
             replayed += 1;
         }
     }
-    let after: Value = http
-        .get(format!("{base}/persons?limit=1"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = get_json(&http, format!("{base}/persons?limit=1")).await;
     assert!(after["persons"].is_array());
     println!(
         "SIGKILL test: {} creates acknowledged before the kill, {stored_count} persons stored after \
@@ -201,11 +200,7 @@ fn a_file_that_is_not_a_sandbox_database_is_refused_in_one_line_and_kept() {
     let db = TempDb::new("foreign");
     let content = b"{\"version\": 1, \"tenants\": {}}\n".to_vec();
     std::fs::write(&db.0, &content).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_until_exit(&db);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "no base URL printed");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -219,11 +214,7 @@ fn a_file_that_is_not_a_sandbox_database_is_refused_in_one_line_and_kept() {
 async fn a_second_process_on_the_same_file_is_refused_and_the_first_keeps_serving() {
     let db = TempDb::new("twice");
     let (mut first, base) = start(&db);
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_until_exit(&db);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("in use by another sandbox process"), "{err}");
