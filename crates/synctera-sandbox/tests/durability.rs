@@ -2,7 +2,7 @@
 //! one line, and a second process on the same file is refused while the first keeps serving.
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +55,15 @@ fn start(db: &TempDb) -> (Child, String) {
     (child, line.trim().to_string())
 }
 
+/// Runs the binary on `db` to its exit: for the starts that must be refused.
+fn run_until_exit(db: &TempDb) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 fn signal(child: &Child, sig: &str) {
     let status = Command::new("kill")
         .args([sig, &child.id().to_string()])
@@ -63,8 +72,45 @@ fn signal(child: &Child, sig: &str) {
     assert!(status.success());
 }
 
-fn create_body(key: &str) -> Value {
-    json!({"status": "PROSPECT", "is_customer": true, "first_name": key})
+/// One create under an idempotency key: the same request before the kill and in the replay.
+async fn create_with_key(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(format!("{base}/persons"))
+        .bearer_auth(KEY)
+        .header("idempotency-key", key)
+        .json(&json!({"status": "PROSPECT", "is_customer": true, "first_name": key}))
+        .send()
+        .await
+}
+
+/// A GET as the tenant, its body as JSON.
+async fn get_json(http: &reqwest::Client, url: String) -> Value {
+    let response = http.get(url).bearer_auth(KEY).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
+/// The id of every person the tenant holds, read page by page.
+async fn stored_ids(http: &reqwest::Client, base: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/persons?limit=100");
+        if let Some(t) = &token {
+            url.push_str(&format!("&page_token={t}"));
+        }
+        let page = get_json(http, url).await;
+        for p in page["persons"].as_array().unwrap() {
+            ids.push(p["id"].as_str().unwrap().to_string());
+        }
+        match page["next_page_token"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    ids
 }
 
 /// What a client saw acknowledged: the answer of each idempotency key it was given.
@@ -83,13 +129,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
             let http = reqwest::Client::new();
             for i in 0..2_000 {
                 let key = format!("c{c}-{i}");
-                let r = http
-                    .post(format!("{base}/persons"))
-                    .bearer_auth(KEY)
-                    .header("idempotency-key", &key)
-                    .json(&create_body(&key))
-                    .send()
-                    .await;
+                let r = create_with_key(&http, &base, &key).await;
                 let Ok(r) = r else { break };
                 if r.status() != 201 {
                     break;
@@ -119,30 +159,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
 
     let (mut child, base) = start(&db);
     let http = reqwest::Client::new();
-    let mut stored = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut url = format!("{base}/persons?limit=100");
-        if let Some(t) = &token {
-            url.push_str(&format!("&page_token={t}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for p in page["persons"].as_array().unwrap() {
-            stored.push(p["id"].as_str().unwrap().to_string());
-        }
-        match page["next_page_token"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let stored = stored_ids(&http, &base).await;
     let stored_count = stored.len();
     let stored: std::collections::HashSet<String> = stored.into_iter().collect();
     let mut lost = 0;
@@ -155,28 +172,13 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
     // Every acknowledged key replays its answer byte for byte and creates nothing.
     let mut replayed = 0;
     for (key, body) in &acked {
-        let r = http
-            .post(format!("{base}/persons"))
-            .bearer_auth(KEY)
-            .header("idempotency-key", key)
-            .json(&create_body(key))
-            .send()
-            .await
-            .unwrap();
+        let r = create_with_key(&http, &base, key).await.unwrap();
         assert_eq!(r.status(), 201);
         if r.bytes().await.unwrap() == body[..] {
             replayed += 1;
         }
     }
-    let after: Value = http
-        .get(format!("{base}/persons?limit=1"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = get_json(&http, format!("{base}/persons?limit=1")).await;
     assert!(after["persons"].is_array());
     println!(
         "SIGKILL test: {} creates acknowledged before the kill, {stored_count} persons stored after \
@@ -187,28 +189,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
     assert_eq!(lost, 0, "acknowledged writes lost");
     assert_eq!(replayed, acked.len(), "idempotency replays lost");
     // Replays created nothing: the tenant holds what it held before them.
-    let mut recount = 0;
-    let mut token: Option<String> = None;
-    loop {
-        let mut url = format!("{base}/persons?limit=100");
-        if let Some(t) = &token {
-            url.push_str(&format!("&page_token={t}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        recount += page["persons"].as_array().unwrap().len();
-        match page["next_page_token"].as_str() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let recount = stored_ids(&http, &base).await.len();
     assert_eq!(recount, stored_count);
     signal(&child, "-INT");
     assert!(child.wait().unwrap().success());
@@ -219,11 +200,7 @@ fn a_file_that_is_not_a_sandbox_database_is_refused_in_one_line_and_kept() {
     let db = TempDb::new("foreign");
     let content = b"{\"version\": 1, \"tenants\": {}}\n".to_vec();
     std::fs::write(&db.0, &content).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_until_exit(&db);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "no base URL printed");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -237,11 +214,7 @@ fn a_file_that_is_not_a_sandbox_database_is_refused_in_one_line_and_kept() {
 async fn a_second_process_on_the_same_file_is_refused_and_the_first_keeps_serving() {
     let db = TempDb::new("twice");
     let (mut first, base) = start(&db);
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_until_exit(&db);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("in use by another sandbox process"), "{err}");
