@@ -10,6 +10,8 @@
 
 mod hostile;
 
+use std::sync::OnceLock;
+
 use hostile::{Answer, FORBIDDEN, MARKER_EMAIL, MARKER_SSN, OPERATIONS, Peer};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -146,15 +148,17 @@ fn foreign_body() -> impl Strategy<Value = Vec<u8>> {
 fn hostile_fragment() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         select(HUGE.to_vec()).prop_map(|h| h.as_bytes().to_vec()),
-        select(vec!["true", "null", "{}", "[]", "-1", "1.5", "\"\"", "0"]).prop_map(|v| v.as_bytes().to_vec()),
+        select(vec!["true", "null", "{}", "[]", "-1", "1.5", "\"\"", "0"])
+            .prop_map(|v| v.as_bytes().to_vec()),
         marker().prop_map(|m| format!("{{\"x\":{}}}", quoted(&m)).into_bytes()),
         (1usize..100_000).prop_map(|n| format!("\"{}\"", "a".repeat(n)).into_bytes()),
         (select(NOT_UTF8.to_vec()), marker()).prop_map(|(bad, marker)| {
             [b"\"".as_slice(), marker.as_bytes(), bad, b"\""].concat()
         }),
         Just(b"\"\\ud800\"".to_vec()),
-        (1_000usize..=20_000, any::<bool>(), any::<bool>(), marker())
-            .prop_map(|(depth, object, closed, marker)| nested(depth, object, closed, &quoted(&marker))),
+        (1_000usize..=20_000, any::<bool>(), any::<bool>(), marker()).prop_map(
+            |(depth, object, closed, marker)| nested(depth, object, closed, &quoted(&marker))
+        ),
         prop::collection::vec(any::<u8>(), 0..64),
     ]
 }
@@ -183,19 +187,34 @@ const PLACEHOLDER: &str = "@@hostile-fragment@@";
 /// An honest document with the marker in one of its strings, one node replaced by `fragment`
 /// (spliced in as text: a 20,000-level `Value` would overflow the test's own stack), and cut
 /// short when `cut` says so.
-fn damage(body: &[u8], marker: &str, marker_at: Index, hostile_at: Index, fragment: &[u8], cut: Option<Index>) -> Vec<u8> {
-    let mut doc: Value = serde_json::from_slice(body).unwrap_or_else(|_| Value::Object(Default::default()));
+fn damage(
+    body: &[u8],
+    marker: &str,
+    marker_at: Index,
+    hostile_at: Index,
+    fragment: &[u8],
+    cut: Option<Index>,
+) -> Vec<u8> {
+    let mut doc: Value =
+        serde_json::from_slice(body).unwrap_or_else(|_| Value::Object(Default::default()));
     let mut nodes = Vec::new();
     pointers(&doc, String::new(), &mut nodes);
-    let strings: Vec<&String> = nodes.iter().filter(|p| doc.pointer(p).is_some_and(Value::is_string)).collect();
+    let strings: Vec<&String> = nodes
+        .iter()
+        .filter(|p| doc.pointer(p).is_some_and(Value::is_string))
+        .collect();
     if !strings.is_empty() {
         let at = strings[marker_at.index(strings.len())].clone();
         *doc.pointer_mut(&at).unwrap() = Value::String(marker.to_owned());
     }
-    *doc.pointer_mut(&nodes[hostile_at.index(nodes.len())]).unwrap() = Value::String(PLACEHOLDER.to_owned());
+    *doc.pointer_mut(&nodes[hostile_at.index(nodes.len())])
+        .unwrap() = Value::String(PLACEHOLDER.to_owned());
     let text = serde_json::to_vec(&doc).unwrap();
     let placeholder = quoted(PLACEHOLDER).into_bytes();
-    let at = text.windows(placeholder.len()).position(|w| w == placeholder).unwrap();
+    let at = text
+        .windows(placeholder.len())
+        .position(|w| w == placeholder)
+        .unwrap();
     let mut damaged = [&text[..at], fragment, &text[at + placeholder.len()..]].concat();
     if let Some(cut) = cut {
         damaged.truncate(cut.index(damaged.len().max(1)));
@@ -225,13 +244,21 @@ fn shown_problem_fields(answer: &Answer) -> Vec<String> {
 fn check(op: &str, answer: &Answer, result: Result<(), Error>) -> Result<(), TestCaseError> {
     let error = match (result, answer.status) {
         (Ok(()), 200..=299) => return Ok(()),
-        (Ok(()), status) => return Err(TestCaseError::fail(format!("{op}: {status} taken for a success"))),
+        (Ok(()), status) => {
+            return Err(TestCaseError::fail(format!(
+                "{op}: {status} taken for a success"
+            )));
+        }
         (Err(error @ Error::Decode(_)), 200..=299) => error,
         (Err(error @ Error::Api { .. }), 300..) => {
             prop_assert_eq!(error.status(), Some(answer.status), "{}: {:?}", op, error);
             error
         }
-        (Err(error), status) => return Err(TestCaseError::fail(format!("{op}: {status} gave {error:?}"))),
+        (Err(error), status) => {
+            return Err(TestCaseError::fail(format!(
+                "{op}: {status} gave {error:?}"
+            )));
+        }
     };
     let mut shown = vec![error.to_string(), format!("{error:?}")];
     let mut source = std::error::Error::source(&error);
@@ -245,11 +272,24 @@ fn check(op: &str, answer: &Answer, result: Result<(), Error>) -> Result<(), Tes
             continue;
         }
         for text in &shown {
-            prop_assert!(!text.contains(marker), "{}: the error quotes the body: {}", op, text);
+            prop_assert!(
+                !text.contains(marker),
+                "{}: the error quotes the body: {}",
+                op,
+                text
+            );
         }
     }
     Ok(())
 }
+
+/// One peer per property, reused across its cases (the properties run in parallel).
+fn peer(slot: &'static OnceLock<Peer>) -> &'static Peer {
+    slot.get_or_init(|| hostile::runtime().block_on(Peer::start()))
+}
+
+static FOREIGN_PEER: OnceLock<Peer> = OnceLock::new();
+static DAMAGE_PEER: OnceLock<Peer> = OnceLock::new();
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
@@ -262,25 +302,15 @@ proptest! {
         body in foreign_body(),
     ) {
         let answers = hostile::sandbox_answers();
-        let peer = foreign_peer();
+        let peer = peer(&FOREIGN_PEER);
         let client = peer.client();
         let answer = Answer { status, content_type, body };
         peer.answer_with(answer.clone());
         for (op, call) in OPERATIONS {
-            let result = hostile::runtime().block_on(call(&client, answers.ids));
+            let result = hostile::runtime().block_on(call(client, answers.ids));
             check(op, &answer, result)?;
         }
     }
-}
-
-fn foreign_peer() -> &'static Peer {
-    static PEER: std::sync::OnceLock<Peer> = std::sync::OnceLock::new();
-    PEER.get_or_init(|| hostile::runtime().block_on(Peer::start()))
-}
-
-fn damage_peer() -> &'static Peer {
-    static PEER: std::sync::OnceLock<Peer> = std::sync::OnceLock::new();
-    PEER.get_or_init(|| hostile::runtime().block_on(Peer::start()))
 }
 
 proptest! {
@@ -310,9 +340,9 @@ proptest! {
         };
         let body = damage(&honest.body, &marker, marker_at, hostile_at, &fragment, cut);
         let answer = Answer { status, content_type: content_type.or(honest.content_type.clone()), body };
-        let peer = damage_peer();
+        let peer = peer(&DAMAGE_PEER);
         peer.answer_with(answer.clone());
-        let result = hostile::runtime().block_on(call(&peer.client(), answers.ids));
+        let result = hostile::runtime().block_on(call(peer.client(), answers.ids));
         check(id, &answer, result)?;
     }
 }
@@ -321,21 +351,39 @@ type Parse = fn(&str) -> Result<(), Error>;
 
 /// Every parser of a caller's string into an SDK type that reports a `synctera::Error`.
 const PARSERS: &[(&str, Parse)] = &[
-    ("PersonId", |s| s.parse::<synctera::ids::PersonId>().map(drop)),
-    ("CustomerId", |s| s.parse::<synctera::ids::CustomerId>().map(drop)),
-    ("DisclosureId", |s| s.parse::<synctera::ids::DisclosureId>().map(drop)),
-    ("VerificationId", |s| s.parse::<synctera::ids::VerificationId>().map(drop)),
-    ("AddressId", |s| s.parse::<synctera::ids::AddressId>().map(drop)),
-    ("PersonalIdId", |s| s.parse::<synctera::ids::PersonalIdId>().map(drop)),
-    ("BusinessId", |s| s.parse::<synctera::ids::BusinessId>().map(drop)),
-    ("IdempotencyKey", |s| s.parse::<synctera::IdempotencyKey>().map(drop)),
+    ("PersonId", |s| {
+        s.parse::<synctera::ids::PersonId>().map(drop)
+    }),
+    ("CustomerId", |s| {
+        s.parse::<synctera::ids::CustomerId>().map(drop)
+    }),
+    ("DisclosureId", |s| {
+        s.parse::<synctera::ids::DisclosureId>().map(drop)
+    }),
+    ("VerificationId", |s| {
+        s.parse::<synctera::ids::VerificationId>().map(drop)
+    }),
+    ("AddressId", |s| {
+        s.parse::<synctera::ids::AddressId>().map(drop)
+    }),
+    ("PersonalIdId", |s| {
+        s.parse::<synctera::ids::PersonalIdId>().map(drop)
+    }),
+    ("BusinessId", |s| {
+        s.parse::<synctera::ids::BusinessId>().map(drop)
+    }),
+    ("IdempotencyKey", |s| {
+        s.parse::<synctera::IdempotencyKey>().map(drop)
+    }),
     ("Ssn", |s| synctera::Ssn::parse(s).map(drop)),
     ("SsnLast4", |s| synctera::SsnLast4::parse(s).map(drop)),
     ("DateOfBirth", |s| synctera::DateOfBirth::parse(s).map(drop)),
     ("PhoneNumber", |s| synctera::PhoneNumber::parse(s).map(drop)),
     ("Email", |s| synctera::Email::parse(s).map(drop)),
     ("Identifier", |s| synctera::Identifier::new(s).map(drop)),
-    ("AddressLine", |s| synctera::pii::AddressLine::new(s).map(drop)),
+    ("AddressLine", |s| {
+        synctera::pii::AddressLine::new(s).map(drop)
+    }),
 ];
 
 proptest! {

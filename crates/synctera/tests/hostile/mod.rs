@@ -52,7 +52,7 @@ struct PeerState {
 /// The loopback peer. Each test starts its own (tests run in parallel) and reuses it across its
 /// cases. Every answer closes its connection, so each call is one fresh exchange.
 pub struct Peer {
-    base_url: String,
+    client: Client,
     state: Arc<Mutex<PeerState>>,
 }
 
@@ -68,19 +68,21 @@ impl Peer {
                 tokio::spawn(exchange(socket, shared.clone(), forwarder.clone()));
             }
         });
-        Peer { base_url, state }
-    }
-
-    /// A client that makes exactly one attempt per call, so each case is one request.
-    pub fn client(&self) -> Client {
-        Client::builder()
+        // Built once: a client's TLS setup costs more than a loopback exchange.
+        let client = Client::builder()
             .api_key("hostile-peer-test-key")
-            .base_url(&self.base_url)
+            .base_url(base_url)
             .retry_policy(RetryPolicy::default().max_retries(0))
             // A hang would show as `Error::Timeout`, which no case accepts.
             .timeout(Duration::from_secs(20))
             .build()
-            .unwrap()
+            .unwrap();
+        Peer { client, state }
+    }
+
+    /// The peer's client: exactly one attempt per call, so each case is one request.
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Answer every request with `answer` from now on.
@@ -122,13 +124,14 @@ async fn exchange(mut socket: TcpStream, state: Arc<Mutex<PeerState>>, forwarder
         head.push_str(&format!("content-type: {content_type}\r\n"));
     }
     head.push_str("\r\n");
+    // One write: a head and a body written apart would wait out the client's delayed ACK.
+    let response = [head.as_bytes(), &answer.body].concat();
     state.lock().unwrap().log.push(Exchange {
         method,
         target,
-        answer: answer.clone(),
+        answer,
     });
-    let _ = socket.write_all(head.as_bytes()).await;
-    let _ = socket.write_all(&answer.body).await;
+    let _ = socket.write_all(&response).await;
     let _ = socket.shutdown().await;
 }
 
@@ -151,7 +154,10 @@ async fn read_request(socket: &mut TcpStream) -> Option<Request> {
     let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let mut request_line = lines.next()?.split(' ');
-    let (method, target) = (request_line.next()?.to_owned(), request_line.next()?.to_owned());
+    let (method, target) = (
+        request_line.next()?.to_owned(),
+        request_line.next()?.to_owned(),
+    );
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
@@ -209,7 +215,9 @@ pub struct Ids {
 pub type Outcome = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 pub type Call = fn(&Client, Ids) -> Outcome;
 
-fn outcome<T>(call: impl IntoFuture<Output = Result<T, Error>, IntoFuture: Send + 'static>) -> Outcome {
+fn outcome<T>(
+    call: impl IntoFuture<Output = Result<T, Error>, IntoFuture: Send + 'static>,
+) -> Outcome {
     let call = call.into_future();
     Box::pin(async move { call.await.map(drop) })
 }
@@ -230,35 +238,60 @@ fn full_details<K: synctera::person_fields::WriteKind>(
 /// description's operations out. Run in this order against a sandbox: the wipe comes last.
 pub const OPERATIONS: &[(&str, Call)] = &[
     ("createPerson", |c, _| {
-        outcome(c.persons().create(NewPerson::prospect().email("table.person@example.org")))
+        outcome(
+            c.persons()
+                .create(NewPerson::prospect().email("table.person@example.org")),
+        )
     }),
     ("getPerson", |c, ids| outcome(c.persons().get(ids.person))),
     ("updatePerson", |c, ids| {
-        outcome(c.persons().update(ids.person, PersonUpdate::new().chosen_name("Nan")))
+        outcome(
+            c.persons()
+                .update(ids.person, PersonUpdate::new().chosen_name("Nan")),
+        )
     }),
     ("listPersons", |c, _| outcome(c.persons().list().limit(5))),
     ("createCustomer", |c, _| {
-        outcome(c.customers().create(NewCustomer::prospect().email("table.customer@example.org")))
+        outcome(
+            c.customers()
+                .create(NewCustomer::prospect().email("table.customer@example.org")),
+        )
     }),
-    ("getCustomer", |c, ids| outcome(c.customers().get(ids.person))),
+    ("getCustomer", |c, ids| {
+        outcome(c.customers().get(ids.person))
+    }),
     ("patchCustomer", |c, ids| {
-        outcome(c.customers().patch(ids.person, CustomerPatch::new().middle_name("Q")))
+        outcome(
+            c.customers()
+                .patch(ids.person, CustomerPatch::new().middle_name("Q")),
+        )
     }),
     ("updateCustomer", |c, ids| {
         let replace = full_details(CustomerReplace::active("Anne", "Baker"));
         outcome(c.customers().replace(ids.person, replace))
     }),
-    ("listCustomers", |c, _| outcome(c.customers().list().limit(5))),
+    ("listCustomers", |c, _| {
+        outcome(c.customers().list().limit(5))
+    }),
     ("createDisclosure", |c, ids| {
         let disclosure = NewDisclosure::acknowledged(ids.person, DisclosureType::RegDd, "1.0");
         outcome(c.disclosures().create(disclosure))
     }),
-    ("getDisclosure", |c, ids| outcome(c.disclosures().get(ids.disclosure))),
-    ("listDisclosures", |c, ids| outcome(c.disclosures().list().person_id(ids.person))),
-    ("verify", |c, ids| {
-        outcome(c.verifications().verify(VerifyRequest::person(ids.person).customer_consent(true)))
+    ("getDisclosure", |c, ids| {
+        outcome(c.disclosures().get(ids.disclosure))
     }),
-    ("getVerification", |c, ids| outcome(c.verifications().get(ids.verification))),
+    ("listDisclosures", |c, ids| {
+        outcome(c.disclosures().list().person_id(ids.person))
+    }),
+    ("verify", |c, ids| {
+        outcome(
+            c.verifications()
+                .verify(VerifyRequest::person(ids.person).customer_consent(true)),
+        )
+    }),
+    ("getVerification", |c, ids| {
+        outcome(c.verifications().get(ids.verification))
+    }),
     ("listVerifications", |c, ids| {
         outcome(c.verifications().list().person_id(ids.person))
     }),
@@ -308,7 +341,11 @@ async fn record_sandbox_answers() -> SandboxAnswers {
         .unwrap();
     let disclosure = direct
         .disclosures()
-        .create(NewDisclosure::acknowledged(person.id, DisclosureType::RegDd, "1.0"))
+        .create(NewDisclosure::acknowledged(
+            person.id,
+            DisclosureType::RegDd,
+            "1.0",
+        ))
         .await
         .unwrap();
     let kyc = direct
@@ -328,13 +365,15 @@ async fn record_sandbox_answers() -> SandboxAnswers {
     let spec = spec_operations();
     let mut success = HashMap::new();
     for (id, call) in OPERATIONS {
-        let result = call(&client, ids).await;
+        let result = call(client, ids).await;
         let log = peer.take_log();
         assert!(result.is_ok(), "{id} against the sandbox: {result:?}");
         let [exchange] = &log[..] else {
             panic!("{id} made {} requests", log.len());
         };
-        let (method, path) = spec.get(*id).unwrap_or_else(|| panic!("{id} is not in the spec"));
+        let (method, path) = spec
+            .get(*id)
+            .unwrap_or_else(|| panic!("{id} is not in the spec"));
         assert!(
             exchange.method == *method && path_matches(path, &exchange.target),
             "{id} sent {} {}, the description says {method} {path}",
@@ -345,9 +384,15 @@ async fn record_sandbox_answers() -> SandboxAnswers {
     }
     let covered: BTreeSet<&str> = OPERATIONS.iter().map(|(id, _)| *id).collect();
     let described: BTreeSet<&str> = spec.keys().map(String::as_str).collect();
-    assert_eq!(covered, described, "every described operation has a row in OPERATIONS");
+    assert_eq!(
+        covered, described,
+        "every described operation has a row in OPERATIONS"
+    );
 
-    let missing = client.persons().get(PersonId::from(uuid::Uuid::nil())).await;
+    let missing = client
+        .persons()
+        .get(PersonId::from(uuid::Uuid::nil()))
+        .await;
     assert_eq!(missing.unwrap_err().status(), Some(404));
     let problem = peer.take_log().remove(0).answer;
     sandbox.shutdown().await;
