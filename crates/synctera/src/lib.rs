@@ -4,7 +4,9 @@
 //! typed ids that cannot be mixed up ([`ids`]), PII types that validate on the way in and stay
 //! masked in logs ([`pii`]), builders that check the API's documented rules before anything is
 //! sent, one [`Error`] type, retries that are safe to repeat ([`retry`]) and auto-pagination
-//! ([`pagination`]).
+//! ([`pagination`]). A webhook receiver verifies and reads Synctera's deliveries with
+//! `WebhookVerifier`, without a client or an API key (see `webhooks`; feature `webhooks`, on by
+//! default).
 //!
 //! # Onboarding a person, as in Synctera's guide
 //!
