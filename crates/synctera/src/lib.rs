@@ -4,7 +4,9 @@
 //! typed ids that cannot be mixed up ([`ids`]), PII types that validate on the way in and stay
 //! masked in logs ([`pii`]), builders that check the API's documented rules before anything is
 //! sent, one [`Error`] type, retries that are safe to repeat ([`retry`]) and auto-pagination
-//! ([`pagination`]).
+//! ([`pagination`]). A webhook receiver verifies and reads Synctera's deliveries with
+//! `WebhookVerifier`, without a client or an API key (see `webhooks`; feature `webhooks`, on by
+//! default).
 //!
 //! # Onboarding a person, as in Synctera's guide
 //!
@@ -101,7 +103,10 @@
 
 #![warn(missing_docs)]
 
-macro_rules! api_enum {
+/// An enum of wire values that keeps unknown ones in `Unknown(String)`: the parts of
+/// `api_enum!` that do not need a generated counterpart (e.g. webhook event types, which reach
+/// a receiver in a delivery the generated client never decodes).
+macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
         $name:ident {
@@ -151,35 +156,6 @@ macro_rules! api_enum {
             }
         }
 
-        /// Every value the generated client can decode has a variant here. The match is
-        /// exhaustive on purpose: a value added to the API description breaks this crate's
-        /// build instead of being silently mis-mapped at run time.
-        impl From<::synctera_raw::types::$name> for $name {
-            fn from(raw: ::synctera_raw::types::$name) -> Self {
-                match raw {
-                    $( ::synctera_raw::types::$name::$variant => $name::$variant, )+
-                }
-            }
-        }
-
-        impl $name {
-            /// The generated client's value, for a request. An `Unknown` value cannot be sent:
-            /// the error names `field`.
-            #[allow(dead_code)] // only the enums used as request parameters need it
-            pub(crate) fn to_raw(
-                &self,
-                field: impl Into<crate::FieldPath>,
-            ) -> Result<::synctera_raw::types::$name, crate::Error> {
-                match self {
-                    $( $name::$variant => Ok(::synctera_raw::types::$name::$variant), )+
-                    $name::Unknown(_) => Err(crate::Error::validation(
-                        field,
-                        "is not a value the API accepts",
-                    )),
-                }
-            }
-        }
-
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -208,6 +184,52 @@ macro_rules! api_enum {
     };
 }
 
+/// `wire_enum!` plus the conversions to and from the generated client's enum of the same name.
+macro_rules! api_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        wire_enum! {
+            $(#[$meta])*
+            $name {
+                $( $(#[$vmeta])* $variant = $wire, )+
+            }
+        }
+
+        /// Every value the generated client can decode has a variant here. The match is
+        /// exhaustive on purpose: a value added to the API description breaks this crate's
+        /// build instead of being silently mis-mapped at run time.
+        impl From<::synctera_raw::types::$name> for $name {
+            fn from(raw: ::synctera_raw::types::$name) -> Self {
+                match raw {
+                    $( ::synctera_raw::types::$name::$variant => $name::$variant, )+
+                }
+            }
+        }
+
+        impl $name {
+            /// The generated client's value, for a request. An `Unknown` value cannot be sent:
+            /// the error names `field`.
+            #[allow(dead_code)] // only the enums used as request parameters need it
+            pub(crate) fn to_raw(
+                &self,
+                field: impl Into<crate::FieldPath>,
+            ) -> Result<::synctera_raw::types::$name, crate::Error> {
+                match self {
+                    $( $name::$variant => Ok(::synctera_raw::types::$name::$variant), )+
+                    $name::Unknown(_) => Err(crate::Error::validation(
+                        field,
+                        "is not a value the API accepts",
+                    )),
+                }
+            }
+        }
+    };
+}
+
 #[macro_use]
 pub mod pagination;
 #[macro_use]
@@ -230,6 +252,8 @@ pub mod sandbox;
 pub mod statuses;
 pub mod transport;
 pub mod verifications;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 #[cfg(test)]
 mod body_snapshots;
@@ -259,4 +283,8 @@ pub use transport::Request;
 pub use verifications::{
     ListVerifications, Verification, VerificationDetail, VerificationResult, VerificationType,
     VerifyRequest, VerifyResponse,
+};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{
+    ChangedFields, Event, EventResource, EventType, VerifyError, WebhookSecret, WebhookVerifier,
 };
