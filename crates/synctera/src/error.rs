@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::StatusCode;
 use serde::Serialize;
 
-use crate::FieldPath;
+use crate::field_path::FieldPath;
 
 /// Boxed source error for transport failures.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

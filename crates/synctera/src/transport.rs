@@ -29,12 +29,15 @@ use std::time::Duration;
 use progenitor_client::ResponseValue;
 use synctera_raw::types::Problem;
 
-use crate::Error;
-use crate::client::Client;
-use crate::retry::{CallInfo, IdempotencyKey, RetryPolicy};
+use crate::error::Error;
+use crate::transport::client::Client;
+use crate::transport::retry::{CallInfo, IdempotencyKey, RetryPolicy};
 
 mod attempt_timer;
 mod attempts;
+pub mod client;
+pub mod pagination;
+pub mod retry;
 use attempts::{execute, record_response};
 
 /// What one attempt of a generated call returns.
@@ -305,7 +308,8 @@ impl<O: Operation> IntoFuture for Request<O> {
 mod tests {
     use std::future::IntoFuture;
 
-    use crate::{Client, NewPerson};
+    use crate::resources::persons::NewPerson;
+    use crate::transport::client::Client;
 
     fn assert_send_static<T: Send + 'static>(_: &T) {}
 

@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use synctera_raw::types;
 
-use crate::Error;
-use crate::client::Client;
-use crate::ids::{BusinessId, PersonId, VerificationId};
-use crate::pagination::Page;
-use crate::persons::{Metadata, VerificationStatus};
+use crate::error::Error;
+use crate::transport::client::Client;
+use crate::transport::pagination::Page;
+use crate::transport::pagination::paged_list;
 use crate::transport::{CallSettings, Request, operation};
+use crate::values::enums::api_enum;
+use crate::values::ids::{BusinessId, PersonId, VerificationId};
+use crate::values::metadata::Metadata;
+use crate::values::statuses::VerificationStatus;
 
 api_enum! {
     /// Which check a verification ran (`verification_type`).
@@ -468,7 +471,7 @@ struct VerificationFilters {
 impl ListVerificationsPage {
     fn new(q: VerificationQuery) -> Result<Self, Error> {
         let filters = VerificationFilters {
-            limit: crate::pagination::page_limit(q.limit)?,
+            limit: crate::transport::pagination::page_limit(q.limit)?,
             verification_type: q
                 .verification_type
                 .as_ref()

@@ -4,7 +4,8 @@
 
 use std::borrow::Cow;
 
-use crate::{Error, FieldPath};
+use crate::error::Error;
+use crate::field_path::FieldPath;
 
 /// The invalid inputs a builder holds, per setter, in the order they were first set (field and
 /// reason only, never the value). Setting the same field again with a valid value clears its
@@ -68,7 +69,7 @@ impl Invalid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pii::Email;
+    use crate::values::pii::Email;
 
     fn field(invalid: &Invalid) -> Option<String> {
         match invalid.check() {
@@ -91,13 +92,13 @@ mod tests {
     fn failures_are_kept_per_field_in_first_set_order() {
         let mut invalid = Invalid::default();
         invalid.capture::<Email, _>("email", "bad");
-        invalid.capture::<crate::pii::Ssn, _>("ssn", "bad");
+        invalid.capture::<crate::values::pii::Ssn, _>("ssn", "bad");
         // Setting e-mail again (still bad) keeps its place; fixing it reveals the SSN's.
         invalid.capture::<Email, _>("email", "still bad");
         assert_eq!(field(&invalid), Some("email".into()));
         invalid.capture::<Email, _>("email", "ok@x.io");
         assert_eq!(field(&invalid), Some("ssn".into()));
-        invalid.capture::<crate::pii::Ssn, _>("ssn", "123-45-6789");
+        invalid.capture::<crate::values::pii::Ssn, _>("ssn", "123-45-6789");
         assert_eq!(field(&invalid), None);
     }
 }

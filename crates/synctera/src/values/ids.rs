@@ -77,12 +77,12 @@ macro_rules! typed_id {
         }
 
         impl FromStr for $name {
-            type Err = crate::Error;
+            type Err = crate::error::Error;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Uuid::parse_str(s)
                     .map(Self)
-                    .map_err(|_| crate::Error::validation($field, "must be a UUID"))
+                    .map_err(|_| crate::error::Error::validation($field, "must be a UUID"))
             }
         }
     };

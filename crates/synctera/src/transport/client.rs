@@ -1,5 +1,5 @@
 //! The [`Client`]: configuration, authentication and the shared connection pool. Calls are
-//! made by [`crate::transport`]; each resource module adds its accessor (`client.persons()`, …).
+//! made by [`Request`](crate::Request); each resource module adds its accessor (`client.persons()`, …).
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::Error;
-use crate::retry::RetryPolicy;
+use crate::error::Error;
+use crate::transport::retry::RetryPolicy;
 
 /// Which Synctera deployment to talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

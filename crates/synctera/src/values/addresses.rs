@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use synctera_raw::types;
 
-use crate::Error;
-use crate::ids::AddressId;
-use crate::pii::AddressLine;
+use crate::error::Error;
+use crate::values::enums::api_enum;
+use crate::values::ids::AddressId;
+use crate::values::pii::AddressLine;
 
 api_enum! {
     /// What an address is used for (`address_type`, read-only).

@@ -1,6 +1,7 @@
 use super::*;
-use crate::statuses::BanStatusInput;
-use crate::{Error, FieldPath};
+use crate::error::Error;
+use crate::field_path::FieldPath;
+use crate::values::statuses::BanStatusInput;
 use serde_json::json;
 
 fn field_of(r: Result<(), Error>) -> FieldPath {

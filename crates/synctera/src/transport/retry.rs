@@ -11,7 +11,7 @@
 //! | attempts in total | 3 (`max_retries(0)` means exactly one) |
 //! | back-off | exponential from 200 ms, full jitter, capped at 5 s |
 //! | `Retry-After` | honoured, but never longer than the cap |
-//! | connect timeout (set on the client: [`ClientBuilder::connect_timeout`](crate::client::ClientBuilder::connect_timeout)) | 10 s |
+//! | connect timeout (set on the client: [`ClientBuilder::connect_timeout`](crate::transport::client::ClientBuilder::connect_timeout)) | 10 s |
 //! | per-attempt timeout | 30 s |
 //! | total deadline (all attempts and sleeps) | 60 s |
 //!
@@ -23,9 +23,9 @@
 //! replay with the first result instead of acting twice. A `POST` without a key is never retried:
 //! if the connection dropped after the server committed, a second attempt would create a second
 //! record. Replace the classifier with [`RetryPolicy::classifier`] to change what is retried;
-//! the replay-safety check is not the classifier's to make: [`crate::transport`] asks the
-//! classifier only about replay-safe calls, so no classifier can make an unkeyed `POST` or
-//! `PATCH` run twice.
+//! the replay-safety check is not the classifier's to make: the transport
+//! ([`Request`](crate::Request)) asks the classifier only about replay-safe calls, so no
+//! classifier can make an unkeyed `POST` or `PATCH` run twice.
 //!
 //! A wait that would end past the total deadline is not started: the call fails at once with
 //! the last attempt's error, which says more than a timeout would.
@@ -43,8 +43,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Error;
 use crate::error::ApiErrorCode;
+use crate::error::Error;
 
 /// The value of an `Idempotency-Key` header: 1–255 visible ASCII characters.
 ///

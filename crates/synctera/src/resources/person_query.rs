@@ -5,11 +5,12 @@ use std::fmt;
 
 use synctera_raw::types;
 
-use crate::Error;
-use crate::ids::PersonId;
-use crate::pii::SsnLast4;
-use crate::statuses::{BanStatus, PersonStatus};
+use crate::error::Error;
 use crate::transport::CallSettings;
+use crate::values::enums::api_enum;
+use crate::values::ids::PersonId;
+use crate::values::pii::SsnLast4;
+use crate::values::statuses::{BanStatus, PersonStatus};
 
 api_enum! {
     /// Sort keys for `listPersons` / `listCustomers` (`sort_by`).
@@ -67,7 +68,7 @@ pub(crate) struct RawFilters {
 impl PersonQuery {
     pub(crate) fn raw_filters(&self) -> Result<RawFilters, Error> {
         Ok(RawFilters {
-            limit: crate::pagination::page_limit(self.limit)?,
+            limit: crate::transport::pagination::page_limit(self.limit)?,
             status: self
                 .status
                 .as_ref()
@@ -77,7 +78,7 @@ impl PersonQuery {
                 .sort_by
                 .iter()
                 .enumerate()
-                .map(|(i, s)| s.to_raw(crate::FieldPath::element("sort_by", i)))
+                .map(|(i, s)| s.to_raw(crate::field_path::FieldPath::element("sort_by", i)))
                 .collect::<Result<_, _>>()?,
             ssn_last_4: self
                 .ssn_last_4
@@ -160,6 +161,7 @@ macro_rules! apply_shared_filters {
         }
     }};
 }
+pub(crate) use apply_shared_filters;
 
 /// The filter setters `ListPersons` and `ListCustomers` share (their query is a
 /// `person_query::PersonQuery` in `q`); `$id` is the id type the list accepts besides its twin.
@@ -167,13 +169,15 @@ macro_rules! person_filters {
     ($list:ident, $id:ty, $noun:literal) => {
         impl $list {
             /// Adds a sort key (`sort_by`); keys apply in the order added.
-            pub fn sort_by(mut self, key: $crate::person_query::PersonSortKey) -> Self {
+            pub fn sort_by(mut self, key: $crate::resources::person_query::PersonSortKey) -> Self {
                 self.q.sort_by.push(key);
                 self
             }
             /// Only these ids (may be called repeatedly). Accepts person or customer ids.
             pub fn id(mut self, id: impl Into<$id>) -> Self {
-                self.q.id.push($crate::ids::PersonId::from(id.into()));
+                self.q
+                    .id
+                    .push($crate::values::ids::PersonId::from(id.into()));
                 self
             }
             #[doc = concat!("Only ", $noun, " that do (or do not) hold accounts.")]
@@ -182,7 +186,7 @@ macro_rules! person_filters {
                 self
             }
             #[doc = concat!("Only ", $noun, " whose SSN ends with these four digits.")]
-            pub fn ssn_last_4(mut self, v: $crate::pii::SsnLast4) -> Self {
+            pub fn ssn_last_4(mut self, v: $crate::values::pii::SsnLast4) -> Self {
                 self.q.ssn_last_4 = Some(v);
                 self
             }
@@ -207,10 +211,11 @@ macro_rules! person_filters {
                 self
             }
             #[doc = concat!("Only ", $noun, " in this status.")]
-            pub fn status(mut self, v: $crate::PersonStatus) -> Self {
+            pub fn status(mut self, v: $crate::values::statuses::PersonStatus) -> Self {
                 self.q.status = Some(v);
                 self
             }
         }
     };
 }
+pub(crate) use person_filters;

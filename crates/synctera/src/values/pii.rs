@@ -16,7 +16,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::Error;
+use crate::error::Error;
 
 /// A full US Social Security Number (or other hyphenated 9-digit tax id), as the API accepts it in
 /// requests: `^\d{3}-\d{2}-\d{4}$`.
@@ -140,7 +140,7 @@ impl SsnLast4 {
     /// shorter value read from a response cannot be used).
     pub(crate) fn to_raw(
         &self,
-        field: impl Into<crate::FieldPath>,
+        field: impl Into<crate::field_path::FieldPath>,
     ) -> Result<synctera_raw::types::SsnLast4, Error> {
         synctera_raw::types::SsnLast4::try_from(self.0.as_str())
             .map_err(|_| Error::validation(field, "must be exactly four digits"))

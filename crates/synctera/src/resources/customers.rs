@@ -11,16 +11,16 @@ use serde::{Deserialize, Serialize};
 
 use synctera_raw::types;
 
-use crate::addresses::{Address, AddressType};
-use crate::client::Client;
-use crate::ids::CustomerId;
-use crate::metadata::Metadata;
-use crate::pagination::Page;
-use crate::person_query::{PersonQuery, RawFilters};
-use crate::persons::Person;
-use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};
-use crate::statuses::{BanStatus, PersonStatus, SsnSource, VerificationStatus};
+use crate::resources::person_query::{PersonQuery, RawFilters};
+use crate::resources::persons::Person;
+use crate::transport::client::Client;
+use crate::transport::pagination::Page;
 use crate::transport::{Request, operation};
+use crate::values::addresses::{Address, AddressType};
+use crate::values::ids::CustomerId;
+use crate::values::metadata::Metadata;
+use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};
+use crate::values::statuses::{BanStatus, PersonStatus, SsnSource, VerificationStatus};
 
 api_enum! {
     /// A customer's KYC status (`kyc_status`): the person's `verification_status` plus
@@ -351,6 +351,9 @@ impl Customer {
 }
 
 mod writes;
+use crate::resources::person_query::{apply_shared_filters, person_filters};
+use crate::transport::pagination::paged_list;
+use crate::values::enums::api_enum;
 pub use writes::{
     CustomerChange, CustomerCreate, CustomerPatch, CustomerReplace, CustomerReplacement,
     NewCustomer,

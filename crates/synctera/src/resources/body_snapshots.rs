@@ -5,14 +5,15 @@
 use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::addresses::AddressInput;
-use crate::ids::{BusinessId, PersonId};
-use crate::persons::{PersonalIdInput, PersonalIdType};
-use crate::pii::Identifier;
-use crate::{
-    BanStatusInput, CustomerPatch, CustomerReplace, DisclosureEventType, DisclosureType,
-    NewCustomer, NewDisclosure, NewPerson, PersonStatus, PersonUpdate, VerifyRequest,
-};
+use crate::resources::customers::{CustomerPatch, CustomerReplace, NewCustomer};
+use crate::resources::disclosures::{DisclosureEventType, DisclosureType, NewDisclosure};
+use crate::resources::persons::{NewPerson, PersonUpdate};
+use crate::resources::persons::{PersonalIdInput, PersonalIdType};
+use crate::resources::verifications::VerifyRequest;
+use crate::values::addresses::AddressInput;
+use crate::values::ids::{BusinessId, PersonId};
+use crate::values::pii::Identifier;
+use crate::values::statuses::{BanStatusInput, PersonStatus};
 
 /// The body as it goes on the wire.
 fn sent(body: impl serde::Serialize) -> serde_json::Value {

@@ -1,6 +1,6 @@
 use super::*;
-use crate::addresses::AddressInput;
-use crate::statuses::BanStatusInput;
+use crate::values::addresses::AddressInput;
+use crate::values::statuses::BanStatusInput;
 
 fn field_of(r: Result<(), Error>) -> FieldPath {
     match r {
@@ -68,7 +68,7 @@ fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
         NewPerson::prospect()
             .personal_id(PersonalIdInput::new(
                 PersonalIdType::PassportNumber,
-                crate::pii::Identifier::new(&long_id).unwrap(),
+                crate::values::pii::Identifier::new(&long_id).unwrap(),
             ))
             .validate(),
         &long_id,
@@ -79,7 +79,7 @@ fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
 fn passport(number: &str) -> PersonalIdInput {
     PersonalIdInput::new(
         PersonalIdType::PassportNumber,
-        crate::pii::Identifier::new(number).unwrap(),
+        crate::values::pii::Identifier::new(number).unwrap(),
     )
 }
 

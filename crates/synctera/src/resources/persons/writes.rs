@@ -6,13 +6,13 @@ use std::fmt;
 use synctera_raw::types;
 
 use super::PersonalIdInput;
-use crate::Error;
-use crate::person_fields::{
+use crate::error::Error;
+use crate::resources::person_fields::{
     self, NoteRule, PersonFields, RawShared, Rules, WholeRecord, WithTenant, WriteKind, check_name,
     with_shared_fields,
 };
-use crate::pii::MaskedName;
-use crate::statuses::PersonStatus;
+use crate::values::pii::MaskedName;
+use crate::values::statuses::PersonStatus;
 
 /// A `createPerson` request.
 ///

@@ -6,12 +6,12 @@ use std::fmt;
 
 use synctera_raw::types;
 
-use crate::Error;
-use crate::person_fields::{
+use crate::error::Error;
+use crate::resources::person_fields::{
     self, NoteRule, PersonFields, RawShared, Rules, WholeRecord, WithTenant, WriteKind,
     with_shared_fields,
 };
-use crate::statuses::PersonStatus;
+use crate::values::statuses::PersonStatus;
 
 /// A `createCustomer` request (POST `/customers`).
 ///

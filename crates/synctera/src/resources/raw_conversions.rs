@@ -7,13 +7,21 @@
 use serde_json::{Value, json};
 use synctera_raw::types;
 
-use crate::addresses::AddressType;
-use crate::customers::KycStatus;
-use crate::disclosures::{DisclosureEventType, DisclosureType};
-use crate::pagination::Page;
-use crate::persons::{BanStatus, PersonSortKey, PersonStatus, PersonalIdType, SsnSource};
-use crate::verifications::{VerificationDetailResult, VerificationResult, VerificationType};
-use crate::{Customer, Disclosure, Person, Verification, VerificationStatus, VerifyResponse};
+use crate::resources::customers::Customer;
+use crate::resources::customers::KycStatus;
+use crate::resources::disclosures::Disclosure;
+use crate::resources::disclosures::{DisclosureEventType, DisclosureType};
+use crate::resources::person_query::PersonSortKey;
+use crate::resources::persons::Person;
+use crate::resources::persons::PersonalIdType;
+use crate::resources::verifications::{Verification, VerifyResponse};
+use crate::resources::verifications::{
+    VerificationDetailResult, VerificationResult, VerificationType,
+};
+use crate::transport::pagination::Page;
+use crate::values::addresses::AddressType;
+use crate::values::statuses::VerificationStatus;
+use crate::values::statuses::{BanStatus, PersonStatus, SsnSource};
 
 fn address(kind: &str, line: &str) -> Value {
     json!({"id": "8a2e4c6f-1b3d-4f5a-8e7c-9d0b1a2c3e4f", "address_type": kind,
@@ -202,7 +210,7 @@ fn enums_agree_with_the_generated_ones_on_the_wire() {
                 assert_eq!(&$name::from(raw), known, stringify!($name));
             }
             let err = $name::Unknown("NEW_VALUE".into()).to_raw("some_field").unwrap_err();
-            assert!(matches!(&err, crate::Error::Validation { field, .. } if *field == "some_field"));
+            assert!(matches!(&err, crate::error::Error::Validation { field, .. } if *field == "some_field"));
             assert!(!err.to_string().contains("NEW_VALUE"));
         })+};
     }

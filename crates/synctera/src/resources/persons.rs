@@ -13,20 +13,23 @@ use synctera_raw::types;
 
 use secrecy::ExposeSecret;
 
-use crate::addresses::Address;
-use crate::client::Client;
-use crate::ids::{PersonId, PersonalIdId};
-use crate::pagination::Page;
-use crate::person_query::{PersonQuery, RawFilters};
-use crate::pii::{
+use crate::error::Error;
+use crate::field_path::FieldPath;
+use crate::resources::person_query::{PersonQuery, RawFilters};
+use crate::transport::client::Client;
+use crate::transport::pagination::Page;
+use crate::transport::{Request, operation};
+use crate::values::addresses::Address;
+use crate::values::ids::{PersonId, PersonalIdId};
+use crate::values::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,
 };
-use crate::transport::{Request, operation};
-use crate::{Error, FieldPath};
 
-pub use crate::metadata::Metadata;
-pub use crate::person_query::PersonSortKey;
-pub use crate::statuses::{BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus};
+pub use crate::resources::person_query::PersonSortKey;
+use crate::values::metadata::Metadata;
+pub use crate::values::statuses::{
+    BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus,
+};
 
 api_enum! {
     /// The kind of a personal identifier (`personal_ids[].id_type`).
@@ -319,6 +322,9 @@ impl From<types::PersonList> for Page<Person> {
 }
 
 mod writes;
+use crate::resources::person_query::{apply_shared_filters, person_filters};
+use crate::transport::pagination::paged_list;
+use crate::values::enums::api_enum;
 pub use writes::{NewPerson, PersonChange, PersonCreate, PersonUpdate};
 
 /// `client.persons()`: create, read, update and list persons.

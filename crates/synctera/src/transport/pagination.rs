@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 
-use crate::Error;
+use crate::error::Error;
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +55,7 @@ macro_rules! paged_list {
                 self
             }
             /// Use this retry policy for every page request instead of the client's.
-            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            pub fn retry_policy(mut self, policy: $crate::transport::retry::RetryPolicy) -> Self {
                 self.q.settings.retry_policy(policy);
                 self
             }
@@ -69,7 +69,7 @@ macro_rules! paged_list {
             pub fn send(
                 self,
             ) -> impl ::std::future::Future<
-                Output = Result<$crate::pagination::Page<$item>, $crate::Error>,
+                Output = Result<$crate::transport::pagination::Page<$item>, $crate::error::Error>,
             > + Send
             + 'static {
                 self.request().send()
@@ -79,11 +79,11 @@ macro_rules! paged_list {
             pub fn pages(
                 self,
             ) -> impl ::futures_util::stream::Stream<
-                Item = Result<$crate::pagination::Page<$item>, $crate::Error>,
+                Item = Result<$crate::transport::pagination::Page<$item>, $crate::error::Error>,
             > + Send
             + 'static {
                 let first = self.q.page_token.clone();
-                $crate::pagination::pages(first, move |token| {
+                $crate::transport::pagination::pages(first, move |token| {
                     let mut next = self.clone();
                     next.q.page_token = token;
                     next.send()
@@ -93,13 +93,13 @@ macro_rules! paged_list {
             #[doc = concat!("Every ", $noun, " from the current page on, one at a time, fetching pages lazily.")]
             pub fn stream(
                 self,
-            ) -> impl ::futures_util::stream::Stream<Item = Result<$item, $crate::Error>> + Send + 'static {
-                $crate::pagination::items(self.pages())
+            ) -> impl ::futures_util::stream::Stream<Item = Result<$item, $crate::error::Error>> + Send + 'static {
+                $crate::transport::pagination::items(self.pages())
             }
         }
 
         impl ::std::future::IntoFuture for $list {
-            type Output = Result<$crate::pagination::Page<$item>, $crate::Error>;
+            type Output = Result<$crate::transport::pagination::Page<$item>, $crate::error::Error>;
             type IntoFuture =
                 ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
 
@@ -113,6 +113,7 @@ macro_rules! paged_list {
         }
     };
 }
+pub(crate) use paged_list;
 
 /// Checks a list's `limit` (at least 1) and converts it to the generated type.
 pub(crate) fn page_limit(limit: Option<u32>) -> Result<Option<std::num::NonZeroU64>, Error> {

@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use synctera_raw::types;
 
-use crate::Error;
-use crate::client::Client;
-use crate::ids::{BusinessId, DisclosureId, PersonId};
-use crate::metadata::Metadata;
-use crate::pagination::Page;
+use crate::error::Error;
+use crate::transport::client::Client;
+use crate::transport::pagination::Page;
+use crate::transport::pagination::paged_list;
 use crate::transport::{CallSettings, Request, operation};
+use crate::values::enums::api_enum;
+use crate::values::ids::{BusinessId, DisclosureId, PersonId};
+use crate::values::metadata::Metadata;
 
 api_enum! {
     /// Which document was disclosed (`type`).
@@ -388,7 +390,7 @@ impl ListDisclosures {
     fn request(self) -> Request<ListDisclosuresPage> {
         let ListDisclosures { client, q } = self;
         let settings = q.settings.clone();
-        let page = crate::pagination::page_limit(q.limit).map(|limit| {
+        let page = crate::transport::pagination::page_limit(q.limit).map(|limit| {
             let ids = q.id.iter().map(|i| i.into_uuid()).collect();
             ListDisclosuresPage(q, limit, ids)
         });
@@ -444,7 +446,7 @@ fn version_is_valid(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::FieldPath;
+    use crate::field_path::FieldPath;
 
     fn pid() -> PersonId {
         uuid::Uuid::new_v4().into()

@@ -15,12 +15,12 @@ use std::fmt;
 use secrecy::ExposeSecret;
 use synctera_raw::types;
 
-use crate::Error;
-use crate::addresses::{AddressInput, LEGAL_ADDRESS, SHIPPING_ADDRESS};
-use crate::invalid::Invalid;
-use crate::metadata::Metadata;
-use crate::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn};
-use crate::statuses::{BanStatusInput, PersonStatus};
+use crate::error::Error;
+use crate::values::addresses::{AddressInput, LEGAL_ADDRESS, SHIPPING_ADDRESS};
+use crate::values::invalid::Invalid;
+use crate::values::metadata::Metadata;
+use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn};
+use crate::values::statuses::{BanStatusInput, PersonStatus};
 
 /// A write of a person record: the fields every write shares, plus `K`, what only this write
 /// sends. Use it through its names: [`NewPerson`](crate::NewPerson),

@@ -2,6 +2,7 @@
 //! two values a request may set), its KYC `verification_status` and how its SSN was collected.
 //! Persons and customers share them.
 
+use crate::values::enums::api_enum;
 use serde::{Deserialize, Serialize};
 
 api_enum! {

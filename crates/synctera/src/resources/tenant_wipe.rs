@@ -15,8 +15,8 @@
 //! # }
 //! ```
 
-use crate::Error;
-use crate::client::{Client, Environment};
+use crate::error::Error;
+use crate::transport::client::{Client, Environment};
 use crate::transport::{Request, operation};
 
 impl Client {
