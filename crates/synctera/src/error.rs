@@ -21,7 +21,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// ```
 /// use synctera::Error;
 ///
-/// let err = synctera::pii::Ssn::parse("123456789").unwrap_err();
+/// let err = "123456789".parse::<synctera::pii::Ssn>().unwrap_err();
 /// assert!(matches!(&err, Error::Validation { field, .. } if *field == "ssn"));
 /// assert_eq!(err.field().unwrap(), "ssn");
 /// assert_eq!(err.to_string(), "invalid `ssn`: must be nine digits written ddd-dd-dddd");

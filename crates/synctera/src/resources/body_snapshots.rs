@@ -66,7 +66,7 @@ fn new_person_active_full() {
         .personal_id(
             PersonalIdInput::new(
                 PersonalIdType::PassportNumber,
-                Identifier::new("X12345678").unwrap(),
+                "X12345678".parse::<Identifier>().unwrap(),
             )
             .country_code("US"),
         )

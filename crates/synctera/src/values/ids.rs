@@ -85,6 +85,22 @@ macro_rules! typed_id {
                     .map_err(|_| crate::error::Error::validation($field, "must be a UUID"))
             }
         }
+
+        impl TryFrom<&str> for $name {
+            type Error = crate::error::Error;
+
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = crate::error::Error;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
     };
 }
 
@@ -171,6 +187,41 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("disclosure_id"), "{msg}");
         assert!(!msg.contains("not-a-uuid-secret"), "{msg}");
+    }
+
+    #[test]
+    fn every_id_is_built_from_text_three_ways() {
+        fn check<T>(field: &str)
+        where
+            T: std::str::FromStr<Err = crate::error::Error>
+                + for<'a> TryFrom<&'a str, Error = crate::error::Error>
+                + TryFrom<String, Error = crate::error::Error>
+                + fmt::Display,
+        {
+            assert_eq!(U.parse::<T>().unwrap().to_string(), U);
+            assert_eq!(T::try_from(U).unwrap().to_string(), U);
+            assert_eq!(T::try_from(U.to_owned()).unwrap().to_string(), U);
+            let errors = [
+                "secret-not-a-uuid".parse::<T>().err(),
+                T::try_from("secret-not-a-uuid").err(),
+                T::try_from("secret-not-a-uuid".to_owned()).err(),
+            ];
+            for err in errors {
+                let err = err.expect("not a UUID is refused");
+                assert!(
+                    matches!(&err, crate::error::Error::Validation { field: f, .. } if *f == field),
+                    "{err:?}"
+                );
+                assert!(!err.to_string().contains("secret"), "{err}");
+            }
+        }
+        check::<PersonId>("person_id");
+        check::<CustomerId>("customer_id");
+        check::<DisclosureId>("disclosure_id");
+        check::<VerificationId>("verification_id");
+        check::<AddressId>("address_id");
+        check::<PersonalIdId>("personal_id_id");
+        check::<BusinessId>("business_id");
     }
 
     #[test]

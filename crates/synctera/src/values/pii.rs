@@ -11,12 +11,36 @@
 //! [`Ssn`], so a value read from the API can never be sent back as a full SSN.
 
 use std::fmt;
+use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Error;
+
+/// `TryFrom<&str>` for each type listed (it is [`str::parse`], so a setter taking
+/// `impl TryInto<T>` accepts text), and `TryFrom<String>` for the types after `;` (the
+/// others write their own, to keep or wipe the caller's string).
+macro_rules! try_from_text {
+    ($($by_ref:ty),*; $($by_value:ty),*) => {
+        $(impl TryFrom<&str> for $by_ref {
+            type Error = Error;
+            fn try_from(value: &str) -> Result<Self, Error> {
+                value.parse()
+            }
+        })*
+        $(impl TryFrom<String> for $by_value {
+            type Error = Error;
+            fn try_from(value: String) -> Result<Self, Error> {
+                value.parse()
+            }
+        })*
+    };
+}
+
+try_from_text!(Ssn, SsnLast4, DateOfBirth, PhoneNumber, Email, AddressLine, Identifier;
+    SsnLast4, DateOfBirth, PhoneNumber);
 
 /// A full US Social Security Number (or other hyphenated 9-digit tax id), as the API accepts it in
 /// requests: `^\d{3}-\d{2}-\d{4}$`.
@@ -28,19 +52,27 @@ use crate::error::Error;
 /// use synctera::pii::Ssn;
 /// use secrecy::ExposeSecret;
 ///
-/// let ssn = Ssn::parse("123-45-6789")?;
+/// let ssn = "123-45-6789".parse::<Ssn>()?;
 /// assert_eq!(format!("{ssn}"), "***-**-6789");
 /// assert_eq!(format!("{ssn:?}"), "Ssn(***-**-6789)");
 /// assert_eq!(ssn.expose_secret(), "123-45-6789");
-/// assert!(Ssn::parse("123456789").is_err());
+/// assert!("123456789".parse::<Ssn>().is_err());
 /// # Ok::<(), synctera::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Ssn(SecretString);
 
 impl Ssn {
-    /// Validates and wraps an SSN written as `123-45-6789`.
-    pub fn parse(value: &str) -> Result<Self, Error> {
+    /// The last four digits, the part that is safe to show.
+    pub fn last4(&self) -> SsnLast4 {
+        SsnLast4(self.0.expose_secret()[7..].to_owned())
+    }
+}
+
+/// Validates and wraps an SSN written as `123-45-6789`.
+impl FromStr for Ssn {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
         let b = value.as_bytes();
         let ok = b.len() == 11
             && b.iter().enumerate().all(|(i, c)| match i {
@@ -56,11 +88,6 @@ impl Ssn {
             ))
         }
     }
-
-    /// The last four digits, the part that is safe to show.
-    pub fn last4(&self) -> SsnLast4 {
-        SsnLast4(self.0.expose_secret()[7..].to_owned())
-    }
 }
 
 impl ExposeSecret<str> for Ssn {
@@ -69,17 +96,10 @@ impl ExposeSecret<str> for Ssn {
     }
 }
 
-impl TryFrom<&str> for Ssn {
-    type Error = Error;
-    fn try_from(value: &str) -> Result<Self, Error> {
-        Ssn::parse(value)
-    }
-}
-
 impl TryFrom<String> for Ssn {
     type Error = Error;
     fn try_from(mut value: String) -> Result<Self, Error> {
-        let parsed = Ssn::parse(&value);
+        let parsed = value.parse();
         zeroize::Zeroize::zeroize(&mut value);
         parsed
     }
@@ -118,9 +138,10 @@ impl fmt::Display for Ssn {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SsnLast4(String);
 
-impl SsnLast4 {
-    /// Parses exactly four digits, e.g. for the `ssn_last_4` list filter.
-    pub fn parse(value: &str) -> Result<Self, Error> {
+/// Parses exactly four digits, e.g. for the `ssn_last_4` list filter.
+impl FromStr for SsnLast4 {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
         if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value.to_owned()))
         } else {
@@ -130,7 +151,9 @@ impl SsnLast4 {
             ))
         }
     }
+}
 
+impl SsnLast4 {
     /// The (up to) four digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -184,10 +207,10 @@ impl fmt::Display for SsnLast4 {
 ///
 /// ```
 /// use synctera::pii::DateOfBirth;
-/// let dob = DateOfBirth::parse("2000-01-01")?;
+/// let dob = "2000-01-01".parse::<DateOfBirth>()?;
 /// assert_eq!(dob.to_string(), "****-**-**");
 /// assert_eq!(dob.expose().to_string(), "2000-01-01");
-/// assert!(DateOfBirth::parse("1899-12-31").is_err());
+/// assert!("1899-12-31".parse::<DateOfBirth>().is_err());
 /// # Ok::<(), synctera::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -210,13 +233,6 @@ impl DateOfBirth {
         }
     }
 
-    /// Parses and validates an RFC 3339 full-date (`YYYY-MM-DD`).
-    pub fn parse(value: &str) -> Result<Self, Error> {
-        let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .map_err(|_| Error::validation("dob", "must be a date written YYYY-MM-DD"))?;
-        Self::new(date)
-    }
-
     /// The date itself.
     pub fn expose(&self) -> NaiveDate {
         self.0
@@ -229,10 +245,13 @@ impl DateOfBirth {
     }
 }
 
-impl TryFrom<&str> for DateOfBirth {
-    type Error = Error;
-    fn try_from(value: &str) -> Result<Self, Error> {
-        DateOfBirth::parse(value)
+/// Parses a date written `YYYY-MM-DD`, then checks it as [`DateOfBirth::new`] does.
+impl FromStr for DateOfBirth {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
+        let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map_err(|_| Error::validation("dob", "must be a date written YYYY-MM-DD"))?;
+        Self::new(date)
     }
 }
 
@@ -261,9 +280,9 @@ impl fmt::Display for DateOfBirth {
 ///
 /// ```
 /// use synctera::pii::PhoneNumber;
-/// let phone = PhoneNumber::parse("+12124567890")?;
+/// let phone = "+12124567890".parse::<PhoneNumber>()?;
 /// assert_eq!(phone.to_string(), "+*********90");
-/// assert!(PhoneNumber::parse("212-456-7890").is_err());
+/// assert!("212-456-7890".parse::<PhoneNumber>().is_err());
 /// # Ok::<(), synctera::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,8 +290,21 @@ impl fmt::Display for DateOfBirth {
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
-    /// Validates an E.164 number.
-    pub fn parse(value: &str) -> Result<Self, Error> {
+    /// The full number.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A stored value as a response carries it (not re-checked, like its deserialization).
+    pub(crate) fn from_response(value: String) -> Self {
+        Self(value)
+    }
+}
+
+/// Validates an E.164 number.
+impl FromStr for PhoneNumber {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
         let b = value.as_bytes();
         let ok = b.len() >= 3
             && b.len() <= 16
@@ -287,30 +319,6 @@ impl PhoneNumber {
                 "must be in E.164 form: '+', a country code and up to 15 digits in all",
             ))
         }
-    }
-
-    /// The full number.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// A stored value as a response carries it (not re-checked, like its deserialization).
-    pub(crate) fn from_response(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl TryFrom<&str> for PhoneNumber {
-    type Error = Error;
-    fn try_from(value: &str) -> Result<Self, Error> {
-        PhoneNumber::parse(value)
-    }
-}
-
-impl TryFrom<String> for PhoneNumber {
-    type Error = Error;
-    fn try_from(value: String) -> Result<Self, Error> {
-        PhoneNumber::parse(&value)
     }
 }
 
@@ -334,9 +342,9 @@ impl fmt::Display for PhoneNumber {
 ///
 /// ```
 /// use synctera::pii::Email;
-/// let email = Email::parse("anne.baker@example.com")?;
+/// let email = "anne.baker@example.com".parse::<Email>()?;
 /// assert_eq!(email.to_string(), "a***@***");
-/// assert!(Email::parse("not an address").is_err());
+/// assert!("not an address".parse::<Email>().is_err());
 /// # Ok::<(), synctera::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -344,12 +352,6 @@ impl fmt::Display for PhoneNumber {
 pub struct Email(String);
 
 impl Email {
-    /// Validates the rough shape of an address.
-    pub fn parse(value: &str) -> Result<Self, Error> {
-        Self::check(value)?;
-        Ok(Self(value.to_owned()))
-    }
-
     fn check(value: &str) -> Result<(), Error> {
         // An ASCII address is checked byte by byte: for ASCII, whitespace or control is exactly
         // a byte up to the space, or DEL.
@@ -391,10 +393,12 @@ impl Email {
     }
 }
 
-impl TryFrom<&str> for Email {
-    type Error = Error;
-    fn try_from(value: &str) -> Result<Self, Error> {
-        Email::parse(value)
+/// Validates the rough shape of an address.
+impl FromStr for Email {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
+        Self::check(value)?;
+        Ok(Self(value.to_owned()))
     }
 }
 
@@ -428,17 +432,26 @@ impl fmt::Display for Email {
 #[serde(transparent)]
 pub struct AddressLine(String);
 
-impl AddressLine {
-    /// Wraps a line; it must not be blank.
-    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
-        let value = value.into();
+/// Wraps a line, keeping the caller's string; it must not be blank.
+impl TryFrom<String> for AddressLine {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Error> {
         if value.trim().is_empty() {
             Err(Error::validation("address_line_1", "must not be empty"))
         } else {
             Ok(Self(value))
         }
     }
+}
 
+impl FromStr for AddressLine {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
+        Self::try_from(value.to_owned())
+    }
+}
+
+impl AddressLine {
     /// The line as written.
     pub fn expose(&self) -> &str {
         &self.0
@@ -521,10 +534,10 @@ impl fmt::Display for IdentifierLast4 {
 #[derive(Clone)]
 pub struct Identifier(SecretString);
 
-impl Identifier {
-    /// Wraps an identifier; it must not be blank.
-    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
-        let value: String = value.into();
+/// Wraps an identifier, keeping the caller's string; it must not be blank.
+impl TryFrom<String> for Identifier {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Error> {
         if value.trim().is_empty() {
             Err(Error::validation(
                 "personal_ids.identifier",
@@ -533,6 +546,13 @@ impl Identifier {
         } else {
             Ok(Self(SecretString::from(value)))
         }
+    }
+}
+
+impl FromStr for Identifier {
+    type Err = Error;
+    fn from_str(value: &str) -> Result<Self, Error> {
+        Self::try_from(value.to_owned())
     }
 }
 

@@ -68,7 +68,7 @@ fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
         NewPerson::prospect()
             .personal_id(PersonalIdInput::new(
                 PersonalIdType::PassportNumber,
-                crate::values::pii::Identifier::new(&long_id).unwrap(),
+                long_id.parse::<crate::values::pii::Identifier>().unwrap(),
             ))
             .validate(),
         &long_id,
@@ -79,7 +79,7 @@ fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
 fn passport(number: &str) -> PersonalIdInput {
     PersonalIdInput::new(
         PersonalIdType::PassportNumber,
-        crate::values::pii::Identifier::new(number).unwrap(),
+        number.parse::<crate::values::pii::Identifier>().unwrap(),
     )
 }
 

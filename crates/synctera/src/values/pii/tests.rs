@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn ssn_accepts_only_the_hyphenated_form() {
-    assert!(Ssn::parse("123-45-6789").is_ok());
+    assert!("123-45-6789".parse::<Ssn>().is_ok());
     for bad in [
         "123456789",
         "123-456-789",
@@ -11,7 +11,7 @@ fn ssn_accepts_only_the_hyphenated_form() {
         "",
         "123-45-67890",
     ] {
-        let err = Ssn::parse(bad).unwrap_err();
+        let err = bad.parse::<Ssn>().unwrap_err();
         assert!(matches!(&err, Error::Validation { field, .. } if *field == "ssn"));
         if !bad.is_empty() {
             assert!(!err.to_string().contains(bad));
@@ -22,7 +22,7 @@ fn ssn_accepts_only_the_hyphenated_form() {
 
 #[test]
 fn ssn_shows_only_last_four() {
-    let ssn = Ssn::parse("123-45-6789").unwrap();
+    let ssn = "123-45-6789".parse::<Ssn>().unwrap();
     for shown in [
         format!("{ssn}"),
         format!("{ssn:?}"),
@@ -51,10 +51,10 @@ fn ssn_last4_keeps_only_four_digits_of_anything() {
         assert_eq!(v.as_str(), want, "{input}");
         assert!(!format!("{v:?}{v}").contains("12345"));
     }
-    assert!(SsnLast4::parse("6789").is_ok());
+    assert!("6789".parse::<SsnLast4>().is_ok());
     for bad in ["678", "67890", "67a9"] {
         assert!(matches!(
-            SsnLast4::parse(bad),
+            bad.parse::<SsnLast4>(),
             Err(Error::Validation { field, .. }) if field == "ssn_last_4"
         ));
     }
@@ -87,8 +87,8 @@ fn dob_range_is_1900_to_yesterday() {
     assert!(err.to_string().contains("1900-01-01") && err.to_string().contains("dob"));
     assert!(DateOfBirth::new_relative_to(today, today).is_err());
     assert!(DateOfBirth::new_relative_to(d("2030-01-01"), today).is_err());
-    assert!(DateOfBirth::parse("2000-01-01").is_ok());
-    let bad = DateOfBirth::parse("01/02/2000").unwrap_err();
+    assert!("2000-01-01".parse::<DateOfBirth>().is_ok());
+    let bad = "01/02/2000".parse::<DateOfBirth>().unwrap_err();
     assert!(!bad.to_string().contains("01/02/2000"));
     let future = Utc::now().date_naive() + chrono::Days::new(1);
     assert!(DateOfBirth::new(future).is_err());
@@ -96,7 +96,7 @@ fn dob_range_is_1900_to_yesterday() {
 
 #[test]
 fn dob_is_hidden_and_serializes_as_full_date() {
-    let dob = DateOfBirth::parse("2000-01-01").unwrap();
+    let dob = "2000-01-01".parse::<DateOfBirth>().unwrap();
     assert!(!format!("{dob}{dob:?}").contains("2000"));
     assert_eq!(serde_json::to_string(&dob).unwrap(), "\"2000-01-01\"");
 }
@@ -104,7 +104,7 @@ fn dob_is_hidden_and_serializes_as_full_date() {
 #[test]
 fn phone_must_be_e164() {
     for ok in ["+12124567890", "+447911123456", "+12", "+123456789012345"] {
-        assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
+        assert!(ok.parse::<PhoneNumber>().is_ok(), "{ok}");
     }
     for bad in [
         "12124567890",
@@ -114,17 +114,17 @@ fn phone_must_be_e164() {
         "+1",
         "+1234567890123456",
     ] {
-        let err = PhoneNumber::parse(bad).unwrap_err();
+        let err = bad.parse::<PhoneNumber>().unwrap_err();
         assert!(matches!(&err, Error::Validation { field, .. } if *field == "phone_number"));
     }
-    let p = PhoneNumber::parse("+12124567890").unwrap();
+    let p = "+12124567890".parse::<PhoneNumber>().unwrap();
     assert!(!format!("{p}{p:?}").contains("2124567"));
 }
 
 #[test]
 fn email_shape_and_masking() {
     for ok in ["a@b.co", "anne.baker+x@example.com", "zoë@exämple.de"] {
-        assert!(Email::parse(ok).is_ok(), "{ok}");
+        assert!(ok.parse::<Email>().is_ok(), "{ok}");
         assert!(Email::try_from(ok.to_owned()).is_ok(), "{ok}");
     }
     for bad in [
@@ -142,7 +142,7 @@ fn email_shape_and_masking() {
         "zoë\u{85}x@c.com",
     ] {
         for err in [
-            Email::parse(bad).unwrap_err(),
+            bad.parse::<Email>().unwrap_err(),
             Email::try_from(bad.to_owned()).unwrap_err(),
         ] {
             assert!(
@@ -151,7 +151,7 @@ fn email_shape_and_masking() {
             );
         }
     }
-    let e = Email::parse("anne.baker@example.com").unwrap();
+    let e = "anne.baker@example.com".parse::<Email>().unwrap();
     let shown = format!("{e}{e:?}");
     assert!(
         !shown.contains("anne.baker") && !shown.contains("example.com"),
@@ -161,8 +161,47 @@ fn email_shape_and_masking() {
 
 #[test]
 fn address_lines_are_redacted() {
-    let l = AddressLine::new("50 Main St").unwrap();
+    let l = "50 Main St".parse::<AddressLine>().unwrap();
     assert!(!format!("{l}{l:?}").contains("Main"));
     assert_eq!(l.expose(), "50 Main St");
-    assert!(AddressLine::new("  ").is_err());
+    assert!("  ".parse::<AddressLine>().is_err());
+}
+
+/// Each value built from text, through `str::parse`, `TryFrom<&str>` and `TryFrom<String>`:
+/// a valid value is accepted, an invalid one refused naming the field, its text kept out of
+/// the message.
+#[test]
+fn every_value_is_built_from_text_three_ways() {
+    fn check<T>(valid: &str, invalid: &str, field: &str)
+    where
+        T: std::str::FromStr<Err = Error>
+            + for<'a> TryFrom<&'a str, Error = Error>
+            + TryFrom<String, Error = Error>,
+    {
+        assert!(valid.parse::<T>().is_ok(), "{field}");
+        assert!(T::try_from(valid).is_ok(), "{field}");
+        assert!(T::try_from(valid.to_owned()).is_ok(), "{field}");
+        let errors = [
+            invalid.parse::<T>().err(),
+            T::try_from(invalid).err(),
+            T::try_from(invalid.to_owned()).err(),
+        ];
+        for err in errors {
+            let err = err.unwrap_or_else(|| panic!("{field}: the invalid value is refused"));
+            assert!(
+                matches!(&err, Error::Validation { field: f, .. } if *f == field),
+                "{err:?}"
+            );
+            if !invalid.trim().is_empty() {
+                assert!(!err.to_string().contains(invalid), "{err}");
+            }
+        }
+    }
+    check::<Ssn>("123-45-6789", "123456789", "ssn");
+    check::<SsnLast4>("6789", "67890", "ssn_last_4");
+    check::<DateOfBirth>("2000-01-01", "1899-12-31", "dob");
+    check::<PhoneNumber>("+12124567890", "212-456-7890", "phone_number");
+    check::<Email>("anne.baker@example.com", "anne.baker@example", "email");
+    check::<AddressLine>("50 Main St", "  ", "address_line_1");
+    check::<Identifier>("X1234567", " ", "personal_ids.identifier");
 }
