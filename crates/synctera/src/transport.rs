@@ -150,6 +150,28 @@ macro_rules! with_key {
 }
 pub(crate) use with_key;
 
+/// Sets the optional parameters of a generated request builder, whose setters take a value, not
+/// an `Option`: the setter runs only for a value that is there (`set_some`) or a list that is
+/// not empty (`set_nonempty`).
+pub(crate) trait OptionalParams: Sized {
+    fn set_some<V>(self, value: Option<V>, set: impl FnOnce(Self, V) -> Self) -> Self {
+        match value {
+            Some(v) => set(self, v),
+            None => self,
+        }
+    }
+
+    fn set_nonempty<V: Clone>(self, values: &[V], set: impl FnOnce(Self, Vec<V>) -> Self) -> Self {
+        if values.is_empty() {
+            self
+        } else {
+            set(self, values.to_vec())
+        }
+    }
+}
+
+impl<T> OptionalParams for T {}
+
 /// The per-call options a [`Request`] (or a list builder) carries until it is sent.
 ///
 /// Kept small (a replaced policy is boxed): a request's future holds it for the whole call.

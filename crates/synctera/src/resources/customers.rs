@@ -11,12 +11,17 @@ use serde::{Deserialize, Serialize};
 
 use synctera_raw::types;
 
-use crate::resources::person_query::{PersonQuery, RawFilters};
+use crate::error::Error;
+use crate::resources::person_query::{
+    PersonFilters, PersonListQuery, RawFilters, with_shared_filters,
+};
 use crate::resources::persons::Person;
+use crate::transport::OptionalParams;
 use crate::transport::client::Client;
-use crate::transport::pagination::Page;
+use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{Request, operation};
 use crate::values::addresses::{Address, AddressType};
+use crate::values::enums::api_enum;
 use crate::values::ids::CustomerId;
 use crate::values::metadata::Metadata;
 use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};
@@ -351,9 +356,6 @@ impl Customer {
 }
 
 mod writes;
-use crate::resources::person_query::{apply_shared_filters, person_filters};
-use crate::transport::pagination::paged_list;
-use crate::values::enums::api_enum;
 pub use writes::{
     CustomerChange, CustomerCreate, CustomerPatch, CustomerReplace, CustomerReplacement,
     NewCustomer,
@@ -416,10 +418,7 @@ impl Customers<'_> {
     /// `listCustomers`: a query builder; `.await` it for one page, or finish it with
     /// [`ListCustomers::pages`] or [`ListCustomers::stream`].
     pub fn list(&self) -> ListCustomers {
-        ListCustomers {
-            client: self.client.clone(),
-            q: PersonQuery::default(),
-        }
+        List::new(self.client, CustomersQuery::default())
     }
 }
 
@@ -462,42 +461,38 @@ operation! {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct ListCustomers {
-    client: Client,
-    q: PersonQuery,
+pub type ListCustomers = List<CustomersQuery>;
+
+/// The query of [`ListCustomers`]: the filters it shares with persons.
+#[derive(Debug, Clone, Default)]
+pub struct CustomersQuery {
+    shared: PersonFilters,
 }
 
-impl fmt::Debug for ListCustomers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.q.debug(f, "ListCustomers", false)
+impl pagination::sealed::Sealed for CustomersQuery {}
+impl ListQuery for CustomersQuery {
+    const NAME: &'static str = "ListCustomers";
+    type Item = Customer;
+    type Page = ListCustomersPage;
+
+    fn page(self, paging: Paging) -> Result<ListCustomersPage, Error> {
+        Ok(ListCustomersPage(self.shared.to_raw()?, paging))
     }
 }
 
-impl ListCustomers {
-    /// One page, as a request.
-    fn request(self) -> Request<ListCustomersPage> {
-        let ListCustomers { client, q } = self;
-        let settings = q.settings.clone();
-        let page = q.raw_filters().map(|filters| ListCustomersPage(q, filters));
-        Request::with_settings(&client, page, settings)
+impl PersonListQuery for CustomersQuery {
+    type Id = CustomerId;
+    fn filters_mut(&mut self) -> &mut PersonFilters {
+        &mut self.shared
     }
 }
 
 operation! {
     /// The `listCustomers` operation (one page), made by [`ListCustomers`].
-    ListCustomersPage(PersonQuery, RawFilters) = GET "listCustomers",
+    ListCustomersPage(RawFilters, Paging) = GET "listCustomers",
     types::CustomerList => Page<Customer>,
-    |op, raw| {
-        let ListCustomersPage(q, filters) = op;
-        let mut r = raw.list_customers();
-        apply_shared_filters!(r, q, filters);
-        r
-    }
+    |op, raw| with_shared_filters!(raw.list_customers(), op.0, op.1)
 }
-
-person_filters!(ListCustomers, CustomerId, "customers");
-paged_list!(ListCustomers, Customer, "customer");
 
 #[cfg(test)]
 mod tests;

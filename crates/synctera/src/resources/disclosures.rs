@@ -8,9 +8,8 @@ use synctera_raw::types;
 
 use crate::error::Error;
 use crate::transport::client::Client;
-use crate::transport::pagination::Page;
-use crate::transport::pagination::paged_list;
-use crate::transport::{CallSettings, Request, operation};
+use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
+use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::api_enum;
 use crate::values::ids::{BusinessId, DisclosureId, PersonId};
 use crate::values::metadata::Metadata;
@@ -318,10 +317,7 @@ impl Disclosures<'_> {
 
     /// `listDisclosures`: a query builder.
     pub fn list(&self) -> ListDisclosures {
-        ListDisclosures {
-            client: self.client.clone(),
-            q: DisclosureQuery::default(),
-        }
+        List::new(self.client, DisclosuresQuery::default())
     }
 }
 
@@ -339,15 +335,13 @@ operation! {
     |op, raw| raw.get_disclosure().disclosure_id(op.0)
 }
 
+/// The query of [`ListDisclosures`].
 #[derive(Debug, Clone, Default)]
-struct DisclosureQuery {
+pub struct DisclosuresQuery {
     person_id: Option<PersonId>,
     business_id: Option<BusinessId>,
     acknowledging_person_id: Option<PersonId>,
     id: Vec<DisclosureId>,
-    limit: Option<u32>,
-    page_token: Option<String>,
-    settings: CallSettings,
 }
 
 /// A `listDisclosures` query.
@@ -359,77 +353,61 @@ struct DisclosureQuery {
 ///     client.disclosures().list().person_id(person).stream().try_collect().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct ListDisclosures {
-    client: Client,
-    q: DisclosureQuery,
-}
+pub type ListDisclosures = List<DisclosuresQuery>;
 
 impl ListDisclosures {
     /// Only disclosures to this person.
     pub fn person_id(mut self, id: impl Into<PersonId>) -> Self {
-        self.q.person_id = Some(id.into());
+        self.query.person_id = Some(id.into());
         self
     }
     /// Only disclosures to this business.
     pub fn business_id(mut self, id: impl Into<BusinessId>) -> Self {
-        self.q.business_id = Some(id.into());
+        self.query.business_id = Some(id.into());
         self
     }
     /// Only disclosures acknowledged by this person on a business's behalf.
     pub fn acknowledging_person_id(mut self, id: impl Into<PersonId>) -> Self {
-        self.q.acknowledging_person_id = Some(id.into());
+        self.query.acknowledging_person_id = Some(id.into());
         self
     }
     /// Only these ids (may be called repeatedly).
     pub fn id(mut self, id: impl Into<DisclosureId>) -> Self {
-        self.q.id.push(id.into());
+        self.query.id.push(id.into());
         self
     }
-    /// One page, as a request.
-    fn request(self) -> Request<ListDisclosuresPage> {
-        let ListDisclosures { client, q } = self;
-        let settings = q.settings.clone();
-        let page = crate::transport::pagination::page_limit(q.limit).map(|limit| {
-            let ids = q.id.iter().map(|i| i.into_uuid()).collect();
-            ListDisclosuresPage(q, limit, ids)
-        });
-        Request::with_settings(&client, page, settings)
+}
+
+impl pagination::sealed::Sealed for DisclosuresQuery {}
+impl ListQuery for DisclosuresQuery {
+    const NAME: &'static str = "ListDisclosures";
+    type Item = Disclosure;
+    type Page = ListDisclosuresPage;
+
+    fn page(self, paging: Paging) -> Result<ListDisclosuresPage, Error> {
+        let ids = self.id.iter().map(|i| i.into_uuid()).collect();
+        Ok(ListDisclosuresPage(self, ids, paging))
     }
 }
 
 operation! {
-    /// The `listDisclosures` operation (one page), made by [`ListDisclosures`]: the query, its
-    /// limit and ids in the generated types.
-    ListDisclosuresPage(DisclosureQuery, Option<std::num::NonZeroU64>, Vec<uuid::Uuid>) =
-        GET "listDisclosures",
+    /// The `listDisclosures` operation (one page), made by [`ListDisclosures`]: the query and
+    /// its ids in the generated type.
+    ListDisclosuresPage(DisclosuresQuery, Vec<uuid::Uuid>, Paging) = GET "listDisclosures",
     types::DisclosureList => Page<Disclosure>,
     |op, raw| {
-        let ListDisclosuresPage(q, limit, ids) = op;
-        let mut r = raw.list_disclosures();
-        if let Some(v) = q.person_id {
-            r = r.person_id(v.into_uuid());
-        }
-        if let Some(v) = q.business_id {
-            r = r.business_id(v.into_uuid());
-        }
-        if let Some(v) = q.acknowledging_person_id {
-            r = r.acknowledging_person_id(v.into_uuid());
-        }
-        if !ids.is_empty() {
-            r = r.id(ids.clone());
-        }
-        if let Some(v) = *limit {
-            r = r.limit(v);
-        }
-        if let Some(v) = &q.page_token {
-            r = r.page_token(v.clone());
-        }
-        r
+        let ListDisclosuresPage(q, ids, paging) = op;
+        raw.list_disclosures()
+            .set_some(q.person_id, |r, v| r.person_id(v.into_uuid()))
+            .set_some(q.business_id, |r, v| r.business_id(v.into_uuid()))
+            .set_some(q.acknowledging_person_id, |r, v| {
+                r.acknowledging_person_id(v.into_uuid())
+            })
+            .set_nonempty(ids, |r, v| r.id(v))
+            .set_some(paging.limit, |r, v| r.limit(v))
+            .set_some(paging.page_token.clone(), |r, v| r.page_token(v))
     }
 }
-
-paged_list!(ListDisclosures, Disclosure, "disclosure");
 
 /// `^v?[0-9]+\.[0-9]+$`
 fn version_is_valid(v: &str) -> bool {

@@ -6,11 +6,12 @@ use std::fmt;
 use synctera_raw::types;
 
 use crate::error::Error;
-use crate::transport::CallSettings;
+use crate::field_path::FieldPath;
+use crate::transport::pagination::{List, ListQuery};
 use crate::values::enums::api_enum;
 use crate::values::ids::PersonId;
 use crate::values::pii::SsnLast4;
-use crate::values::statuses::{BanStatus, PersonStatus};
+use crate::values::statuses::PersonStatus;
 
 api_enum! {
     /// Sort keys for `listPersons` / `listCustomers` (`sort_by`).
@@ -34,41 +35,38 @@ api_enum! {
     }
 }
 
-/// The query behind [`ListPersons`](crate::persons::ListPersons) and [`ListCustomers`](crate::customers::ListCustomers): the two lists take
-/// the same filters, except three that only `listPersons` has (`is_customer`, `ban_status`,
-/// `include_console_users`, which stay empty for customers).
+/// The filters `listPersons` and `listCustomers` share; each list's query holds them (the
+/// persons list adds `is_customer`, `ban_status` and `include_console_users`).
 #[derive(Clone, Default)]
-pub(crate) struct PersonQuery {
-    pub(crate) sort_by: Vec<PersonSortKey>,
-    pub(crate) id: Vec<PersonId>,
+pub struct PersonFilters {
+    sort_by: Vec<PersonSortKey>,
+    id: Vec<PersonId>,
+    has_accounts: Option<bool>,
+    ssn_last_4: Option<SsnLast4>,
+    last_name: Option<String>,
+    email: Option<String>,
+    first_name: Option<String>,
+    phone_number: Option<String>,
+    status: Option<PersonStatus>,
+}
+
+/// The shared filters in the generated client's types (checked once per page), as the
+/// page operations carry them.
+pub(crate) struct RawFilters {
+    pub(crate) sort_by: Vec<types::PersonSortKey>,
+    pub(crate) ids: Vec<uuid::Uuid>,
     pub(crate) has_accounts: Option<bool>,
-    pub(crate) ssn_last_4: Option<SsnLast4>,
+    pub(crate) ssn_last_4: Option<types::SsnLast4>,
     pub(crate) last_name: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) first_name: Option<String>,
     pub(crate) phone_number: Option<String>,
-    pub(crate) status: Option<PersonStatus>,
-    pub(crate) is_customer: Option<bool>,
-    pub(crate) ban_status: Vec<BanStatus>,
-    pub(crate) include_console_users: Option<bool>,
-    pub(crate) limit: Option<u32>,
-    pub(crate) page_token: Option<String>,
-    pub(crate) settings: CallSettings,
-}
-
-/// The shared filters converted to the generated client's types (checked once per page).
-pub(crate) struct RawFilters {
-    pub(crate) limit: Option<std::num::NonZeroU64>,
     pub(crate) status: Option<types::PersonStatus>,
-    pub(crate) sort_by: Vec<types::PersonSortKey>,
-    pub(crate) ssn_last_4: Option<types::SsnLast4>,
-    pub(crate) ids: Vec<uuid::Uuid>,
 }
 
-impl PersonQuery {
-    pub(crate) fn raw_filters(&self) -> Result<RawFilters, Error> {
+impl PersonFilters {
+    pub(crate) fn to_raw(&self) -> Result<RawFilters, Error> {
         Ok(RawFilters {
-            limit: crate::transport::pagination::page_limit(self.limit)?,
             status: self
                 .status
                 .as_ref()
@@ -78,7 +76,7 @@ impl PersonQuery {
                 .sort_by
                 .iter()
                 .enumerate()
-                .map(|(i, s)| s.to_raw(crate::field_path::FieldPath::element("sort_by", i)))
+                .map(|(i, s)| s.to_raw(FieldPath::element("sort_by", i)))
                 .collect::<Result<_, _>>()?,
             ssn_last_4: self
                 .ssn_last_4
@@ -86,19 +84,21 @@ impl PersonQuery {
                 .map(|s| s.to_raw("ssn_last_4"))
                 .transpose()?,
             ids: self.id.iter().map(|i| i.into_uuid()).collect(),
+            has_accounts: self.has_accounts,
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            first_name: self.first_name.clone(),
+            phone_number: self.phone_number.clone(),
         })
     }
+}
 
-    /// `Debug` of a list builder: PII filters redacted; the person-only ones when `persons`.
-    pub(crate) fn debug(
-        &self,
-        f: &mut fmt::Formatter<'_>,
-        name: &str,
-        persons: bool,
-    ) -> fmt::Result {
+/// PII filters redacted.
+impl fmt::Debug for PersonFilters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        let mut d = f.debug_struct(name);
-        d.field("sort_by", &self.sort_by)
+        f.debug_struct("PersonFilters")
+            .field("sort_by", &self.sort_by)
             .field("id", &self.id)
             .field("has_accounts", &self.has_accounts)
             .field(
@@ -109,113 +109,88 @@ impl PersonQuery {
             .field("email", &hidden(&self.email))
             .field("first_name", &hidden(&self.first_name))
             .field("phone_number", &hidden(&self.phone_number))
-            .field("status", &self.status);
-        if persons {
-            d.field("is_customer", &self.is_customer)
-                .field("ban_status", &self.ban_status)
-                .field("include_console_users", &self.include_console_users);
-        }
-        d.field("limit", &self.limit)
-            .field("page_token", &self.page_token)
+            .field("status", &self.status)
             .finish()
     }
 }
 
-/// Applies the filters `listPersons` and `listCustomers` share to a generated request builder
-/// (the two builders are different types with the same setters).
-macro_rules! apply_shared_filters {
-    ($r:ident, $q:expr, $f:expr) => {{
-        let (q, f) = (&$q, &$f);
-        if !f.sort_by.is_empty() {
-            $r = $r.sort_by(f.sort_by.clone());
-        }
-        if !f.ids.is_empty() {
-            $r = $r.id(f.ids.clone());
-        }
-        if let Some(v) = q.has_accounts {
-            $r = $r.has_accounts(v);
-        }
-        if let Some(v) = &f.ssn_last_4 {
-            $r = $r.ssn_last_4(v.clone());
-        }
-        if let Some(v) = &q.last_name {
-            $r = $r.last_name(v.clone());
-        }
-        if let Some(v) = &q.email {
-            $r = $r.email(v.clone());
-        }
-        if let Some(v) = &q.first_name {
-            $r = $r.first_name(v.clone());
-        }
-        if let Some(v) = &q.phone_number {
-            $r = $r.phone_number(v.clone());
-        }
-        if let Some(v) = f.status {
-            $r = $r.status(v);
-        }
-        if let Some(v) = f.limit {
-            $r = $r.limit(v);
-        }
-        if let Some(v) = &q.page_token {
-            $r = $r.page_token(v.clone());
-        }
+/// The query of a list that takes the [`PersonFilters`]: [`ListPersons`](crate::ListPersons)
+/// and [`ListCustomers`](crate::ListCustomers). Implemented by this crate's lists only.
+pub trait PersonListQuery: ListQuery {
+    /// The id the list's `id` filter takes (either converts into the other).
+    type Id: Into<PersonId>;
+    /// Where the query keeps the shared filters.
+    #[doc(hidden)]
+    fn filters_mut(&mut self) -> &mut PersonFilters;
+}
+
+/// The filters persons and customers share, written once for both lists.
+impl<Q: PersonListQuery> List<Q> {
+    /// Adds a sort key (`sort_by`); keys apply in the order added.
+    pub fn sort_by(mut self, key: PersonSortKey) -> Self {
+        self.query.filters_mut().sort_by.push(key);
+        self
+    }
+    /// Only these ids (may be called repeatedly). Accepts person or customer ids.
+    pub fn id(mut self, id: impl Into<Q::Id>) -> Self {
+        self.query.filters_mut().id.push(id.into().into());
+        self
+    }
+    /// Only records that do (or do not) hold accounts.
+    pub fn has_accounts(mut self, v: bool) -> Self {
+        self.query.filters_mut().has_accounts = Some(v);
+        self
+    }
+    /// Only records whose SSN ends with these four digits.
+    pub fn ssn_last_4(mut self, v: SsnLast4) -> Self {
+        self.query.filters_mut().ssn_last_4 = Some(v);
+        self
+    }
+    /// Last name; `*` is a wildcard.
+    pub fn last_name(mut self, v: impl Into<String>) -> Self {
+        self.query.filters_mut().last_name = Some(v.into());
+        self
+    }
+    /// E-mail; `*` is a wildcard.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.query.filters_mut().email = Some(v.into());
+        self
+    }
+    /// First name (for persons, also the chosen name); `*` is a wildcard.
+    pub fn first_name(mut self, v: impl Into<String>) -> Self {
+        self.query.filters_mut().first_name = Some(v.into());
+        self
+    }
+    /// Phone number; `*` is a wildcard.
+    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+        self.query.filters_mut().phone_number = Some(v.into());
+        self
+    }
+    /// Only records in this status.
+    pub fn status(mut self, v: PersonStatus) -> Self {
+        self.query.filters_mut().status = Some(v);
+        self
+    }
+}
+
+/// The generated list builder `$request` (`listPersons` and `listCustomers` are different types
+/// with the same setters) with the shared filters `$filters` (a [`RawFilters`]) and the page
+/// `$paging` set.
+macro_rules! with_shared_filters {
+    ($request:expr, $filters:expr, $paging:expr) => {{
+        let (f, p) = (&$filters, &$paging);
+        $request
+            .set_nonempty(&f.sort_by, |r, v| r.sort_by(v))
+            .set_nonempty(&f.ids, |r, v| r.id(v))
+            .set_some(f.has_accounts, |r, v| r.has_accounts(v))
+            .set_some(f.ssn_last_4.clone(), |r, v| r.ssn_last_4(v))
+            .set_some(f.last_name.clone(), |r, v| r.last_name(v))
+            .set_some(f.email.clone(), |r, v| r.email(v))
+            .set_some(f.first_name.clone(), |r, v| r.first_name(v))
+            .set_some(f.phone_number.clone(), |r, v| r.phone_number(v))
+            .set_some(f.status, |r, v| r.status(v))
+            .set_some(p.limit, |r, v| r.limit(v))
+            .set_some(p.page_token.clone(), |r, v| r.page_token(v))
     }};
 }
-pub(crate) use apply_shared_filters;
-
-/// The filter setters `ListPersons` and `ListCustomers` share (their query is a
-/// `person_query::PersonQuery` in `q`); `$id` is the id type the list accepts besides its twin.
-macro_rules! person_filters {
-    ($list:ident, $id:ty, $noun:literal) => {
-        impl $list {
-            /// Adds a sort key (`sort_by`); keys apply in the order added.
-            pub fn sort_by(mut self, key: $crate::resources::person_query::PersonSortKey) -> Self {
-                self.q.sort_by.push(key);
-                self
-            }
-            /// Only these ids (may be called repeatedly). Accepts person or customer ids.
-            pub fn id(mut self, id: impl Into<$id>) -> Self {
-                self.q
-                    .id
-                    .push($crate::values::ids::PersonId::from(id.into()));
-                self
-            }
-            #[doc = concat!("Only ", $noun, " that do (or do not) hold accounts.")]
-            pub fn has_accounts(mut self, v: bool) -> Self {
-                self.q.has_accounts = Some(v);
-                self
-            }
-            #[doc = concat!("Only ", $noun, " whose SSN ends with these four digits.")]
-            pub fn ssn_last_4(mut self, v: $crate::values::pii::SsnLast4) -> Self {
-                self.q.ssn_last_4 = Some(v);
-                self
-            }
-            /// Last name; `*` is a wildcard.
-            pub fn last_name(mut self, v: impl Into<String>) -> Self {
-                self.q.last_name = Some(v.into());
-                self
-            }
-            /// E-mail; `*` is a wildcard.
-            pub fn email(mut self, v: impl Into<String>) -> Self {
-                self.q.email = Some(v.into());
-                self
-            }
-            /// First name (for persons, also the chosen name); `*` is a wildcard.
-            pub fn first_name(mut self, v: impl Into<String>) -> Self {
-                self.q.first_name = Some(v.into());
-                self
-            }
-            /// Phone number; `*` is a wildcard.
-            pub fn phone_number(mut self, v: impl Into<String>) -> Self {
-                self.q.phone_number = Some(v.into());
-                self
-            }
-            #[doc = concat!("Only ", $noun, " in this status.")]
-            pub fn status(mut self, v: $crate::values::statuses::PersonStatus) -> Self {
-                self.q.status = Some(v);
-                self
-            }
-        }
-    };
-}
-pub(crate) use person_filters;
+pub(crate) use with_shared_filters;

@@ -15,17 +15,18 @@ use secrecy::ExposeSecret;
 
 use crate::error::Error;
 use crate::field_path::FieldPath;
-use crate::resources::person_query::{PersonQuery, RawFilters};
+use crate::resources::person_query::{RawFilters, with_shared_filters};
 use crate::transport::client::Client;
-use crate::transport::pagination::Page;
-use crate::transport::{Request, operation};
+use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
+use crate::transport::{OptionalParams, Request, operation};
 use crate::values::addresses::Address;
+use crate::values::enums::api_enum;
 use crate::values::ids::{PersonId, PersonalIdId};
 use crate::values::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,
 };
 
-pub use crate::resources::person_query::PersonSortKey;
+pub use crate::resources::person_query::{PersonFilters, PersonListQuery, PersonSortKey};
 use crate::values::metadata::Metadata;
 pub use crate::values::statuses::{
     BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus,
@@ -322,9 +323,6 @@ impl From<types::PersonList> for Page<Person> {
 }
 
 mod writes;
-use crate::resources::person_query::{apply_shared_filters, person_filters};
-use crate::transport::pagination::paged_list;
-use crate::values::enums::api_enum;
 pub use writes::{NewPerson, PersonChange, PersonCreate, PersonUpdate};
 
 /// `client.persons()`: create, read, update and list persons.
@@ -369,10 +367,7 @@ impl Persons<'_> {
     /// `listPersons`: a query builder; `.await` it (or [`ListPersons::send`]) for one page, or
     /// finish it with [`ListPersons::pages`] or [`ListPersons::stream`].
     pub fn list(&self) -> ListPersons {
-        ListPersons {
-            client: self.client.clone(),
-            q: PersonQuery::default(),
-        }
+        List::new(self.client, PersonsQuery::default())
     }
 }
 
@@ -416,80 +411,84 @@ operation! {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct ListPersons {
-    client: Client,
-    q: PersonQuery,
+pub type ListPersons = List<PersonsQuery>;
+
+/// The query of [`ListPersons`]: the filters it shares with customers plus its own three.
+#[derive(Clone, Default)]
+pub struct PersonsQuery {
+    shared: PersonFilters,
+    is_customer: Option<bool>,
+    ban_status: Vec<BanStatus>,
+    include_console_users: Option<bool>,
 }
 
-impl fmt::Debug for ListPersons {
+impl fmt::Debug for PersonsQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.q.debug(f, "ListPersons", true)
+        f.debug_struct("PersonsQuery")
+            .field("shared", &self.shared)
+            .field("is_customer", &self.is_customer)
+            .field("ban_status", &self.ban_status)
+            .field("include_console_users", &self.include_console_users)
+            .finish()
     }
 }
 
 impl ListPersons {
     /// Only persons whose `is_customer` is `v`.
     pub fn is_customer(mut self, v: bool) -> Self {
-        self.q.is_customer = Some(v);
+        self.query.is_customer = Some(v);
         self
     }
     /// Only persons with one of these ban statuses (may be called repeatedly).
     pub fn ban_status(mut self, v: BanStatus) -> Self {
-        self.q.ban_status.push(v);
+        self.query.ban_status.push(v);
         self
     }
     /// Also list console users.
     pub fn include_console_users(mut self, v: bool) -> Self {
-        self.q.include_console_users = Some(v);
+        self.query.include_console_users = Some(v);
         self
     }
+}
 
-    /// One page, as a request.
-    fn request(self) -> Request<ListPersonsPage> {
-        let ListPersons { client, q } = self;
-        let settings = q.settings.clone();
-        Request::with_settings(&client, ListPersonsPage::new(q), settings)
+impl pagination::sealed::Sealed for PersonsQuery {}
+impl ListQuery for PersonsQuery {
+    const NAME: &'static str = "ListPersons";
+    type Item = Person;
+    type Page = ListPersonsPage;
+
+    fn page(self, paging: Paging) -> Result<ListPersonsPage, Error> {
+        let filters = self.shared.to_raw()?;
+        let ban_status = self
+            .ban_status
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.to_raw(FieldPath::element("ban_status", i)))
+            .collect::<Result<_, _>>()?;
+        Ok(ListPersonsPage(self, filters, ban_status, paging))
+    }
+}
+
+impl PersonListQuery for PersonsQuery {
+    type Id = PersonId;
+    fn filters_mut(&mut self) -> &mut PersonFilters {
+        &mut self.shared
     }
 }
 
 operation! {
     /// The `listPersons` operation (one page), made by [`ListPersons`]: the query and its
     /// filters in the generated types.
-    ListPersonsPage(PersonQuery, RawFilters, Vec<types::BanStatus>) = GET "listPersons",
+    ListPersonsPage(PersonsQuery, RawFilters, Vec<types::BanStatus>, Paging) = GET "listPersons",
     types::PersonList => Page<Person>,
     |op, raw| {
-        let ListPersonsPage(q, filters, ban_status) = op;
-        let mut r = raw.list_persons();
-        apply_shared_filters!(r, q, filters);
-        if let Some(v) = q.is_customer {
-            r = r.is_customer(v);
-        }
-        if !ban_status.is_empty() {
-            r = r.ban_status(ban_status.clone());
-        }
-        if let Some(v) = q.include_console_users {
-            r = r.include_console_users(v);
-        }
-        r
+        let ListPersonsPage(q, filters, ban_status, paging) = op;
+        with_shared_filters!(raw.list_persons(), filters, paging)
+            .set_some(q.is_customer, |r, v| r.is_customer(v))
+            .set_nonempty(ban_status, |r, v| r.ban_status(v))
+            .set_some(q.include_console_users, |r, v| r.include_console_users(v))
     }
 }
-
-impl ListPersonsPage {
-    fn new(q: PersonQuery) -> Result<Self, Error> {
-        let filters = q.raw_filters()?;
-        let ban_status = q
-            .ban_status
-            .iter()
-            .enumerate()
-            .map(|(i, s)| s.to_raw(FieldPath::element("ban_status", i)))
-            .collect::<Result<_, _>>()?;
-        Ok(Self(q, filters, ban_status))
-    }
-}
-
-person_filters!(ListPersons, PersonId, "persons");
-paged_list!(ListPersons, Person, "person");
 
 #[cfg(test)]
 mod tests;

@@ -11,9 +11,8 @@ use synctera_raw::types;
 
 use crate::error::Error;
 use crate::transport::client::Client;
-use crate::transport::pagination::Page;
-use crate::transport::pagination::paged_list;
-use crate::transport::{CallSettings, Request, operation};
+use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
+use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::api_enum;
 use crate::values::ids::{BusinessId, PersonId, VerificationId};
 use crate::values::metadata::Metadata;
@@ -331,10 +330,7 @@ impl Verifications<'_> {
 
     /// `listVerifications`: a query builder.
     pub fn list(&self) -> ListVerifications {
-        ListVerifications {
-            client: self.client.clone(),
-            q: VerificationQuery::default(),
-        }
+        List::new(self.client, VerificationsQuery::default())
     }
 }
 
@@ -352,17 +348,15 @@ operation! {
     |op, raw| raw.get_verification().verification_id(op.0)
 }
 
+/// The query of [`ListVerifications`].
 #[derive(Debug, Clone, Default)]
-struct VerificationQuery {
+pub struct VerificationsQuery {
     person_id: Option<PersonId>,
     business_id: Option<BusinessId>,
     id: Vec<VerificationId>,
     verification_type: Option<VerificationType>,
     result: Option<VerificationResult>,
     include_history: Option<bool>,
-    limit: Option<u32>,
-    page_token: Option<String>,
-    settings: CallSettings,
 }
 
 /// A `listVerifications` query.
@@ -379,112 +373,91 @@ struct VerificationQuery {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct ListVerifications {
-    client: Client,
-    q: VerificationQuery,
-}
+pub type ListVerifications = List<VerificationsQuery>;
 
 impl ListVerifications {
     /// Only verifications of this person.
     pub fn person_id(mut self, id: impl Into<PersonId>) -> Self {
-        self.q.person_id = Some(id.into());
+        self.query.person_id = Some(id.into());
         self
     }
     /// Only verifications of this business.
     pub fn business_id(mut self, id: impl Into<BusinessId>) -> Self {
-        self.q.business_id = Some(id.into());
+        self.query.business_id = Some(id.into());
         self
     }
     /// Only these ids (may be called repeatedly).
     pub fn id(mut self, id: impl Into<VerificationId>) -> Self {
-        self.q.id.push(id.into());
+        self.query.id.push(id.into());
         self
     }
     /// Only this kind of check.
     pub fn verification_type(mut self, v: VerificationType) -> Self {
-        self.q.verification_type = Some(v);
+        self.query.verification_type = Some(v);
         self
     }
     /// Only this outcome.
     pub fn result(mut self, v: VerificationResult) -> Self {
-        self.q.result = Some(v);
+        self.query.result = Some(v);
         self
     }
     /// Also list results a later run superseded.
     pub fn include_history(mut self, v: bool) -> Self {
-        self.q.include_history = Some(v);
+        self.query.include_history = Some(v);
         self
-    }
-    /// One page, as a request.
-    fn request(self) -> Request<ListVerificationsPage> {
-        let ListVerifications { client, q } = self;
-        let settings = q.settings.clone();
-        Request::with_settings(&client, ListVerificationsPage::new(q), settings)
     }
 }
 
-operation! {
-    /// The `listVerifications` operation (one page), made by [`ListVerifications`]: the query
-    /// and its filters in the generated types.
-    ListVerificationsPage(VerificationQuery, VerificationFilters) = GET "listVerifications",
-    types::VerificationList => Page<Verification>,
-    |op, raw| {
-        let ListVerificationsPage(q, f) = op;
-        let mut r = raw.list_verifications();
-        if let Some(v) = q.person_id {
-            r = r.person_id(v.into_uuid());
-        }
-        if let Some(v) = q.business_id {
-            r = r.business_id(v.into_uuid());
-        }
-        if !f.ids.is_empty() {
-            r = r.id(f.ids.clone());
-        }
-        if let Some(v) = f.verification_type {
-            r = r.verification_type(v);
-        }
-        if let Some(v) = f.result {
-            r = r.result(v);
-        }
-        if let Some(v) = q.include_history {
-            r = r.include_history(v);
-        }
-        if let Some(v) = f.limit {
-            r = r.limit(v);
-        }
-        if let Some(v) = &q.page_token {
-            r = r.page_token(v.clone());
-        }
-        r
+impl pagination::sealed::Sealed for VerificationsQuery {}
+impl ListQuery for VerificationsQuery {
+    const NAME: &'static str = "ListVerifications";
+    type Item = Verification;
+    type Page = ListVerificationsPage;
+
+    fn page(self, paging: Paging) -> Result<ListVerificationsPage, Error> {
+        let filters = VerificationFilters {
+            verification_type: self
+                .verification_type
+                .as_ref()
+                .map(|v| v.to_raw("verification_type"))
+                .transpose()?,
+            result: self
+                .result
+                .as_ref()
+                .map(|v| v.to_raw("result"))
+                .transpose()?,
+            ids: self.id.iter().map(|i| i.into_uuid()).collect(),
+        };
+        Ok(ListVerificationsPage(self, filters, paging))
     }
 }
 
 /// A verification query's filters in the generated types (checked once, before sending).
 struct VerificationFilters {
-    limit: Option<std::num::NonZeroU64>,
     verification_type: Option<types::VerificationType>,
     result: Option<types::VerificationResult>,
     ids: Vec<uuid::Uuid>,
 }
 
-impl ListVerificationsPage {
-    fn new(q: VerificationQuery) -> Result<Self, Error> {
-        let filters = VerificationFilters {
-            limit: crate::transport::pagination::page_limit(q.limit)?,
-            verification_type: q
-                .verification_type
-                .as_ref()
-                .map(|v| v.to_raw("verification_type"))
-                .transpose()?,
-            result: q.result.as_ref().map(|v| v.to_raw("result")).transpose()?,
-            ids: q.id.iter().map(|i| i.into_uuid()).collect(),
-        };
-        Ok(Self(q, filters))
+operation! {
+    /// The `listVerifications` operation (one page), made by [`ListVerifications`]: the query
+    /// and its filters in the generated types.
+    ListVerificationsPage(VerificationsQuery, VerificationFilters, Paging) =
+        GET "listVerifications",
+    types::VerificationList => Page<Verification>,
+    |op, raw| {
+        let ListVerificationsPage(q, f, paging) = op;
+        raw.list_verifications()
+            .set_some(q.person_id, |r, v| r.person_id(v.into_uuid()))
+            .set_some(q.business_id, |r, v| r.business_id(v.into_uuid()))
+            .set_nonempty(&f.ids, |r, v| r.id(v))
+            .set_some(f.verification_type, |r, v| r.verification_type(v))
+            .set_some(f.result, |r, v| r.result(v))
+            .set_some(q.include_history, |r, v| r.include_history(v))
+            .set_some(paging.limit, |r, v| r.limit(v))
+            .set_some(paging.page_token.clone(), |r, v| r.page_token(v))
     }
 }
-
-paged_list!(ListVerifications, Verification, "verification");
 
 impl fmt::Debug for VerifyRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

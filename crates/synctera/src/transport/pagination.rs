@@ -4,12 +4,19 @@
 //! one page of items, so memory stays flat however many rows a listing has.
 
 use std::collections::HashSet;
-use std::future::Future;
+use std::fmt;
+use std::future::{Future, IntoFuture};
 use std::hash::{BuildHasher, RandomState};
+use std::num::NonZeroU64;
+use std::pin::Pin;
+use std::time::Duration;
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 
 use crate::error::Error;
+use crate::transport::client::Client;
+use crate::transport::retry::RetryPolicy;
+use crate::transport::{CallSettings, Operation, Request};
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,90 +43,141 @@ impl<T> IntoIterator for Page<T> {
     }
 }
 
-/// The part every list builder shares: the `limit` and `page_token` setters, the per-call
-/// options (`retry_policy`, `timeout`, applied to every page request), and the finishers built
-/// on its one-page [`Request`](crate::Request): `send()` / `.await`, `pages()` and `stream()`.
-/// `$list` holds its query in `q` (with `limit`, `page_token` and `settings`) and has
-/// `fn request(self) -> Request<_>` for one page.
-macro_rules! paged_list {
-    ($list:ident, $item:ty, $noun:literal) => {
-        impl $list {
-            /// Rows per page (at least 1; the API caps it at 100).
-            pub fn limit(mut self, n: u32) -> Self {
-                self.q.limit = Some(n);
-                self
-            }
-            /// Start from this page (a previous page's `next_page_token`).
-            pub fn page_token(mut self, token: impl Into<String>) -> Self {
-                self.q.page_token = Some(token.into());
-                self
-            }
-            /// Use this retry policy for every page request instead of the client's.
-            pub fn retry_policy(mut self, policy: $crate::transport::retry::RetryPolicy) -> Self {
-                self.q.settings.retry_policy(policy);
-                self
-            }
-            /// How long one attempt of each page request may take (`None`: no limit).
-            pub fn timeout(mut self, timeout: impl Into<Option<::std::time::Duration>>) -> Self {
-                self.q.settings.timeout(timeout.into());
-                self
-            }
-
-            /// Fetches one page (what `.await` on the builder does).
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<
-                Output = Result<$crate::transport::pagination::Page<$item>, $crate::error::Error>,
-            > + Send
-            + 'static {
-                self.request().send()
-            }
-
-            /// Every page from the current one on, fetched lazily.
-            pub fn pages(
-                self,
-            ) -> impl ::futures_util::stream::Stream<
-                Item = Result<$crate::transport::pagination::Page<$item>, $crate::error::Error>,
-            > + Send
-            + 'static {
-                let first = self.q.page_token.clone();
-                $crate::transport::pagination::pages(first, move |token| {
-                    let mut next = self.clone();
-                    next.q.page_token = token;
-                    next.send()
-                })
-            }
-
-            #[doc = concat!("Every ", $noun, " from the current page on, one at a time, fetching pages lazily.")]
-            pub fn stream(
-                self,
-            ) -> impl ::futures_util::stream::Stream<Item = Result<$item, $crate::error::Error>> + Send + 'static {
-                $crate::transport::pagination::items(self.pages())
-            }
-        }
-
-        impl ::std::future::IntoFuture for $list {
-            type Output = Result<$crate::transport::pagination::Page<$item>, $crate::error::Error>;
-            type IntoFuture =
-                ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
-
-            /// One page.
-            // Compiled where it is awaited: boxing the page's future as `dyn Future` compiles
-            // the list's whole request and decoding code, which only callers of this list need.
-            #[inline]
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
-    };
+/// A list builder: a query (`Q`, its filters) and what every list shares: the `limit` and
+/// `page_token` setters, the per-call options (`retry_policy`, `timeout`, applied to every page
+/// request), and the finishers: `.await` (or [`send`](Self::send)) for one page,
+/// [`pages`](Self::pages) and [`stream`](Self::stream). You meet it through its names:
+/// [`ListPersons`](crate::ListPersons), [`ListCustomers`](crate::ListCustomers),
+/// [`ListDisclosures`](crate::ListDisclosures), [`ListVerifications`](crate::ListVerifications).
+#[derive(Clone)]
+pub struct List<Q> {
+    client: Client,
+    pub(crate) query: Q,
+    limit: Option<u32>,
+    page_token: Option<String>,
+    settings: CallSettings,
 }
-pub(crate) use paged_list;
+
+/// What one list asks: its filters, and the operation that fetches one page of them.
+/// Implemented by this crate's lists only.
+pub trait ListQuery: sealed::Sealed + Clone + fmt::Debug + Send + Sync + 'static {
+    /// The list builder's name, as `Debug` shows it (e.g. `"ListPersons"`).
+    const NAME: &'static str;
+    /// One row of the listing.
+    type Item: Send + 'static;
+    /// The operation that fetches one page.
+    type Page: Operation<Output = Page<Self::Item>>;
+    /// The operation for the page `paging` names, with the filters in the generated types.
+    #[doc(hidden)]
+    fn page(self, paging: Paging) -> Result<Self::Page, Error>;
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`super::ListQuery`] this crate's own.
+    pub trait Sealed {}
+}
+
+/// Which page a page operation fetches: the list's `limit` (checked: at least 1) and token.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Paging {
+    pub(crate) limit: Option<NonZeroU64>,
+    pub(crate) page_token: Option<String>,
+}
+
+impl<Q: ListQuery> List<Q> {
+    pub(crate) fn new(client: &Client, query: Q) -> Self {
+        Self {
+            client: client.clone(),
+            query,
+            limit: None,
+            page_token: None,
+            settings: CallSettings::default(),
+        }
+    }
+
+    /// Rows per page (at least 1; the API caps it at 100).
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Start from this page (a previous page's `next_page_token`).
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.page_token = Some(token.into());
+        self
+    }
+
+    /// Use this retry policy for every page request instead of the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry_policy(policy);
+        self
+    }
+
+    /// How long one attempt of each page request may take (`None`: no limit).
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.settings.timeout(timeout.into());
+        self
+    }
+
+    /// Fetches one page (what `.await` on the builder does).
+    pub fn send(self) -> impl Future<Output = Result<Page<Q::Item>, Error>> + Send + 'static {
+        let Self {
+            client,
+            query,
+            limit,
+            page_token,
+            settings,
+        } = self;
+        let page = page_limit(limit).and_then(|limit| query.page(Paging { limit, page_token }));
+        Request::with_settings(&client, page, settings).send()
+    }
+
+    /// Every page from the current one on, fetched lazily.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<Q::Item>, Error>> + Send + 'static {
+        let first = self.page_token.clone();
+        pages(first, move |token| {
+            let mut next = self.clone();
+            next.page_token = token;
+            next.send()
+        })
+    }
+
+    /// Every row from the current page on, one at a time, fetching pages lazily.
+    pub fn stream(self) -> impl Stream<Item = Result<Q::Item, Error>> + Send + 'static {
+        items(self.pages())
+    }
+}
+
+impl<Q: ListQuery> IntoFuture for List<Q> {
+    type Output = Result<Page<Q::Item>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    /// One page.
+    // Compiled where it is awaited: boxing the page's future as `dyn Future` compiles the
+    // list's whole request and decoding code, which only callers of this list need.
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The query (PII filters redacted by its own `Debug`), then the paging; never the client.
+impl<Q: ListQuery> fmt::Debug for List<Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(Q::NAME)
+            .field("query", &self.query)
+            .field("limit", &self.limit)
+            .field("page_token", &self.page_token)
+            .finish()
+    }
+}
 
 /// Checks a list's `limit` (at least 1) and converts it to the generated type.
-pub(crate) fn page_limit(limit: Option<u32>) -> Result<Option<std::num::NonZeroU64>, Error> {
+fn page_limit(limit: Option<u32>) -> Result<Option<NonZeroU64>, Error> {
     limit
         .map(|n| {
-            std::num::NonZeroU64::new(u64::from(n))
+            NonZeroU64::new(u64::from(n))
                 .ok_or_else(|| Error::validation("limit", "must be at least 1"))
         })
         .transpose()
@@ -225,170 +283,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use futures::StreamExt;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A fake server listing `total` numbers `per_page` at a time, with tokens `"p<offset>"`.
-    fn server(
-        total: usize,
-        per_page: usize,
-        calls: Arc<AtomicUsize>,
-    ) -> impl FnMut(Option<String>) -> std::future::Ready<Result<Page<usize>, Error>> {
-        move |token| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            let start = token.map_or(0, |t| t[1..].parse().unwrap());
-            let end = (start + per_page).min(total);
-            let next = (end < total).then(|| format!("p{end}"));
-            std::future::ready(Ok(Page {
-                items: (start..end).collect(),
-                next_page_token: next,
-            }))
-        }
-    }
-
-    #[tokio::test]
-    async fn items_walk_every_page_in_order() {
-        let calls = Arc::new(AtomicUsize::new(0));
-        let all: Vec<usize> = items(pages(None, server(1050, 100, calls.clone())))
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(all, (0..1050).collect::<Vec<_>>());
-        assert_eq!(calls.load(Ordering::SeqCst), 11);
-    }
-
-    #[tokio::test]
-    async fn pages_are_fetched_only_when_polled() {
-        let calls = Arc::new(AtomicUsize::new(0));
-        let stream = items(pages(None, server(1000, 100, calls.clone())));
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            0,
-            "creating the stream fetches nothing"
-        );
-        let first: Vec<usize> = stream.take(150).try_collect().await.unwrap();
-        assert_eq!(first, (0..150).collect::<Vec<_>>());
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            2,
-            "only the pages needed were fetched"
-        );
-    }
-
-    #[tokio::test]
-    async fn starts_from_the_given_token() {
-        let calls = Arc::new(AtomicUsize::new(0));
-        let got: Vec<Page<usize>> = pages(Some("p200".into()), server(300, 100, calls))
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].items, (200..300).collect::<Vec<_>>());
-        assert!(!got[0].has_next());
-    }
-
-    #[tokio::test]
-    async fn an_empty_listing_is_one_empty_page() {
-        let got: Vec<usize> = items(pages(None, server(0, 100, Arc::default())))
-            .try_collect()
-            .await
-            .unwrap();
-        assert!(got.is_empty());
-    }
-
-    #[tokio::test]
-    async fn an_empty_next_token_ends_the_listing() {
-        let calls = Arc::new(AtomicUsize::new(0));
-        let counter = calls.clone();
-        let got: Vec<u8> = items(pages(None, move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(Ok(Page {
-                items: vec![1u8],
-                next_page_token: Some(String::new()),
-            }))
-        }))
-        .try_collect()
-        .await
-        .unwrap();
-        assert_eq!(got, vec![1]);
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test]
-    async fn a_repeated_token_is_an_error_not_a_loop() {
-        // The server hands out a, b, then a again.
-        let tokens = ["a", "b", "a"];
-        let mut call = 0;
-        let stream = pages(None, move |_| {
-            let next = tokens[call].to_owned();
-            call += 1;
-            std::future::ready(Ok(Page {
-                items: vec![call],
-                next_page_token: Some(next),
-            }))
-        });
-        let got: Vec<Result<Page<usize>, Error>> = stream.collect().await;
-        assert_eq!(
-            got.len(),
-            4,
-            "three pages (all served), one error, then the end"
-        );
-        let items: Vec<usize> = got[..3]
-            .iter()
-            .flat_map(|p| p.as_ref().unwrap().items.clone())
-            .collect();
-        assert_eq!(
-            items,
-            [1, 2, 3],
-            "the page with the repeated token is not lost"
-        );
-        assert!(
-            matches!(&got[3], Err(Error::Pagination { .. })),
-            "got {:?}",
-            got[3].as_ref().err()
-        );
-    }
-
-    #[tokio::test]
-    async fn a_token_equal_to_the_starting_one_is_an_error() {
-        let stream = pages(Some("start".into()), |_| {
-            std::future::ready(Ok(Page {
-                items: vec![1u8],
-                next_page_token: Some("start".into()),
-            }))
-        });
-        let got: Vec<_> = stream.collect().await;
-        assert_eq!(got.len(), 2, "the page, then the error");
-        assert_eq!(got[0].as_ref().unwrap().items, [1]);
-        assert!(matches!(got[1], Err(Error::Pagination { .. })));
-    }
-
-    #[tokio::test]
-    async fn an_error_is_passed_through_and_ends_the_stream() {
-        let calls = Arc::new(AtomicUsize::new(0));
-        let counter = calls.clone();
-        let stream = items(pages(None, move |token: Option<String>| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(match token {
-                None => Ok(Page {
-                    items: vec![1u8, 2],
-                    next_page_token: Some("next".into()),
-                }),
-                Some(_) => Err(Error::Timeout),
-            })
-        }));
-        let got: Vec<_> = stream.collect().await;
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[0].as_ref().ok(), Some(&1));
-        assert_eq!(got[1].as_ref().ok(), Some(&2));
-        assert!(matches!(got[2], Err(Error::Timeout)));
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            2,
-            "nothing is fetched after an error"
-        );
-    }
-}
+mod tests;

@@ -121,36 +121,36 @@ fn a_rejected_personal_id_is_named_by_its_index() {
 /// The list filters convert each value on its own: an unsendable one is named by its index.
 #[test]
 fn an_unsendable_list_filter_value_is_named_by_its_index() {
-    let query = |sort_by: Vec<PersonSortKey>, ban_status: Vec<BanStatus>| PersonQuery {
-        sort_by,
-        ban_status,
-        ..PersonQuery::default()
+    let client = Client::builder().api_key("k").build().unwrap();
+    let query = |sort_by: Vec<PersonSortKey>, ban_status: Vec<BanStatus>| {
+        let list = sort_by
+            .into_iter()
+            .fold(client.persons().list(), ListPersons::sort_by);
+        let list = ban_status.into_iter().fold(list, ListPersons::ban_status);
+        list.query.page(Paging {
+            limit: None,
+            page_token: None,
+        })
     };
     let field = |r: Result<ListPersonsPage, Error>| match r {
         Err(Error::Validation { field, .. }) => field,
         Err(other) => panic!("expected a validation error, got {other:?}"),
         Ok(_) => panic!("expected a validation error"),
     };
-    let err = field(ListPersonsPage::new(query(
+    let err = field(query(
         vec![
             PersonSortKey::LastNameAsc,
             PersonSortKey::Unknown("shoe_size:asc".into()),
         ],
         vec![],
-    )));
+    ));
     assert_eq!(err, "sort_by[1]");
-    let err = field(ListPersonsPage::new(query(
+    let err = field(query(
         vec![],
         vec![BanStatus::Unknown("EXILED".into()), BanStatus::Allowed],
-    )));
+    ));
     assert_eq!(err, "ban_status[0]");
-    assert!(
-        ListPersonsPage::new(query(
-            vec![PersonSortKey::LastNameAsc],
-            vec![BanStatus::Allowed]
-        ))
-        .is_ok()
-    );
+    assert!(query(vec![PersonSortKey::LastNameAsc], vec![BanStatus::Allowed]).is_ok());
 }
 
 #[test]
