@@ -21,7 +21,7 @@ use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{Request, operation};
 use crate::values::addresses::{Address, AddressType};
-use crate::values::enums::api_enum;
+use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::CustomerId;
 use crate::values::metadata::Metadata;
 use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};

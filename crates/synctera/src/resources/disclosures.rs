@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
-use crate::values::enums::api_enum;
+use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::{BusinessId, DisclosureId, PersonId};
 use crate::values::metadata::Metadata;
 

@@ -17,6 +17,7 @@ use synctera_raw::types;
 
 use crate::error::Error;
 use crate::values::addresses::{AddressInput, LEGAL_ADDRESS, SHIPPING_ADDRESS};
+use crate::values::enums::WireEnum;
 use crate::values::invalid::Invalid;
 use crate::values::metadata::Metadata;
 use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn};

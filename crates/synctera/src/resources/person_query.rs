@@ -8,7 +8,7 @@ use synctera_raw::types;
 use crate::error::Error;
 use crate::field_path::FieldPath;
 use crate::transport::pagination::{List, ListQuery};
-use crate::values::enums::api_enum;
+use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::PersonId;
 use crate::values::pii::SsnLast4;
 use crate::values::statuses::PersonStatus;

@@ -20,7 +20,7 @@ use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
 use crate::values::addresses::Address;
-use crate::values::enums::api_enum;
+use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::{PersonId, PersonalIdId};
 use crate::values::pii::{
     DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,

@@ -20,6 +20,7 @@ use crate::resources::verifications::{
 };
 use crate::transport::pagination::Page;
 use crate::values::addresses::AddressType;
+use crate::values::enums::WireEnum;
 use crate::values::statuses::VerificationStatus;
 use crate::values::statuses::{BanStatus, PersonStatus, SsnSource};
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use synctera_raw::types;
 
 use crate::error::Error;
-use crate::values::enums::api_enum;
+use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::AddressId;
 use crate::values::pii::AddressLine;
 

@@ -1,5 +1,8 @@
 //! The API's closed sets of values (statuses, types, results), each declared with [`api_enum!`].
 
+use crate::error::Error;
+use crate::field_path::FieldPath;
+
 /// Declares an API enum: one variant per documented wire value, plus `Unknown(String)` for a
 /// value this SDK does not know yet.
 macro_rules! api_enum {
@@ -40,16 +43,6 @@ macro_rules! api_enum {
                 }
             }
 
-            /// [`Self::from_wire`] for a string the caller owns: an unknown value is moved into
-            /// `Unknown`, not copied. Responses carry these values as plain strings (codegen
-            /// adaptation 2), so this is how a value Synctera adds later reaches `Unknown`.
-            #[allow(dead_code)] // only the enums that occur in responses need it
-            pub(crate) fn from_wire_owned(s: ::std::string::String) -> Self {
-                match s.as_str() {
-                    $( $wire => $name::$variant, )+
-                    _ => $name::Unknown(s),
-                }
-            }
         }
 
         /// Every value the generated client can decode has a variant here. The match is
@@ -63,11 +56,17 @@ macro_rules! api_enum {
             }
         }
 
-        impl $name {
-            /// The generated client's value, for a request. An `Unknown` value cannot be sent:
-            /// the error names `field`.
-            #[allow(dead_code)] // only the enums used as request parameters need it
-            pub(crate) fn to_raw(
+        impl $crate::values::enums::WireEnum for $name {
+            type Raw = ::synctera_raw::types::$name;
+
+            fn from_wire_owned(s: ::std::string::String) -> Self {
+                match s.as_str() {
+                    $( $wire => $name::$variant, )+
+                    _ => $name::Unknown(s),
+                }
+            }
+
+            fn to_raw(
                 &self,
                 field: impl Into<$crate::field_path::FieldPath>,
             ) -> Result<::synctera_raw::types::$name, $crate::error::Error> {
@@ -109,3 +108,20 @@ macro_rules! api_enum {
     };
 }
 pub(crate) use api_enum;
+
+/// How this crate's requests and responses meet an API enum in the generated client's types.
+/// A trait rather than inherent methods: each enum occurs in responses, in requests or both,
+/// and a trait's methods need no per-enum `allow(dead_code)`.
+pub(crate) trait WireEnum: Sized {
+    /// The generated client's enum.
+    type Raw;
+
+    /// The enum's `from_wire` for a string the caller owns: an unknown value
+    /// is moved into `Unknown`, not copied. Responses carry these values as plain strings
+    /// (codegen adaptation 2), so this is how a value Synctera adds later reaches `Unknown`.
+    fn from_wire_owned(s: String) -> Self;
+
+    /// The generated client's value, for a request. An `Unknown` value cannot be sent: the
+    /// error names `field`.
+    fn to_raw(&self, field: impl Into<FieldPath>) -> Result<Self::Raw, Error>;
+}
