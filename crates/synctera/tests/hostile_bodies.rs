@@ -375,14 +375,20 @@ const PARSERS: &[(&str, Parse)] = &[
     ("IdempotencyKey", |s| {
         s.parse::<synctera::IdempotencyKey>().map(drop)
     }),
-    ("Ssn", |s| synctera::Ssn::parse(s).map(drop)),
-    ("SsnLast4", |s| synctera::SsnLast4::parse(s).map(drop)),
-    ("DateOfBirth", |s| synctera::DateOfBirth::parse(s).map(drop)),
-    ("PhoneNumber", |s| synctera::PhoneNumber::parse(s).map(drop)),
-    ("Email", |s| synctera::Email::parse(s).map(drop)),
-    ("Identifier", |s| synctera::Identifier::new(s).map(drop)),
+    ("Ssn", |s| s.parse::<synctera::Ssn>().map(drop)),
+    ("SsnLast4", |s| s.parse::<synctera::SsnLast4>().map(drop)),
+    ("DateOfBirth", |s| {
+        s.parse::<synctera::DateOfBirth>().map(drop)
+    }),
+    ("PhoneNumber", |s| {
+        s.parse::<synctera::PhoneNumber>().map(drop)
+    }),
+    ("Email", |s| s.parse::<synctera::Email>().map(drop)),
+    ("Identifier", |s| {
+        s.parse::<synctera::Identifier>().map(drop)
+    }),
     ("AddressLine", |s| {
-        synctera::pii::AddressLine::new(s).map(drop)
+        s.parse::<synctera::pii::AddressLine>().map(drop)
     }),
 ];
 
