@@ -237,7 +237,7 @@ mod body_snapshots;
 mod raw_conversions;
 
 pub use addresses::{Address, AddressInput};
-pub use client::{Client, ClientBuilder, Environment};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Environment};
 pub use customers::{
     Customer, CustomerPatch, CustomerReplace, KycStatus, ListCustomers, NewCustomer,
 };
