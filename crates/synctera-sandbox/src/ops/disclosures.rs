@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::Write;
-use crate::model::{Disclosure, DisclosureEventType, DisclosureType};
+use crate::write::Write;
+use crate::records::{Disclosure, DisclosureEventType, DisclosureType};
 use crate::problem::Problem;
 use crate::store::Tenant;
 use crate::validate::{Errors, Obj, metadata, one_of_person_business, parse_object};

@@ -1,7 +1,7 @@
 //! The operations, one module per resource, each with its routes beside its handlers.
 
 mod disclosures;
-mod people;
+mod persons;
 mod verifications;
 mod wipe;
 
@@ -15,7 +15,7 @@ use crate::app::App;
 /// nested under `/v0`, which would rewrite every request's URI on the way in.
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
-        .merge(people::routes())
+        .merge(persons::routes())
         .merge(disclosures::routes())
         .merge(verifications::routes())
         .merge(wipe::routes())

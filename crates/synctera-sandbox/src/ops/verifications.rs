@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::Write;
-use crate::model::{KycStatus, Person, Verification, VerificationResult, VerificationType};
-use crate::ops::people::now_after;
+use crate::write::Write;
+use crate::records::{KycStatus, Person, Verification, VerificationResult, VerificationType};
+use crate::ops::persons::now_after;
 use crate::problem::Problem;
 use crate::store::Tenant;
 use crate::validate::{Errors, Obj, one_of_person_business, parse_object};

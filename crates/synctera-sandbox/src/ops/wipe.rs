@@ -9,7 +9,7 @@ use axum::routing::post;
 
 use crate::app::App;
 use crate::http::Caller;
-use crate::idempotency::commit_write;
+use crate::write::commit_write;
 use crate::problem::Problem;
 
 pub(crate) fn routes() -> Router<Arc<App>> {

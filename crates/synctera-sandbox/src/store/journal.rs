@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use super::StoredResponse;
-use crate::model::{Disclosure, Person, Verification};
+use crate::records::{Disclosure, Person, Verification};
 
 /// One change to a tenant.
 #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]

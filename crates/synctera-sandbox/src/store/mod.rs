@@ -1,12 +1,12 @@
 //! Per-tenant in-memory state: records, ordered indexes for keyset pagination, idempotency
 //! records, and the journal of changes a durable store commits.
 
-mod idem;
+mod replays;
 mod journal;
 mod order;
 #[cfg(feature = "sqlite")]
 pub mod persist;
-mod record;
+mod collection;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,16 +19,16 @@ use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::model::{Disclosure, Person, Verification, VerificationResult, VerificationType};
+use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
 use crate::problem::Problem;
 
-pub use idem::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
+pub use replays::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
 pub use journal::{Change, Journal};
 pub use order::{SortField, SortSpec, default_spec};
-pub use record::{Record, render};
+pub use collection::{Record, render};
 pub use token::TokenKey;
 
-use idem::IdemStore;
+use replays::IdemStore;
 use order::{RowKey, row_key};
 
 type UniqKey = (NaiveDate, String, String);

@@ -28,7 +28,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{Change, IdemLimits, Journal, Record, StoredResponse, Tenant, TokenKey};
-use crate::model::{Disclosure, Person, Verification};
+use crate::records::{Disclosure, Person, Verification};
 use crate::problem::PROBLEM_JSON;
 
 /// `PRAGMA application_id` of a sandbox database ("SYNS").

@@ -1,7 +1,7 @@
 //! Unit tests of the tenant store: sort-order eviction, paging, creation order.
 
 use super::*;
-use crate::model::PersonStatus;
+use crate::records::PersonStatus;
 
 fn tenant_with(n: usize) -> Tenant {
     let mut t = Tenant::new(Arc::new(TokenKey::generate().0), None);

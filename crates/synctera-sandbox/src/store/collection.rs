@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use crate::model::Person;
+use crate::records::Person;
 
 /// A person as stored. Reads and list pages answer the cached bytes of its view instead of
 /// serializing the record again; a change stores a new `Record`, so a cache never outlives the

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
-use crate::idempotency::{Write, commit_write};
-use crate::model::Person;
+use crate::write::{Write, commit_write};
+use crate::records::Person;
 use crate::problem::Problem;
 use crate::store::{Tenant, render};
 

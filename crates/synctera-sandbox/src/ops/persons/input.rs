@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::model::*;
+use crate::records::*;
 use crate::problem::Problem;
 use crate::validate::{AddressInput, Errors, Obj, address, metadata, parse_object};
 

@@ -1,0 +1,47 @@
+//! The sandbox's own records, one module per resource, each with its JSON views.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+macro_rules! string_enum {
+    ($name:ident { $($var:ident),+ $(,)? }) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        pub enum $name { $($var),+ }
+        #[allow(dead_code)]
+        impl $name {
+            pub const ALL: &'static [(&'static str, $name)] = &[$((stringify!($var), $name::$var)),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => stringify!($var)),+ }
+            }
+        }
+    };
+}
+
+
+mod disclosure;
+mod person;
+mod verification;
+
+pub use disclosure::*;
+pub use person::*;
+pub use verification::*;
+
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Responses carry only the last four characters of any identifier.
+pub fn last_four(s: &str) -> String {
+    // Where the fourth-last letter or digit starts (or the whole string, with fewer than four).
+    let start = s
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| c.is_ascii_alphanumeric())
+        .nth(3)
+        .map_or(0, |(i, _)| i);
+    s[start..]
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
