@@ -1,11 +1,13 @@
 //! Disclosures: records of the documents a person was shown or accepted.
 
+use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::ts;
+use crate::store::Resource;
 
 string_enum!(DisclosureType {
     ACH_AUTHORIZATION,
@@ -77,3 +79,13 @@ impl Disclosure {
     }
 }
 
+impl Resource for Disclosure {
+    const KIND: &'static str = "disclosures";
+    type View = ();
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn render(&self, tenant: &str, (): ()) -> Bytes {
+        Bytes::from(self.view(tenant).to_string())
+    }
+}

@@ -2,21 +2,27 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// An enum answered and stored by its variant names (`as_str`). Unless declared `answered
+/// only`, requests may name its variants too, and `ALL` pairs each name with its variant for
+/// validation.
 macro_rules! string_enum {
-    ($name:ident { $($var:ident),+ $(,)? }) => {
+    (answered only $name:ident { $($var:ident),+ $(,)? }) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         pub enum $name { $($var),+ }
-        #[allow(dead_code)]
         impl $name {
-            pub const ALL: &'static [(&'static str, $name)] = &[$((stringify!($var), $name::$var)),+];
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$var => stringify!($var)),+ }
             }
         }
     };
+    ($name:ident { $($var:ident),+ $(,)? }) => {
+        string_enum!(answered only $name { $($var),+ });
+        impl $name {
+            pub const ALL: &'static [(&'static str, $name)] = &[$((stringify!($var), $name::$var)),+];
+        }
+    };
 }
-
 
 mod disclosure;
 mod person;
@@ -44,4 +50,3 @@ pub fn last_four(s: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .collect()
 }
-

@@ -1,5 +1,6 @@
 //! One natural person and its two JSON views (person and customer).
 
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -7,6 +8,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{last_four, ts};
+use crate::store::Resource;
 use crate::validate::AddressInput;
 
 string_enum!(PersonStatus {
@@ -25,7 +27,7 @@ string_enum!(BanStatus {
     BANNED,
     SUSPENDED
 });
-string_enum!(KycStatus {
+string_enum!(answered only KycStatus {
     ACCEPTED,
     PENDING,
     PROVIDER_FAILURE,
@@ -154,6 +156,22 @@ impl Person {
             tenant,
             customer,
         }
+    }
+}
+
+impl Resource for Person {
+    const KIND: &'static str = "persons";
+    /// `true` for the customer view.
+    type View = bool;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn render(&self, tenant: &str, customer: bool) -> Bytes {
+        // Room for a typical record's view, so serializing it does not grow the buffer repeatedly.
+        let mut out = Vec::with_capacity(1536);
+        serde_json::to_writer(&mut out, &self.view(tenant, customer))
+            .expect("a person view always serializes");
+        Bytes::from(out)
     }
 }
 
@@ -303,4 +321,3 @@ impl Serialize for PersonView<'_> {
         m.end()
     }
 }
-

@@ -1,11 +1,13 @@
 //! Verifications: KYC runs on a person.
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::ts;
+use crate::store::Resource;
 
 string_enum!(VerificationType {
     DOCUMENT_VERIFICATION,
@@ -25,11 +27,9 @@ string_enum!(VerificationResult {
     VENDOR_ERROR
 });
 
-
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Verification {
     pub id: Uuid,
-    pub seq: u64,
     pub person_id: Uuid,
     pub vtype: VerificationType,
     pub result: VerificationResult,
@@ -56,6 +56,17 @@ impl Verification {
                 "vendor_code": "SANDBOX",
             }],
         })
+    }
+}
+
+impl Resource for Verification {
+    const KIND: &'static str = "verifications";
+    type View = ();
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn render(&self, _tenant: &str, (): ()) -> Bytes {
+        Bytes::from(self.view().to_string())
     }
 }
 

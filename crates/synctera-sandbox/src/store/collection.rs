@@ -1,51 +1,154 @@
-//! A stored person with its JSON views, serialized at most once per version of the record.
+//! One kind of record, kept in creation order with each record's JSON views rendered at most
+//! once per version of the record.
 
-use std::ops::Deref;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::{Bound, Deref};
 use std::sync::OnceLock;
 
 use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
-use crate::records::Person;
-
-/// A person as stored. Reads and list pages answer the cached bytes of its view instead of
-/// serializing the record again; a change stores a new `Record`, so a cache never outlives the
-/// version it was made from.
-pub struct Record {
-    person: Person,
-    /// Its row in the database (durable sandboxes only; 0 otherwise).
-    pub(super) row: u64,
-    /// The person view and the customer view, each made on first use.
-    views: [OnceLock<Bytes>; 2],
+/// A kind of record the store keeps. This one declaration gives it its collection, its entry in
+/// the journal and its table in the state database (see [`super::collections!`]).
+pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// Its table in the state database, and the listing its page tokens belong to.
+    const KIND: &'static str;
+    /// Which of its JSON views a reader asks for (`()` for a kind with one view).
+    type View: ViewSlot;
+    fn id(&self) -> Uuid;
+    /// Its JSON `view`, as answered to `tenant` (every record of a tenant is answered to that
+    /// one tenant name).
+    fn render(&self, tenant: &str, view: Self::View) -> Bytes;
 }
 
-impl Record {
-    pub(super) fn new(person: Person, row: u64) -> Self {
-        Record {
-            person,
+/// The cache slot of a view: at most [`VIEWS`] per record.
+pub trait ViewSlot: Copy {
+    fn slot(self) -> usize;
+}
+
+impl ViewSlot for () {
+    fn slot(self) -> usize {
+        0
+    }
+}
+
+/// A kind with a second view (`true`: a person's customer view).
+impl ViewSlot for bool {
+    fn slot(self) -> usize {
+        usize::from(self)
+    }
+}
+
+/// Most views one record has (a person has its person and its customer view).
+const VIEWS: usize = 2;
+
+/// A record as stored. Reads and list pages answer the cached bytes of its view instead of
+/// serializing the record again; a change stores a new `Entry`, so a cache never outlives the
+/// version it was made from.
+pub struct Entry<R> {
+    record: R,
+    /// Its place in creation order, and its row in the database.
+    row: u64,
+    views: [OnceLock<Bytes>; VIEWS],
+}
+
+impl<R: Resource> Entry<R> {
+    fn new(record: R, row: u64) -> Self {
+        Entry {
+            record,
             row,
             views: [OnceLock::new(), OnceLock::new()],
         }
     }
 
-    /// The JSON of the person (`customer == false`) or customer view, as answered to `tenant`
-    /// (every record of a tenant is answered to that one tenant name).
-    pub fn json(&self, tenant: &str, customer: bool) -> &Bytes {
-        self.views[usize::from(customer)].get_or_init(|| render(&self.person, tenant, customer))
+    /// The JSON of `view`, as answered to `tenant`.
+    pub fn json(&self, tenant: &str, view: R::View) -> &Bytes {
+        self.views[view.slot()].get_or_init(|| self.record.render(tenant, view))
+    }
+
+    pub fn row(&self) -> u64 {
+        self.row
     }
 }
 
-/// The JSON of `p`'s person (`customer == false`) or customer view, as answered to `tenant`.
-pub fn render(p: &Person, tenant: &str, customer: bool) -> Bytes {
-    // Room for a typical record's view, so serializing it does not grow the buffer repeatedly.
-    let mut out = Vec::with_capacity(1536);
-    serde_json::to_writer(&mut out, &p.view(tenant, customer))
-        .expect("a person view always serializes");
-    Bytes::from(out)
+impl<R> Deref for Entry<R> {
+    type Target = R;
+    fn deref(&self) -> &R {
+        &self.record
+    }
 }
 
-impl Deref for Record {
-    type Target = Person;
-    fn deref(&self) -> &Person {
-        &self.person
+/// Every record of one kind of a tenant, in creation order.
+pub struct Collection<R> {
+    by_row: BTreeMap<u64, Entry<R>>,
+    rows: HashMap<Uuid, u64>,
+}
+
+impl<R> Default for Collection<R> {
+    fn default() -> Self {
+        Collection {
+            by_row: BTreeMap::new(),
+            rows: HashMap::new(),
+        }
+    }
+}
+
+impl<R: Resource> Collection<R> {
+    pub fn get(&self, id: &Uuid) -> Option<&Entry<R>> {
+        self.rows.get(id).and_then(|row| self.by_row.get(row))
+    }
+
+    /// The row `record` is kept at: its own if it is stored already, else `new_row`.
+    pub fn row_for(&self, record: &R, new_row: impl FnOnce() -> u64) -> u64 {
+        self.rows.get(&record.id()).copied().unwrap_or_else(new_row)
+    }
+
+    /// Stores `record` at `row`, returning the version it replaces.
+    pub fn put(&mut self, record: R, row: u64) -> Option<Entry<R>> {
+        let old = self
+            .rows
+            .insert(record.id(), row)
+            .and_then(|old_row| self.by_row.remove(&old_row));
+        self.by_row.insert(row, Entry::new(record, row));
+        old
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_row.len()
+    }
+
+    /// Every record, in creation order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<R>> {
+        self.by_row.values()
+    }
+
+    /// The records created after row `after` that pass `keep`, in creation order: at most
+    /// `limit` of them, and whether more follow.
+    pub fn page(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+        keep: impl Fn(&Entry<R>) -> bool,
+    ) -> (Vec<&Entry<R>>, bool) {
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut rows = Vec::with_capacity(limit.min(1024));
+        let mut more = false;
+        for e in self.by_row.range((start, Bound::Unbounded)).map(|(_, e)| e) {
+            if keep(e) {
+                if rows.len() == limit {
+                    more = true;
+                    break;
+                }
+                rows.push(e);
+            }
+        }
+        (rows, more)
+    }
+
+    pub fn clear(&mut self) {
+        self.by_row.clear();
+        self.rows.clear();
     }
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::records::*;
 use crate::problem::Problem;
+use crate::records::*;
 use crate::validate::{AddressInput, Errors, Obj, address, metadata, parse_object};
 
 #[derive(Clone, Copy, PartialEq, Eq)]

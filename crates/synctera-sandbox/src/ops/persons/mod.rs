@@ -13,12 +13,13 @@ use axum::routing::get;
 use bytes::Bytes;
 use uuid::Uuid;
 
+use super::read_one;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
-use crate::write::{Write, commit_write};
-use crate::records::Person;
 use crate::problem::Problem;
-use crate::store::{Tenant, render};
+use crate::records::Person;
+use crate::store::{Resource, Tenant};
+use crate::write::{Write, commit_write};
 
 pub(crate) use input::now_after;
 use input::{Changes, Mode, apply, parse_person};
@@ -52,7 +53,7 @@ fn prepare(mode: Mode, id: Option<Uuid>, body: &[u8], tenant: &str) -> Result<Pr
         Some(id) => Ok(Prepared::Change(id, c)),
         None => {
             let p = apply(mode, c, None, now_after(None))?;
-            let view = render(&p, tenant, !mode.is_person());
+            let view = p.render(tenant, !mode.is_person());
             Ok(Prepared::Create(p, view))
         }
     }
@@ -78,13 +79,11 @@ fn store(
     match prepared {
         Prepared::Create(p, view) => {
             unique(t, &p)?;
-            let rerender = |p: &Person| render(p, tenant, customer);
+            let rerender = |p: &Person| p.render(tenant, customer);
             Ok(t.put_created(p, view, rerender))
         }
         Prepared::Change(id, c) => {
-            let old = t
-                .person(&id)
-                .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
+            let old = t.person(&id).ok_or_else(|| Problem::not_found(NO_PERSON))?;
             let p = apply(mode, c, Some(old), now_after(Some(old.last_updated_time)))?;
             unique(t, &p)?;
             Ok(t.put_person(p).json(tenant, customer).clone())
@@ -115,7 +114,7 @@ async fn write_op(
         if let Some(id) = id
             && t.person(&id).is_none()
         {
-            return Err(Problem::not_found("no such person in this tenant"));
+            return Err(Problem::not_found(NO_PERSON));
         }
         let body = store(app, t, &caller.name, mode, prepared?)?;
         Ok(json_bytes(status, body))
@@ -228,19 +227,12 @@ async fn replace_customer(
     .await
 }
 
-fn read_person(caller: &Caller, id: Uuid, customer: bool) -> Result<Response, Problem> {
-    let t = caller.read();
-    let p = t
-        .person(&id)
-        .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
-    let body = p.json(&caller.name, customer).clone();
-    Ok(into_response(json_bytes(StatusCode::OK, body)))
-}
+const NO_PERSON: &str = "no such person in this tenant";
 
 async fn get_person(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    read_person(&caller, id, false)
+    read_one::<Person>(&caller, id, false, NO_PERSON)
 }
 
 async fn get_customer(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    read_person(&caller, id, true)
+    read_one::<Person>(&caller, id, true, NO_PERSON)
 }
