@@ -25,6 +25,16 @@ impl Mode {
     pub(super) fn is_person(self) -> bool {
         matches!(self, Mode::PersonCreate | Mode::PersonUpdate)
     }
+    /// The operation's name, which scopes its idempotency keys.
+    pub(super) fn op(self) -> &'static str {
+        match self {
+            Mode::PersonCreate => "createPerson",
+            Mode::PersonUpdate => "updatePerson",
+            Mode::CustomerCreate => "createCustomer",
+            Mode::CustomerPatch => "patchCustomer",
+            Mode::CustomerReplace => "updateCustomer",
+        }
+    }
 }
 
 #[derive(Default)]

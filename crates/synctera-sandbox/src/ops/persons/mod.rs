@@ -91,13 +91,11 @@ fn store(
     }
 }
 
-/// Every person/customer write: `op` names it for the idempotency rules, `id` is the record
-/// a change applies to.
+/// Every person/customer write (`mode`); `id` is the record a change applies to.
 async fn write_op(
     app: &App,
     caller: &Caller,
     write: Option<Write>,
-    op: &'static str,
     mode: Mode,
     id: Option<Uuid>,
     body: &Bytes,
@@ -120,7 +118,7 @@ async fn write_op(
         Ok(json_bytes(status, body))
     };
     match write {
-        Some(w) => w.run(app, caller, op, body, run).await,
+        Some(w) => w.run(app, caller, mode.op(), body, run).await,
         // PUT is idempotent by nature and takes no Idempotency-Key.
         None => {
             app.faults.wait_if_held().await;
@@ -136,17 +134,8 @@ async fn create_person(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "createPerson";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::PersonCreate,
-        None,
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::PersonCreate);
+    write_op(&app, &caller, w, mode, None, &body).await
 }
 
 async fn update_person(
@@ -156,17 +145,8 @@ async fn update_person(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "updatePerson";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::PersonUpdate,
-        Some(id),
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::PersonUpdate);
+    write_op(&app, &caller, w, mode, Some(id), &body).await
 }
 
 async fn create_customer(
@@ -175,17 +155,8 @@ async fn create_customer(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "createCustomer";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::CustomerCreate,
-        None,
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::CustomerCreate);
+    write_op(&app, &caller, w, mode, None, &body).await
 }
 
 async fn patch_customer(
@@ -195,17 +166,8 @@ async fn patch_customer(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "patchCustomer";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::CustomerPatch,
-        Some(id),
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::CustomerPatch);
+    write_op(&app, &caller, w, mode, Some(id), &body).await
 }
 
 async fn replace_customer(
@@ -214,17 +176,8 @@ async fn replace_customer(
     IdPath(id): IdPath,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "updateCustomer";
-    write_op(
-        &app,
-        &caller,
-        None,
-        op,
-        Mode::CustomerReplace,
-        Some(id),
-        &body,
-    )
-    .await
+    let mode = Mode::CustomerReplace;
+    write_op(&app, &caller, None, mode, Some(id), &body).await
 }
 
 const NO_PERSON: &str = "no such person in this tenant";

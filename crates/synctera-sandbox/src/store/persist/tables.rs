@@ -113,7 +113,7 @@ pub(super) fn load(
             tenant!(r.get(1)?)
                 .records
                 .load(kind, row, &r.get::<_, String>(2)?)
-                .ok_or(LoadError::Record(*kind))?;
+                .ok_or(LoadError::Record(kind))?;
             next_row = next_row.max(row + 1);
         }
     }
