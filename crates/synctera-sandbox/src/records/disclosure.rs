@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::Resource;
 use super::ts;
-use crate::store::Resource;
 
 string_enum!(DisclosureType {
     ACH_AUTHORIZATION,

@@ -26,10 +26,12 @@ macro_rules! string_enum {
 
 mod disclosure;
 mod person;
+mod resource;
 mod verification;
 
 pub use disclosure::*;
 pub use person::*;
+pub use resource::{Resource, VIEWS, ViewSlot};
 pub use verification::*;
 
 pub fn ts(t: DateTime<Utc>) -> String {

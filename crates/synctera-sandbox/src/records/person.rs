@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::Resource;
 use super::{last_four, ts};
-use crate::store::Resource;
 use crate::validate::AddressInput;
 
 string_enum!(PersonStatus {

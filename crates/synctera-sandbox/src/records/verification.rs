@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Resource;
 use super::ts;
-use crate::store::Resource;
 
 string_enum!(VerificationType {
     DOCUMENT_VERIFICATION,

@@ -26,7 +26,8 @@ use uuid::Uuid;
 
 use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
 
-pub use collection::{Collection, Entry, Resource};
+pub use crate::records::Resource;
+pub use collection::{Collection, Entry};
 pub use error::StoreError;
 pub use journal::{Change, Journal};
 pub use order::{SortField, SortSpec, default_spec};
