@@ -77,14 +77,14 @@ mod app;
 mod config;
 mod faults;
 mod http;
-mod idempotency;
-mod model;
 mod ops;
 mod problem;
+mod records;
 mod router;
 mod server;
 mod store;
 mod validate;
+mod write;
 
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultInjector, Hold};
