@@ -199,8 +199,7 @@ impl PersonUpdate {
     /// then this write's own fields.
     pub(crate) fn to_raw(&self) -> Result<types::UpdatePersonRequest, Error> {
         let own = &self.own;
-        let shared =
-            self.shared_to_raw(check_name("chosen_name", own.chosen_name.as_deref()))?;
+        let shared = self.shared_to_raw(check_name("chosen_name", own.chosen_name.as_deref()))?;
         Ok(with_shared_fields!(UpdatePersonRequest {
             shared,
             status: shared.status,
