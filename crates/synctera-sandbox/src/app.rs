@@ -33,8 +33,7 @@ pub(crate) struct App {
     tokens: Arc<TokenKey>,
     #[cfg(feature = "sqlite")]
     database: Option<Database>,
-    /// The next free database row for a person, shared by every durable tenant.
-    #[cfg(feature = "sqlite")]
+    /// The next free row of a record, shared by every tenant.
     rows: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -49,7 +48,6 @@ impl App {
             tokens: Arc::new(TokenKey::generate().0),
             #[cfg(feature = "sqlite")]
             database: None,
-            #[cfg(feature = "sqlite")]
             rows: Arc::default(),
         }
     }
@@ -87,7 +85,7 @@ impl App {
     fn new_journal(&self) -> Option<Journal> {
         #[cfg(feature = "sqlite")]
         if self.database.is_some() {
-            return Some(Journal::new(self.rows.clone()));
+            return Some(Journal::default());
         }
         None
     }
@@ -113,6 +111,7 @@ impl App {
                 .or_insert_with(|| {
                     Arc::new(RwLock::new(Tenant::new(
                         self.tokens.clone(),
+                        self.rows.clone(),
                         self.new_journal(),
                     )))
                 })

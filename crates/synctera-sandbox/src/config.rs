@@ -30,6 +30,20 @@ pub struct SandboxConfig {
     /// The SQLite database that keeps the records across restarts (`None`: memory only).
     /// Needs the crate's `sqlite` feature; see the crate docs, "Durable state".
     pub state: Option<PathBuf>,
+    /// How long a connection may take to send a complete request head (request line and
+    /// headers), counted from when the server starts waiting for it: from the accept for the
+    /// first request, from the end of the previous answer on a kept-alive connection. So it is
+    /// also the idle keep-alive timeout. Past it the connection is closed without an answer.
+    /// Default 10 seconds.
+    pub header_read_timeout: Duration,
+    /// How long one request may take from its complete head to its answer, body upload
+    /// included; past it the answer is 504 `GATEWAY_TIMEOUT` (the request may or may not have
+    /// been processed, as the spec says of that status). Default 30 seconds.
+    pub request_timeout: Duration,
+    /// Most connections served at once. Past it the sandbox stops accepting until one closes:
+    /// new connections wait in the listen backlog, they are not refused. At least 1.
+    /// Default 512.
+    pub max_connections: usize,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +58,9 @@ impl Default for SandboxConfig {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             idempotency_capacity: 10_000,
             state: None,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 512,
         }
     }
 }
@@ -64,6 +81,9 @@ impl fmt::Debug for SandboxConfig {
             .field("idempotency_ttl", &self.idempotency_ttl)
             .field("idempotency_capacity", &self.idempotency_capacity)
             .field("state", &self.state.as_ref().map(|_| "[path]"))
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -114,6 +134,22 @@ impl SandboxConfig {
         self.idempotency_capacity = n;
         self
     }
+    /// Sets the header-read timeout, which is also the keep-alive idle timeout (see
+    /// [`SandboxConfig::header_read_timeout`]).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+    /// Sets how long one request may take (see [`SandboxConfig::request_timeout`]).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+    /// Sets the most connections served at once (see [`SandboxConfig::max_connections`]).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
 }
 
 /// A usable fault rate: NaN and infinities mean no faults, anything else is clamped to 0..=1.
@@ -125,3 +161,7 @@ pub(crate) fn clamp_rate(rate: f64) -> f64 {
         0.0
     }
 }
+
+/// The longest timeout honoured (a year); longer ones count as this. The timers add the timeout
+/// to the clock, which overflows for durations near `Duration::MAX`.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);

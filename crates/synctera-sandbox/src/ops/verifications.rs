@@ -10,14 +10,15 @@ use axum::routing::{get, post};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::read_one;
 use crate::app::App;
-use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::Write;
-use crate::model::{KycStatus, Person, Verification, VerificationResult, VerificationType};
-use crate::ops::people::now_after;
+use crate::http::{Body, Caller, IdPath, Query, json_response, list_response};
+use crate::ops::persons::now_after;
 use crate::problem::Problem;
-use crate::store::Tenant;
+use crate::records::{KycStatus, Person, Verification, VerificationResult, VerificationType};
+use crate::store::{Entry, Tenant};
 use crate::validate::{Errors, Obj, one_of_person_business, parse_object};
+use crate::write::Write;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -153,11 +154,7 @@ async fn verify(
 }
 
 async fn get_verification(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    let t = caller.read();
-    let v = t
-        .verification(&id)
-        .ok_or_else(|| Problem::not_found("no such verification in this tenant"))?;
-    Ok(into_response(json_response(StatusCode::OK, &v.view())))
+    read_one::<Verification>(&caller, id, (), "no such verification in this tenant")
 }
 
 async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Problem> {
@@ -169,10 +166,10 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
     let results = q.enumeration("result", VerificationResult::ALL)?;
     let history = q.boolean("include_history")?.unwrap_or(false);
     let t = caller.read();
-    let page = t.verification_page(
+    let page = t.page_of(
         q.get("page_token").filter(|s| !s.is_empty()),
         limit,
-        |v: &Verification| {
+        |v: &Entry<Verification>| {
             // No businesses exist here, so a business filter matches nothing.
             business.is_none()
                 && person.is_none_or(|p| v.person_id == p)
@@ -182,6 +179,6 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
                 && (history || t.is_latest(v))
         },
     )?;
-    let rows = page.rows.iter().map(|v| v.view().to_string());
+    let rows = page.rows.iter().map(|v| v.json(&caller.name, ()));
     Ok(list_response("verifications", rows, page.next))
 }
