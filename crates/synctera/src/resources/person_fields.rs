@@ -11,7 +11,7 @@
 //! [`WriteKind::RULES`].
 //!
 //! The path to the wire runs one way: the write's module (`NewPerson::to_raw`, …) checks its
-//! own fields, hands the result to [`PersonFields::shared_to_raw`], which checks the rules and
+//! own fields, hands the result to `PersonFields::shared_to_raw`, which checks the rules and
 //! converts the shared fields, and builds its generated body from what comes back. Nothing
 //! here calls into a write.
 
@@ -111,7 +111,7 @@ pub(crate) mod sealed {
 
 /// What one write adds to the shared fields: its name, its row of [`Rules`] and its own fields.
 /// Implemented by this crate's writes only. The write's module builds its generated body (it
-/// calls [`PersonFields::shared_to_raw`]; nothing here calls the write).
+/// calls `PersonFields::shared_to_raw`; nothing here calls the write).
 pub trait WriteKind: sealed::Sealed + Clone {
     /// The write's name, as `Debug` shows it.
     const NAME: &'static str;
