@@ -8,6 +8,7 @@ use super::{Resource, StoredResponse};
 /// A record on its way to the database, of any kind: serialized by the committer, off the
 /// tenant's lock.
 pub trait Persisted: Send + Sync {
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // read only by the SQLite committer
     fn to_json(&self) -> serde_json::Result<String>;
 }
 
