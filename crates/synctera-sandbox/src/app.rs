@@ -12,6 +12,14 @@ use crate::problem::Problem;
 #[cfg(feature = "sqlite")]
 use crate::store::persist::{Database, Loaded};
 use crate::store::{IdemLimits, Journal, Tenant, TokenKey};
+use crate::webhooks::worker::Deliveries;
+
+fn deliveries(config: &SandboxConfig) -> Deliveries {
+    Deliveries::new(
+        config.webhook_retry_base,
+        config.webhook_allow_hosts.clone(),
+    )
+}
 
 /// The tenant name a key maps to: derived, never the key itself.
 pub(crate) fn tenant_name(api_key: &str) -> String {
@@ -36,12 +44,15 @@ pub(crate) struct App {
     /// The next free database row for a person, shared by every durable tenant.
     #[cfg(feature = "sqlite")]
     rows: Arc<std::sync::atomic::AtomicU64>,
+    /// The webhook delivery workers.
+    pub deliveries: Deliveries,
 }
 
 impl App {
     /// A sandbox that keeps its records in memory only.
     pub(crate) fn in_memory(config: SandboxConfig, faults: Arc<FaultState>) -> App {
         App {
+            deliveries: deliveries(&config),
             config,
             faults,
             tenants: RwLock::new(HashMap::new()),
@@ -59,6 +70,7 @@ impl App {
     #[cfg(feature = "sqlite")]
     pub(crate) fn durable(config: SandboxConfig, faults: Arc<FaultState>, loaded: Loaded) -> App {
         App {
+            deliveries: deliveries(&config),
             config,
             faults,
             tenants: RwLock::new(
@@ -75,8 +87,32 @@ impl App {
         }
     }
 
+    /// Starts the delivery workers of the tenants loaded with deliveries still to make (a
+    /// restart after a crash: the outbox the last run left).
+    pub(crate) fn resume_deliveries(self: &Arc<Self>) {
+        let tenants: Vec<(String, Arc<RwLock<Tenant>>)> = self
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect();
+        for (name, tenant) in tenants {
+            let pending = tenant
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .webhooks
+                .has_pending();
+            if pending {
+                self.deliveries
+                    .wake(self, &Arc::from(name.as_str()), &tenant);
+            }
+        }
+    }
+
     /// Closes the database, if any, once what is queued is committed.
     pub(crate) fn close(&self) {
+        self.deliveries.stop();
         #[cfg(feature = "sqlite")]
         if let Some(db) = &self.database {
             db.close();

@@ -30,6 +30,13 @@ pub struct SandboxConfig {
     /// The SQLite database that keeps the records across restarts (`None`: memory only).
     /// Needs the crate's `sqlite` feature; see the crate docs, "Durable state".
     pub state: Option<PathBuf>,
+    /// The wait after a webhook delivery's first failure; later waits double up to 960 times
+    /// it, and retries stop once the waits add up to 6 600 times it. Default 30 seconds
+    /// (about 55 hours of retries); tests compress it to milliseconds.
+    pub webhook_retry_base: Duration,
+    /// Hosts webhooks may deliver to besides loopback ones (127.0.0.0/8, ::1, `localhost`).
+    /// Empty by default: a shared sandbox must not become a way to reach other hosts.
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +51,8 @@ impl Default for SandboxConfig {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             idempotency_capacity: 10_000,
             state: None,
+            webhook_retry_base: crate::webhooks::attempt::DEFAULT_RETRY_BASE,
+            webhook_allow_hosts: Vec::new(),
         }
     }
 }
@@ -64,6 +73,8 @@ impl fmt::Debug for SandboxConfig {
             .field("idempotency_ttl", &self.idempotency_ttl)
             .field("idempotency_capacity", &self.idempotency_capacity)
             .field("state", &self.state.as_ref().map(|_| "[path]"))
+            .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
     }
 }
@@ -112,6 +123,16 @@ impl SandboxConfig {
     /// Sets how many finished idempotency records one tenant keeps.
     pub fn idempotency_capacity(mut self, n: usize) -> Self {
         self.idempotency_capacity = n;
+        self
+    }
+    /// Sets the webhook retry schedule's base wait (see [`SandboxConfig::webhook_retry_base`]).
+    pub fn webhook_retry_base(mut self, base: Duration) -> Self {
+        self.webhook_retry_base = base;
+        self
+    }
+    /// Lets webhooks deliver to `host` too (see [`SandboxConfig::webhook_allow_hosts`]).
+    pub fn webhook_allow_host(mut self, host: impl Into<String>) -> Self {
+        self.webhook_allow_hosts.push(host.into());
         self
     }
 }

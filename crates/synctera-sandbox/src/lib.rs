@@ -78,6 +78,7 @@ mod router;
 mod server;
 mod store;
 mod validate;
+mod webhooks;
 
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultInjector, Hold};

@@ -2,7 +2,9 @@
 
 mod disclosures;
 mod people;
+mod sandbox;
 mod verifications;
+mod webhooks;
 mod wipe;
 
 use std::sync::Arc;
@@ -19,4 +21,6 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .merge(disclosures::routes())
         .merge(verifications::routes())
         .merge(wipe::routes())
+        .merge(webhooks::routes())
+        .merge(sandbox::routes())
 }

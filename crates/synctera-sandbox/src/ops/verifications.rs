@@ -1,6 +1,7 @@
 //! Verifications: KYC runs on a person, decided by the SSN's serial number.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -18,6 +19,7 @@ use crate::ops::people::now_after;
 use crate::problem::Problem;
 use crate::store::Tenant;
 use crate::validate::{Errors, Obj, one_of_person_business, parse_object};
+use crate::webhooks::{PersonWrite, raise_person_events};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -73,6 +75,9 @@ async fn verify(
 ) -> Result<Response, Problem> {
     // Parsed before the tenant's write lock is taken: only the store work runs under it.
     let parsed = parse_verify(&body);
+    let raised = AtomicBool::new(false);
+    let raised_ref = &raised;
+    let tenant = caller.name.clone();
     let run = move |t: &mut Tenant| {
         let (person_id, business_id) = parsed?;
         if business_id.is_some() {
@@ -124,6 +129,7 @@ async fn verify(
         } else {
             VerificationResult::ACCEPTED
         };
+        let before = Person::clone(p);
         let mut p = Person::clone(p);
         let now = now_after(Some(p.last_updated_time));
         p.kyc_status = match result {
@@ -137,6 +143,10 @@ async fn verify(
         p.last_updated_time = now;
         let status = p.kyc_status.person_view();
         t.put_person(p);
+        let what = PersonWrite::Verified;
+        if raise_person_events(t, &tenant, what, false, Some(&before), pid) {
+            raised_ref.store(true, Ordering::Relaxed);
+        }
         let mut views = Vec::new();
         for (vtype, r) in [
             (VerificationType::IDENTITY, result),
@@ -149,7 +159,11 @@ async fn verify(
             &json!({"verification_status": status, "verifications": views}),
         ))
     };
-    write.run(&app, &caller, "verify", &body, run).await
+    let answer = write.run(&app, &caller, "verify", &body, run).await;
+    if raised.load(Ordering::Relaxed) {
+        caller.wake_deliveries(&app);
+    }
+    answer
 }
 
 async fn get_verification(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::StoredResponse;
 use crate::model::{Disclosure, Person, Verification};
+use crate::webhooks::state::WebhookChange;
 
 /// One change to a tenant.
 #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
@@ -29,6 +30,8 @@ pub enum Change {
     ReplayEvicted { op: String, key: String },
     /// Every record of the tenant deleted.
     Wipe,
+    /// A change to the tenant's webhook secrets, subscriptions or events.
+    Webhook(WebhookChange),
 }
 
 /// The changes a durable tenant made and not yet handed to the database.

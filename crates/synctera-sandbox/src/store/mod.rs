@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::model::{Disclosure, Person, Verification, VerificationResult, VerificationType};
 use crate::problem::Problem;
+use crate::webhooks::state::WebhookState;
 
 pub use idem::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
 pub use journal::{Change, Journal};
@@ -65,6 +66,8 @@ pub struct Tenant {
     tokens: Arc<TokenKey>,
     /// `Some` when the sandbox is durable: the changes not yet handed to the database.
     journal: Option<Journal>,
+    /// Secrets, subscriptions and the outbox of events (kept by a wipe, except the events).
+    pub(crate) webhooks: WebhookState,
 }
 
 fn uniq_key(p: &Person) -> Option<UniqKey> {
@@ -103,6 +106,7 @@ impl Tenant {
             generation: 0,
             idem: IdemStore::default(),
             tokens,
+            webhooks: WebhookState::new(journal.is_some()),
             journal,
         }
     }
@@ -116,10 +120,18 @@ impl Tenant {
     /// The changes made since the last call, for the database to commit.
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub fn take_journal(&mut self) -> Vec<Change> {
-        self.journal
+        let mut changes: Vec<Change> = self
+            .journal
             .as_mut()
             .map(|j| std::mem::take(&mut j.changes))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        changes.extend(
+            self.webhooks
+                .take_journal()
+                .into_iter()
+                .map(Change::Webhook),
+        );
+        changes
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -294,6 +306,7 @@ impl Tenant {
         self.verification_ids.clear();
         self.latest_verification.clear();
         self.idem.clear();
+        self.webhooks.clear_events();
         self.generation += 1;
     }
 
@@ -471,6 +484,26 @@ impl Tenant {
         keep: impl Fn(&Verification) -> bool,
     ) -> Result<Page<'_, Verification>, Problem> {
         self.seq_page(&self.verifications, "verifications", token, limit, keep)
+    }
+
+    /// One page of webhooks in creation order after `token`, holding those that pass `keep`.
+    pub fn webhook_page(
+        &self,
+        token: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&crate::webhooks::records::Webhook) -> bool,
+    ) -> Result<Page<'_, crate::webhooks::records::Webhook>, Problem> {
+        self.seq_page(&self.webhooks.hooks, "webhooks", token, limit, keep)
+    }
+
+    /// One page of events in the order raised after `token`, holding those that pass `keep`.
+    pub fn event_page(
+        &self,
+        token: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&crate::webhooks::records::Event) -> bool,
+    ) -> Result<Page<'_, crate::webhooks::records::Event>, Problem> {
+        self.seq_page(&self.webhooks.events, "events", token, limit, keep)
     }
 
     /// A page of a sequence-ordered collection, scanning forward from the token.

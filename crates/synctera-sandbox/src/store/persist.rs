@@ -30,6 +30,7 @@ use tokio::sync::oneshot;
 use super::{Change, IdemLimits, Journal, Record, StoredResponse, Tenant, TokenKey};
 use crate::model::{Disclosure, Person, Verification};
 use crate::problem::PROBLEM_JSON;
+use crate::webhooks::state::WebhookChange;
 
 /// `PRAGMA application_id` of a sandbox database ("SYNS").
 const APPLICATION_ID: i32 = 0x5359_4e53;
@@ -66,6 +67,14 @@ const SCHEMA: &str = "
         fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
         body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL,
         PRIMARY KEY (tenant, op, key));
+";
+
+/// Added after schema version 1 without changing it: created on open when missing, so a
+/// database from before webhooks opens as it is.
+const WEBHOOK_SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS webhook_state (
+        tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+        PRIMARY KEY (tenant, kind, seq));
 ";
 
 /// One request's changes waiting for a commit.
@@ -207,6 +216,7 @@ impl Database {
                 .and_then(TokenKey::from_bytes)
                 .ok_or_else(|| refused(path, "it is corrupt (no page-token key)"))?
         };
+        conn.execute_batch(WEBHOOK_SCHEMA).map_err(sql_err)?;
         let tokens = Arc::new(tokens);
         let limits = IdemLimits { ttl, capacity };
         let rows = Arc::new(AtomicU64::new(1));
@@ -479,6 +489,20 @@ fn load(
             .map_err(|_| LoadError::Record("a verification record"))?;
         tenant!(r.get(0)?).insert_verification(v);
     }
+    let mut q = conn.prepare("SELECT tenant, kind, seq, record FROM webhook_state ORDER BY seq")?;
+    let mut rows = q.query([])?;
+    while let Some(r) = rows.next()? {
+        let record = r.get::<_, String>(3)?;
+        let seq = r.get::<_, i64>(2)? as u64;
+        let bad = |_| LoadError::Record("a webhook record");
+        let change = match r.get::<_, String>(1)?.as_str() {
+            "secrets" => WebhookChange::Secrets(Some(serde_json::from_str(&record).map_err(bad)?)),
+            "hook" => WebhookChange::Hook(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
+            "event" => WebhookChange::Event(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
+            _ => return Err(LoadError::Record("a webhook record")),
+        };
+        tenant!(r.get(0)?).webhooks.restore(change);
+    }
     let mut q = conn.prepare(
         "SELECT tenant, op, key, fingerprint, status, content_type, body, stored_at_ms \
          FROM replays ORDER BY stored_at_ms",
@@ -598,6 +622,34 @@ fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::
             tx.prepare_cached("UPDATE tenants SET generation = generation + 1 WHERE name = ?1")?
                 .execute([t])?;
         }
+        Change::Webhook(change) => apply_webhook(tx, t, change)?,
     }
+    Ok(())
+}
+
+/// Upserts or deletes the one row a webhook change touches.
+fn apply_webhook(
+    tx: &rusqlite::Transaction<'_>,
+    t: &str,
+    change: &WebhookChange,
+) -> rusqlite::Result<()> {
+    let (kind, seq, record) = match change {
+        WebhookChange::Secrets(s) => ("secrets", 0, s.as_ref().map(json).transpose()?),
+        WebhookChange::Hook(seq, h) => ("hook", *seq, h.as_ref().map(json).transpose()?),
+        WebhookChange::Event(seq, e) => ("event", *seq, e.as_ref().map(json).transpose()?),
+    };
+    match record {
+        Some(record) => tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO webhook_state (tenant, kind, seq, record) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![t, kind, seq as i64, record])?,
+        None => tx
+            .prepare_cached(
+                "DELETE FROM webhook_state WHERE tenant = ?1 AND kind = ?2 AND seq = ?3",
+            )?
+            .execute(params![t, kind, seq as i64])?,
+    };
     Ok(())
 }
