@@ -50,11 +50,12 @@ impl Webhook {
 
 /// Where an event's delivery stands.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
 pub(crate) enum EventStatus {
-    RUNNING,
-    RETRYING,
-    SUCCESS,
-    FAILED,
+    Running,
+    Retrying,
+    Success,
+    Failed,
 }
 
 /// What an event is about, as raised by a write.
@@ -114,7 +115,7 @@ impl Event {
             event_time: now,
             resource_id: raised.resource_id,
             body: Value::Object(body).to_string(),
-            status: EventStatus::RUNNING,
+            status: EventStatus::Running,
             history: Vec::new(),
             due: Some(now),
             failures: 0,

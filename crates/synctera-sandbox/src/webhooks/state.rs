@@ -253,7 +253,7 @@ impl WebhookState {
         let seq = *self.event_ids.get(&(*webhook, *id))?;
         let e = self.events.get_mut(&seq)?;
         e.due = Some(due);
-        e.status = EventStatus::RUNNING;
+        e.status = EventStatus::Running;
         e.failures = 0;
         self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
         self.events.get(&seq)
@@ -316,17 +316,17 @@ impl WebhookState {
         };
         let at = attempt.response_time;
         if attempt.succeeded() {
-            e.status = EventStatus::SUCCESS;
+            e.status = EventStatus::Success;
             e.due = None;
         } else {
             e.failures += 1;
             match retry_wait(retry_base, e.failures) {
                 Some(wait) => {
-                    e.status = EventStatus::RETRYING;
+                    e.status = EventStatus::Retrying;
                     e.due = Some(at + chrono::Duration::from_std(wait).unwrap_or_default());
                 }
                 None => {
-                    e.status = EventStatus::FAILED;
+                    e.status = EventStatus::Failed;
                     e.due = None;
                 }
             }
