@@ -15,6 +15,8 @@ use super::signing::{Secret, Secrets};
 /// Events kept per tenant, delivered or not: the outbox is bounded, and the oldest event makes
 /// room for a new one (a delivery still pending then is given up).
 pub(crate) const MAX_EVENTS: usize = 10_000;
+/// Attempts kept per event, the latest: a full retry schedule is 17, and resends add more.
+const MAX_HISTORY: usize = 100;
 
 /// A change to commit, in the order made.
 #[derive(Debug)]
@@ -330,6 +332,9 @@ impl WebhookState {
                     e.due = None;
                 }
             }
+        }
+        if e.history.len() >= MAX_HISTORY {
+            e.history.remove(0);
         }
         e.history.push(attempt);
         self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
