@@ -5,6 +5,7 @@
 
 pub mod build_cost;
 pub mod codegen;
+pub mod deny;
 pub mod lint;
 pub mod publish;
 pub mod surface;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{build_cost, codegen, lint, publish, test, wheel, workspace_root};
+use xtask::{build_cost, codegen, deny, lint, publish, test, wheel, workspace_root};
 
 /// Maintenance commands of the synctera-rs workspace.
 #[derive(Parser)]
@@ -35,6 +35,10 @@ enum Command {
     /// Build the published crates' docs as docs.rs does, with warnings (broken intra-doc
     /// links, missing docs) as errors.
     Docs,
+    /// Check the dependency graph against deny.toml with cargo-deny (installed on first use):
+    /// licences, duplicate versions, sources, and RustSec advisories when their database can
+    /// be fetched.
+    Deny,
     /// Build the sandbox's Python wheel (maturin, `bindings = "bin"`) into target/wheels.
     Wheel {
         /// Also install it into a fresh virtualenv, start the installed binary and drive the
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Test { args } => test::run(&root, &args),
         Command::Package(args) => publish::package(&root, &args),
         Command::Docs => publish::docs(&root),
+        Command::Deny => deny::run(&root),
         Command::Wheel { test } => wheel::run(&root, test),
         Command::BuildCost(args) => build_cost::run(&root, &args),
     };

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::StatusCode;
 use serde::Serialize;
 
-use crate::FieldPath;
+use crate::field_path::FieldPath;
 
 /// Boxed source error for transport failures.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -21,7 +21,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// ```
 /// use synctera::Error;
 ///
-/// let err = synctera::pii::Ssn::parse("123456789").unwrap_err();
+/// let err = "123456789".parse::<synctera::pii::Ssn>().unwrap_err();
 /// assert!(matches!(&err, Error::Validation { field, .. } if *field == "ssn"));
 /// assert_eq!(err.field().unwrap(), "ssn");
 /// assert_eq!(err.to_string(), "invalid `ssn`: must be nine digits written ddd-dd-dddd");

@@ -15,10 +15,10 @@ use std::fmt;
 /// let err = NewPerson::prospect()
 ///     .personal_id(PersonalIdInput::new(
 ///         PersonalIdType::PassportNumber,
-///         Identifier::new("X1234567").unwrap(),
+///         "X1234567".parse::<Identifier>().unwrap(),
 ///     ))
 ///     .personal_id(
-///         PersonalIdInput::new(PersonalIdType::PassportNumber, Identifier::new("X7654321").unwrap())
+///         PersonalIdInput::new(PersonalIdType::PassportNumber, "X7654321".parse::<Identifier>().unwrap())
 ///             .country_code("gb"),
 ///     )
 ///     .validate()

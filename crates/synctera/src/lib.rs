@@ -4,7 +4,9 @@
 //! typed ids that cannot be mixed up ([`ids`]), PII types that validate on the way in and stay
 //! masked in logs ([`pii`]), builders that check the API's documented rules before anything is
 //! sent, one [`Error`] type, retries that are safe to repeat ([`retry`]) and auto-pagination
-//! ([`pagination`]).
+//! ([`pagination`]). A webhook receiver verifies and reads Synctera's deliveries with
+//! `WebhookVerifier`, without a client or an API key (see `webhooks`; feature `webhooks`, on by
+//! default).
 //!
 //! # Onboarding a person, as in Synctera's guide
 //!
@@ -101,140 +103,17 @@
 
 #![warn(missing_docs)]
 
-macro_rules! api_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        ///
-        /// Values this version of the SDK does not know deserialize into `Unknown` instead of
-        /// failing, so a value Synctera adds later does not break reading a record.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this SDK version does not know, kept verbatim.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// Every value this SDK version knows, in the API's order.
-            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire form, e.g. `"ACTIVE"`.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $wire, )+
-                    $name::Unknown(s) => s,
-                }
-            }
-
-            /// Parses the wire form; unknown values land in `Unknown`.
-            pub fn from_wire(s: &str) -> Self {
-                match s {
-                    $( $wire => $name::$variant, )+
-                    other => $name::Unknown(other.to_owned()),
-                }
-            }
-
-            /// [`Self::from_wire`] for a string the caller owns: an unknown value is moved into
-            /// `Unknown`, not copied. Responses carry these values as plain strings (codegen
-            /// adaptation 2), so this is how a value Synctera adds later reaches `Unknown`.
-            #[allow(dead_code)] // only the enums that occur in responses need it
-            pub(crate) fn from_wire_owned(s: ::std::string::String) -> Self {
-                match s.as_str() {
-                    $( $wire => $name::$variant, )+
-                    _ => $name::Unknown(s),
-                }
-            }
-        }
-
-        /// Every value the generated client can decode has a variant here. The match is
-        /// exhaustive on purpose: a value added to the API description breaks this crate's
-        /// build instead of being silently mis-mapped at run time.
-        impl From<::synctera_raw::types::$name> for $name {
-            fn from(raw: ::synctera_raw::types::$name) -> Self {
-                match raw {
-                    $( ::synctera_raw::types::$name::$variant => $name::$variant, )+
-                }
-            }
-        }
-
-        impl $name {
-            /// The generated client's value, for a request. An `Unknown` value cannot be sent:
-            /// the error names `field`.
-            #[allow(dead_code)] // only the enums used as request parameters need it
-            pub(crate) fn to_raw(
-                &self,
-                field: impl Into<crate::FieldPath>,
-            ) -> Result<::synctera_raw::types::$name, crate::Error> {
-                match self {
-                    $( $name::$variant => Ok(::synctera_raw::types::$name::$variant), )+
-                    $name::Unknown(_) => Err(crate::Error::validation(
-                        field,
-                        "is not a value the API accepts",
-                    )),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = ::std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from_wire(s))
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok(Self::from_wire(&s))
-            }
-        }
-    };
-}
-
-#[macro_use]
-pub mod pagination;
-#[macro_use]
-pub mod person_query;
-
-pub mod addresses;
-pub mod client;
-pub mod customers;
-pub mod disclosures;
 pub mod error;
 pub mod field_path;
-pub mod ids;
-mod invalid;
-pub mod metadata;
-pub mod person_fields;
-pub mod persons;
-pub mod pii;
-pub mod retry;
-pub mod sandbox;
-pub mod statuses;
-pub mod transport;
-pub mod verifications;
+mod resources;
+mod transport;
+mod values;
 
-#[cfg(test)]
-mod body_snapshots;
-#[cfg(test)]
-mod raw_conversions;
+#[cfg(feature = "webhooks")]
+pub use resources::webhooks;
+pub use resources::{customers, disclosures, person_fields, persons, tenant_wipe, verifications};
+pub use transport::{client, pagination, retry};
+pub use values::{addresses, ids, metadata, pii};
 
 pub use addresses::{Address, AddressInput};
 pub use client::{Client, ClientBuilder, Environment};
@@ -250,13 +129,18 @@ pub use ids::{BusinessId, CustomerId, DisclosureId, PersonId, VerificationId};
 pub use metadata::Metadata;
 pub use pagination::Page;
 pub use person_fields::PersonFields;
-pub use person_query::PersonSortKey;
-pub use persons::{ListPersons, NewPerson, Person, PersonUpdate, PersonalIdInput, PersonalIdType};
+pub use persons::{BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus};
+pub use persons::{
+    ListPersons, NewPerson, Person, PersonSortKey, PersonUpdate, PersonalIdInput, PersonalIdType,
+};
 pub use pii::{DateOfBirth, Email, Identifier, PhoneNumber, Ssn, SsnLast4};
 pub use retry::{IdempotencyKey, RetryPolicy};
-pub use statuses::{BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus};
-pub use transport::Request;
+pub use transport::{Operation, RawResult, Request};
 pub use verifications::{
     ListVerifications, Verification, VerificationDetail, VerificationResult, VerificationType,
     VerifyRequest, VerifyResponse,
+};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{
+    ChangedFields, Event, EventResource, EventType, VerifyError, WebhookSecret, WebhookVerifier,
 };

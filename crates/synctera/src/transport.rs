@@ -29,12 +29,15 @@ use std::time::Duration;
 use progenitor_client::ResponseValue;
 use synctera_raw::types::Problem;
 
-use crate::Error;
-use crate::client::Client;
-use crate::retry::{CallInfo, IdempotencyKey, RetryPolicy};
+use crate::error::Error;
+use crate::transport::client::Client;
+use crate::transport::retry::{CallInfo, IdempotencyKey, RetryPolicy};
 
 mod attempt_timer;
 mod attempts;
+pub mod client;
+pub mod pagination;
+pub mod retry;
 use attempts::{execute, record_response};
 
 /// What one attempt of a generated call returns.
@@ -146,6 +149,28 @@ macro_rules! with_key {
     }};
 }
 pub(crate) use with_key;
+
+/// Sets the optional parameters of a generated request builder, whose setters take a value, not
+/// an `Option`: the setter runs only for a value that is there (`set_some`) or a list that is
+/// not empty (`set_nonempty`).
+pub(crate) trait OptionalParams: Sized {
+    fn set_some<V>(self, value: Option<V>, set: impl FnOnce(Self, V) -> Self) -> Self {
+        match value {
+            Some(v) => set(self, v),
+            None => self,
+        }
+    }
+
+    fn set_nonempty<V: Clone>(self, values: &[V], set: impl FnOnce(Self, Vec<V>) -> Self) -> Self {
+        if values.is_empty() {
+            self
+        } else {
+            set(self, values.to_vec())
+        }
+    }
+}
+
+impl<T> OptionalParams for T {}
 
 /// The per-call options a [`Request`] (or a list builder) carries until it is sent.
 ///
@@ -305,7 +330,8 @@ impl<O: Operation> IntoFuture for Request<O> {
 mod tests {
     use std::future::IntoFuture;
 
-    use crate::{Client, NewPerson};
+    use crate::resources::persons::NewPerson;
+    use crate::transport::client::Client;
 
     fn assert_send_static<T: Send + 'static>(_: &T) {}
 

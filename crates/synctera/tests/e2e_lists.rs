@@ -112,7 +112,7 @@ async fn persons_list_filters_and_pagination() {
     let none = client
         .persons()
         .list()
-        .ssn_last_4(SsnLast4::parse("0000").unwrap())
+        .ssn_last_4("0000".parse::<SsnLast4>().unwrap())
         .send()
         .await
         .unwrap();

@@ -99,15 +99,15 @@ fn person() -> Person {
 
 #[test]
 fn pii_values_are_masked() {
-    let ssn = Ssn::parse(SSN).unwrap();
+    let ssn = SSN.parse::<Ssn>().unwrap();
     let last4: SsnLast4 = serde_json::from_value(json!(SSN)).unwrap();
-    let dob = DateOfBirth::parse(DOB).unwrap();
-    let phone = PhoneNumber::parse(PHONE).unwrap();
-    let email = Email::parse(EMAIL).unwrap();
-    let line = AddressLine::new(LINE1).unwrap();
+    let dob = DOB.parse::<DateOfBirth>().unwrap();
+    let phone = PHONE.parse::<PhoneNumber>().unwrap();
+    let email = EMAIL.parse::<Email>().unwrap();
+    let line = LINE1.parse::<AddressLine>().unwrap();
     let id_last4: IdentifierLast4 = serde_json::from_value(json!(PASSPORT)).unwrap();
     check_both!(ssn, last4, dob, phone, email, line, id_last4);
-    check_debug!(Identifier::new(PASSPORT).unwrap());
+    check_debug!(PASSPORT.parse::<Identifier>().unwrap());
     // The masked forms still carry what is safe to show.
     assert_eq!(last4.to_string(), "***-**-6789");
 }
@@ -140,7 +140,7 @@ fn request_builders_are_masked() {
         .shipping_address(address())
         .personal_id(PersonalIdInput::new(
             PersonalIdType::PassportNumber,
-            Identifier::new(PASSPORT).unwrap(),
+            PASSPORT.parse::<Identifier>().unwrap(),
         ))
         .note("a note");
     let update = PersonUpdate::new()
@@ -192,7 +192,7 @@ fn list_queries_and_client_are_masked() {
         .email(EMAIL)
         .phone_number(PHONE)
         .last_name("Baker")
-        .ssn_last_4(SsnLast4::parse("6789").unwrap());
+        .ssn_last_4("6789".parse::<SsnLast4>().unwrap());
     let customers = client.customers().list().email(EMAIL).phone_number(PHONE);
     check_debug!(client, persons, customers);
     check_debug!(synctera::client::ApiKey::new(KEY).unwrap());
@@ -202,11 +202,11 @@ fn list_queries_and_client_are_masked() {
 fn validation_errors_never_echo_values() {
     // Each input is almost right, so a message quoting it would contain a forbidden fragment.
     let errors = vec![
-        Ssn::parse("123-45-67890").unwrap_err(),
-        Ssn::parse("123456789").unwrap_err(),
-        DateOfBirth::parse("1884-07-23").unwrap_err(),
-        PhoneNumber::parse("2124567890").unwrap_err(),
-        Email::parse("anne.baker@example").unwrap_err(),
+        "123-45-67890".parse::<Ssn>().unwrap_err(),
+        "123456789".parse::<Ssn>().unwrap_err(),
+        "1884-07-23".parse::<DateOfBirth>().unwrap_err(),
+        "2124567890".parse::<PhoneNumber>().unwrap_err(),
+        "anne.baker@example".parse::<Email>().unwrap_err(),
         NewPerson::prospect()
             .ssn("123-45-678")
             .validate()

@@ -7,8 +7,8 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::attempt_timer;
-use crate::Error;
-use crate::retry::{CallInfo, RetryDecision, RetryPolicy};
+use crate::error::Error;
+use crate::transport::retry::{CallInfo, RetryDecision, RetryPolicy};
 
 /// The response header naming the request for Synctera support. A `HeaderName` constant, not a
 /// `&str`: a string key is parsed and validated on every lookup (~400 instructions per call).
@@ -201,8 +201,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::retry::tests::{api_error, call};
-    use crate::retry::{IdempotencyKey, RetryClassifier};
+    use crate::transport::retry::tests::{api_error, call};
+    use crate::transport::retry::{IdempotencyKey, RetryClassifier};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::Duration;

@@ -1,0 +1,328 @@
+use super::*;
+use crate::values::addresses::AddressInput;
+use crate::values::statuses::BanStatusInput;
+
+fn field_of(r: Result<(), Error>) -> FieldPath {
+    match r {
+        Err(Error::Validation { field, .. }) => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+/// The field and reason of a validation error, after checking that neither the error's
+/// `Display` nor its `Debug` holds `value`.
+fn rejected(r: Result<(), Error>, value: &str) -> (FieldPath, String) {
+    let err = r.expect_err("the value breaks the API description");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !shown.contains(value),
+            "the error echoes the value: {shown}"
+        );
+    }
+    match err {
+        Error::Validation { field, reason } => (field, reason.into_owned()),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[test]
+fn values_beyond_the_api_descriptions_limits_are_rejected_locally_by_field() {
+    let long_name = "Annabel".repeat(15);
+    let (field, reason) = rejected(
+        NewPerson::active(&long_name, "Baker").validate(),
+        &long_name,
+    );
+    assert_eq!(field, "first_name");
+    assert_eq!(reason, "longer than 100 characters");
+
+    let long_note = "n".repeat(2001);
+    let (field, _) = rejected(
+        PersonUpdate::new()
+            .ban_status(BanStatusInput::Suspended)
+            .note(&long_note)
+            .validate(),
+        &long_note,
+    );
+    assert_eq!(field, "note");
+
+    let (field, reason) = rejected(
+        PersonUpdate::new()
+            .shipping_address(AddressInput::us("1 Main St", "Austin", "Texas", "78701"))
+            .validate(),
+        "Texas",
+    );
+    assert_eq!(field, "shipping_address.state");
+    assert!(reason.starts_with("doesn't match pattern"), "{reason}");
+
+    let long_city = "Springfield".repeat(12);
+    let (field, _) = rejected(
+        NewPerson::prospect()
+            .legal_address(AddressInput::us("1 Main St", &long_city, "IL", "62701"))
+            .validate(),
+        &long_city,
+    );
+    assert_eq!(field, "legal_address.city");
+
+    let long_id = "X1234567".repeat(9);
+    let (field, _) = rejected(
+        NewPerson::prospect()
+            .personal_id(PersonalIdInput::new(
+                PersonalIdType::PassportNumber,
+                long_id.parse::<crate::values::pii::Identifier>().unwrap(),
+            ))
+            .validate(),
+        &long_id,
+    );
+    assert_eq!(field, "personal_ids[0].identifier");
+}
+
+fn passport(number: &str) -> PersonalIdInput {
+    PersonalIdInput::new(
+        PersonalIdType::PassportNumber,
+        number.parse::<crate::values::pii::Identifier>().unwrap(),
+    )
+}
+
+/// Each entry of `personal_ids` is converted on its own and the error names it by its index, for
+/// the generated limits (`identifier` length) and for the facade's own rule (`country_code`).
+#[test]
+fn a_rejected_personal_id_is_named_by_its_index() {
+    let long_id = "Y7654321".repeat(9);
+    let (field, _) = rejected(
+        NewPerson::prospect()
+            .personal_id(passport("X1234567"))
+            .personal_id(passport(&long_id))
+            .validate(),
+        &long_id,
+    );
+    assert_eq!(field, "personal_ids[1].identifier");
+    assert_eq!(field.to_string(), "personal_ids[1].identifier");
+
+    let (field, reason) = rejected(
+        NewPerson::prospect()
+            .personal_id(passport("X1234567").country_code("CA"))
+            .personal_id(passport("X1234568").country_code("US"))
+            .personal_id(passport("X1234569").country_code("gbr"))
+            .validate(),
+        "gbr",
+    );
+    assert_eq!(field, "personal_ids[2].country_code");
+    assert_eq!(reason, "must be two capital letters");
+    let (field, _) = rejected(
+        NewPerson::prospect()
+            .personal_id(passport("X1234569").country_code("gbr"))
+            .personal_id(passport("X1234568").country_code("US"))
+            .validate(),
+        "gbr",
+    );
+    assert_eq!(field, "personal_ids[0].country_code");
+}
+
+/// The list filters convert each value on its own: an unsendable one is named by its index.
+#[test]
+fn an_unsendable_list_filter_value_is_named_by_its_index() {
+    let client = Client::builder().api_key("k").build().unwrap();
+    let query = |sort_by: Vec<PersonSortKey>, ban_status: Vec<BanStatus>| {
+        let list = sort_by
+            .into_iter()
+            .fold(client.persons().list(), ListPersons::sort_by);
+        let list = ban_status.into_iter().fold(list, ListPersons::ban_status);
+        list.query.page(Paging {
+            limit: None,
+            page_token: None,
+        })
+    };
+    let field = |r: Result<ListPersonsPage, Error>| match r {
+        Err(Error::Validation { field, .. }) => field,
+        Err(other) => panic!("expected a validation error, got {other:?}"),
+        Ok(_) => panic!("expected a validation error"),
+    };
+    let err = field(query(
+        vec![
+            PersonSortKey::LastNameAsc,
+            PersonSortKey::Unknown("shoe_size:asc".into()),
+        ],
+        vec![],
+    ));
+    assert_eq!(err, "sort_by[1]");
+    let err = field(query(
+        vec![],
+        vec![BanStatus::Unknown("EXILED".into()), BanStatus::Allowed],
+    ));
+    assert_eq!(err, "ban_status[0]");
+    assert!(query(vec![PersonSortKey::LastNameAsc], vec![BanStatus::Allowed]).is_ok());
+}
+
+#[test]
+fn an_unknown_enum_value_cannot_be_sent_and_is_not_echoed() {
+    let (field, reason) = rejected(
+        NewPerson::with_status(PersonStatus::Unknown("SLEEPING_SECRETLY".into()))
+            .first_name("Anne")
+            .last_name("Baker")
+            .validate(),
+        "SLEEPING_SECRETLY",
+    );
+    assert_eq!(field, "status");
+    assert_eq!(reason, "is not a value the API accepts");
+}
+
+#[test]
+fn prospect_needs_nothing_else() {
+    assert!(NewPerson::prospect().validate().is_ok());
+    let body = NewPerson::prospect()
+        .to_raw()
+        .map(|body| serde_json::to_value(body).unwrap())
+        .unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "PROSPECT", "is_customer": true})
+    );
+}
+
+#[test]
+fn every_status_but_prospect_needs_names() {
+    for status in PersonStatus::KNOWN
+        .iter()
+        .filter(|s| **s != PersonStatus::Prospect)
+    {
+        let r = NewPerson::with_status(status.clone()).validate();
+        assert_eq!(field_of(r), "first_name", "{status}");
+        let r = NewPerson::with_status(status.clone())
+            .first_name("A")
+            .validate();
+        assert_eq!(field_of(r), "last_name", "{status}");
+        assert!(
+            NewPerson::with_status(status.clone())
+                .first_name("A")
+                .last_name("B")
+                .validate()
+                .is_ok()
+        );
+    }
+    assert!(NewPerson::active("Anne", "Baker").validate().is_ok());
+    assert_eq!(
+        field_of(NewPerson::active(" ", "Baker").validate()),
+        "first_name"
+    );
+}
+
+#[test]
+fn suspended_on_create_needs_a_note() {
+    let r = NewPerson::prospect()
+        .ban_status(BanStatusInput::Suspended)
+        .validate();
+    assert_eq!(field_of(r), "note");
+    assert!(
+        NewPerson::prospect()
+            .ban_status(BanStatusInput::Suspended)
+            .note("fraud review")
+            .validate()
+            .is_ok()
+    );
+    assert!(
+        NewPerson::prospect()
+            .ban_status(BanStatusInput::Allowed)
+            .validate()
+            .is_ok()
+    );
+}
+
+#[test]
+fn ban_status_change_on_update_needs_a_note() {
+    for s in [BanStatusInput::Suspended, BanStatusInput::Allowed] {
+        assert_eq!(
+            field_of(PersonUpdate::new().ban_status(s).validate()),
+            "note"
+        );
+        assert!(
+            PersonUpdate::new()
+                .ban_status(s)
+                .note("reviewed")
+                .validate()
+                .is_ok()
+        );
+    }
+    assert!(PersonUpdate::new().validate().is_ok());
+}
+
+#[test]
+fn setters_report_the_first_bad_field_without_its_value() {
+    let cases: Vec<(PersonUpdate, &str)> = vec![
+        (PersonUpdate::new().ssn("123456789"), "ssn"),
+        (PersonUpdate::new().dob("1899-01-01"), "dob"),
+        (
+            PersonUpdate::new().phone_number("2124567890"),
+            "phone_number",
+        ),
+        (PersonUpdate::new().email("anne"), "email"),
+        (
+            PersonUpdate::new().legal_address(AddressInput::new("1 Main", "usa")),
+            "legal_address",
+        ),
+        (
+            PersonUpdate::new().shipping_address(AddressInput::us("1 Main", "NY", "NY", "1")),
+            "shipping_address",
+        ),
+        (PersonUpdate::new().email("bad").ssn("also bad"), "email"),
+    ];
+    for (update, field) in cases {
+        let err = update.clone().validate().unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert_eq!(field_of(Err(err)), field);
+        for value in ["123456789", "1899-01-01", "2124567890", "anne", "also bad"] {
+            assert!(!text.contains(value), "{text}");
+        }
+        assert!(
+            update
+                .to_raw()
+                .map(|body| serde_json::to_value(body).unwrap())
+                .is_err()
+        );
+    }
+}
+
+#[test]
+fn a_corrected_value_replaces_the_bad_one() {
+    let fixed = NewPerson::prospect().email("bad").email("ok@x.io");
+    assert!(fixed.validate().is_ok());
+    assert_eq!(
+        fixed
+            .to_raw()
+            .map(|body| serde_json::to_value(body).unwrap())
+            .unwrap()["email"],
+        serde_json::json!("ok@x.io")
+    );
+    let still_bad = PersonUpdate::new().ssn("123-45-6789").ssn("123456789");
+    assert_eq!(field_of(still_bad.validate()), "ssn");
+    let other_field = PersonUpdate::new().dob("1899-01-01").email("ok@x.io");
+    assert_eq!(field_of(other_field.validate()), "dob");
+}
+
+#[test]
+fn banned_is_not_a_request_value() {
+    // BanStatusInput has exactly two values; BANNED only exists on the response side.
+    let json = serde_json::to_value([BanStatusInput::Allowed, BanStatusInput::Suspended]).unwrap();
+    assert_eq!(json, serde_json::json!(["ALLOWED", "SUSPENDED"]));
+    assert!(serde_json::from_value::<BanStatusInput>(serde_json::json!("BANNED")).is_err());
+    assert_eq!(
+        BanStatus::from(BanStatusInput::Suspended),
+        BanStatus::Suspended
+    );
+}
+
+#[test]
+fn unknown_enum_values_are_kept() {
+    let s: PersonStatus = serde_json::from_value(serde_json::json!("HIBERNATING")).unwrap();
+    assert_eq!(s, PersonStatus::Unknown("HIBERNATING".into()));
+    assert_eq!(
+        serde_json::to_value(&s).unwrap(),
+        serde_json::json!("HIBERNATING")
+    );
+    for known in PersonStatus::KNOWN {
+        let back: PersonStatus =
+            serde_json::from_value(serde_json::to_value(known).unwrap()).unwrap();
+        assert_eq!(&back, known);
+    }
+    assert_eq!(PersonSortKey::KNOWN.len(), 8);
+    assert_eq!(PersonSortKey::LastNameDesc.to_string(), "last_name:desc");
+}

@@ -1,0 +1,271 @@
+//! A verified delivery, read into typed values: the event, its resource and the prior values of
+//! the fields that changed.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::resources::customers::Customer;
+use crate::resources::persons::Person;
+
+use super::error::VerifyError;
+use super::event_type::EventType;
+
+/// The body of a delivery as it arrives (the `WebhookRequestPost` callback of createWebhook).
+/// Every field is optional here so a missing one is reported by name; fields this SDK does not
+/// read, such as the deprecated `status` and `response_history`, are ignored.
+#[derive(Deserialize)]
+struct Delivery {
+    id: Option<Uuid>,
+    #[serde(rename = "type")]
+    event_type: Option<EventType>,
+    event_time: Option<DateTime<Utc>>,
+    webhook_id: Option<Uuid>,
+    url: Option<String>,
+    metadata: Option<String>,
+    resource_id: Option<Uuid>,
+    /// The resource as a JSON document inside a string, not as an object.
+    event_resource: Option<String>,
+    /// The changed fields' prior values, also a JSON document inside a string.
+    event_resource_changed_fields: Option<String>,
+}
+
+/// A webhook event, read from a delivery whose signature has been verified.
+///
+/// `Debug` masks what may be sensitive: the resource as its own type does (a [`Person`]'s PII
+/// masked), prior values of changed fields not at all (only their names), the metadata as its
+/// length and the URL without its query.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Event {
+    /// The event's id. Deliveries are at least once: treat a repeated id as the same event.
+    pub id: Uuid,
+    /// What happened.
+    pub event_type: EventType,
+    /// When it happened.
+    pub event_time: DateTime<Utc>,
+    /// The subscription (webhook) the delivery is for.
+    pub webhook_id: Uuid,
+    /// The id of the resource the event is about (for the person and customer events, the
+    /// person's id, which is also its customer id), when there is one.
+    pub resource_id: Option<Uuid>,
+    /// The URL the delivery was sent to (the subscription's).
+    pub url: Option<String>,
+    /// The subscription's metadata string.
+    pub metadata: Option<String>,
+    /// The resource as it was after the event, when the delivery carries one.
+    pub resource: Option<EventResource>,
+    /// For `*.UPDATED` events: the fields that changed, with their values before the change.
+    pub changed_fields: ChangedFields,
+}
+
+impl Event {
+    /// The person, for a person event.
+    pub fn person(&self) -> Option<&Person> {
+        match &self.resource {
+            Some(EventResource::Person(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The customer, for a customer event.
+    pub fn customer(&self) -> Option<&Customer> {
+        match &self.resource {
+            Some(EventResource::Customer(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Reads a delivery body. Only [`super::WebhookVerifier`] calls this, after the signature
+    /// has verified: an unverified body is never parsed.
+    pub(crate) fn from_verified_body(body: &[u8]) -> Result<Event, VerifyError> {
+        let delivery: Delivery = serde_json::from_slice(body)
+            .map_err(|e| VerifyError::body(None, "does not have the shape of a delivery", &e))?;
+        let id = required(delivery.id, "id")?;
+        let event_type = required(delivery.event_type, "type")?;
+        let event_time = required(delivery.event_time, "event_time")?;
+        let webhook_id = required(delivery.webhook_id, "webhook_id")?;
+        let resource = match delivery.event_resource.as_deref() {
+            None | Some("") => None,
+            Some(json) => Some(EventResource::read(&event_type, json)?),
+        };
+        let changed_fields =
+            ChangedFields::read(delivery.event_resource_changed_fields.as_deref())?;
+        Ok(Event {
+            id,
+            event_type,
+            event_time,
+            webhook_id,
+            resource_id: delivery.resource_id,
+            url: delivery.url,
+            metadata: delivery.metadata,
+            resource,
+            changed_fields,
+        })
+    }
+}
+
+fn required<T>(value: Option<T>, field: &'static str) -> Result<T, VerifyError> {
+    value.ok_or(VerifyError::NotAnEvent {
+        field: Some(field),
+        reason: "is missing",
+        position: None,
+    })
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("id", &self.id)
+            .field("event_type", &self.event_type)
+            .field("event_time", &self.event_time)
+            .field("webhook_id", &self.webhook_id)
+            .field("resource_id", &self.resource_id)
+            // A receiver URL may carry a token in its query.
+            .field("url", &self.url.as_deref().map(without_query))
+            .field("metadata", &self.metadata.as_ref().map(String::len))
+            .field("resource", &self.resource)
+            .field("changed_fields", &self.changed_fields)
+            .finish()
+    }
+}
+
+fn without_query(url: &str) -> &str {
+    url.split_once('?').map_or(url, |(head, _)| head)
+}
+
+/// The resource an event is about, decoded by the event's type.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EventResource {
+    /// For `PERSON.CREATED`, `PERSON.UPDATED` and `PERSON.VERIFICATION_OUTCOME.UPDATED`.
+    Person(Box<Person>),
+    /// For `CUSTOMER.CREATED`, `CUSTOMER.UPDATED` and `CUSTOMER.KYC_OUTCOME.UPDATED`.
+    Customer(Box<Customer>),
+    /// Any other event type (accounts, cards, … and types this SDK version does not know): the
+    /// resource as JSON, to read with your own types. `Debug` shows only its top-level keys.
+    Other(serde_json::Value),
+}
+
+impl EventResource {
+    /// Decodes the `event_resource` string for an event of type `event_type`. A person or
+    /// customer event whose resource is not one is an error: the SDK would refuse the same
+    /// record in an API answer.
+    fn read(event_type: &EventType, json: &str) -> Result<Self, VerifyError> {
+        let field = Some("event_resource");
+        Ok(match event_type {
+            EventType::PersonCreated
+            | EventType::PersonUpdated
+            | EventType::PersonVerificationOutcomeUpdated => {
+                let raw: synctera_raw::types::Person = serde_json::from_str(json)
+                    .map_err(|e| VerifyError::body(field, "is not a person", &e))?;
+                EventResource::Person(Box::new(raw.into()))
+            }
+            EventType::CustomerCreated
+            | EventType::CustomerUpdated
+            | EventType::CustomerKycOutcomeUpdated => {
+                let raw: synctera_raw::types::Customer = serde_json::from_str(json)
+                    .map_err(|e| VerifyError::body(field, "is not a customer", &e))?;
+                EventResource::Customer(Box::new(raw.into()))
+            }
+            _ => EventResource::Other(
+                serde_json::from_str(json)
+                    .map_err(|e| VerifyError::body(field, "is not JSON", &e))?,
+            ),
+        })
+    }
+}
+
+impl fmt::Debug for EventResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventResource::Person(p) => f.debug_tuple("Person").field(p).finish(),
+            EventResource::Customer(c) => f.debug_tuple("Customer").field(c).finish(),
+            EventResource::Other(value) => f.debug_tuple("Other").field(&Shape(value)).finish(),
+        }
+    }
+}
+
+/// A JSON value shown by its keys only (an object's top-level keys; the kind of anything else).
+struct Shape<'a>(&'a serde_json::Value);
+
+impl fmt::Debug for Shape<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            serde_json::Value::Object(map) => Keys(map).fmt(f),
+            serde_json::Value::Array(items) => write!(f, "[{} items]", items.len()),
+            serde_json::Value::Null => f.write_str("null"),
+            _ => f.write_str("<scalar>"),
+        }
+    }
+}
+
+/// An object shown by its top-level keys.
+struct Keys<'a>(&'a serde_json::Map<String, serde_json::Value>);
+
+impl fmt::Debug for Keys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+/// The fields an update changed, with their values **before** the change
+/// (`event_resource_changed_fields`). Empty for events that change nothing.
+///
+/// Prior values can be PII (an old e-mail address, an old SSN's last four): `Debug` shows only
+/// the field names, and [`ChangedFields::prior_value`] is the way to read a value.
+#[derive(Clone, Default, PartialEq)]
+pub struct ChangedFields(serde_json::Map<String, serde_json::Value>);
+
+impl ChangedFields {
+    fn read(json: Option<&str>) -> Result<Self, VerifyError> {
+        let field = Some("event_resource_changed_fields");
+        match json.map(str::trim) {
+            None | Some("" | "null") => Ok(Self::default()),
+            Some(json) => serde_json::from_str(json)
+                .map(ChangedFields)
+                .map_err(|e| VerifyError::body(field, "is not a JSON object", &e)),
+        }
+    }
+
+    /// The names of the fields that changed, in the order the delivery lists them.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// Whether `field` changed.
+    pub fn contains(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// The value `field` had before the change (`Value::Null` when it was unset), or `None`
+    /// when it did not change.
+    pub fn prior_value(&self, field: &str) -> Option<&serde_json::Value> {
+        self.0.get(field)
+    }
+
+    /// How many fields changed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no field changed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every prior value, by field name.
+    pub fn into_map(self) -> serde_json::Map<String, serde_json::Value> {
+        self.0
+    }
+}
+
+impl fmt::Debug for ChangedFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ChangedFields")
+            .field(&Keys(&self.0))
+            .finish()
+    }
+}

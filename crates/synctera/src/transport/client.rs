@@ -1,0 +1,374 @@
+//! The [`Client`]: configuration, authentication and the shared connection pool. Calls are
+//! made by [`Request`](crate::Request); each resource module adds its accessor (`client.persons()`, …).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::Error;
+use crate::transport::retry::RetryPolicy;
+
+/// Which Synctera deployment to talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// `https://api-sandbox.synctera.com/v0` (the default).
+    #[default]
+    Sandbox,
+    /// `https://api.synctera.com/v0`.
+    Production,
+}
+
+impl Environment {
+    /// The base URL, `/v0` included.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "https://api-sandbox.synctera.com/v0",
+            Environment::Production => "https://api.synctera.com/v0",
+        }
+    }
+}
+
+/// A Synctera API key. Zeroized on drop; `Debug` never shows it.
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key; it must be non-empty visible ASCII (it goes into an HTTP header).
+    pub fn new(key: impl Into<String>) -> Result<Self, Error> {
+        let key: String = key.into();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::validation(
+                "api_key",
+                "must be non-empty and contain only visible ASCII characters",
+            ));
+        }
+        Ok(Self(SecretString::from(key)))
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+impl From<SecretString> for ApiKey {
+    fn from(s: SecretString) -> Self {
+        Self(s)
+    }
+}
+
+/// The `User-Agent` unless replaced.
+const DEFAULT_USER_AGENT: &str = concat!("synctera-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use synctera::{Client, Environment};
+/// let client = Client::builder()
+///     .api_key("my-key")
+///     .environment(Environment::Sandbox)
+///     .connect_timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("my-key"));
+/// # Ok::<(), synctera::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    api_key: Option<Result<ApiKey, ()>>,
+    base_url: Option<String>,
+    environment: Environment,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    retry_policy: RetryPolicy,
+    attempt_timeout: Option<Option<Duration>>,
+    total_deadline: Option<Option<Duration>>,
+}
+
+impl ClientBuilder {
+    /// The API key (required). Accepts a `&str`, `String` or `secrecy::SecretString`.
+    pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
+        let key: SecretString = key.into();
+        self.api_key = Some(ApiKey::new(key.expose_secret()).map_err(drop));
+        self
+    }
+
+    /// A base URL, `/v0` included (e.g. a local sandbox `http://127.0.0.1:8080/v0`). Overrides
+    /// [`environment`](Self::environment).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Sandbox (default) or production.
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.environment = env;
+        self
+    }
+
+    /// How long to wait for a TCP/TLS connection (default 10 s).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = Some(t);
+        self
+    }
+
+    /// How long one attempt may take (default 30 s, see [`crate::retry`]).
+    pub fn timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.attempt_timeout = Some(t.into());
+        self
+    }
+
+    /// How long a call may take in total, retries included (default 60 s).
+    pub fn total_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.total_deadline = Some(t.into());
+        self
+    }
+
+    /// Replace the `User-Agent` (default `synctera-rs/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// The retry policy for every call (per call: [`Request::retry_policy`](crate::Request::retry_policy)). Timeouts set
+    /// with [`timeout`](Self::timeout) / [`total_timeout`](Self::total_timeout) are applied on
+    /// top of it.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// Builds the client: one connection pool shared by every clone.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = match self.api_key {
+            Some(Ok(key)) => key,
+            Some(Err(())) => {
+                return Err(Error::validation(
+                    "api_key",
+                    "must be non-empty and contain only visible ASCII characters",
+                ));
+            }
+            None => return Err(Error::validation("api_key", "is required")),
+        };
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| self.environment.base_url().to_owned());
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        // Checked here, so a typo fails once at build time rather than as a transport error
+        // (which the retry loop would retry) on every call.
+        // Operation paths are appended to it, so a query or fragment would swallow them, and
+        // credentials in it would travel (and log) with every request.
+        let parsed = reqwest::Url::parse(&base_url).ok();
+        if !parsed.is_some_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+                && u.password().is_none()
+        }) {
+            return Err(Error::validation(
+                "base_url",
+                "must be an absolute http:// or https:// URL without query, fragment or \
+                 credentials",
+            ));
+        }
+        let mut auth = http::HeaderValue::try_from(format!("Bearer {}", key.0.expose_secret()))
+            .map_err(|_| Error::validation("api_key", "cannot be sent in an HTTP header"))?;
+        auth.set_sensitive(true);
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::AUTHORIZATION, auth);
+        // The default is a static header value: reqwest clones the user agent into every request
+        // (and its connector several times per request), and cloning a static value is free
+        // where an allocated one counts references atomically.
+        let user_agent = match self.user_agent {
+            None => http::HeaderValue::from_static(DEFAULT_USER_AGENT),
+            Some(ua) => http::HeaderValue::try_from(ua).map_err(|_| {
+                Error::validation(
+                    "user_agent",
+                    "cannot be sent in an HTTP header (use visible ASCII characters)",
+                )
+            })?,
+        };
+        let http = reqwest::Client::builder()
+            // Never follow redirects: on a 307/308 reqwest would re-send the body (which may hold
+            // a full SSN) and, for a same-origin target, the API key, to wherever the `Location`
+            // points. The API documents no redirects, so one reaches the caller as an error.
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| Error::Transport(Box::new(e.without_url())))?;
+        let mut policy = self.retry_policy;
+        if let Some(t) = self.attempt_timeout {
+            policy = policy.attempt_timeout(t);
+        }
+        if let Some(t) = self.total_deadline {
+            policy = policy.total_deadline(t);
+        }
+        let raw = synctera_raw::Client::new_with_client(&base_url, http);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw,
+                policy,
+                base_url,
+            }),
+        })
+    }
+}
+
+struct Inner {
+    raw: synctera_raw::Client,
+    policy: RetryPolicy,
+    base_url: String,
+}
+
+/// The Synctera client. Cheap to clone (all clones share one connection pool), `Send + Sync`.
+///
+/// Redirects are never followed (a `3xx` answer is returned as [`Error::Api`] with its status):
+/// following one would re-send a request body, which may hold a full SSN, to another address.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), synctera::Error> {
+/// let client = synctera::Client::from_env()?;
+/// let person = client.persons().get("7d943c51-e4ff-4e57-9558-08cab6b963c7".parse::<synctera::PersonId>()?).await?;
+/// println!("{:?}", person.status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &"[redacted]")
+            .field("retry_policy", &self.inner.policy)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `SYNCTERA_API_KEY` (required) and `SYNCTERA_BASE_URL`
+    /// (optional; default: Synctera's sandbox).
+    pub fn from_env() -> Result<Self, Error> {
+        let key = std::env::var("SYNCTERA_API_KEY").map_err(|_| {
+            Error::validation("SYNCTERA_API_KEY", "environment variable is not set")
+        })?;
+        let mut builder = Client::builder().api_key(key);
+        if let Some(url) = std::env::var("SYNCTERA_BASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The Synctera deployment the base URL points at, if it is one of them (`None` for a
+    /// local sandbox or any other URL). Lets an operation refuse to run against production.
+    pub fn environment(&self) -> Option<Environment> {
+        [Environment::Sandbox, Environment::Production]
+            .into_iter()
+            .find(|e| e.base_url() == self.inner.base_url)
+    }
+
+    pub(crate) fn raw(&self) -> &synctera_raw::Client {
+        &self.inner.raw
+    }
+
+    /// The policy calls use unless a request sets its own.
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.policy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_required_and_never_shown() {
+        let err = Client::builder().build().unwrap_err();
+        assert!(matches!(&err, Error::Validation { field, .. } if *field == "api_key"));
+        let err = Client::builder().api_key("bad key\n").build().unwrap_err();
+        assert!(!err.to_string().contains("bad key"));
+        let client = Client::builder().api_key("sk_test_123").build().unwrap();
+        assert!(!format!("{client:?}").contains("sk_test_123"));
+        assert_eq!(client.base_url(), "https://api-sandbox.synctera.com/v0");
+        assert_eq!(
+            format!("{:?}", ApiKey::new("sk_test_123").unwrap()),
+            "ApiKey([redacted])"
+        );
+    }
+
+    #[test]
+    fn environment_and_base_url() {
+        let c = Client::builder()
+            .api_key("k")
+            .environment(Environment::Production)
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url(), "https://api.synctera.com/v0");
+        assert_eq!(c.environment(), Some(Environment::Production));
+        let c = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9/v0/")
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url(), "http://127.0.0.1:9/v0");
+        assert_eq!(c.environment(), None);
+        for bad in [
+            "ftp://x",
+            "http://bad host/v0",
+            "localhost:4010/v0",
+            "http://h/v0?x=1",
+            "http://h/v0#top",
+            "https://user:pass@h/v0",
+            "https://",
+        ] {
+            let err = Client::builder()
+                .api_key("k")
+                .base_url(bad)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Validation { field, .. } if *field == "base_url"),
+                "{bad}: {err:?}"
+            );
+        }
+        let err = Client::builder()
+            .api_key("k")
+            .user_agent("my-app/1.0\r\nX-Injected: yes")
+            .build()
+            .unwrap_err();
+        assert!(matches!(&err, Error::Validation { field, .. } if *field == "user_agent"));
+        assert!(!err.to_string().contains("my-app"));
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn client_is_clone_send_sync() {
+        fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+        assert_traits::<Client>();
+    }
+}
