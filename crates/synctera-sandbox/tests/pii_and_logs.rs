@@ -80,17 +80,35 @@ async fn logs_carry_no_pii_and_no_keys() {
     // nor the event's person reaches the logs.
     let rx = receiver::Receiver::start().await;
     let made = api
-        .send(Some(secret_key), Method::POST, "/webhook_secrets", None, &[])
+        .send(
+            Some(secret_key),
+            Method::POST,
+            "/webhook_secrets",
+            None,
+            &[],
+        )
         .await;
     let webhook_secret = made.expect(201)["secret"].as_str().unwrap().to_string();
     let hook = json!({"url": rx.url, "enabled_events": ["PERSON.UPDATED"], "is_enabled": true});
-    api.send(Some(secret_key), Method::POST, "/webhooks", Some(&hook), &[])
-        .await
-        .expect(201);
+    api.send(
+        Some(secret_key),
+        Method::POST,
+        "/webhooks",
+        Some(&hook),
+        &[],
+    )
+    .await
+    .expect(201);
     let patch = json!({"email": "zelda.new@example.org"});
-    api.send(Some(secret_key), Method::PATCH, &format!("/persons/{id}"), Some(&patch), &[])
-        .await
-        .expect(200);
+    api.send(
+        Some(secret_key),
+        Method::PATCH,
+        &format!("/persons/{id}"),
+        Some(&patch),
+        &[],
+    )
+    .await
+    .expect(200);
     assert!(rx.wait_for(1).await[0].signed_by(&webhook_secret));
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
