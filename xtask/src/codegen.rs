@@ -127,6 +127,8 @@ pub fn settings() -> GenerationSettings {
         // The raw crate implements `ClientHooks` for `Client` (query arrays, header clean-up);
         // `Expected` makes forgetting that impl a compile error instead of a silent default.
         .with_hooks(HooksMode::Expected)
+        // The facade's settings the hooks need (the response size cap), carried by the client.
+        .with_inner_type(quote::quote!(crate::Limits))
         // Users emit JSON Schemas of the request and response types.
         .with_derive("schemars::JsonSchema");
     settings

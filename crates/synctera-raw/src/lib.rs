@@ -21,7 +21,11 @@
 //! let http = reqwest::Client::builder()
 //!     .default_headers(HeaderMap::from_iter([(AUTHORIZATION, auth)]))
 //!     .build()?;
-//! let raw = synctera_raw::Client::new_with_client("https://api-sandbox.synctera.com/v0", http);
+//! let raw = synctera_raw::Client::new_with_client(
+//!     "https://api-sandbox.synctera.com/v0",
+//!     http,
+//!     synctera_raw::Limits::default(),
+//! );
 //! let person = raw
 //!     .get_person()
 //!     .person_id(uuid::Uuid::nil())
@@ -55,6 +59,13 @@
 //! [`types::Problem`] and keep their status and headers instead of turning into an opaque
 //! [`Error::InvalidResponsePayload`]. The original body is dropped, not quoted: it may echo
 //! submitted personal data.
+//!
+//! # Response size
+//!
+//! Every response body, success or problem document, is read up to [`Limits::max_response_bytes`]
+//! (8 MiB unless the [`Limits`] given to [`Client::new_with_client`] say otherwise). A body
+//! declared longer fails before it is read, and one that streams past the cap fails there; the
+//! call's [`reqwest::Error`] then has a [`ResponseTooLarge`] in its source chain.
 
 #![warn(missing_docs)]
 
@@ -69,7 +80,10 @@ mod generated {
 
 pub use generated::*;
 
+mod limits;
 mod timestamps;
+
+pub use limits::{Limits, ResponseTooLarge};
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
@@ -84,7 +98,7 @@ const ACCEPT_JSON_OR_PROBLEM: &str = "application/json, application/problem+json
 const API_VERSION: http::HeaderName = http::HeaderName::from_static("api-version");
 
 /// Request hooks that restore the spec's wire format (see the crate docs).
-impl ClientHooks for Client {
+impl ClientHooks<Limits> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -103,6 +117,7 @@ impl ClientHooks for Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
+        let response = limits::cap(response, self.inner.max_response_bytes);
         let status = response.status();
         if !(status.is_client_error() || status.is_server_error()) {
             // The success path is untouched: no buffering, no copies.

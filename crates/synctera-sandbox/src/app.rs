@@ -7,12 +7,12 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use crate::config::SandboxConfig;
+use crate::delivery::{Deliveries, Sandboxed};
 use crate::faults::FaultState;
 use crate::problem::Problem;
 #[cfg(feature = "sqlite")]
 use crate::store::persist::{Database, Loaded};
 use crate::store::{IdemLimits, Journal, Tenant, TokenKey};
-use crate::webhooks::worker::Deliveries;
 
 fn deliveries(config: &SandboxConfig) -> Deliveries {
     Deliveries::new(
@@ -41,8 +41,7 @@ pub(crate) struct App {
     tokens: Arc<TokenKey>,
     #[cfg(feature = "sqlite")]
     database: Option<Database>,
-    /// The next free database row for a person, shared by every durable tenant.
-    #[cfg(feature = "sqlite")]
+    /// The next free row of a record, shared by every tenant.
     rows: Arc<std::sync::atomic::AtomicU64>,
     /// The webhook delivery workers.
     pub deliveries: Deliveries,
@@ -60,7 +59,6 @@ impl App {
             tokens: Arc::new(TokenKey::generate().0),
             #[cfg(feature = "sqlite")]
             database: None,
-            #[cfg(feature = "sqlite")]
             rows: Arc::default(),
         }
     }
@@ -123,7 +121,7 @@ impl App {
     fn new_journal(&self) -> Option<Journal> {
         #[cfg(feature = "sqlite")]
         if self.database.is_some() {
-            return Some(Journal::new(self.rows.clone()));
+            return Some(Journal::default());
         }
         None
     }
@@ -149,6 +147,7 @@ impl App {
                 .or_insert_with(|| {
                     Arc::new(RwLock::new(Tenant::new(
                         self.tokens.clone(),
+                        self.rows.clone(),
                         self.new_journal(),
                     )))
                 })
@@ -252,5 +251,21 @@ impl Commit {
             #[cfg(not(feature = "sqlite"))]
             Some(never) => match never {},
         }
+    }
+}
+
+impl Sandboxed for App {
+    fn deliveries(&self) -> &Deliveries {
+        &self.deliveries
+    }
+    fn commit_changes(
+        &self,
+        name: &str,
+        tenant: &mut Tenant,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        let commit = self.commit(name, tenant);
+        Box::pin(async move {
+            let _ = commit.durable().await;
+        })
     }
 }

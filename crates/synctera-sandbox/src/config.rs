@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The default wait after a webhook delivery's first failure (see
+/// [`SandboxConfig::webhook_retry_base`]): with it, retries last about 55 hours, the platform's
+/// schedule.
+pub(crate) const DEFAULT_WEBHOOK_RETRY_BASE: Duration = Duration::from_secs(30);
+
 /// How a sandbox runs. Build it with [`SandboxConfig::default`] and the setters.
 #[derive(Clone)]
 pub struct SandboxConfig {
@@ -30,6 +35,20 @@ pub struct SandboxConfig {
     /// The SQLite database that keeps the records across restarts (`None`: memory only).
     /// Needs the crate's `sqlite` feature; see the crate docs, "Durable state".
     pub state: Option<PathBuf>,
+    /// How long a connection may take to send a complete request head (request line and
+    /// headers), counted from when the server starts waiting for it: from the accept for the
+    /// first request, from the end of the previous answer on a kept-alive connection. So it is
+    /// also the idle keep-alive timeout. Past it the connection is closed without an answer.
+    /// Default 10 seconds.
+    pub header_read_timeout: Duration,
+    /// How long one request may take from its complete head to its answer, body upload
+    /// included; past it the answer is 504 `GATEWAY_TIMEOUT` (the request may or may not have
+    /// been processed, as the spec says of that status). Default 30 seconds.
+    pub request_timeout: Duration,
+    /// Most connections served at once. Past it the sandbox stops accepting until one closes:
+    /// new connections wait in the listen backlog, they are not refused. At least 1.
+    /// Default 512.
+    pub max_connections: usize,
     /// The wait after a webhook delivery's first failure; later waits double up to 960 times
     /// it, and retries stop once the waits add up to 6 600 times it. Default 30 seconds
     /// (about 55 hours of retries); tests compress it to milliseconds.
@@ -51,7 +70,10 @@ impl Default for SandboxConfig {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             idempotency_capacity: 10_000,
             state: None,
-            webhook_retry_base: crate::webhooks::attempt::DEFAULT_RETRY_BASE,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            webhook_retry_base: DEFAULT_WEBHOOK_RETRY_BASE,
             webhook_allow_hosts: Vec::new(),
         }
     }
@@ -73,6 +95,9 @@ impl fmt::Debug for SandboxConfig {
             .field("idempotency_ttl", &self.idempotency_ttl)
             .field("idempotency_capacity", &self.idempotency_capacity)
             .field("state", &self.state.as_ref().map(|_| "[path]"))
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_connections", &self.max_connections)
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
@@ -125,6 +150,22 @@ impl SandboxConfig {
         self.idempotency_capacity = n;
         self
     }
+    /// Sets the header-read timeout, which is also the keep-alive idle timeout (see
+    /// [`SandboxConfig::header_read_timeout`]).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+    /// Sets how long one request may take (see [`SandboxConfig::request_timeout`]).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+    /// Sets the most connections served at once (see [`SandboxConfig::max_connections`]).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
     /// Sets the webhook retry schedule's base wait (see [`SandboxConfig::webhook_retry_base`]).
     pub fn webhook_retry_base(mut self, base: Duration) -> Self {
         self.webhook_retry_base = base;
@@ -146,3 +187,7 @@ pub(crate) fn clamp_rate(rate: f64) -> f64 {
         0.0
     }
 }
+
+/// The longest timeout honoured (a year); longer ones count as this. The timers add the timeout
+/// to the clock, which overflows for durations near `Duration::MAX`.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);

@@ -64,6 +64,13 @@
 //! [`SandboxConfig::idempotency_capacity`] of them (10 000, oldest evicted first). An expired or
 //! evicted key is free again, like a key never seen.
 //!
+//! # Slow and greedy clients
+//! A connection must send each request head within [`SandboxConfig::header_read_timeout`]
+//! (10 s), counted from the accept or from the previous answer, so it is also the keep-alive idle
+//! timeout; a request must be answered within [`SandboxConfig::request_timeout`] (30 s, else 504
+//! `GATEWAY_TIMEOUT`); at most [`SandboxConfig::max_connections`] (512) connections are served
+//! at once, and further ones wait in the listen backlog until one closes.
+//!
 //! # Other behaviour worth knowing
 //! - A request's `tenant` field is accepted and ignored: the key decides the tenant.
 //! - Every personal identifier (not only SSNs) is answered as its last four characters.
@@ -74,17 +81,18 @@
 
 mod app;
 mod config;
+mod delivery;
 mod faults;
 mod http;
-mod idempotency;
-mod model;
 mod ops;
 mod problem;
+mod records;
 mod router;
 mod server;
 mod store;
 mod validate;
 mod webhooks;
+mod write;
 
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultInjector, Hold};

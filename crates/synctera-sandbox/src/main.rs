@@ -1,6 +1,7 @@
 //! `synctera-sandbox`: runs the sandbox server until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Parser;
 use synctera_sandbox::{Sandbox, SandboxConfig};
@@ -47,6 +48,19 @@ struct Args {
     /// SSNs; it is created readable by its owner only.
     #[arg(long, value_name = "FILE")]
     state: Option<std::path::PathBuf>,
+    /// Seconds a connection may take to send a complete request head, counted from the accept
+    /// or, on a kept-alive connection, from the end of the previous answer: this is also the
+    /// idle keep-alive timeout. Past it the connection is closed.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    header_read_timeout: Duration,
+    /// Seconds one request may take from its complete head to its answer (body upload
+    /// included); past it the answer is 504 GATEWAY_TIMEOUT.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    request_timeout: Duration,
+    /// Most connections served at once; further ones wait in the listen backlog until one
+    /// closes.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
     /// Let webhooks deliver to HOST as well (repeatable). Without it deliveries go only to
     /// loopback hosts (127.0.0.0/8, ::1, localhost).
     #[arg(long = "webhook-allow-host", value_name = "HOST")]
@@ -79,6 +93,16 @@ fn env_keys() -> Result<Vec<String>, String> {
         return Err(format!("{KEYS_ENV} is set but names no key"));
     }
     Ok(keys)
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`), at most a year.
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 365.0 * 24.0 * 3600.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err("must be a number of seconds above 0, at most a year (31536000)".into()),
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -114,15 +138,17 @@ async fn main() -> std::io::Result<()> {
         .listen(args.listen)
         .enforce_unique_customer(args.enforce_unique_customer)
         .fault_rate(args.fault_rate)
-        .fault_seed(args.fault_seed);
+        .fault_seed(args.fault_seed)
+        .header_read_timeout(args.header_read_timeout)
+        .request_timeout(args.request_timeout)
+        .max_connections(args.max_connections as usize);
     for k in args.api_keys.iter().cloned().chain(env_keys) {
         config = config.api_key(k);
     }
     if let Some(path) = args.state {
         config = config.state(path);
     }
-    config =
-        config.webhook_retry_base(std::time::Duration::from_millis(args.webhook_retry_base_ms));
+    config = config.webhook_retry_base(Duration::from_millis(args.webhook_retry_base_ms));
     for host in args.webhook_allow_hosts {
         config = config.webhook_allow_host(host);
     }

@@ -184,6 +184,18 @@ impl Problem {
         )
     }
 
+    /// The request took longer than [`crate::SandboxConfig::request_timeout`]; its work may or
+    /// may not have been done, as the spec says of a 504.
+    pub fn gateway_timeout() -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GATEWAY_TIMEOUT",
+            "gateway-timeout",
+            "Gateway timeout",
+            "the request took longer than the sandbox's request timeout",
+        )
+    }
+
     pub fn too_many_requests(retry_after_secs: u64) -> Self {
         let mut p = Self::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::IntoResponse;
@@ -18,6 +19,15 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .fallback(|| async { Problem::not_found("no such path") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Inside the request log, so that a timed-out request is logged with its 504. The body
+        // is read by the handlers, so a slow upload counts against the timeout too.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(timed_out))
+                .layer(tower::timeout::TimeoutLayer::new(
+                    app.config.request_timeout.min(crate::config::MAX_TIMEOUT),
+                )),
+        )
         .layer(middleware::from_fn_with_state(
             app.clone(),
             http::faults_and_log,
@@ -26,4 +36,14 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             |_: Box<dyn std::any::Any + Send>| Problem::internal().into_response(),
         ))
         .with_state(app)
+}
+
+/// The only error the timeout layer adds is its own: anything else would be a bug, answered as
+/// the panic handler answers one.
+async fn timed_out(err: tower::BoxError) -> Problem {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        Problem::gateway_timeout()
+    } else {
+        Problem::internal()
+    }
 }

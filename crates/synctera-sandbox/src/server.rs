@@ -5,15 +5,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::app::{App, tenant_name};
-use crate::config::{SandboxConfig, clamp_rate};
+use crate::config::{MAX_TIMEOUT, SandboxConfig, clamp_rate};
 use crate::faults::{FaultInjector, FaultState};
 use crate::http::ConnKill;
 
@@ -59,8 +59,9 @@ impl Sandbox {
         let app = Arc::new(app);
         app.resume_deliveries();
         let router = crate::router::router(app.clone());
+        let limits = ConnLimits::of(&app.config);
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, router, rx));
+        let task = tokio::spawn(serve(listener, router, limits, rx));
         tracing::info!(%addr, "synctera sandbox listening");
         Ok(Sandbox {
             addr,
@@ -152,10 +153,47 @@ impl Drop for Sandbox {
     }
 }
 
-async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+/// The connection limits of [`SandboxConfig`]: the header-read timeout hyper enforces, and the
+/// slots of the connection cap, one held by each accepted connection.
+#[derive(Clone)]
+struct ConnLimits {
+    header_read_timeout: Duration,
+    slots: Arc<Semaphore>,
+}
+
+impl ConnLimits {
+    fn of(config: &SandboxConfig) -> Self {
+        ConnLimits {
+            header_read_timeout: config.header_read_timeout.min(MAX_TIMEOUT),
+            slots: Arc::new(Semaphore::new(
+                config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            )),
+        }
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ConnLimits,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    // The timer makes hyper enforce the header-read timeout, which also runs while a kept-alive
+    // connection waits for its next request (hyperium/hyper#3828): it is the idle timeout too.
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
     loop {
         while conns.try_join_next().is_some() {}
+        // A slot is taken before accepting, so connections past the cap wait in the listen
+        // backlog (the kernel's queue) instead of holding a descriptor and a task here.
+        let slot = tokio::select! {
+            _ = shutdown.changed() => break,
+            s = limits.slots.clone().acquire_owned() => s,
+        };
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             _ = shutdown.changed() => break,
             a = listener.accept() => a,
@@ -167,16 +205,17 @@ async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch:
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let http1 = http1.clone();
         let mut shutdown = shutdown.clone();
         conns.spawn(async move {
+            let _slot = slot;
             let kill = Arc::new(Notify::new());
             let ext = ConnKill(kill.clone());
             let svc = tower::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ext.clone());
                 router.clone().oneshot(req)
             });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            let conn = http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}

@@ -124,7 +124,8 @@ fn main() {
         .default_headers(HeaderMap::from_iter([(AUTHORIZATION, auth)]))
         .build()
         .unwrap();
-    let raw = synctera_raw::Client::new_with_client(&base, http.clone());
+    let raw =
+        synctera_raw::Client::new_with_client(&base, http.clone(), synctera_raw::Limits::default());
     let facade = Client::builder()
         .api_key("bench-key")
         .base_url(&base)
@@ -153,7 +154,7 @@ fn main() {
             .connect_timeout(synctera::client::DEFAULT_CONNECT_TIMEOUT)
             .build()
             .unwrap();
-        synctera_raw::Client::new_with_client(&base, http)
+        synctera_raw::Client::new_with_client(&base, http, synctera_raw::Limits::default())
     };
     let person: synctera::PersonId = PERSON_ID.parse().unwrap();
     let person_uuid: uuid::Uuid = PERSON_ID.parse().unwrap();

@@ -373,7 +373,11 @@ async fn run() {
         .build()
         .unwrap();
     // Its own connection pool, as the facade has: no client rides on a connection another just warmed.
-    let raw = synctera_raw::Client::new_with_client(&base, authorized_http());
+    let raw = synctera_raw::Client::new_with_client(
+        &base,
+        authorized_http(),
+        synctera_raw::Limits::default(),
+    );
 
     // The person every getPerson reads: fully filled in, so the body is a realistic size.
     let person = facade

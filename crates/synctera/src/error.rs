@@ -73,6 +73,16 @@ pub enum Error {
     #[error("could not decode Synctera's answer: {0}")]
     Decode(String),
 
+    /// Synctera's answer (a success or an error) was larger than the client accepts
+    /// ([`crate::ClientBuilder::max_response_bytes`]); reading stopped at the limit, or did not
+    /// start when the answer declared a larger `Content-Length`. Not retried: the same request
+    /// would get the same answer.
+    #[error("Synctera's answer is larger than the client's limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
     /// Auto-pagination stopped because the server's page tokens misbehaved.
     #[error("pagination stopped: {reason}")]
     Pagination {
@@ -259,7 +269,13 @@ impl Error {
             Raw::UnexpectedResponse(resp) => {
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await.ok();
+                let body = match resp.bytes().await {
+                    Ok(body) => Some(body),
+                    Err(e) => match too_large(&e) {
+                        Some(limit) => return Error::ResponseTooLarge { limit },
+                        None => None,
+                    },
+                };
                 let problem = body
                     .as_deref()
                     .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
@@ -286,7 +302,10 @@ impl Error {
     /// Maps a `reqwest` error, dropping the URL (query strings can hold PII such as an e-mail
     /// filter).
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
+        // Before the kinds: reqwest reports a body it could not read as a decode error.
+        if let Some(limit) = too_large(&e) {
+            Error::ResponseTooLarge { limit }
+        } else if e.is_timeout() {
             Error::Timeout
         } else if e.is_builder() {
             // Nothing was sent and sending again cannot help: not a transport failure.
@@ -327,6 +346,19 @@ impl Error {
             ))
         }
     }
+}
+
+/// The limit a response body broke, when that is why `e` happened: the raw client's size cap
+/// puts a [`synctera_raw::ResponseTooLarge`] into the error's source chain.
+fn too_large(e: &reqwest::Error) -> Option<usize> {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(too_large) = cause.downcast_ref::<synctera_raw::ResponseTooLarge>() {
+            return Some(too_large.limit);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// `Retry-After` in either form RFC 9110 allows: delay-seconds, or an HTTP-date. A date that is

@@ -116,7 +116,7 @@ pub use transport::{client, pagination, retry};
 pub use values::{addresses, ids, metadata, pii};
 
 pub use addresses::{Address, AddressInput};
-pub use client::{Client, ClientBuilder, Environment};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Environment};
 pub use customers::{
     Customer, CustomerPatch, CustomerReplace, KycStatus, ListCustomers, NewCustomer,
 };

@@ -140,7 +140,7 @@ impl Server {
             )]))
             .build()
             .unwrap();
-        Client::new_with_client(&self.base_url, http)
+        Client::new_with_client(&self.base_url, http, synctera_raw::Limits::default())
     }
 }
 

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::problem::{PROBLEM_JSON, Problem};
-use crate::store::StoredResponse;
+use crate::store::{StoreError, StoredResponse};
 
 pub(crate) fn json_response(status: StatusCode, v: &impl serde::Serialize) -> StoredResponse {
     json_bytes(
@@ -43,7 +43,14 @@ pub(crate) fn list_response<R: AsRef<[u8]>>(
     rows: impl IntoIterator<Item = R>,
     next: Option<String>,
 ) -> Response {
-    let mut body = Vec::with_capacity(4096);
+    let rows: Vec<R> = rows.into_iter().collect();
+    let token = next.map(|n| serde_json::to_vec(&n).unwrap_or_default());
+    // The exact size, so the body is written once into one allocation.
+    let size = name.len()
+        + rows.iter().map(|r| r.as_ref().len() + 1).sum::<usize>()
+        + token.as_ref().map_or(0, |t| t.len() + 20)
+        + 8;
+    let mut body = Vec::with_capacity(size);
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(name.as_bytes());
     body.extend_from_slice(b"\":[");
@@ -54,10 +61,10 @@ pub(crate) fn list_response<R: AsRef<[u8]>>(
         body.extend_from_slice(row.as_ref());
     }
     body.push(b']');
-    if let Some(n) = next {
+    if let Some(t) = token {
         body.extend_from_slice(b",\"next_page_token\":");
         // Tokens are URL-safe base64, but quoting goes through serde_json all the same.
-        body.extend_from_slice(&serde_json::to_vec(&n).unwrap_or_default());
+        body.extend_from_slice(&t);
     }
     body.push(b'}');
     into_response(json_bytes(StatusCode::OK, Bytes::from(body)))
@@ -69,5 +76,17 @@ pub(crate) fn json_bytes(status: StatusCode, body: Bytes) -> StoredResponse {
         status: status.as_u16(),
         content_type: "application/json",
         body,
+    }
+}
+
+/// What the store refuses is always a bad page token, answered like any bad query parameter.
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::ForeignPageToken
+            | StoreError::PageTokenBeforeWipe
+            | StoreError::PageTokenOfOtherOrder
+            | StoreError::PageTokenOfOtherListing => Problem::bad_query(e.to_string()),
+        }
     }
 }

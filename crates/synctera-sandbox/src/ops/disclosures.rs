@@ -11,13 +11,14 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::read_one;
 use crate::app::App;
-use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::Write;
-use crate::model::{Disclosure, DisclosureEventType, DisclosureType};
+use crate::http::{Body, Caller, IdPath, Query, json_response, list_response};
 use crate::problem::Problem;
-use crate::store::Tenant;
+use crate::records::{Disclosure, DisclosureEventType, DisclosureType};
+use crate::store::{Entry, Tenant};
 use crate::validate::{Errors, Obj, metadata, one_of_person_business, parse_object};
+use crate::write::Write;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -133,7 +134,7 @@ async fn create_disclosure(
             creation_time: Utc::now(),
         };
         let v = d.view(&tenant_name);
-        t.add_disclosure(d);
+        t.put(d);
         Ok(json_response(StatusCode::CREATED, &v))
     };
     write
@@ -142,14 +143,7 @@ async fn create_disclosure(
 }
 
 async fn get_disclosure(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    let t = caller.read();
-    let d = t
-        .disclosure(&id)
-        .ok_or_else(|| Problem::not_found("no such disclosure in this tenant"))?;
-    Ok(into_response(json_response(
-        StatusCode::OK,
-        &d.view(&caller.name),
-    )))
+    read_one::<Disclosure>(&caller, id, (), "no such disclosure in this tenant")
 }
 
 async fn list_disclosures(caller: Caller, q: Query) -> Result<Response, Problem> {
@@ -159,16 +153,16 @@ async fn list_disclosures(caller: Caller, q: Query) -> Result<Response, Problem>
     let ack = q.uuid("acknowledging_person_id")?;
     let ids = q.uuids("id")?;
     let t = caller.read();
-    let page = t.disclosure_page(
+    let page = t.page_of(
         q.get("page_token").filter(|s| !s.is_empty()),
         limit,
-        |d: &Disclosure| {
+        |d: &Entry<Disclosure>| {
             person.is_none_or(|p| d.person_id == Some(p))
                 && business.is_none_or(|b| d.business_id == Some(b))
                 && ack.is_none_or(|a| d.acknowledging_person_id == Some(a))
                 && ids.as_ref().is_none_or(|ids| ids.contains(&d.id))
         },
     )?;
-    let rows = page.rows.iter().map(|d| d.view(&caller.name).to_string());
+    let rows = page.rows.iter().map(|d| d.json(&caller.name, ()));
     Ok(list_response("disclosures", rows, page.next))
 }

@@ -13,12 +13,12 @@ use axum::routing::post;
 
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes};
-use crate::idempotency::commit_write;
-use crate::model::{KycStatus, Person, VerificationResult, VerificationType};
-use crate::ops::people::now_after;
+use crate::ops::persons::now_after;
+use crate::ops::webhooks::{PersonWrite, raise_person_events};
 use crate::problem::Problem;
+use crate::records::{KycStatus, Person, VerificationResult, VerificationType};
 use crate::validate::{Errors, Obj, parse_object};
-use crate::webhooks::{PersonWrite, raise_person_events};
+use crate::write::commit_write;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new().route(

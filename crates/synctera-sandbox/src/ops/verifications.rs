@@ -11,15 +11,16 @@ use axum::routing::{get, post};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::read_one;
 use crate::app::App;
-use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::Write;
-use crate::model::{KycStatus, Person, Verification, VerificationResult, VerificationType};
-use crate::ops::people::now_after;
+use crate::http::{Body, Caller, IdPath, Query, json_response, list_response};
+use crate::ops::persons::now_after;
+use crate::ops::webhooks::{PersonWrite, raise_person_events};
 use crate::problem::Problem;
-use crate::store::Tenant;
+use crate::records::{KycStatus, Person, Verification, VerificationResult, VerificationType};
+use crate::store::{Entry, Tenant};
 use crate::validate::{Errors, Obj, one_of_person_business, parse_object};
-use crate::webhooks::{PersonWrite, raise_person_events};
+use crate::write::Write;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -167,11 +168,7 @@ async fn verify(
 }
 
 async fn get_verification(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    let t = caller.read();
-    let v = t
-        .verification(&id)
-        .ok_or_else(|| Problem::not_found("no such verification in this tenant"))?;
-    Ok(into_response(json_response(StatusCode::OK, &v.view())))
+    read_one::<Verification>(&caller, id, (), "no such verification in this tenant")
 }
 
 async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Problem> {
@@ -183,10 +180,10 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
     let results = q.enumeration("result", VerificationResult::ALL)?;
     let history = q.boolean("include_history")?.unwrap_or(false);
     let t = caller.read();
-    let page = t.verification_page(
+    let page = t.page_of(
         q.get("page_token").filter(|s| !s.is_empty()),
         limit,
-        |v: &Verification| {
+        |v: &Entry<Verification>| {
             // No businesses exist here, so a business filter matches nothing.
             business.is_none()
                 && person.is_none_or(|p| v.person_id == p)
@@ -196,6 +193,6 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
                 && (history || t.is_latest(v))
         },
     )?;
-    let rows = page.rows.iter().map(|v| v.view().to_string());
+    let rows = page.rows.iter().map(|v| v.json(&caller.name, ()));
     Ok(list_response("verifications", rows, page.next))
 }

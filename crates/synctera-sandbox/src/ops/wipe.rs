@@ -9,8 +9,8 @@ use axum::routing::post;
 
 use crate::app::App;
 use crate::http::Caller;
-use crate::idempotency::commit_write;
 use crate::problem::Problem;
+use crate::write::commit_write;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new().route("/v0/wipe", post(wipe))

@@ -1,23 +1,33 @@
 //! The changes a durable sandbox commits to its database, recorded by [`super::Tenant`]'s
 //! methods in the order they were made.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use super::StoredResponse;
-use crate::model::{Disclosure, Person, Verification};
+use super::{Resource, StoredResponse};
 use crate::webhooks::state::WebhookChange;
+
+/// A record on its way to the database, of any kind: serialized by the committer, off the
+/// tenant's lock.
+pub trait Persisted: Send + Sync {
+    fn to_json(&self) -> serde_json::Result<String>;
+}
+
+impl<R: Resource> Persisted for R {
+    fn to_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string(self)
+    }
+}
 
 /// One change to a tenant.
 #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub enum Change {
-    /// A person created or changed (the whole record), stored in database row `row`.
-    Person { row: u64, person: Box<Person> },
-    /// A disclosure stored at this position of the listing order.
-    Disclosure(u64, Disclosure),
-    /// A verification stored.
-    Verification(Verification),
+    /// A record of kind `kind` ([`Resource::KIND`]) created or changed (the whole record),
+    /// stored in database row `row`.
+    Put {
+        kind: &'static str,
+        row: u64,
+        record: Box<dyn Persisted>,
+    },
     /// The answer an idempotency key replays.
     Replay {
         op: String,
@@ -35,24 +45,7 @@ pub enum Change {
 }
 
 /// The changes a durable tenant made and not yet handed to the database.
+#[derive(Default)]
 pub struct Journal {
     pub changes: Vec<Change>,
-    /// The next free person row, shared by every tenant of the database: rows are numbered in
-    /// creation order, so new records append to the table instead of landing at random places
-    /// of a UUID index.
-    rows: Arc<AtomicU64>,
-}
-
-impl Journal {
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-    pub fn new(rows: Arc<AtomicU64>) -> Self {
-        Journal {
-            changes: Vec::new(),
-            rows,
-        }
-    }
-
-    pub fn next_row(&self) -> u64 {
-        self.rows.fetch_add(1, Ordering::Relaxed)
-    }
 }

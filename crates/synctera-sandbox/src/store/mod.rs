@@ -1,77 +1,119 @@
-//! Per-tenant in-memory state: records, ordered indexes for keyset pagination, idempotency
-//! records, and the journal of changes a durable store commits.
+//! Per-tenant in-memory state: one creation-ordered collection per kind of record, ordered
+//! indexes of persons for keyset pagination, idempotency replays, and the journal of changes a
+//! durable store commits.
+//!
+//! A kind of record is registered by one line of [`collections!`] below: its [`Resource`]
+//! declaration then gives it its collection, its journal entry and its database table, and
+//! [`Tenant::get`], [`Tenant::put`] and [`Tenant::page_of`] serve it.
 
-mod idem;
+mod collection;
+mod error;
 mod journal;
 mod order;
 #[cfg(feature = "sqlite")]
 pub mod persist;
-mod record;
+mod persons;
+mod replays;
 mod token;
+mod webhooks;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ops::Bound;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Instant;
 
-use bytes::Bytes;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::model::{Disclosure, Person, Verification, VerificationResult, VerificationType};
-use crate::problem::Problem;
+use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
 use crate::webhooks::state::WebhookState;
 
-pub use idem::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
+pub use crate::records::Resource;
+pub use collection::{Collection, Entry};
+pub use error::StoreError;
 pub use journal::{Change, Journal};
 pub use order::{SortField, SortSpec, default_spec};
-pub use record::{Record, render};
+pub use replays::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
 pub use token::TokenKey;
 
-use idem::IdemStore;
-use order::{RowKey, row_key};
+use persons::PersonIndexes;
+use replays::IdemStore;
 
-type UniqKey = (NaiveDate, String, String);
+/// Registers every kind of record a tenant keeps, one line each (`field: Type`, where `Type`
+/// implements [`Resource`]): their collections, the database tables (one per kind, named by
+/// [`Resource::KIND`]) and the load and wipe of each.
+macro_rules! collections {
+    ($($field:ident: $kind:ty),+ $(,)?) => {
+        /// A tenant's records, one collection per kind.
+        #[derive(Default)]
+        pub struct Collections {
+            $($field: Collection<$kind>,)+
+        }
 
-const MAX_CACHED_INDEXES: usize = 32;
+        impl Collections {
+            /// Every kind's [`Resource::KIND`], which names its database table.
+            #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+            pub const KINDS: &[&str] = &[$(<$kind as Resource>::KIND),+];
 
-/// One maintained sort order and when a listing last used it (a tenant-wide tick, bumped
-/// under the read lock, hence atomic).
-struct Index {
-    rows: BTreeSet<RowKey>,
-    last_used: AtomicU64,
+            fn clear(&mut self) {
+                $(self.$field.clear();)+
+            }
+
+            /// Stores a record read back from the database table of `kind`; `None` when it does
+            /// not parse as one.
+            #[cfg(feature = "sqlite")]
+            fn load(&mut self, kind: &str, row: u64, json: &str) -> Option<()> {
+                $(if kind == <$kind as Resource>::KIND {
+                    self.$field.put(serde_json::from_str(json).ok()?, row);
+                    return Some(());
+                })+
+                None
+            }
+        }
+
+        $(impl Registered for $kind {
+            fn of(c: &Collections) -> &Collection<Self> {
+                &c.$field
+            }
+            fn of_mut(c: &mut Collections) -> &mut Collection<Self> {
+                &mut c.$field
+            }
+        })+
+    };
+}
+
+collections! {
+    persons: Person,
+    disclosures: Disclosure,
+    verifications: Verification,
+}
+
+/// A kind of record registered in [`collections!`]: where its collection is.
+pub trait Registered: Resource {
+    fn of(c: &Collections) -> &Collection<Self>;
+    fn of_mut(c: &mut Collections) -> &mut Collection<Self>;
 }
 
 /// Everything one API key can see. Changed only through its methods, which keep the indexes
 /// in step and, when the sandbox is durable, record each change in the journal.
 pub struct Tenant {
-    persons: HashMap<Uuid, Record>,
-    /// At most [`MAX_CACHED_INDEXES`] sort orders; the least recently used one (never the
-    /// default order) makes room for a new one.
-    indexes: HashMap<SortSpec, Index>,
-    clock: AtomicU64,
-    uniq: HashMap<UniqKey, Uuid>,
-    disclosures: BTreeMap<u64, Disclosure>,
-    disclosure_ids: HashMap<Uuid, u64>,
-    verifications: BTreeMap<u64, Verification>,
-    verification_ids: HashMap<Uuid, u64>,
+    records: Collections,
+    persons: PersonIndexes,
+    /// The latest verification of each type of each person, by row.
     latest_verification: HashMap<(Uuid, VerificationType), u64>,
-    seq: u64,
-    /// The latest creation time of any record stored.
-    newest_creation: Option<DateTime<Utc>>,
+    /// The next free row, shared by every tenant of the sandbox: rows are numbered in creation
+    /// order (so new records append to the database's tables instead of landing at random
+    /// places of a UUID index), and a record's row is its place in its collection.
+    rows: Arc<AtomicU64>,
     /// Bumped by every wipe; page tokens carry it, so tokens from before a wipe are refused.
     generation: u64,
     idem: IdemStore,
     tokens: Arc<TokenKey>,
     /// `Some` when the sandbox is durable: the changes not yet handed to the database.
     journal: Option<Journal>,
-    /// Secrets, subscriptions and the outbox of events (kept by a wipe, except the events).
+    /// Secrets, subscriptions and the outbox of events, journaled by themselves (see
+    /// `store/webhooks.rs`); a wipe keeps all but the events.
     pub(crate) webhooks: WebhookState,
-}
-
-fn uniq_key(p: &Person) -> Option<UniqKey> {
-    Some((p.dob?, p.last_name.as_ref()?.to_lowercase(), p.ssn_last4()?))
 }
 
 pub struct Page<'a, T> {
@@ -80,29 +122,14 @@ pub struct Page<'a, T> {
 }
 
 impl Tenant {
-    /// An empty tenant whose page tokens are sealed with `tokens`; a durable one records its
-    /// changes in `journal`.
-    pub fn new(tokens: Arc<TokenKey>, journal: Option<Journal>) -> Self {
-        let mut indexes = HashMap::new();
-        indexes.insert(
-            default_spec(),
-            Index {
-                rows: BTreeSet::new(),
-                last_used: AtomicU64::new(0),
-            },
-        );
+    /// An empty tenant whose page tokens are sealed with `tokens` and whose records take their
+    /// rows from `rows`; a durable one records its changes in `journal`.
+    pub fn new(tokens: Arc<TokenKey>, rows: Arc<AtomicU64>, journal: Option<Journal>) -> Self {
         Tenant {
-            persons: HashMap::new(),
-            indexes,
-            clock: AtomicU64::new(0),
-            uniq: HashMap::new(),
-            disclosures: BTreeMap::new(),
-            disclosure_ids: HashMap::new(),
-            verifications: BTreeMap::new(),
-            verification_ids: HashMap::new(),
+            records: Collections::default(),
+            persons: PersonIndexes::default(),
             latest_verification: HashMap::new(),
-            seq: 0,
-            newest_creation: None,
+            rows,
             generation: 0,
             idem: IdemStore::default(),
             tokens,
@@ -134,118 +161,51 @@ impl Tenant {
         changes
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
+    /// The record of kind `R` with this id.
+    pub fn get<R: Registered>(&self, id: &Uuid) -> Option<&Entry<R>> {
+        R::of(&self.records).get(id)
     }
 
-    pub fn person(&self, id: &Uuid) -> Option<&Record> {
-        self.persons.get(id)
+    /// Stores a record of a kind that keeps no index of its own (a new one last in creation
+    /// order, a changed one in its place). Persons and verifications are stored through their
+    /// own methods, which keep their indexes in step.
+    pub fn put<R: Registered>(&mut self, record: R) -> &Entry<R> {
+        let id = record.id();
+        self.store(record);
+        R::of(&self.records).get(&id).expect("just stored")
     }
 
-    pub fn person_count(&self) -> usize {
-        self.persons.len()
-    }
-
-    /// The id of another record that would make `p` a duplicate customer.
-    pub fn duplicate_of(&self, p: &Person) -> Option<Uuid> {
-        let k = uniq_key(p)?;
-        self.uniq.get(&k).copied().filter(|id| *id != p.id)
-    }
-
-    /// Inserts or replaces a record, keeping every index in step.
-    pub fn put_person(&mut self, p: Person) -> &Record {
-        let row = match self.persons.get(&p.id) {
-            Some(old) => old.row,
-            None => self.next_row(),
-        };
-        self.record(|| Change::Person {
+    /// Stores `record`, journals it, and returns its row and the version it replaced.
+    fn store<R: Registered>(&mut self, record: R) -> (u64, Option<Entry<R>>) {
+        let rows = &self.rows;
+        let row =
+            R::of(&self.records).row_for(&record, || rows.fetch_add(1, AtomicOrdering::Relaxed));
+        self.record(|| Change::Put {
+            kind: R::KIND,
             row,
-            person: Box::new(p.clone()),
+            record: Box::new(record.clone()),
         });
-        self.index_person(Record::new(p, row))
+        let old = R::of_mut(&mut self.records).put(record, row);
+        (row, old)
     }
 
-    fn next_row(&self) -> u64 {
-        self.journal.as_ref().map_or(0, Journal::next_row)
-    }
-
-    /// Inserts a record built (and its view rendered as `view`) outside the lock, and returns
-    /// the view. The view is not kept: reads cache theirs on first use, and a create-heavy
-    /// test run does not pay for views nobody reads. Creation times stay strictly increasing in the order records
-    /// are stored, so a client paging by creation time never misses one stored behind it: a
-    /// record whose clock reading is not past the newest one's is moved just past it and
-    /// rendered again with `render`.
-    pub fn put_created(
-        &mut self,
-        mut p: Person,
-        view: Bytes,
-        render: impl Fn(&Person) -> Bytes,
-    ) -> Bytes {
-        let view = match self.newest_creation {
-            Some(newest) if p.creation_time <= newest => {
-                p.creation_time = newest + chrono::Duration::microseconds(1);
-                p.last_updated_time = p.creation_time;
-                render(&p)
-            }
-            _ => view,
-        };
-        let row = self.next_row();
-        self.record(|| Change::Person {
-            row,
-            person: Box::new(p.clone()),
-        });
-        self.index_person(Record::new(p, row));
-        view
-    }
-
-    fn index_person(&mut self, r: Record) -> &Record {
-        let p = &*r;
-        self.newest_creation = self.newest_creation.max(Some(p.creation_time));
-        if let Some(old) = self.persons.get(&p.id) {
-            for (spec, idx) in self.indexes.iter_mut() {
-                idx.rows.remove(&row_key(spec, old));
-            }
-            if let Some(k) = uniq_key(old)
-                && self.uniq.get(&k) == Some(&old.id)
-            {
-                self.uniq.remove(&k);
-            }
-        }
-        for (spec, idx) in self.indexes.iter_mut() {
-            idx.rows.insert(row_key(spec, p));
-        }
-        if let Some(k) = uniq_key(p) {
-            self.uniq.entry(k).or_insert(p.id);
-        }
-        let id = p.id;
-        self.persons.insert(id, r);
-        &self.persons[&id]
-    }
-
-    pub fn disclosure(&self, id: &Uuid) -> Option<&Disclosure> {
-        self.disclosure_ids
-            .get(id)
-            .and_then(|s| self.disclosures.get(s))
-    }
-
-    /// Stores a new disclosure at the end of the listing order.
-    pub fn add_disclosure(&mut self, d: Disclosure) {
-        let seq = self.next_seq();
-        self.record(|| Change::Disclosure(seq, d.clone()));
-        self.insert_disclosure(seq, d);
-    }
-
-    fn insert_disclosure(&mut self, seq: u64, d: Disclosure) {
-        self.disclosure_ids.insert(d.id, seq);
-        self.disclosures.insert(seq, d);
-        self.seq = self.seq.max(seq);
-    }
-
-    pub fn verification(&self, id: &Uuid) -> Option<&Verification> {
-        self.verification_ids
-            .get(id)
-            .and_then(|s| self.verifications.get(s))
+    /// One page of records of kind `R` in creation order after `token`, holding those that pass
+    /// `keep`.
+    pub fn page_of<R: Registered>(
+        &self,
+        token: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Entry<R>) -> bool,
+    ) -> Result<Page<'_, Entry<R>>, StoreError> {
+        let after = token
+            .map(|t| self.tokens.open_seq_token(self.generation, R::KIND, t))
+            .transpose()?;
+        let (rows, more) = R::of(&self.records).page(after, limit, keep);
+        let next = rows
+            .last()
+            .filter(|_| more)
+            .map(|e| self.tokens.seq_token(self.generation, R::KIND, e.row()));
+        Ok(Page { rows, next })
     }
 
     /// Stores a new verification run on `person_id`, the latest of its type.
@@ -255,55 +215,42 @@ impl Tenant {
         vtype: VerificationType,
         result: VerificationResult,
         time: DateTime<Utc>,
-    ) -> &Verification {
-        let seq = self.next_seq();
+    ) -> &Entry<Verification> {
         let v = Verification {
             id: Uuid::new_v4(),
-            seq,
             person_id,
             vtype,
             result,
             time,
         };
-        self.record(|| Change::Verification(v.clone()));
-        self.insert_verification(v);
-        &self.verifications[&seq]
-    }
-
-    fn insert_verification(&mut self, v: Verification) {
-        let seq = v.seq;
-        self.verification_ids.insert(v.id, seq);
-        let latest = self
-            .latest_verification
-            .entry((v.person_id, v.vtype))
-            .or_insert(seq);
-        *latest = (*latest).max(seq);
-        self.seq = self.seq.max(seq);
-        self.verifications.insert(seq, v);
+        let id = v.id;
+        let (row, _) = self.store(v);
+        self.latest_verification.insert((person_id, vtype), row);
+        self.get(&id).expect("just stored")
     }
 
     /// Whether `v` is the latest verification of its type for its person.
-    pub fn is_latest(&self, v: &Verification) -> bool {
-        self.latest_verification.get(&(v.person_id, v.vtype)) == Some(&v.seq)
+    pub fn is_latest(&self, v: &Entry<Verification>) -> bool {
+        self.latest_verification.get(&(v.person_id, v.vtype)) == Some(&v.row())
+    }
+
+    /// Rebuilds what is derived from the records (after they were loaded).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    fn reindex(&mut self) {
+        self.persons.rebuild(&self.records.persons);
+        self.latest_verification.clear();
+        for v in self.records.verifications.iter() {
+            self.latest_verification
+                .insert((v.person_id, v.vtype), v.row());
+        }
     }
 
     /// Deletes every record of the tenant (persons, disclosures, verifications, idempotency
     /// records) and invalidates every page token issued so far.
     pub fn wipe(&mut self) {
         self.record(|| Change::Wipe);
-        self.clear();
-    }
-
-    fn clear(&mut self) {
+        self.records.clear();
         self.persons.clear();
-        for idx in self.indexes.values_mut() {
-            idx.rows.clear();
-        }
-        self.uniq.clear();
-        self.disclosures.clear();
-        self.disclosure_ids.clear();
-        self.verifications.clear();
-        self.verification_ids.clear();
         self.latest_verification.clear();
         self.idem.clear();
         self.webhooks.clear_events();
@@ -350,195 +297,6 @@ impl Tenant {
                 key,
             });
         }
-    }
-
-    pub fn has_index(&self, spec: &SortSpec) -> bool {
-        self.indexes.contains_key(spec)
-    }
-    /// Builds the index for a sort order the first time it is asked for (once, O(n log n));
-    /// from then on it is maintained on every write. With [`MAX_CACHED_INDEXES`] already
-    /// kept, the least recently used order other than the default is dropped first, so every
-    /// page of every order is served from an index and writes stay bounded.
-    pub fn ensure_index(&mut self, spec: &SortSpec) {
-        if self.indexes.contains_key(spec) {
-            return;
-        }
-        if self.indexes.len() >= MAX_CACHED_INDEXES {
-            let default = default_spec();
-            let lru = self
-                .indexes
-                .iter()
-                .filter(|(s, _)| **s != default)
-                .min_by_key(|(_, i)| i.last_used.load(AtomicOrdering::Relaxed))
-                .map(|(s, _)| s.clone());
-            if let Some(lru) = lru {
-                self.indexes.remove(&lru);
-            }
-        }
-        let rows: BTreeSet<RowKey> = self.persons.values().map(|p| row_key(spec, p)).collect();
-        let stamp = self.clock.fetch_add(1, AtomicOrdering::Relaxed) + 1;
-        self.indexes.insert(
-            spec.clone(),
-            Index {
-                rows,
-                last_used: AtomicU64::new(stamp),
-            },
-        );
-    }
-
-    /// How many sort orders are kept (for tests of the bound).
-    #[cfg(test)]
-    fn index_count(&self) -> usize {
-        self.indexes.len()
-    }
-
-    /// One page in `spec` order after `token`, holding rows that pass `keep`.
-    pub fn page(
-        &self,
-        spec: &SortSpec,
-        ids: Option<&[Uuid]>,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&Person) -> bool,
-    ) -> Result<Page<'_, Record>, Problem> {
-        let after = token
-            .map(|t| self.tokens.open_row_token(self.generation, spec, t))
-            .transpose()?;
-        let mut rows: Vec<(RowKey, &Record)> = Vec::with_capacity(limit + 1);
-        let lower = match &after {
-            Some(k) => Bound::Excluded(k.clone()),
-            None => Bound::Unbounded,
-        };
-        let index = self.indexes.get(spec);
-        if let Some(i) = index {
-            let stamp = self.clock.fetch_add(1, AtomicOrdering::Relaxed) + 1;
-            i.last_used.store(stamp, AtomicOrdering::Relaxed);
-        }
-        match (ids, index.map(|i| &i.rows)) {
-            (Some(ids), _) => {
-                let mut found: Vec<(RowKey, &Record)> = ids
-                    .iter()
-                    .filter_map(|id| self.persons.get(id))
-                    .map(|p| (row_key(spec, p), p))
-                    .filter(|(k, p)| after.as_ref().is_none_or(|a| k > a) && keep(p))
-                    .collect();
-                found.sort_by(|a, b| a.0.cmp(&b.0));
-                found.dedup_by(|a, b| a.0 == b.0);
-                found.truncate(limit + 1);
-                rows = found;
-            }
-            (None, Some(idx)) => {
-                for k in idx.range((lower, Bound::Unbounded)) {
-                    let p = &self.persons[&k.1];
-                    if keep(p) {
-                        rows.push((k.clone(), p));
-                        if rows.len() > limit {
-                            break;
-                        }
-                    }
-                }
-            }
-            (None, None) => {
-                // No index for this order: a listing checks for one and renders under separate
-                // locks, so another listing may have evicted it in between. Rare, and still
-                // correct: sort every row this once.
-                let mut all: Vec<(RowKey, &Record)> = self
-                    .persons
-                    .values()
-                    .map(|p| (row_key(spec, p), p))
-                    .filter(|(k, p)| after.as_ref().is_none_or(|a| k > a) && keep(p))
-                    .collect();
-                all.sort_by(|a, b| a.0.cmp(&b.0));
-                all.truncate(limit + 1);
-                rows = all;
-            }
-        }
-        let next = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last()
-                .map(|(k, _)| self.tokens.row_token(self.generation, spec, k))
-        } else {
-            None
-        };
-        Ok(Page {
-            rows: rows.into_iter().map(|(_, p)| p).collect(),
-            next,
-        })
-    }
-
-    /// One page of disclosures in creation order after `token`, holding those that pass `keep`.
-    pub fn disclosure_page(
-        &self,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&Disclosure) -> bool,
-    ) -> Result<Page<'_, Disclosure>, Problem> {
-        self.seq_page(&self.disclosures, "disclosures", token, limit, keep)
-    }
-
-    /// One page of verifications in creation order after `token`, holding those that pass `keep`.
-    pub fn verification_page(
-        &self,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&Verification) -> bool,
-    ) -> Result<Page<'_, Verification>, Problem> {
-        self.seq_page(&self.verifications, "verifications", token, limit, keep)
-    }
-
-    /// One page of webhooks in creation order after `token`, holding those that pass `keep`.
-    pub fn webhook_page(
-        &self,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&crate::webhooks::records::Webhook) -> bool,
-    ) -> Result<Page<'_, crate::webhooks::records::Webhook>, Problem> {
-        self.seq_page(&self.webhooks.hooks, "webhooks", token, limit, keep)
-    }
-
-    /// One page of events in the order raised after `token`, holding those that pass `keep`.
-    pub fn event_page(
-        &self,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&crate::webhooks::records::Event) -> bool,
-    ) -> Result<Page<'_, crate::webhooks::records::Event>, Problem> {
-        self.seq_page(&self.webhooks.events, "events", token, limit, keep)
-    }
-
-    /// A page of a sequence-ordered collection, scanning forward from the token.
-    fn seq_page<'a, T>(
-        &self,
-        items: &'a BTreeMap<u64, T>,
-        kind: &str,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&T) -> bool,
-    ) -> Result<Page<'a, T>, Problem> {
-        let after = token
-            .map(|t| self.tokens.open_seq_token(self.generation, kind, t))
-            .transpose()?;
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut rows: Vec<(u64, &T)> = Vec::new();
-        for (seq, item) in items.range((start, Bound::Unbounded)) {
-            if keep(item) {
-                rows.push((*seq, item));
-                if rows.len() > limit {
-                    break;
-                }
-            }
-        }
-        let next = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last()
-                .map(|(s, _)| self.tokens.seq_token(self.generation, kind, *s))
-        } else {
-            None
-        };
-        Ok(Page {
-            rows: rows.into_iter().map(|(_, t)| t).collect(),
-            next,
-        })
     }
 }
 

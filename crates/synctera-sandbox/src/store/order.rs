@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use uuid::Uuid;
 
-use crate::model::Person;
+use crate::records::Person;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum SortField {

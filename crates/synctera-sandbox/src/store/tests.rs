@@ -1,10 +1,14 @@
 //! Unit tests of the tenant store: sort-order eviction, paging, creation order.
 
+use bytes::Bytes;
+
+use super::order::{RowKey, row_key};
+use super::persons::MAX_CACHED_INDEXES;
 use super::*;
-use crate::model::PersonStatus;
+use crate::records::PersonStatus;
 
 fn tenant_with(n: usize) -> Tenant {
-    let mut t = Tenant::new(Arc::new(TokenKey::generate().0), None);
+    let mut t = Tenant::new(Arc::new(TokenKey::generate().0), Arc::default(), None);
     let start = chrono::Utc::now();
     for i in 0..n {
         let mut p = Person::new(
@@ -54,7 +58,7 @@ fn walk(t: &Tenant, spec: &SortSpec) -> (Vec<Uuid>, Vec<Uuid>) {
             None => break,
         }
     }
-    let mut all: Vec<RowKey> = t.persons.values().map(|p| row_key(spec, p)).collect();
+    let mut all: Vec<RowKey> = t.records.persons.iter().map(|p| row_key(spec, p)).collect();
     all.sort();
     (got, all.into_iter().map(|k| k.1).collect())
 }
@@ -91,23 +95,46 @@ fn sort_orders_beyond_the_cache_evict_the_least_recently_used() {
 #[test]
 fn a_record_built_with_an_earlier_clock_is_stored_after_the_newest_and_rendered_again() {
     let mut t = tenant_with(3);
-    let newest = t.persons.values().map(|p| p.creation_time).max().unwrap();
+    let newest = t
+        .records
+        .persons
+        .iter()
+        .map(|p| p.creation_time)
+        .max()
+        .unwrap();
     let early = Person::new(
         newest - chrono::Duration::seconds(5),
         PersonStatus::PROSPECT,
         true,
     );
     let id = early.id;
-    let stale = render(&early, "t", false);
-    let view = t.put_created(early, stale.clone(), |p| render(p, "t", false));
+    let stale = early.render("t", false);
+    let view = t.put_created(early, stale.clone(), |p| p.render("t", false));
     let stored = t.person(&id).unwrap();
     assert!(stored.creation_time > newest);
     assert_eq!(stored.last_updated_time, stored.creation_time);
     assert_ne!(view, stale, "the answer shows the stored times");
-    assert_eq!(view, render(stored, "t", false));
+    assert_eq!(view, stored.render("t", false));
     // It is last in creation order, as it was stored last.
     let page = t.page(&default_spec(), None, None, 10, |_| true).unwrap();
     assert_eq!(page.rows.last().unwrap().id, id);
+}
+
+/// A fresh database path in the temporary directory.
+#[cfg(feature = "sqlite")]
+fn temp_db(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "sandbox-{name}-{}-{:?}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+    ))
+}
+
+#[cfg(feature = "sqlite")]
+fn remove_db(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 /// A request that leads a commit may not run again before the database closes (a task parked
@@ -119,11 +146,7 @@ fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
     use super::persist::Database;
     use std::time::{Duration, SystemTime};
 
-    let path = std::env::temp_dir().join(format!(
-        "sandbox-close-{}-{:?}.db",
-        std::process::id(),
-        SystemTime::now()
-    ));
+    let path = temp_db("close");
     let replay = |key: &str| Change::Replay {
         op: "createPerson".into(),
         key: key.into(),
@@ -165,7 +188,102 @@ fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
         assert_eq!(found, kept, "{key}");
     }
     loaded.database.close();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove_db(&path);
+}
+
+/// A state file of schema version 1 (disclosures and verifications numbered per tenant) is
+/// migrated at start: every record is loaded, in its old order, and the file is version 2.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
+    use super::persist::Database;
+    use crate::records::{DisclosureEventType, DisclosureType};
+    use std::time::Duration;
+
+    let path = temp_db("v1");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+         CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE INDEX persons_by_tenant ON persons (tenant);
+         CREATE TABLE disclosures (tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+             PRIMARY KEY (tenant, seq));
+         CREATE TABLE verifications (tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+             PRIMARY KEY (tenant, seq));
+         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
+             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
+         PRAGMA application_id = 1398361683; PRAGMA user_version = 1;
+         INSERT INTO tenants VALUES ('t1', 0), ('t2', 3);",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO meta VALUES ('token_key', ?1)",
+        [&TokenKey::generate().1[..]],
+    )
+    .unwrap();
+    let person = Person::new(chrono::Utc::now(), PersonStatus::ACTIVE, true);
+    conn.execute(
+        "INSERT INTO persons VALUES (7, 't1', ?1)",
+        [serde_json::to_string(&person).unwrap()],
+    )
+    .unwrap();
+    let disclosure = |tenant: &str, seq: i64| {
+        let d = Disclosure {
+            id: Uuid::new_v4(),
+            person_id: Some(person.id),
+            business_id: None,
+            acknowledging_person_id: None,
+            dtype: DisclosureType::E_SIGN,
+            version: "1.0".into(),
+            event_type: DisclosureEventType::VIEWED,
+            disclosure_date: chrono::Utc::now(),
+            metadata: None,
+            creation_time: chrono::Utc::now(),
+        };
+        conn.execute(
+            "INSERT INTO disclosures VALUES (?1, ?2, ?3)",
+            rusqlite::params![tenant, seq, serde_json::to_string(&d).unwrap()],
+        )
+        .unwrap();
+        d.id
+    };
+    // Inserted out of order: the listing order is the old sequence, per tenant.
+    let d2 = disclosure("t1", 2);
+    let d1 = disclosure("t1", 1);
+    let other = disclosure("t2", 1);
+    let verification = serde_json::json!({
+        "id": Uuid::new_v4(), "seq": 3, "person_id": person.id, "vtype": "IDENTITY",
+        "result": "ACCEPTED", "time": chrono::Utc::now(),
+    });
+    conn.execute(
+        "INSERT INTO verifications VALUES ('t1', 3, ?1)",
+        [verification.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+
+    let loaded = Database::open(&path, Duration::from_secs(60), 10).unwrap();
+    let t1 = &loaded.tenants["t1"];
+    assert!(t1.person(&person.id).is_some());
+    let page = t1.page_of::<Disclosure>(None, 10, |_| true).unwrap();
+    let ids: Vec<Uuid> = page.rows.iter().map(|d| d.id).collect();
+    assert_eq!(ids, [d1, d2]);
+    let verifications = t1.page_of::<Verification>(None, 10, |_| true).unwrap();
+    assert_eq!(verifications.rows.len(), 1);
+    assert!(t1.is_latest(verifications.rows[0]));
+    let t2 = &loaded.tenants["t2"];
+    assert_eq!(t2.generation, 3);
+    assert!(t2.get::<Disclosure>(&other).is_some());
+    // New rows come after every migrated one.
+    assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 7 + 3 + 1);
+    loaded.database.close();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    drop(conn);
+    remove_db(&path);
 }

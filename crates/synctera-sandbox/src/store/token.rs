@@ -13,8 +13,8 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::StoreError;
 use super::order::{Part, RowKey, SortSpec, SortVal, spec_string};
-use crate::problem::Problem;
 
 const NONCE_LEN: usize = 12;
 
@@ -48,8 +48,8 @@ impl TokenKey {
     }
 
     /// The content of `token`, if this key sealed it for generation `generation`.
-    fn open(&self, token: &str, generation: u64) -> Result<Value, Problem> {
-        let bad = || Problem::bad_query("page_token is not a token this listing issued");
+    fn open(&self, token: &str, generation: u64) -> Result<Value, StoreError> {
+        let bad = || StoreError::ForeignPageToken;
         if token.len() > 4096 {
             return Err(bad());
         }
@@ -64,9 +64,7 @@ impl TokenKey {
             .map_err(|_| bad())?;
         let v: Value = serde_json::from_slice(&plain).map_err(|_| bad())?;
         if v.get("g").and_then(Value::as_u64) != Some(generation) {
-            return Err(Problem::bad_query(
-                "page_token was issued before this tenant was wiped",
-            ));
+            return Err(StoreError::PageTokenBeforeWipe);
         }
         Ok(v)
     }
@@ -88,8 +86,8 @@ impl TokenKey {
         generation: u64,
         spec: &SortSpec,
         token: &str,
-    ) -> Result<RowKey, Problem> {
-        let bad = || Problem::bad_query("page_token does not belong to this sort order");
+    ) -> Result<RowKey, StoreError> {
+        let bad = || StoreError::PageTokenOfOtherOrder;
         let v = self.open(token, generation)?;
         if v.get("s").and_then(Value::as_str) != Some(spec_string(spec).as_str()) {
             return Err(bad());
@@ -119,9 +117,9 @@ impl TokenKey {
         Ok((parts, id))
     }
 
-    /// A token for sequence-ordered listings (disclosures, verifications).
-    pub(super) fn seq_token(&self, generation: u64, kind: &str, seq: u64) -> String {
-        self.seal(json!({"g": generation, "s": kind, "q": seq}))
+    /// A token for listings in creation order (every kind but persons in another sort order).
+    pub(super) fn seq_token(&self, generation: u64, kind: &str, row: u64) -> String {
+        self.seal(json!({"g": generation, "s": kind, "q": row}))
     }
 
     pub(super) fn open_seq_token(
@@ -129,15 +127,13 @@ impl TokenKey {
         generation: u64,
         kind: &str,
         token: &str,
-    ) -> Result<u64, Problem> {
+    ) -> Result<u64, StoreError> {
         let v = self.open(token, generation)?;
         if v.get("s").and_then(Value::as_str) != Some(kind) {
-            return Err(Problem::bad_query(
-                "page_token does not belong to this listing",
-            ));
+            return Err(StoreError::PageTokenOfOtherListing);
         }
         v.get("q")
             .and_then(Value::as_u64)
-            .ok_or_else(|| Problem::bad_query("page_token is not a token this listing issued"))
+            .ok_or(StoreError::ForeignPageToken)
     }
 }

@@ -13,11 +13,10 @@ pub(crate) const KEPT_BODY_CHARS: usize = 1024;
 /// How much of the answer is read at most, in bytes (1,024 characters of UTF-8 fit in it).
 const READ_LIMIT: usize = 4 * KEPT_BODY_CHARS;
 
-/// The default wait after the first failure; each later one doubles, up to [`MAX_WAIT_FACTOR`]
-/// times this, until the waits add up to [`GIVE_UP_FACTOR`] times it (about 55 hours), the
-/// platform's schedule. `--webhook-retry-base-ms` scales it all, so that tests retry in
-/// milliseconds.
-pub const DEFAULT_RETRY_BASE: Duration = Duration::from_secs(30);
+// After the first failure the wait is the configured base (30 s by default); each later one
+// doubles, up to MAX_WAIT_FACTOR times the base, until the waits add up to GIVE_UP_FACTOR times
+// it (about 55 hours by default, the platform's schedule). `--webhook-retry-base-ms` scales it
+// all, so that tests retry in milliseconds.
 const MAX_WAIT_FACTOR: u32 = 960;
 const GIVE_UP_FACTOR: u32 = 6600;
 
@@ -127,7 +126,7 @@ mod tests {
 
     #[test]
     fn waits_double_up_to_a_cap_and_stop_after_about_55_hours() {
-        let base = DEFAULT_RETRY_BASE;
+        let base = crate::config::DEFAULT_WEBHOOK_RETRY_BASE;
         assert_eq!(retry_wait(base, 1), Some(Duration::from_secs(30)));
         assert_eq!(retry_wait(base, 2), Some(Duration::from_secs(60)));
         assert_eq!(retry_wait(base, 3), Some(Duration::from_secs(120)));

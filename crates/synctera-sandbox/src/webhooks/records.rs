@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::attempt::Attempt;
-use crate::model::ts;
+use crate::records::ts;
 
 /// A subscription, as validated from a `WebhookInput` body.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -38,6 +38,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Timeout => "timeout",
         Error::Transport(..) => "transport",
         Error::Decode(..) => "decode",
+        Error::ResponseTooLarge { .. } => "response_too_large",
         Error::Pagination { .. } => "pagination",
     }
 }

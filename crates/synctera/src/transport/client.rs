@@ -66,6 +66,9 @@ const DEFAULT_USER_AGENT: &str = concat!("synctera-rs/", env!("CARGO_PKG_VERSION
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default cap on a response body ([`ClientBuilder::max_response_bytes`]): 8 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = synctera_raw::Limits::DEFAULT_MAX_RESPONSE_BYTES;
+
 /// Configures a [`Client`].
 ///
 /// ```
@@ -89,6 +92,8 @@ pub struct ClientBuilder {
     retry_policy: RetryPolicy,
     attempt_timeout: Option<Option<Duration>>,
     total_deadline: Option<Option<Duration>>,
+    plain_http_to_any_host: bool,
+    max_response_bytes: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -101,8 +106,31 @@ impl ClientBuilder {
 
     /// A base URL, `/v0` included (e.g. a local sandbox `http://127.0.0.1:8080/v0`). Overrides
     /// [`environment`](Self::environment).
+    ///
+    /// Plain `http://` is accepted only to a loopback host (`127.0.0.0/8`, `[::1]`,
+    /// `localhost`): anywhere else the API key would cross the network in clear text, so
+    /// [`build`](Self::build) refuses it unless
+    /// [`danger_allow_plain_http_to_non_loopback`](Self::danger_allow_plain_http_to_non_loopback)
+    /// was called.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Accept a plain `http://` base URL whose host is not loopback, such as a test proxy on
+    /// another machine. Every request then carries the API key, and any personal data in it,
+    /// unencrypted: never use it with a real key.
+    pub fn danger_allow_plain_http_to_non_loopback(mut self) -> Self {
+        self.plain_http_to_any_host = true;
+        self
+    }
+
+    /// The largest response body the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB: a full list page fits several times over). A
+    /// larger answer, success or error, fails with [`Error::ResponseTooLarge`] as soon as it
+    /// says or shows it is larger, without reading the rest.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
         self
     }
 
@@ -164,20 +192,37 @@ impl ClientBuilder {
         // (which the retry loop would retry) on every call.
         // Operation paths are appended to it, so a query or fragment would swallow them, and
         // credentials in it would travel (and log) with every request.
-        let parsed = reqwest::Url::parse(&base_url).ok();
-        if !parsed.is_some_and(|u| {
+        let parsed = reqwest::Url::parse(&base_url).ok().filter(|u| {
             matches!(u.scheme(), "http" | "https")
                 && u.host().is_some()
                 && u.query().is_none()
                 && u.fragment().is_none()
                 && u.username().is_empty()
                 && u.password().is_none()
-        }) {
+        });
+        let Some(parsed) = parsed else {
             return Err(Error::validation(
                 "base_url",
                 "must be an absolute http:// or https:// URL without query, fragment or \
                  credentials",
             ));
+        };
+        if parsed.scheme() == "http" && !self.plain_http_to_any_host && !is_loopback(&parsed) {
+            return Err(Error::validation(
+                "base_url",
+                "plain http:// is only allowed to a loopback host (127.0.0.0/8, [::1], \
+                 localhost); use https://",
+            ));
+        }
+        let mut limits = synctera_raw::Limits::default();
+        if let Some(bytes) = self.max_response_bytes {
+            if bytes == 0 {
+                return Err(Error::validation(
+                    "max_response_bytes",
+                    "must be at least 1",
+                ));
+            }
+            limits.max_response_bytes = bytes;
         }
         let mut auth = http::HeaderValue::try_from(format!("Bearer {}", key.0.expose_secret()))
             .map_err(|_| Error::validation("api_key", "cannot be sent in an HTTP header"))?;
@@ -213,7 +258,7 @@ impl ClientBuilder {
         if let Some(t) = self.total_deadline {
             policy = policy.total_deadline(t);
         }
-        let raw = synctera_raw::Client::new_with_client(&base_url, http);
+        let raw = synctera_raw::Client::new_with_client(&base_url, http, limits);
         Ok(Client {
             inner: Arc::new(Inner {
                 raw,
@@ -221,6 +266,18 @@ impl ClientBuilder {
                 base_url,
             }),
         })
+    }
+}
+
+/// Whether a URL's host is this machine. Decided on the parsed host, never by resolving it: a
+/// name other than `localhost` could resolve anywhere.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        // The URL parser lowercases the host of an http(s) URL.
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
     }
 }
 

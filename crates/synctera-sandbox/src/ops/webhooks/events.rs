@@ -11,14 +11,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::raise::raise_sample;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::commit_write;
-use crate::model::ts;
 use crate::problem::Problem;
+use crate::records::ts;
 use crate::validate::{Errors, Obj, parse_object, parse_uuid};
 use crate::webhooks::event_types::{is_explicit, is_subscribable};
-use crate::webhooks::raise_sample;
+use crate::write::commit_write;
 
 /// The webhook and event ids of `/webhooks/{id}/events/{event_id}`; anything that is not a
 /// UUID names nothing (404).

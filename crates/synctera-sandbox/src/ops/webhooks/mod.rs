@@ -2,8 +2,11 @@
 //! None of these operations takes an `Idempotency-Key` (the spec declares none).
 
 mod events;
+mod raise;
 mod secrets;
 mod subscriptions;
+
+pub(crate) use raise::{PersonWrite, raise_person_events};
 
 use std::sync::Arc;
 

@@ -12,11 +12,11 @@ use serde_json::{Map, Value};
 
 use crate::app::App;
 use crate::http::{Body, Caller, Query, into_response, json_response};
-use crate::idempotency::commit_write;
-use crate::model::ts;
 use crate::problem::Problem;
+use crate::records::ts;
 use crate::validate::{Errors, Obj, parse_object};
 use crate::webhooks::signing::Secret;
+use crate::write::commit_write;
 
 fn secret_body(secret: &Secret, deleted_at: Option<chrono::DateTime<Utc>>) -> Value {
     let mut m = Map::new();

@@ -10,12 +10,12 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
-use crate::idempotency::commit_write;
 use crate::problem::Problem;
 use crate::validate::{Errors, Obj, parse_object};
 use crate::webhooks::destination;
 use crate::webhooks::event_types::is_subscribable;
 use crate::webhooks::records::WebhookInput;
+use crate::write::commit_write;
 
 const MAX_URL: usize = 1000;
 const MAX_METADATA: usize = 1024;

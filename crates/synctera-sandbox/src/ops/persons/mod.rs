@@ -14,13 +14,14 @@ use axum::routing::get;
 use bytes::Bytes;
 use uuid::Uuid;
 
+use super::read_one;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
-use crate::idempotency::{Write, commit_write};
-use crate::model::Person;
+use crate::ops::webhooks::{PersonWrite, raise_person_events};
 use crate::problem::Problem;
-use crate::store::{Tenant, render};
-use crate::webhooks::{PersonWrite, raise_person_events};
+use crate::records::Person;
+use crate::store::{Resource, Tenant};
+use crate::write::{Write, commit_write};
 
 pub(crate) use input::now_after;
 use input::{Changes, Mode, apply, parse_person};
@@ -54,7 +55,7 @@ fn prepare(mode: Mode, id: Option<Uuid>, body: &[u8], tenant: &str) -> Result<Pr
         Some(id) => Ok(Prepared::Change(id, c)),
         None => {
             let p = apply(mode, c, None, now_after(None))?;
-            let view = render(&p, tenant, !mode.is_person());
+            let view = p.render(tenant, !mode.is_person());
             Ok(Prepared::Create(p, view))
         }
     }
@@ -83,7 +84,7 @@ fn store(
         Prepared::Create(p, view) => {
             unique(t, &p)?;
             let id = p.id;
-            let rerender = |p: &Person| render(p, tenant, customer);
+            let rerender = |p: &Person| p.render(tenant, customer);
             let view = t.put_created(p, view, rerender);
             let what = PersonWrite::Created;
             if raise_person_events(t, tenant, what, customer, None, id) {
@@ -92,9 +93,7 @@ fn store(
             Ok(view)
         }
         Prepared::Change(id, c) => {
-            let old = t
-                .person(&id)
-                .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
+            let old = t.person(&id).ok_or_else(|| Problem::not_found(NO_PERSON))?;
             let p = apply(mode, c, Some(old), now_after(Some(old.last_updated_time)))?;
             unique(t, &p)?;
             // The record before the change, only when someone is subscribed to hear of it.
@@ -111,13 +110,11 @@ fn store(
     }
 }
 
-/// Every person/customer write: `op` names it for the idempotency rules, `id` is the record
-/// a change applies to.
+/// Every person/customer write (`mode`); `id` is the record a change applies to.
 async fn write_op(
     app: &Arc<App>,
     caller: &Caller,
     write: Option<Write>,
-    op: &'static str,
     mode: Mode,
     id: Option<Uuid>,
     body: &Bytes,
@@ -135,13 +132,13 @@ async fn write_op(
         if let Some(id) = id
             && t.person(&id).is_none()
         {
-            return Err(Problem::not_found("no such person in this tenant"));
+            return Err(Problem::not_found(NO_PERSON));
         }
         let body = store(app, t, &caller.name, mode, prepared?, &raised)?;
         Ok(json_bytes(status, body))
     };
     let answer = match write {
-        Some(w) => w.run(app, caller, op, body, run).await,
+        Some(w) => w.run(app, caller, mode.op(), body, run).await,
         // PUT is idempotent by nature and takes no Idempotency-Key.
         None => {
             app.faults.wait_if_held().await;
@@ -149,6 +146,7 @@ async fn write_op(
             r.await.map(into_response)
         }
     };
+    // Woken once the write (and its events) is committed.
     if raised.load(Ordering::Relaxed) {
         caller.wake_deliveries(app);
     }
@@ -161,17 +159,8 @@ async fn create_person(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "createPerson";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::PersonCreate,
-        None,
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::PersonCreate);
+    write_op(&app, &caller, w, mode, None, &body).await
 }
 
 async fn update_person(
@@ -181,17 +170,8 @@ async fn update_person(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "updatePerson";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::PersonUpdate,
-        Some(id),
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::PersonUpdate);
+    write_op(&app, &caller, w, mode, Some(id), &body).await
 }
 
 async fn create_customer(
@@ -200,17 +180,8 @@ async fn create_customer(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "createCustomer";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::CustomerCreate,
-        None,
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::CustomerCreate);
+    write_op(&app, &caller, w, mode, None, &body).await
 }
 
 async fn patch_customer(
@@ -220,17 +191,8 @@ async fn patch_customer(
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "patchCustomer";
-    write_op(
-        &app,
-        &caller,
-        Some(write),
-        op,
-        Mode::CustomerPatch,
-        Some(id),
-        &body,
-    )
-    .await
+    let (w, mode) = (Some(write), Mode::CustomerPatch);
+    write_op(&app, &caller, w, mode, Some(id), &body).await
 }
 
 async fn replace_customer(
@@ -239,32 +201,16 @@ async fn replace_customer(
     IdPath(id): IdPath,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let op = "updateCustomer";
-    write_op(
-        &app,
-        &caller,
-        None,
-        op,
-        Mode::CustomerReplace,
-        Some(id),
-        &body,
-    )
-    .await
+    let mode = Mode::CustomerReplace;
+    write_op(&app, &caller, None, mode, Some(id), &body).await
 }
 
-fn read_person(caller: &Caller, id: Uuid, customer: bool) -> Result<Response, Problem> {
-    let t = caller.read();
-    let p = t
-        .person(&id)
-        .ok_or_else(|| Problem::not_found("no such person in this tenant"))?;
-    let body = p.json(&caller.name, customer).clone();
-    Ok(into_response(json_bytes(StatusCode::OK, body)))
-}
+const NO_PERSON: &str = "no such person in this tenant";
 
 async fn get_person(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    read_person(&caller, id, false)
+    read_one::<Person>(&caller, id, false, NO_PERSON)
 }
 
 async fn get_customer(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    read_person(&caller, id, true)
+    read_one::<Person>(&caller, id, true, NO_PERSON)
 }

@@ -3,8 +3,8 @@
 use axum::response::Response;
 
 use crate::http::{Caller, Query, list_response};
-use crate::model::{BanStatus, Person, PersonStatus};
 use crate::problem::Problem;
+use crate::records::{BanStatus, Person, PersonStatus};
 use crate::store::{SortField, SortSpec, Tenant, default_spec};
 use crate::validate::is_ssn_last4;
 

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::model::*;
 use crate::problem::Problem;
+use crate::records::*;
 use crate::validate::{AddressInput, Errors, Obj, address, metadata, parse_object};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,16 @@ impl Mode {
     }
     pub(super) fn is_person(self) -> bool {
         matches!(self, Mode::PersonCreate | Mode::PersonUpdate)
+    }
+    /// The operation's name, which scopes its idempotency keys.
+    pub(super) fn op(self) -> &'static str {
+        match self {
+            Mode::PersonCreate => "createPerson",
+            Mode::PersonUpdate => "updatePerson",
+            Mode::CustomerCreate => "createCustomer",
+            Mode::CustomerPatch => "patchCustomer",
+            Mode::CustomerReplace => "updateCustomer",
+        }
     }
 }
 

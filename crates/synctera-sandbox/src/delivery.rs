@@ -1,4 +1,4 @@
-//! The delivery workers: one background task per tenant with events to deliver, so a request
+//! The webhook delivery workers: one background task per tenant with events to deliver, so a request
 //! that raises an event only stores it (in its own transaction) and wakes the worker.
 //!
 //! A worker sends at most one attempt per subscription at a time, each subscription's earliest
@@ -15,11 +15,22 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::attempt::{self, Attempt};
-use super::destination;
-use super::signing::signature;
-use crate::app::App;
 use crate::store::Tenant;
+use crate::webhooks::attempt::{self, Attempt};
+use crate::webhooks::destination;
+use crate::webhooks::signing::signature;
+
+/// What a worker needs of the sandbox: its delivery settings, and the commit of a tenant's
+/// changes (the app's; a trait so that this module need not name the app, which owns it).
+pub(crate) trait Sandboxed: Send + Sync + 'static {
+    fn deliveries(&self) -> &Deliveries;
+    /// Commits what `tenant` recorded (under its write lock) and returns the wait for it.
+    fn commit_changes(
+        &self,
+        name: &str,
+        tenant: &mut Tenant,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+}
 
 /// The delivery settings and the running workers.
 pub(crate) struct Deliveries {
@@ -42,7 +53,12 @@ impl Deliveries {
     }
 
     /// Wakes the worker of tenant `name` (starting it if needed): it has new work.
-    pub(crate) fn wake(&self, app: &Arc<App>, name: &Arc<str>, tenant: &Arc<RwLock<Tenant>>) {
+    pub(crate) fn wake<A: Sandboxed>(
+        &self,
+        app: &Arc<A>,
+        name: &Arc<str>,
+        tenant: &Arc<RwLock<Tenant>>,
+    ) {
         let mut workers = self.workers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = workers.get(name) {
             n.notify_one();
@@ -53,8 +69,9 @@ impl Deliveries {
         }
         let notify = Arc::new(Notify::new());
         workers.insert(name.clone(), notify.clone());
+        let app: Arc<dyn Sandboxed> = app.clone();
         let worker = Worker {
-            app: Arc::downgrade(app),
+            app: Arc::downgrade(&app),
             name: name.clone(),
             tenant: tenant.clone(),
             notify,
@@ -71,7 +88,7 @@ impl Deliveries {
 }
 
 struct Worker {
-    app: Weak<App>,
+    app: Weak<dyn Sandboxed>,
     name: Arc<str>,
     tenant: Arc<RwLock<Tenant>>,
     notify: Arc<Notify>,
@@ -95,8 +112,8 @@ impl Worker {
             };
             for job in jobs {
                 busy.insert(job.webhook_id);
-                let client = app.deliveries.client.clone();
-                let allowed = destination::check(&job.url, &app.deliveries.allowed_hosts);
+                let client = app.deliveries().client.clone();
+                let allowed = destination::check(&job.url, &app.deliveries().allowed_hosts);
                 running.spawn(async move {
                     let timestamp = Utc::now().timestamp();
                     let attempt = match allowed {
@@ -136,15 +153,15 @@ impl Worker {
         let Some(app) = self.app.upgrade() else {
             return;
         };
-        let commit = {
+        let committed = {
             let mut t = self.tenant.write().unwrap_or_else(|e| e.into_inner());
             t.webhooks
-                .record_attempt(seq, attempt, app.deliveries.retry_base);
-            app.commit(&self.name, &mut t)
+                .record_attempt(seq, attempt, app.deliveries().retry_base);
+            app.commit_changes(&self.name, &mut t)
         };
         // A failed commit leaves the attempt recorded in memory only: after a restart the
         // event is due again, which at-least-once delivery allows.
-        let _ = commit.durable().await;
+        committed.await;
     }
 }
 

@@ -21,21 +21,18 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use bytes::Bytes;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
-use super::{Change, IdemLimits, Journal, Record, StoredResponse, Tenant, TokenKey};
-use crate::model::{Disclosure, Person, Verification};
-use crate::problem::PROBLEM_JSON;
-use crate::webhooks::state::WebhookChange;
+use super::{Change, IdemLimits, Tenant, TokenKey};
+use tables::{
+    APPLICATION_ID, LoadError, MIGRATE_FROM_1, SCHEMA, SCHEMA_VERSION, commit, load, record_tables,
+};
 
-/// `PRAGMA application_id` of a sandbox database ("SYNS").
-const APPLICATION_ID: i32 = 0x5359_4e53;
-/// `PRAGMA user_version`: the schema below.
-const SCHEMA_VERSION: i32 = 1;
+mod tables;
+
 /// Most requests' changes committed in one transaction.
 const MAX_GROUP: usize = 4096;
 /// Changes committed since the last checkpoint after which the checkpointer runs one. A
@@ -46,36 +43,6 @@ const CHECKPOINT_CHANGES: u64 = 8192;
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
 /// Bytes of WAL file kept after a checkpoint; a longer log is truncated to this.
 const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
-
-// The small tables are clustered on their key (WITHOUT ROWID); the record tables are not, as
-// SQLite advises for rows of a kilobyte. Persons are keyed by a row number given in creation
-// order rather than by their random UUID, so that a commit of new records appends pages
-// instead of touching one index page per record.
-const SCHEMA: &str = "
-    CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-    CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
-    CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
-    CREATE INDEX persons_by_tenant ON persons (tenant);
-    CREATE TABLE disclosures (
-        tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
-        PRIMARY KEY (tenant, seq));
-    CREATE TABLE verifications (
-        tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
-        PRIMARY KEY (tenant, seq));
-    CREATE TABLE replays (
-        tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
-        fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
-        body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL,
-        PRIMARY KEY (tenant, op, key));
-";
-
-/// Added after schema version 1 without changing it: created on open when missing, so a
-/// database from before webhooks opens as it is.
-const WEBHOOK_SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS webhook_state (
-        tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
-        PRIMARY KEY (tenant, kind, seq));
-";
 
 /// One request's changes waiting for a commit.
 struct Batch {
@@ -110,7 +77,7 @@ pub struct Database {
 /// What a loaded database holds.
 pub struct Loaded {
     pub database: Database,
-    /// The next free person row.
+    /// The next free row.
     pub rows: Arc<AtomicU64>,
     pub tokens: Arc<TokenKey>,
     pub tenants: HashMap<String, Tenant>,
@@ -164,7 +131,7 @@ impl Database {
             let version: i32 = conn
                 .pragma_query_value(None, "user_version", |r| r.get(0))
                 .map_err(sql_err)?;
-            if version != SCHEMA_VERSION {
+            if version != 1 && version != SCHEMA_VERSION {
                 return Err(refused(
                     path,
                     format!("its schema version {version} is not {SCHEMA_VERSION}"),
@@ -175,6 +142,10 @@ impl Database {
                 .map_err(sql_err)?;
             if check != "ok" {
                 return Err(refused(path, "it is corrupt"));
+            }
+            if version == 1 {
+                conn.execute_batch(&format!("BEGIN; {MIGRATE_FROM_1} COMMIT;"))
+                    .map_err(sql_err)?;
             }
         }
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -194,8 +165,9 @@ impl Database {
         let tokens = if fresh {
             let (key, bytes) = TokenKey::generate();
             let init = format!(
-                "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; \
-                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA} {} PRAGMA application_id = {APPLICATION_ID}; \
+                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
+                record_tables()
             );
             conn.execute_batch(&init).map_err(sql_err)?;
             conn.execute(
@@ -205,6 +177,7 @@ impl Database {
             .map_err(sql_err)?;
             key
         } else {
+            conn.execute_batch(&record_tables()).map_err(sql_err)?;
             let bytes: Option<Vec<u8>> = conn
                 .query_row("SELECT value FROM meta WHERE name = 'token_key'", [], |r| {
                     r.get(0)
@@ -216,13 +189,12 @@ impl Database {
                 .and_then(TokenKey::from_bytes)
                 .ok_or_else(|| refused(path, "it is corrupt (no page-token key)"))?
         };
-        conn.execute_batch(WEBHOOK_SCHEMA).map_err(sql_err)?;
         let tokens = Arc::new(tokens);
         let limits = IdemLimits { ttl, capacity };
         let rows = Arc::new(AtomicU64::new(1));
         let tenants = load(&conn, &tokens, &rows, limits).map_err(|e| match e {
             LoadError::Sql(e) => sql_err(e),
-            LoadError::Record(what) => refused(path, format!("it is corrupt ({what})")),
+            LoadError::Record(what) => refused(path, format!("it is corrupt (a record of {what})")),
         })?;
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
@@ -430,226 +402,4 @@ fn create_private(path: &Path) -> io::Result<()> {
         }
         Err(e) => Err(e),
     }
-}
-
-enum LoadError {
-    Sql(rusqlite::Error),
-    Record(&'static str),
-}
-
-impl From<rusqlite::Error> for LoadError {
-    fn from(e: rusqlite::Error) -> Self {
-        LoadError::Sql(e)
-    }
-}
-
-fn load(
-    conn: &Connection,
-    tokens: &Arc<TokenKey>,
-    row_counter: &Arc<AtomicU64>,
-    limits: IdemLimits,
-) -> Result<HashMap<String, Tenant>, LoadError> {
-    let mut tenants: HashMap<String, Tenant> = HashMap::new();
-    macro_rules! tenant {
-        ($name:expr) => {
-            tenants.entry($name).or_insert_with(|| {
-                Tenant::new(tokens.clone(), Some(Journal::new(row_counter.clone())))
-            })
-        };
-    }
-    let mut q = conn.prepare("SELECT name, generation FROM tenants")?;
-    let mut rows = q.query([])?;
-    while let Some(r) = rows.next()? {
-        let generation: i64 = r.get(1)?;
-        tenant!(r.get(0)?).generation = generation as u64;
-    }
-    let mut q = conn.prepare("SELECT row, tenant, record FROM persons")?;
-    let mut found = q.query([])?;
-    let mut next_row = 1;
-    while let Some(r) = found.next()? {
-        let row: i64 = r.get(0)?;
-        let p: Person = serde_json::from_str(&r.get::<_, String>(2)?)
-            .map_err(|_| LoadError::Record("a person record"))?;
-        tenant!(r.get(1)?).index_person(Record::new(p, row as u64));
-        next_row = next_row.max(row as u64 + 1);
-    }
-    row_counter.store(next_row, std::sync::atomic::Ordering::Relaxed);
-    let mut q = conn.prepare("SELECT tenant, seq, record FROM disclosures")?;
-    let mut rows = q.query([])?;
-    while let Some(r) = rows.next()? {
-        let d: Disclosure = serde_json::from_str(&r.get::<_, String>(2)?)
-            .map_err(|_| LoadError::Record("a disclosure record"))?;
-        let seq: i64 = r.get(1)?;
-        tenant!(r.get(0)?).insert_disclosure(seq as u64, d);
-    }
-    let mut q = conn.prepare("SELECT tenant, record FROM verifications")?;
-    let mut rows = q.query([])?;
-    while let Some(r) = rows.next()? {
-        let v: Verification = serde_json::from_str(&r.get::<_, String>(1)?)
-            .map_err(|_| LoadError::Record("a verification record"))?;
-        tenant!(r.get(0)?).insert_verification(v);
-    }
-    let mut q = conn.prepare("SELECT tenant, kind, seq, record FROM webhook_state ORDER BY seq")?;
-    let mut rows = q.query([])?;
-    while let Some(r) = rows.next()? {
-        let record = r.get::<_, String>(3)?;
-        let seq = r.get::<_, i64>(2)? as u64;
-        let bad = |_| LoadError::Record("a webhook record");
-        let change = match r.get::<_, String>(1)?.as_str() {
-            "secrets" => WebhookChange::Secrets(Some(serde_json::from_str(&record).map_err(bad)?)),
-            "hook" => WebhookChange::Hook(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
-            "event" => WebhookChange::Event(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
-            _ => return Err(LoadError::Record("a webhook record")),
-        };
-        tenant!(r.get(0)?).webhooks.restore(change);
-    }
-    let mut q = conn.prepare(
-        "SELECT tenant, op, key, fingerprint, status, content_type, body, stored_at_ms \
-         FROM replays ORDER BY stored_at_ms",
-    )?;
-    let mut rows = q.query([])?;
-    let now_ms = unix_ms(SystemTime::now());
-    let now = Instant::now();
-    while let Some(r) = rows.next()? {
-        let fingerprint: [u8; 32] = r
-            .get::<_, Vec<u8>>(3)?
-            .try_into()
-            .map_err(|_| LoadError::Record("an idempotency record"))?;
-        let status: u16 = r.get(4)?;
-        let content_type = match r.get::<_, String>(5)?.as_str() {
-            "application/json" => "application/json",
-            PROBLEM_JSON => PROBLEM_JSON,
-            _ => return Err(LoadError::Record("an idempotency record")),
-        };
-        let stored_at: i64 = r.get(7)?;
-        let age = Duration::from_millis(now_ms.saturating_sub(stored_at).max(0) as u64);
-        if age >= limits.ttl {
-            continue;
-        }
-        let response = StoredResponse {
-            status,
-            content_type,
-            body: Bytes::from(r.get::<_, Vec<u8>>(6)?),
-        };
-        let key = (r.get::<_, String>(1)?.into(), r.get::<_, String>(2)?);
-        // Aged as it was: a record expires when it would have without the restart.
-        let at = now.checked_sub(age).unwrap_or(now);
-        let _ = tenant!(r.get(0)?)
-            .idem
-            .finish(key, fingerprint, response, at, limits);
-    }
-    Ok(tenants)
-}
-
-fn unix_ms(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-fn commit(conn: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    let mut tenants: Vec<&str> = Vec::new();
-    for b in group {
-        let t = b.tenant.as_str();
-        if !tenants.contains(&t) {
-            tx.prepare_cached("INSERT OR IGNORE INTO tenants (name, generation) VALUES (?1, 0)")?
-                .execute([t])?;
-            tenants.push(t);
-        }
-        for change in &b.changes {
-            apply(&tx, t, change)?;
-        }
-    }
-    tx.commit()
-}
-
-fn json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
-    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-}
-
-fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::Result<()> {
-    match change {
-        Change::Person { row, person } => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO persons (row, tenant, record) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![*row as i64, t, json(person)?])?;
-        }
-        Change::Disclosure(seq, d) => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO disclosures (tenant, seq, record) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![t, *seq as i64, json(d)?])?;
-        }
-        Change::Verification(v) => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO verifications (tenant, seq, record) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![t, v.seq as i64, json(v)?])?;
-        }
-        Change::Replay {
-            op,
-            key,
-            fingerprint,
-            response,
-            stored_at,
-        } => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO replays \
-                 (tenant, op, key, fingerprint, status, content_type, body, stored_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                t,
-                op,
-                key,
-                &fingerprint[..],
-                response.status,
-                response.content_type,
-                &response.body[..],
-                unix_ms(*stored_at)
-            ])?;
-        }
-        Change::ReplayEvicted { op, key } => {
-            tx.prepare_cached("DELETE FROM replays WHERE tenant = ?1 AND op = ?2 AND key = ?3")?
-                .execute(params![t, op, key])?;
-        }
-        Change::Wipe => {
-            for table in ["persons", "disclosures", "verifications", "replays"] {
-                tx.prepare_cached(&format!("DELETE FROM {table} WHERE tenant = ?1"))?
-                    .execute([t])?;
-            }
-            tx.prepare_cached("UPDATE tenants SET generation = generation + 1 WHERE name = ?1")?
-                .execute([t])?;
-        }
-        Change::Webhook(change) => apply_webhook(tx, t, change)?,
-    }
-    Ok(())
-}
-
-/// Upserts or deletes the one row a webhook change touches.
-fn apply_webhook(
-    tx: &rusqlite::Transaction<'_>,
-    t: &str,
-    change: &WebhookChange,
-) -> rusqlite::Result<()> {
-    let (kind, seq, record) = match change {
-        WebhookChange::Secrets(s) => ("secrets", 0, s.as_ref().map(json).transpose()?),
-        WebhookChange::Hook(seq, h) => ("hook", *seq, h.as_ref().map(json).transpose()?),
-        WebhookChange::Event(seq, e) => ("event", *seq, e.as_ref().map(json).transpose()?),
-    };
-    match record {
-        Some(record) => tx
-            .prepare_cached(
-                "INSERT OR REPLACE INTO webhook_state (tenant, kind, seq, record) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![t, kind, seq as i64, record])?,
-        None => tx
-            .prepare_cached(
-                "DELETE FROM webhook_state WHERE tenant = ?1 AND kind = ?2 AND seq = ?3",
-            )?
-            .execute(params![t, kind, seq as i64])?,
-    };
-    Ok(())
 }

@@ -1,27 +1,15 @@
-//! The sandbox's own records and their two JSON views (person and customer).
+//! One natural person and its two JSON views (person and customer).
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use bytes::Bytes;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::Resource;
+use super::{last_four, ts};
 use crate::validate::AddressInput;
-
-macro_rules! string_enum {
-    ($name:ident { $($var:ident),+ $(,)? }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
-        pub enum $name { $($var),+ }
-        #[allow(dead_code)]
-        impl $name {
-            pub const ALL: &'static [(&'static str, $name)] = &[$((stringify!($var), $name::$var)),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$var => stringify!($var)),+ }
-            }
-        }
-    };
-}
 
 string_enum!(PersonStatus {
     ACTIVE,
@@ -39,7 +27,7 @@ string_enum!(BanStatus {
     BANNED,
     SUSPENDED
 });
-string_enum!(KycStatus {
+string_enum!(answered only KycStatus {
     ACCEPTED,
     PENDING,
     PROVIDER_FAILURE,
@@ -62,46 +50,6 @@ string_enum!(PersonalIdType {
     STATE_ID,
     TAX_ID
 });
-string_enum!(DisclosureType {
-    ACH_AUTHORIZATION,
-    CARDHOLDER_AGREEMENT,
-    CARD_DISCLOSURE,
-    DIRECT_BILLING_AUTHORIZATION,
-    E_SIGN,
-    KYC_DATA_COLLECTION,
-    OWNER_CERTIFICATION,
-    PAD_AUTHORIZATION,
-    PRIVACY_NOTICE,
-    REG_CC,
-    REG_DD,
-    REG_E,
-    SC_ACCOUNT_AGREEMENT,
-    SC_AUTO_PAYMENT,
-    SC_SECURITY_AGREEMENT,
-    TERMS_AND_CONDITIONS
-});
-string_enum!(DisclosureEventType {
-    ACKNOWLEDGED,
-    DISPLAYED,
-    VIEWED
-});
-string_enum!(VerificationType {
-    DOCUMENT_VERIFICATION,
-    IDENTITY,
-    LICENSE,
-    MANUAL_REVIEW,
-    RELATED_ENTITIES,
-    WATCHLIST
-});
-string_enum!(VerificationResult {
-    ACCEPTED,
-    PENDING,
-    PROVISIONAL,
-    REJECTED,
-    REVIEW,
-    UNVERIFIED,
-    VENDOR_ERROR
-});
 
 /// The statuses a client may request; BANNED is the platform's alone.
 pub const BAN_STATUS_INPUT: &[(&str, BanStatus)] = &[
@@ -117,25 +65,6 @@ impl KycStatus {
             other => other.as_str(),
         }
     }
-}
-
-pub fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// Responses carry only the last four characters of any identifier.
-pub fn last_four(s: &str) -> String {
-    // Where the fourth-last letter or digit starts (or the whole string, with fewer than four).
-    let start = s
-        .char_indices()
-        .rev()
-        .filter(|(_, c)| c.is_ascii_alphanumeric())
-        .nth(3)
-        .map_or(0, |(i, _)| i);
-    s[start..]
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -227,6 +156,22 @@ impl Person {
             tenant,
             customer,
         }
+    }
+}
+
+impl Resource for Person {
+    const KIND: &'static str = "persons";
+    /// `true` for the customer view.
+    type View = bool;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn render(&self, tenant: &str, customer: bool) -> Bytes {
+        // Room for a typical record's view, so serializing it does not grow the buffer repeatedly.
+        let mut out = Vec::with_capacity(1536);
+        serde_json::to_writer(&mut out, &self.view(tenant, customer))
+            .expect("a person view always serializes");
+        Bytes::from(out)
     }
 }
 
@@ -374,101 +319,5 @@ impl Serialize for PersonView<'_> {
             }
         }
         m.end()
-    }
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Disclosure {
-    pub id: Uuid,
-    pub person_id: Option<Uuid>,
-    pub business_id: Option<Uuid>,
-    pub acknowledging_person_id: Option<Uuid>,
-    pub dtype: DisclosureType,
-    pub version: String,
-    pub event_type: DisclosureEventType,
-    pub disclosure_date: DateTime<Utc>,
-    pub metadata: Option<Map<String, Value>>,
-    pub creation_time: DateTime<Utc>,
-}
-
-impl Disclosure {
-    pub fn view(&self, tenant: &str) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), self.id.to_string().into());
-        if let Some(p) = self.person_id {
-            m.insert("person_id".into(), p.to_string().into());
-        }
-        if let Some(b) = self.business_id {
-            m.insert("business_id".into(), b.to_string().into());
-        }
-        if let Some(a) = self.acknowledging_person_id {
-            m.insert("acknowledging_person_id".into(), a.to_string().into());
-        }
-        m.insert("type".into(), self.dtype.as_str().into());
-        m.insert("version".into(), self.version.clone().into());
-        m.insert("event_type".into(), self.event_type.as_str().into());
-        m.insert(
-            "disclosure_date".into(),
-            self.disclosure_date
-                .to_rfc3339_opts(SecondsFormat::Secs, true)
-                .into(),
-        );
-        if let Some(md) = &self.metadata {
-            m.insert("metadata".into(), Value::Object(md.clone()));
-        }
-        m.insert("tenant".into(), tenant.into());
-        m.insert("creation_time".into(), ts(self.creation_time).into());
-        m.insert("last_updated_time".into(), ts(self.creation_time).into());
-        Value::Object(m)
-    }
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Verification {
-    pub id: Uuid,
-    pub seq: u64,
-    pub person_id: Uuid,
-    pub vtype: VerificationType,
-    pub result: VerificationResult,
-    pub time: DateTime<Utc>,
-}
-
-impl Verification {
-    pub fn view(&self) -> Value {
-        let (res, label, desc) = detail_for(self.result);
-        serde_json::json!({
-            "id": self.id.to_string(),
-            "person_id": self.person_id.to_string(),
-            "verification_type": self.vtype.as_str(),
-            "result": self.result.as_str(),
-            "verification_time": ts(self.time),
-            "creation_time": ts(self.time),
-            "last_updated_time": ts(self.time),
-            "metadata": {},
-            "details": [{
-                "category": self.vtype.as_str(),
-                "result": res,
-                "label": label,
-                "description": desc,
-                "vendor_code": "SANDBOX",
-            }],
-        })
-    }
-}
-
-/// The one detail line each sandbox verification carries, derived from its result.
-fn detail_for(r: VerificationResult) -> (&'static str, &'static str, &'static str) {
-    match r {
-        VerificationResult::ACCEPTED => ("PASS", "sandbox-pass", "all checks passed"),
-        VerificationResult::REJECTED => ("FAIL", "sandbox-fail", "identity could not be verified"),
-        VerificationResult::REVIEW => ("WARN", "sandbox-review", "manual review required"),
-        VerificationResult::PROVISIONAL => {
-            ("INFO", "sandbox-provisional", "verified with restrictions")
-        }
-        _ => (
-            "WARN",
-            "sandbox-vendor-error",
-            "the verification vendor failed",
-        ),
     }
 }

@@ -1,0 +1,40 @@
+//! What every kind of record declares to be kept by the store.
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// A kind of record the store keeps. This one declaration gives it its collection, its entry in
+/// the journal and its table in the state database (registered in `store/mod.rs`).
+pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// Its table in the state database, and the listing its page tokens belong to.
+    const KIND: &'static str;
+    /// Which of its JSON views a reader asks for (`()` for a kind with one view).
+    type View: ViewSlot;
+    fn id(&self) -> Uuid;
+    /// Its JSON `view`, as answered to `tenant` (every record of a tenant is answered to that
+    /// one tenant name).
+    fn render(&self, tenant: &str, view: Self::View) -> Bytes;
+}
+
+/// The cache slot of a view: at most [`VIEWS`] per record.
+pub trait ViewSlot: Copy {
+    fn slot(self) -> usize;
+}
+
+impl ViewSlot for () {
+    fn slot(self) -> usize {
+        0
+    }
+}
+
+/// A kind with a second view (`true`: a person's customer view).
+impl ViewSlot for bool {
+    fn slot(self) -> usize {
+        usize::from(self)
+    }
+}
+
+/// Most views one record has (a person has its person and its customer view).
+pub const VIEWS: usize = 2;

@@ -1,0 +1,120 @@
+//! One kind of record, kept in creation order with each record's JSON views rendered at most
+//! once per version of the record.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::{Bound, Deref};
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use uuid::Uuid;
+
+use crate::records::{Resource, VIEWS, ViewSlot};
+
+/// A record as stored. Reads and list pages answer the cached bytes of its view instead of
+/// serializing the record again; a change stores a new `Entry`, so a cache never outlives the
+/// version it was made from.
+pub struct Entry<R> {
+    record: R,
+    /// Its place in creation order, and its row in the database.
+    row: u64,
+    views: [OnceLock<Bytes>; VIEWS],
+}
+
+impl<R: Resource> Entry<R> {
+    fn new(record: R, row: u64) -> Self {
+        Entry {
+            record,
+            row,
+            views: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    /// The JSON of `view`, as answered to `tenant`.
+    pub fn json(&self, tenant: &str, view: R::View) -> &Bytes {
+        self.views[view.slot()].get_or_init(|| self.record.render(tenant, view))
+    }
+
+    pub fn row(&self) -> u64 {
+        self.row
+    }
+}
+
+impl<R> Deref for Entry<R> {
+    type Target = R;
+    fn deref(&self) -> &R {
+        &self.record
+    }
+}
+
+/// Every record of one kind of a tenant, in creation order.
+pub struct Collection<R> {
+    by_row: BTreeMap<u64, Entry<R>>,
+    rows: HashMap<Uuid, u64>,
+}
+
+impl<R> Default for Collection<R> {
+    fn default() -> Self {
+        Collection {
+            by_row: BTreeMap::new(),
+            rows: HashMap::new(),
+        }
+    }
+}
+
+impl<R: Resource> Collection<R> {
+    pub fn get(&self, id: &Uuid) -> Option<&Entry<R>> {
+        self.rows.get(id).and_then(|row| self.by_row.get(row))
+    }
+
+    /// The row `record` is kept at: its own if it is stored already, else `new_row`.
+    pub fn row_for(&self, record: &R, new_row: impl FnOnce() -> u64) -> u64 {
+        self.rows.get(&record.id()).copied().unwrap_or_else(new_row)
+    }
+
+    /// Stores `record` at `row`, returning the version it replaces.
+    pub fn put(&mut self, record: R, row: u64) -> Option<Entry<R>> {
+        let old = self
+            .rows
+            .insert(record.id(), row)
+            .and_then(|old_row| self.by_row.remove(&old_row));
+        self.by_row.insert(row, Entry::new(record, row));
+        old
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_row.len()
+    }
+
+    /// Every record, in creation order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<R>> {
+        self.by_row.values()
+    }
+
+    /// The records created after row `after` that pass `keep`, in creation order: at most
+    /// `limit` of them, and whether more follow.
+    pub fn page(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+        keep: impl Fn(&Entry<R>) -> bool,
+    ) -> (Vec<&Entry<R>>, bool) {
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut rows = Vec::with_capacity(limit.min(1024));
+        let mut more = false;
+        for e in self.by_row.range((start, Bound::Unbounded)).map(|(_, e)| e) {
+            if keep(e) {
+                if rows.len() == limit {
+                    more = true;
+                    break;
+                }
+                rows.push(e);
+            }
+        }
+        (rows, more)
+    }
+
+    pub fn clear(&mut self) {
+        self.by_row.clear();
+        self.rows.clear();
+    }
+}

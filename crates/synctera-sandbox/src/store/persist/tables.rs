@@ -1,0 +1,303 @@
+//! The database's tables: the schema (and its migration from earlier versions), what each
+//! change writes, and how the tenants are read back at start.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use rusqlite::{Connection, params};
+
+use super::Batch;
+use crate::problem::PROBLEM_JSON;
+use crate::store::{Change, Collections, IdemLimits, Journal, StoredResponse, Tenant, TokenKey};
+use crate::webhooks::state::WebhookChange;
+
+/// `PRAGMA application_id` of a sandbox database ("SYNS").
+pub(super) const APPLICATION_ID: i32 = 0x5359_4e53;
+/// `PRAGMA user_version`: the schema below. Version 1 kept disclosures and verifications by a
+/// per-tenant sequence number; [`MIGRATE_FROM_1`] moves them to rows like every other kind.
+pub(super) const SCHEMA_VERSION: i32 = 2;
+
+// The small tables are clustered on their key (WITHOUT ROWID); the record tables are not, as
+// SQLite advises for rows of a kilobyte. Records are keyed by a row number given in creation
+// order rather than by their random UUID, so that a commit of new records appends pages
+// instead of touching one index page per record. Each kind of record has a table of its own,
+// named by its `Resource::KIND` ([`record_tables`]).
+pub(super) const SCHEMA: &str = "
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE replays (
+        tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
+        fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+        body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (tenant, op, key));
+";
+
+/// The table of every kind of record registered, created when missing: a kind added since the
+/// file was made gets its table on the next start, with no new schema version.
+pub(super) fn record_tables() -> String {
+    Collections::KINDS
+        .iter()
+        .map(|t| {
+            format!(
+                "CREATE TABLE IF NOT EXISTS {t} \
+                 (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL); \
+                 CREATE INDEX IF NOT EXISTS {t}_by_tenant ON {t} (tenant);"
+            )
+        })
+        .chain(std::iter::once(WEBHOOK_TABLE.to_string()))
+        .collect()
+}
+
+/// The webhook state (secrets, subscriptions, events), keyed by kind and sequence number; kept
+/// beside the record tables, created when missing like them.
+const WEBHOOK_TABLE: &str = "CREATE TABLE IF NOT EXISTS webhook_state (
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+    PRIMARY KEY (tenant, kind, seq));";
+
+/// Version 1 to 2: disclosures and verifications get rows (after every row in use, in their
+/// old order) in place of their per-tenant sequence numbers.
+pub(super) const MIGRATE_FROM_1: &str = "
+    ALTER TABLE disclosures RENAME TO disclosures_v1;
+    ALTER TABLE verifications RENAME TO verifications_v1;
+    CREATE TABLE disclosures (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+    CREATE TABLE verifications (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+    INSERT INTO disclosures (row, tenant, record)
+        SELECT (SELECT coalesce(max(row), 0) FROM persons) + row_number() OVER (ORDER BY seq, tenant),
+               tenant, record FROM disclosures_v1;
+    INSERT INTO verifications (row, tenant, record)
+        SELECT (SELECT coalesce(max(row), 0) FROM persons)
+                   + (SELECT count(*) FROM disclosures_v1)
+                   + row_number() OVER (ORDER BY seq, tenant),
+               tenant, record FROM verifications_v1;
+    DROP TABLE disclosures_v1;
+    DROP TABLE verifications_v1;
+    PRAGMA user_version = 2;
+";
+
+pub(super) enum LoadError {
+    Sql(rusqlite::Error),
+    Record(&'static str),
+}
+
+impl From<rusqlite::Error> for LoadError {
+    fn from(e: rusqlite::Error) -> Self {
+        LoadError::Sql(e)
+    }
+}
+
+pub(super) fn load(
+    conn: &Connection,
+    tokens: &Arc<TokenKey>,
+    row_counter: &Arc<AtomicU64>,
+    limits: IdemLimits,
+) -> Result<HashMap<String, Tenant>, LoadError> {
+    let mut tenants: HashMap<String, Tenant> = HashMap::new();
+    macro_rules! tenant {
+        ($name:expr) => {
+            tenants.entry($name).or_insert_with(|| {
+                Tenant::new(
+                    tokens.clone(),
+                    row_counter.clone(),
+                    Some(Journal::default()),
+                )
+            })
+        };
+    }
+    let mut q = conn.prepare("SELECT name, generation FROM tenants")?;
+    let mut rows = q.query([])?;
+    while let Some(r) = rows.next()? {
+        let generation: i64 = r.get(1)?;
+        tenant!(r.get(0)?).generation = generation as u64;
+    }
+    let mut next_row = 1;
+    for kind in Collections::KINDS {
+        let mut q = conn.prepare(&format!("SELECT row, tenant, record FROM {kind}"))?;
+        let mut found = q.query([])?;
+        while let Some(r) = found.next()? {
+            let row = r.get::<_, i64>(0)? as u64;
+            tenant!(r.get(1)?)
+                .records
+                .load(kind, row, &r.get::<_, String>(2)?)
+                .ok_or(LoadError::Record(kind))?;
+            next_row = next_row.max(row + 1);
+        }
+    }
+    row_counter.store(next_row, std::sync::atomic::Ordering::Relaxed);
+    for t in tenants.values_mut() {
+        t.reindex();
+    }
+    let mut q = conn.prepare("SELECT tenant, kind, seq, record FROM webhook_state ORDER BY seq")?;
+    let mut rows = q.query([])?;
+    while let Some(r) = rows.next()? {
+        let record = r.get::<_, String>(3)?;
+        let seq = r.get::<_, i64>(2)? as u64;
+        let bad = |_| LoadError::Record("webhook_state");
+        let change = match r.get::<_, String>(1)?.as_str() {
+            "secrets" => WebhookChange::Secrets(Some(serde_json::from_str(&record).map_err(bad)?)),
+            "hook" => WebhookChange::Hook(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
+            "event" => WebhookChange::Event(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
+            _ => return Err(LoadError::Record("webhook_state")),
+        };
+        tenant!(r.get(0)?).webhooks.restore(change);
+    }
+    let mut q = conn.prepare(
+        "SELECT tenant, op, key, fingerprint, status, content_type, body, stored_at_ms \
+         FROM replays ORDER BY stored_at_ms",
+    )?;
+    let mut rows = q.query([])?;
+    let now_ms = unix_ms(SystemTime::now());
+    let now = Instant::now();
+    while let Some(r) = rows.next()? {
+        let fingerprint: [u8; 32] = r
+            .get::<_, Vec<u8>>(3)?
+            .try_into()
+            .map_err(|_| LoadError::Record("replays"))?;
+        let status: u16 = r.get(4)?;
+        let content_type = match r.get::<_, String>(5)?.as_str() {
+            "application/json" => "application/json",
+            PROBLEM_JSON => PROBLEM_JSON,
+            _ => return Err(LoadError::Record("replays")),
+        };
+        let stored_at: i64 = r.get(7)?;
+        let age = Duration::from_millis(now_ms.saturating_sub(stored_at).max(0) as u64);
+        if age >= limits.ttl {
+            continue;
+        }
+        let response = StoredResponse {
+            status,
+            content_type,
+            body: Bytes::from(r.get::<_, Vec<u8>>(6)?),
+        };
+        let key = (r.get::<_, String>(1)?.into(), r.get::<_, String>(2)?);
+        // Aged as it was: a record expires when it would have without the restart.
+        let at = now.checked_sub(age).unwrap_or(now);
+        let _ = tenant!(r.get(0)?)
+            .idem
+            .finish(key, fingerprint, response, at, limits);
+    }
+    Ok(tenants)
+}
+
+fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+pub(super) fn commit(conn: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    let mut tenants: Vec<&str> = Vec::new();
+    for b in group {
+        let t = b.tenant.as_str();
+        if !tenants.contains(&t) {
+            tx.prepare_cached("INSERT OR IGNORE INTO tenants (name, generation) VALUES (?1, 0)")?
+                .execute([t])?;
+            tenants.push(t);
+        }
+        for change in &b.changes {
+            apply(&tx, t, change)?;
+        }
+    }
+    tx.commit()
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::Result<()> {
+    match change {
+        Change::Put { kind, row, record } => {
+            let json = record
+                .to_json()
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            tx.prepare_cached(&format!(
+                "INSERT OR REPLACE INTO {kind} (row, tenant, record) VALUES (?1, ?2, ?3)"
+            ))?
+            .execute(params![*row as i64, t, json])?;
+        }
+        Change::Replay {
+            op,
+            key,
+            fingerprint,
+            response,
+            stored_at,
+        } => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO replays \
+                 (tenant, op, key, fingerprint, status, content_type, body, stored_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                t,
+                op,
+                key,
+                &fingerprint[..],
+                response.status,
+                response.content_type,
+                &response.body[..],
+                unix_ms(*stored_at)
+            ])?;
+        }
+        Change::ReplayEvicted { op, key } => {
+            tx.prepare_cached("DELETE FROM replays WHERE tenant = ?1 AND op = ?2 AND key = ?3")?
+                .execute(params![t, op, key])?;
+        }
+        Change::Wipe => {
+            for table in Collections::KINDS.iter().chain(&["replays"]) {
+                tx.prepare_cached(&format!("DELETE FROM {table} WHERE tenant = ?1"))?
+                    .execute([t])?;
+            }
+            tx.prepare_cached("UPDATE tenants SET generation = generation + 1 WHERE name = ?1")?
+                .execute([t])?;
+        }
+        Change::Webhook(change) => apply_webhook(tx, t, change)?,
+    }
+    Ok(())
+}
+
+/// Upserts or deletes the one row a webhook change touches.
+fn apply_webhook(
+    tx: &rusqlite::Transaction<'_>,
+    t: &str,
+    change: &WebhookChange,
+) -> rusqlite::Result<()> {
+    let json = |v: Result<String, serde_json::Error>| {
+        v.map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    let (kind, seq, record) = match change {
+        WebhookChange::Secrets(s) => (
+            "secrets",
+            0,
+            s.as_ref()
+                .map(|s| json(serde_json::to_string(s)))
+                .transpose()?,
+        ),
+        WebhookChange::Hook(seq, h) => (
+            "hook",
+            *seq,
+            h.as_ref()
+                .map(|h| json(serde_json::to_string(h)))
+                .transpose()?,
+        ),
+        WebhookChange::Event(seq, e) => (
+            "event",
+            *seq,
+            e.as_ref()
+                .map(|e| json(serde_json::to_string(e)))
+                .transpose()?,
+        ),
+    };
+    match record {
+        Some(record) => tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO webhook_state (tenant, kind, seq, record) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![t, kind, seq as i64, record])?,
+        None => tx
+            .prepare_cached(
+                "DELETE FROM webhook_state WHERE tenant = ?1 AND kind = ?2 AND seq = ?3",
+            )?
+            .execute(params![t, kind, seq as i64])?,
+    };
+    Ok(())
+}
