@@ -41,6 +41,26 @@ fn every_spec_operation_is_a_client_method() {
         ("verify", "POST /verifications/verify"),
         ("list_verifications", "GET /verifications"),
         ("get_verification", "GET /verifications/{verification_id}"),
+        ("wipe_workspace", "POST /wipe"),
+        ("create_secret", "POST /webhook_secrets"),
+        ("replace_secret", "PUT /webhook_secrets"),
+        ("revoke_secret", "DELETE /webhook_secrets"),
+        ("list_webhooks", "GET /webhooks"),
+        ("create_webhook", "POST /webhooks"),
+        ("trigger_event", "POST /webhooks/trigger"),
+        ("get_webhook", "GET /webhooks/{webhook_id}"),
+        ("update_webhook", "PUT /webhooks/{webhook_id}"),
+        ("delete_webhook", "DELETE /webhooks/{webhook_id}"),
+        ("list_events", "GET /webhooks/{webhook_id}/events"),
+        ("get_event", "GET /webhooks/{webhook_id}/events/{event_id}"),
+        (
+            "resend_event",
+            "POST /webhooks/{webhook_id}/events/{event_id}/resend",
+        ),
+        (
+            "settle_verification",
+            "POST /sandbox/persons/{person_id}/settle_verification",
+        ),
     ] {
         let line = format!("{method}: {route}\n");
         assert!(surface.contains(&line), "missing `{line}` in:\n{surface}");

@@ -6,8 +6,9 @@
 //!   `null` alternative, boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and
 //!   formats (`date`, `date-time`, `uuid`, `email`, ...) are asserted, not just annotated.
 //! - Every operation has a unique `operationId`, a declared tag, a summary, and documents 400,
-//!   401, 403 and 500; 404 where the path has a `{param}`; 409 on creates (POST other than
-//!   `verify`, and other than a POST answered 204, such as `wipeWorkspace`, which creates nothing).
+//!   401, 403 and 500; 404 where the path has a `{param}`; 409 on creates (a POST answered 201,
+//!   other than `verify`; a POST answered 200 or 204, such as `triggerEvent` or `wipeWorkspace`,
+//!   creates nothing).
 //! - No `pattern` uses `\d` or `\D`: Unicode-aware engines (Python's `re`, which schemathesis
 //!   and `jsonschema` use; Rust's `regex`) let `\d` match any Unicode decimal digit, so a
 //!   validator built from the spec would accept values the API refuses. Spell digits `[0-9]`.

@@ -786,6 +786,21 @@ SSN to send back.
             Default::default()
         }
     }
+    ///What a delete removed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct DeletedResource {
+        ///The id of the deleted resource.
+        pub id: ::uuid::Uuid,
+        ///The kind of resource deleted, such as `webhook`.
+        pub resource: ::std::string::String,
+    }
+    impl DeletedResource {
+        ///A [`builder::DeletedResource`] with nothing set yet, to build a `DeletedResource` field by field.
+        pub fn builder() -> builder::DeletedResource {
+            Default::default()
+        }
+    }
     ///A recorded disclosure event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
@@ -2205,6 +2220,151 @@ control characters.
             Default::default()
         }
     }
+    ///How to retire the current webhook secret when replacing it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct ReplaceWebhookSecretRequest {
+        /**Keep the current secret valid for 24 more hours beside the new one (both sign every
+delivery meanwhile). When false or left out, the current secret stops at once.
+*/
+        #[serde(default)]
+        pub is_rolling_secret: bool,
+    }
+    impl ReplaceWebhookSecretRequest {
+        ///A [`builder::ReplaceWebhookSecretRequest`] with nothing set yet, to build a `ReplaceWebhookSecretRequest` field by field.
+        pub fn builder() -> builder::ReplaceWebhookSecretRequest {
+            Default::default()
+        }
+    }
+    ///A time in Unix seconds, written in ASCII digits.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct RequestTimestamp(::std::string::String);
+    impl ::std::ops::Deref for RequestTimestamp {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RequestTimestamp> for ::std::string::String {
+        fn from(value: RequestTimestamp) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RequestTimestamp {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+            { ::regex_lite::Regex::new("^[0-9]{1,12}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,12}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RequestTimestamp {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RequestTimestamp {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RequestTimestamp {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The outcome of a review (sandbox only).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct SettleVerificationRequest {
+        ///The settled outcome.
+        pub result: SettledVerificationResult,
+    }
+    impl SettleVerificationRequest {
+        ///A [`builder::SettleVerificationRequest`] with nothing set yet, to build a `SettleVerificationRequest` field by field.
+        pub fn builder() -> builder::SettleVerificationRequest {
+            Default::default()
+        }
+    }
+    ///How a review ends.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub enum SettledVerificationResult {
+        ///The person is verified.
+        #[serde(rename = "ACCEPTED")]
+        Accepted,
+        ///The person failed verification.
+        #[serde(rename = "REJECTED")]
+        Rejected,
+    }
+    impl ::std::fmt::Display for SettledVerificationResult {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Accepted => f.write_str("ACCEPTED"),
+                Self::Rejected => f.write_str("REJECTED"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SettledVerificationResult {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ACCEPTED" => Ok(Self::Accepted),
+                "REJECTED" => Ok(Self::Rejected),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SettledVerificationResult {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SettledVerificationResult {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     /**A full US social security number (or other nine-digit tax id) written with hyphens.
 Only ever sent, never received: responses carry the last four digits only.
 */
@@ -2445,6 +2605,64 @@ Only ever sent, never received: responses carry the last four digits only.
                 })
         }
     }
+    ///One or two lower-case hex HMAC-SHA256 values (64 characters each) joined by `.`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SyncteraSignature(::std::string::String);
+    impl ::std::ops::Deref for SyncteraSignature {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SyncteraSignature> for ::std::string::String {
+        fn from(value: SyncteraSignature) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SyncteraSignature {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+            { ::regex_lite::Regex::new("^[0-9a-f]{64}(\\.[0-9a-f]{64})?$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[0-9a-f]{64}(\\.[0-9a-f]{64})?$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SyncteraSignature {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SyncteraSignature {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SyncteraSignature {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A search value of 1 to 256 characters; `*` matches any run of characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -2500,6 +2718,20 @@ Only ever sent, never received: responses carry the last four digits only.
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///The kind of sample event to raise.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct TriggerEventRequest {
+        ///An explicit event type (not a wildcard).
+        pub event: WebhookEventType,
+    }
+    impl TriggerEventRequest {
+        ///A [`builder::TriggerEventRequest`] with nothing set yet, to build a `TriggerEventRequest` field by field.
+        pub fn builder() -> builder::TriggerEventRequest {
+            Default::default()
         }
     }
     ///The fields of a person to change; every field is optional and absent ones are left as they are.
@@ -3019,6 +3251,882 @@ SSN on record.
         ///A [`builder::VerifyResponse`] with nothing set yet, to build a `VerifyResponse` field by field.
         pub fn builder() -> builder::VerifyResponse {
             Default::default()
+        }
+    }
+    ///A webhook subscription.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct Webhook {
+        ///What the subscription is for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The event types delivered, explicit types and wildcards.
+        pub enabled_events: ::std::vec::Vec<::std::string::String>,
+        ///The webhook's id.
+        pub id: ::uuid::Uuid,
+        ///Whether events are delivered now.
+        pub is_enabled: bool,
+        ///When the webhook was created or last replaced.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
+        pub last_updated: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///Free text repeated in every delivery.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<::std::string::String>,
+        ///The tenant the webhook belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenant: ::std::option::Option<::std::string::String>,
+        ///Where events are delivered.
+        pub url: ::std::string::String,
+    }
+    impl Webhook {
+        ///A [`builder::Webhook`] with nothing set yet, to build a `Webhook` field by field.
+        pub fn builder() -> builder::Webhook {
+            Default::default()
+        }
+    }
+    /**The body of a delivery POSTed to a webhook's URL (see the `eventDelivery` callback).
+Verify the signature over the raw bytes before parsing them.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct WebhookDelivery {
+        /**The resource after the change, as a JSON document in a string (a `Person` for
+`PERSON.*` events, a `Customer` for `CUSTOMER.*`), SSN masked.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_resource: ::std::option::Option<::std::string::String>,
+        /**For an update, the fields that changed with their values before the change, as a
+JSON object in a string.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_resource_changed_fields: ::std::option::Option<::std::string::String>,
+        ///When the event was raised.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
+        pub event_time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The event's id; a repeated delivery of the same event carries the same id.
+        pub id: ::uuid::Uuid,
+        ///The webhook's `metadata` (empty when it has none).
+        pub metadata: ::std::string::String,
+        ///The id of the resource the event is about, when there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_id: ::std::option::Option<::uuid::Uuid>,
+        ///The kind of event. Accept a type you do not know (Synctera adds types).
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        ///The URL this delivery was sent to.
+        pub url: ::std::string::String,
+        ///The webhook this delivery is for.
+        pub webhook_id: ::uuid::Uuid,
+    }
+    impl WebhookDelivery {
+        ///A [`builder::WebhookDelivery`] with nothing set yet, to build a `WebhookDelivery` field by field.
+        pub fn builder() -> builder::WebhookDelivery {
+            Default::default()
+        }
+    }
+    /**An event sent to a webhook, with where its delivery stands. `triggerEvent` answers with
+only `id`, `type` and `event_time` set.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct WebhookEvent {
+        /**The resource after the change, as a JSON document in a string, shaped as the API
+answers it (a `Person` for `PERSON.*` events, a `Customer` for `CUSTOMER.*`), SSN
+masked as in every answer.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_resource: ::std::option::Option<::std::string::String>,
+        /**For an update, the fields that changed with their values before the change, as a
+JSON object in a string (an SSN masked as in `event_resource`).
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_resource_changed_fields: ::std::option::Option<::std::string::String>,
+        ///When the event was raised.
+        #[serde(deserialize_with = "crate::timestamps::deserialize")]
+        pub event_time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The event's id; every delivery attempt of the event carries it.
+        pub id: ::uuid::Uuid,
+        ///The webhook's `metadata` when the event was raised (empty when it had none).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<::std::string::String>,
+        ///The id of the resource the event is about, when there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_id: ::std::option::Option<::uuid::Uuid>,
+        ///Every delivery attempt, oldest first (`getEvent` only).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub response_history: ::std::vec::Vec<WebhookResponse>,
+        ///Where the delivery stands.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The kind of event (an explicit type; one a client does not know must be accepted).
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        ///The URL the event is sent to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///The webhook the event is sent to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl WebhookEvent {
+        ///A [`builder::WebhookEvent`] with nothing set yet, to build a `WebhookEvent` field by field.
+        pub fn builder() -> builder::WebhookEvent {
+            Default::default()
+        }
+    }
+    ///One page of a webhook's events.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct WebhookEventList {
+        ///The events on this page, without their `response_history`.
+        pub event_list: ::std::vec::Vec<WebhookEvent>,
+        ///Pass as `page_token` to get the next page; absent on the last page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookEventList {
+        ///A [`builder::WebhookEventList`] with nothing set yet, to build a `WebhookEventList` field by field.
+        pub fn builder() -> builder::WebhookEventList {
+            Default::default()
+        }
+    }
+    ///Where the delivery of an event stands.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub enum WebhookEventStatus {
+        ///Every attempt failed and no more will be made.
+        #[serde(rename = "FAILED")]
+        Failed,
+        ///An attempt failed; another one is scheduled.
+        #[serde(rename = "RETRYING")]
+        Retrying,
+        ///The first attempt (or a resend) is scheduled or under way.
+        #[serde(rename = "RUNNING")]
+        Running,
+        ///The receiver acknowledged the event with a `2xx` status.
+        #[serde(rename = "SUCCESS")]
+        Success,
+    }
+    impl ::std::fmt::Display for WebhookEventStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Failed => f.write_str("FAILED"),
+                Self::Retrying => f.write_str("RETRYING"),
+                Self::Running => f.write_str("RUNNING"),
+                Self::Success => f.write_str("SUCCESS"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for WebhookEventStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "FAILED" => Ok(Self::Failed),
+                "RETRYING" => Ok(Self::Retrying),
+                "RUNNING" => Ok(Self::Running),
+                "SUCCESS" => Ok(Self::Success),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookEventStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookEventStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**The kind of an event. An explicit type (`PERSON.UPDATED`) names one kind; a wildcard
+(`PERSON.*`) names every kind of one resource, including kinds added later, and is
+only meaningful in a webhook's `enabled_events`. Synctera adds event types over time:
+a receiver must accept a type it does not know (and may ignore the event). The
+persons and customers API raises `PERSON.CREATED`, `PERSON.UPDATED`,
+`PERSON.VERIFICATION_OUTCOME.UPDATED`, `CUSTOMER.CREATED`, `CUSTOMER.UPDATED` and
+`CUSTOMER.KYC_OUTCOME.UPDATED`; the other types come from parts of the platform this
+description does not cover.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub enum WebhookEventType {
+        ///An account was opened.
+        #[serde(rename = "ACCOUNT.CREATED")]
+        AccountCreated,
+        ///An account changed.
+        #[serde(rename = "ACCOUNT.UPDATED")]
+        AccountUpdated,
+        ///An incoming ACH transfer dated in the future arrived.
+        #[serde(rename = "ACH.INCOMING.FUTURE_DATED")]
+        AchIncomingFutureDated,
+        ///An application was started.
+        #[serde(rename = "APPLICATION.CREATED")]
+        ApplicationCreated,
+        ///An application changed.
+        #[serde(rename = "APPLICATION.UPDATED")]
+        ApplicationUpdated,
+        ///A business was created.
+        #[serde(rename = "BUSINESS.CREATED")]
+        BusinessCreated,
+        ///A business changed.
+        #[serde(rename = "BUSINESS.UPDATED")]
+        BusinessUpdated,
+        ///The outcome of a business's verification changed.
+        #[serde(rename = "BUSINESS.VERIFICATION_OUTCOME.UPDATED")]
+        BusinessVerificationOutcomeUpdated,
+        ///A card was issued.
+        #[serde(rename = "CARD.CREATED")]
+        CardCreated,
+        ///A card was added to a digital wallet.
+        #[serde(rename = "CARD.DIGITALWALLETTOKEN.CREATED")]
+        CardDigitalwallettokenCreated,
+        ///A card's digital wallet token changed.
+        #[serde(rename = "CARD.DIGITALWALLETTOKEN.UPDATED")]
+        CardDigitalwallettokenUpdated,
+        ///A card's custom image changed.
+        #[serde(rename = "CARD.IMAGE.UPDATED")]
+        CardImageUpdated,
+        ///A 3-D Secure authentication of a card ran.
+        #[serde(rename = "CARD.THREE_DS.AUTHENTICATION")]
+        CardThreeDsAuthentication,
+        ///A 3-D Secure decision was made for a card.
+        #[serde(rename = "CARD.THREE_DS.DECISION")]
+        CardThreeDsDecision,
+        ///A card changed.
+        #[serde(rename = "CARD.UPDATED")]
+        CardUpdated,
+        ///A case was opened.
+        #[serde(rename = "CASE.CREATED")]
+        CaseCreated,
+        ///A case changed.
+        #[serde(rename = "CASE.UPDATED")]
+        CaseUpdated,
+        ///A cash pickup was created.
+        #[serde(rename = "CASH_PICKUP.CREATED")]
+        CashPickupCreated,
+        ///A cash pickup changed.
+        #[serde(rename = "CASH_PICKUP.UPDATED")]
+        CashPickupUpdated,
+        ///A credit score was obtained.
+        #[serde(rename = "CREDIT_SCORE.CREATED")]
+        CreditScoreCreated,
+        ///A customer was created (the `/customers` view of a person record).
+        #[serde(rename = "CUSTOMER.CREATED")]
+        CustomerCreated,
+        ///A customer's `kyc_status` changed after a verification.
+        #[serde(rename = "CUSTOMER.KYC_OUTCOME.UPDATED")]
+        CustomerKycOutcomeUpdated,
+        ///A customer changed (update, patch or replace).
+        #[serde(rename = "CUSTOMER.UPDATED")]
+        CustomerUpdated,
+        ///An external card was added.
+        #[serde(rename = "EXTERNAL_CARD.CREATED")]
+        ExternalCardCreated,
+        ///An external card was removed.
+        #[serde(rename = "EXTERNAL_CARD.DELETED")]
+        ExternalCardDeleted,
+        ///An external card changed.
+        #[serde(rename = "EXTERNAL_CARD.UPDATED")]
+        ExternalCardUpdated,
+        ///A transfer with an external card was started.
+        #[serde(rename = "EXTERNAL_CARD_TRANSFER.CREATED")]
+        ExternalCardTransferCreated,
+        ///A transfer with an external card changed.
+        #[serde(rename = "EXTERNAL_CARD_TRANSFER.UPDATED")]
+        ExternalCardTransferUpdated,
+        ///Monthly interest was paid out.
+        #[serde(rename = "INTEREST.MONTHLY_PAYOUT")]
+        InterestMonthlyPayout,
+        ///An internal account was created.
+        #[serde(rename = "INTERNAL_ACCOUNT.CREATED")]
+        InternalAccountCreated,
+        ///An internal account changed.
+        #[serde(rename = "INTERNAL_ACCOUNT.UPDATED")]
+        InternalAccountUpdated,
+        ///An internal transfer completed.
+        #[serde(rename = "INTERNAL_TRANSFER.SUCCEEDED")]
+        InternalTransferSucceeded,
+        ///A note was added.
+        #[serde(rename = "NOTE.CREATED")]
+        NoteCreated,
+        ///A note changed.
+        #[serde(rename = "NOTE.UPDATED")]
+        NoteUpdated,
+        ///A payment schedule was created.
+        #[serde(rename = "PAYMENT_SCHEDULE.CREATED")]
+        PaymentScheduleCreated,
+        ///A payment was made from a payment schedule.
+        #[serde(rename = "PAYMENT_SCHEDULE.PAYMENT.CREATED")]
+        PaymentSchedulePaymentCreated,
+        ///A payment schedule changed.
+        #[serde(rename = "PAYMENT_SCHEDULE.UPDATED")]
+        PaymentScheduleUpdated,
+        ///A person was created (the `/persons` view of a person record).
+        #[serde(rename = "PERSON.CREATED")]
+        PersonCreated,
+        ///A person changed.
+        #[serde(rename = "PERSON.UPDATED")]
+        PersonUpdated,
+        ///A person's `verification_status` changed after a verification.
+        #[serde(rename = "PERSON.VERIFICATION_OUTCOME.UPDATED")]
+        PersonVerificationOutcomeUpdated,
+        ///A statement was produced.
+        #[serde(rename = "STATEMENT.CREATED")]
+        StatementCreated,
+        ///A pending transaction appeared.
+        #[serde(rename = "TRANSACTION.PENDING.CREATED")]
+        TransactionPendingCreated,
+        ///A pending transaction changed.
+        #[serde(rename = "TRANSACTION.PENDING.UPDATED")]
+        TransactionPendingUpdated,
+        ///A transaction was posted.
+        #[serde(rename = "TRANSACTION.POSTED.CREATED")]
+        TransactionPostedCreated,
+        ///A posted transaction changed.
+        #[serde(rename = "TRANSACTION.POSTED.UPDATED")]
+        TransactionPostedUpdated,
+        ///Every `ACCOUNT.` event, including types added later.
+        #[serde(rename = "ACCOUNT.*")]
+        Account,
+        ///Every `ACH.` event, including types added later.
+        #[serde(rename = "ACH.*")]
+        Ach,
+        ///Every `APPLICATION.` event, including types added later.
+        #[serde(rename = "APPLICATION.*")]
+        Application,
+        ///Every `BUSINESS.` event, including types added later.
+        #[serde(rename = "BUSINESS.*")]
+        Business,
+        ///Every `CARD.` event, including types added later.
+        #[serde(rename = "CARD.*")]
+        Card,
+        ///Every `CASE.` event, including types added later.
+        #[serde(rename = "CASE.*")]
+        Case,
+        ///Every `CASH_PICKUP.` event, including types added later.
+        #[serde(rename = "CASH_PICKUP.*")]
+        CashPickup,
+        ///Every `CREDIT_SCORE.` event, including types added later.
+        #[serde(rename = "CREDIT_SCORE.*")]
+        CreditScore,
+        ///Every `CUSTOMER.` event, including types added later.
+        #[serde(rename = "CUSTOMER.*")]
+        Customer,
+        ///Every `EXTERNAL_CARD.` event, including types added later.
+        #[serde(rename = "EXTERNAL_CARD.*")]
+        ExternalCard,
+        ///Every `EXTERNAL_CARD_TRANSFER.` event, including types added later.
+        #[serde(rename = "EXTERNAL_CARD_TRANSFER.*")]
+        ExternalCardTransfer,
+        ///Every `INTEREST.` event, including types added later.
+        #[serde(rename = "INTEREST.*")]
+        Interest,
+        ///Every `INTERNAL_TRANSFER.` event, including types added later.
+        #[serde(rename = "INTERNAL_TRANSFER.*")]
+        InternalTransfer,
+        ///Every `NOTE.` event, including types added later.
+        #[serde(rename = "NOTE.*")]
+        Note,
+        ///Every `PAYMENT_SCHEDULE.` event, including types added later.
+        #[serde(rename = "PAYMENT_SCHEDULE.*")]
+        PaymentSchedule,
+        ///Every `PERSON.` event, including types added later.
+        #[serde(rename = "PERSON.*")]
+        Person,
+        ///Every `STATEMENT.` event, including types added later.
+        #[serde(rename = "STATEMENT.*")]
+        Statement,
+        ///Every `TRANSACTION.` event, including types added later.
+        #[serde(rename = "TRANSACTION.*")]
+        Transaction,
+    }
+    impl ::std::fmt::Display for WebhookEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AccountCreated => f.write_str("ACCOUNT.CREATED"),
+                Self::AccountUpdated => f.write_str("ACCOUNT.UPDATED"),
+                Self::AchIncomingFutureDated => f.write_str("ACH.INCOMING.FUTURE_DATED"),
+                Self::ApplicationCreated => f.write_str("APPLICATION.CREATED"),
+                Self::ApplicationUpdated => f.write_str("APPLICATION.UPDATED"),
+                Self::BusinessCreated => f.write_str("BUSINESS.CREATED"),
+                Self::BusinessUpdated => f.write_str("BUSINESS.UPDATED"),
+                Self::BusinessVerificationOutcomeUpdated => {
+                    f.write_str("BUSINESS.VERIFICATION_OUTCOME.UPDATED")
+                }
+                Self::CardCreated => f.write_str("CARD.CREATED"),
+                Self::CardDigitalwallettokenCreated => {
+                    f.write_str("CARD.DIGITALWALLETTOKEN.CREATED")
+                }
+                Self::CardDigitalwallettokenUpdated => {
+                    f.write_str("CARD.DIGITALWALLETTOKEN.UPDATED")
+                }
+                Self::CardImageUpdated => f.write_str("CARD.IMAGE.UPDATED"),
+                Self::CardThreeDsAuthentication => {
+                    f.write_str("CARD.THREE_DS.AUTHENTICATION")
+                }
+                Self::CardThreeDsDecision => f.write_str("CARD.THREE_DS.DECISION"),
+                Self::CardUpdated => f.write_str("CARD.UPDATED"),
+                Self::CaseCreated => f.write_str("CASE.CREATED"),
+                Self::CaseUpdated => f.write_str("CASE.UPDATED"),
+                Self::CashPickupCreated => f.write_str("CASH_PICKUP.CREATED"),
+                Self::CashPickupUpdated => f.write_str("CASH_PICKUP.UPDATED"),
+                Self::CreditScoreCreated => f.write_str("CREDIT_SCORE.CREATED"),
+                Self::CustomerCreated => f.write_str("CUSTOMER.CREATED"),
+                Self::CustomerKycOutcomeUpdated => {
+                    f.write_str("CUSTOMER.KYC_OUTCOME.UPDATED")
+                }
+                Self::CustomerUpdated => f.write_str("CUSTOMER.UPDATED"),
+                Self::ExternalCardCreated => f.write_str("EXTERNAL_CARD.CREATED"),
+                Self::ExternalCardDeleted => f.write_str("EXTERNAL_CARD.DELETED"),
+                Self::ExternalCardUpdated => f.write_str("EXTERNAL_CARD.UPDATED"),
+                Self::ExternalCardTransferCreated => {
+                    f.write_str("EXTERNAL_CARD_TRANSFER.CREATED")
+                }
+                Self::ExternalCardTransferUpdated => {
+                    f.write_str("EXTERNAL_CARD_TRANSFER.UPDATED")
+                }
+                Self::InterestMonthlyPayout => f.write_str("INTEREST.MONTHLY_PAYOUT"),
+                Self::InternalAccountCreated => f.write_str("INTERNAL_ACCOUNT.CREATED"),
+                Self::InternalAccountUpdated => f.write_str("INTERNAL_ACCOUNT.UPDATED"),
+                Self::InternalTransferSucceeded => {
+                    f.write_str("INTERNAL_TRANSFER.SUCCEEDED")
+                }
+                Self::NoteCreated => f.write_str("NOTE.CREATED"),
+                Self::NoteUpdated => f.write_str("NOTE.UPDATED"),
+                Self::PaymentScheduleCreated => f.write_str("PAYMENT_SCHEDULE.CREATED"),
+                Self::PaymentSchedulePaymentCreated => {
+                    f.write_str("PAYMENT_SCHEDULE.PAYMENT.CREATED")
+                }
+                Self::PaymentScheduleUpdated => f.write_str("PAYMENT_SCHEDULE.UPDATED"),
+                Self::PersonCreated => f.write_str("PERSON.CREATED"),
+                Self::PersonUpdated => f.write_str("PERSON.UPDATED"),
+                Self::PersonVerificationOutcomeUpdated => {
+                    f.write_str("PERSON.VERIFICATION_OUTCOME.UPDATED")
+                }
+                Self::StatementCreated => f.write_str("STATEMENT.CREATED"),
+                Self::TransactionPendingCreated => {
+                    f.write_str("TRANSACTION.PENDING.CREATED")
+                }
+                Self::TransactionPendingUpdated => {
+                    f.write_str("TRANSACTION.PENDING.UPDATED")
+                }
+                Self::TransactionPostedCreated => {
+                    f.write_str("TRANSACTION.POSTED.CREATED")
+                }
+                Self::TransactionPostedUpdated => {
+                    f.write_str("TRANSACTION.POSTED.UPDATED")
+                }
+                Self::Account => f.write_str("ACCOUNT.*"),
+                Self::Ach => f.write_str("ACH.*"),
+                Self::Application => f.write_str("APPLICATION.*"),
+                Self::Business => f.write_str("BUSINESS.*"),
+                Self::Card => f.write_str("CARD.*"),
+                Self::Case => f.write_str("CASE.*"),
+                Self::CashPickup => f.write_str("CASH_PICKUP.*"),
+                Self::CreditScore => f.write_str("CREDIT_SCORE.*"),
+                Self::Customer => f.write_str("CUSTOMER.*"),
+                Self::ExternalCard => f.write_str("EXTERNAL_CARD.*"),
+                Self::ExternalCardTransfer => f.write_str("EXTERNAL_CARD_TRANSFER.*"),
+                Self::Interest => f.write_str("INTEREST.*"),
+                Self::InternalTransfer => f.write_str("INTERNAL_TRANSFER.*"),
+                Self::Note => f.write_str("NOTE.*"),
+                Self::PaymentSchedule => f.write_str("PAYMENT_SCHEDULE.*"),
+                Self::Person => f.write_str("PERSON.*"),
+                Self::Statement => f.write_str("STATEMENT.*"),
+                Self::Transaction => f.write_str("TRANSACTION.*"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for WebhookEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ACCOUNT.CREATED" => Ok(Self::AccountCreated),
+                "ACCOUNT.UPDATED" => Ok(Self::AccountUpdated),
+                "ACH.INCOMING.FUTURE_DATED" => Ok(Self::AchIncomingFutureDated),
+                "APPLICATION.CREATED" => Ok(Self::ApplicationCreated),
+                "APPLICATION.UPDATED" => Ok(Self::ApplicationUpdated),
+                "BUSINESS.CREATED" => Ok(Self::BusinessCreated),
+                "BUSINESS.UPDATED" => Ok(Self::BusinessUpdated),
+                "BUSINESS.VERIFICATION_OUTCOME.UPDATED" => {
+                    Ok(Self::BusinessVerificationOutcomeUpdated)
+                }
+                "CARD.CREATED" => Ok(Self::CardCreated),
+                "CARD.DIGITALWALLETTOKEN.CREATED" => {
+                    Ok(Self::CardDigitalwallettokenCreated)
+                }
+                "CARD.DIGITALWALLETTOKEN.UPDATED" => {
+                    Ok(Self::CardDigitalwallettokenUpdated)
+                }
+                "CARD.IMAGE.UPDATED" => Ok(Self::CardImageUpdated),
+                "CARD.THREE_DS.AUTHENTICATION" => Ok(Self::CardThreeDsAuthentication),
+                "CARD.THREE_DS.DECISION" => Ok(Self::CardThreeDsDecision),
+                "CARD.UPDATED" => Ok(Self::CardUpdated),
+                "CASE.CREATED" => Ok(Self::CaseCreated),
+                "CASE.UPDATED" => Ok(Self::CaseUpdated),
+                "CASH_PICKUP.CREATED" => Ok(Self::CashPickupCreated),
+                "CASH_PICKUP.UPDATED" => Ok(Self::CashPickupUpdated),
+                "CREDIT_SCORE.CREATED" => Ok(Self::CreditScoreCreated),
+                "CUSTOMER.CREATED" => Ok(Self::CustomerCreated),
+                "CUSTOMER.KYC_OUTCOME.UPDATED" => Ok(Self::CustomerKycOutcomeUpdated),
+                "CUSTOMER.UPDATED" => Ok(Self::CustomerUpdated),
+                "EXTERNAL_CARD.CREATED" => Ok(Self::ExternalCardCreated),
+                "EXTERNAL_CARD.DELETED" => Ok(Self::ExternalCardDeleted),
+                "EXTERNAL_CARD.UPDATED" => Ok(Self::ExternalCardUpdated),
+                "EXTERNAL_CARD_TRANSFER.CREATED" => Ok(Self::ExternalCardTransferCreated),
+                "EXTERNAL_CARD_TRANSFER.UPDATED" => Ok(Self::ExternalCardTransferUpdated),
+                "INTEREST.MONTHLY_PAYOUT" => Ok(Self::InterestMonthlyPayout),
+                "INTERNAL_ACCOUNT.CREATED" => Ok(Self::InternalAccountCreated),
+                "INTERNAL_ACCOUNT.UPDATED" => Ok(Self::InternalAccountUpdated),
+                "INTERNAL_TRANSFER.SUCCEEDED" => Ok(Self::InternalTransferSucceeded),
+                "NOTE.CREATED" => Ok(Self::NoteCreated),
+                "NOTE.UPDATED" => Ok(Self::NoteUpdated),
+                "PAYMENT_SCHEDULE.CREATED" => Ok(Self::PaymentScheduleCreated),
+                "PAYMENT_SCHEDULE.PAYMENT.CREATED" => {
+                    Ok(Self::PaymentSchedulePaymentCreated)
+                }
+                "PAYMENT_SCHEDULE.UPDATED" => Ok(Self::PaymentScheduleUpdated),
+                "PERSON.CREATED" => Ok(Self::PersonCreated),
+                "PERSON.UPDATED" => Ok(Self::PersonUpdated),
+                "PERSON.VERIFICATION_OUTCOME.UPDATED" => {
+                    Ok(Self::PersonVerificationOutcomeUpdated)
+                }
+                "STATEMENT.CREATED" => Ok(Self::StatementCreated),
+                "TRANSACTION.PENDING.CREATED" => Ok(Self::TransactionPendingCreated),
+                "TRANSACTION.PENDING.UPDATED" => Ok(Self::TransactionPendingUpdated),
+                "TRANSACTION.POSTED.CREATED" => Ok(Self::TransactionPostedCreated),
+                "TRANSACTION.POSTED.UPDATED" => Ok(Self::TransactionPostedUpdated),
+                "ACCOUNT.*" => Ok(Self::Account),
+                "ACH.*" => Ok(Self::Ach),
+                "APPLICATION.*" => Ok(Self::Application),
+                "BUSINESS.*" => Ok(Self::Business),
+                "CARD.*" => Ok(Self::Card),
+                "CASE.*" => Ok(Self::Case),
+                "CASH_PICKUP.*" => Ok(Self::CashPickup),
+                "CREDIT_SCORE.*" => Ok(Self::CreditScore),
+                "CUSTOMER.*" => Ok(Self::Customer),
+                "EXTERNAL_CARD.*" => Ok(Self::ExternalCard),
+                "EXTERNAL_CARD_TRANSFER.*" => Ok(Self::ExternalCardTransfer),
+                "INTEREST.*" => Ok(Self::Interest),
+                "INTERNAL_TRANSFER.*" => Ok(Self::InternalTransfer),
+                "NOTE.*" => Ok(Self::Note),
+                "PAYMENT_SCHEDULE.*" => Ok(Self::PaymentSchedule),
+                "PERSON.*" => Ok(Self::Person),
+                "STATEMENT.*" => Ok(Self::Statement),
+                "TRANSACTION.*" => Ok(Self::Transaction),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A webhook subscription as sent by the client, to create or replace one.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct WebhookInput {
+        ///What the subscription is for, in the fintech's words.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        /**The event types to deliver: explicit types and wildcards (`PERSON.*`). An event is
+delivered once even when several entries match it.
+*/
+        pub enabled_events: ::std::vec::Vec<WebhookEventType>,
+        ///Whether events are delivered now; false pauses the subscription.
+        pub is_enabled: bool,
+        ///Free text repeated in every delivery.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<WebhookMetadata>,
+        ///Where to deliver events.
+        pub url: WebhookUrl,
+    }
+    impl WebhookInput {
+        ///A [`builder::WebhookInput`] with nothing set yet, to build a `WebhookInput` field by field.
+        pub fn builder() -> builder::WebhookInput {
+            Default::default()
+        }
+    }
+    ///One page of webhooks.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct WebhookList {
+        ///Pass as `page_token` to get the next page; absent on the last page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        ///The webhooks on this page.
+        pub webhooks: ::std::vec::Vec<Webhook>,
+    }
+    impl WebhookList {
+        ///A [`builder::WebhookList`] with nothing set yet, to build a `WebhookList` field by field.
+        pub fn builder() -> builder::WebhookList {
+            Default::default()
+        }
+    }
+    /**Free text the fintech keeps with a webhook (at most 1,024 characters); every delivery
+repeats it. Unlike a record's `metadata` it is a string, not an object.
+*/
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhookMetadata(::std::string::String);
+    impl ::std::ops::Deref for WebhookMetadata {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookMetadata> for ::std::string::String {
+        fn from(value: WebhookMetadata) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WebhookMetadata {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1024usize {
+                return Err("longer than 1024 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookMetadata {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookMetadata {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookMetadata {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One delivery attempt of an event and what the receiver answered.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct WebhookResponse {
+        /**The receiver's HTTP status; 0 when no answer came (refused connection, or no answer
+within 5 seconds).
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<i64>,
+        ///The start of the receiver's answer, at most 1,024 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response_body: ::std::option::Option<::std::string::String>,
+        ///When the answer came, or the attempt gave up.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
+        pub response_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///When the attempt was sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
+        pub sent_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    }
+    impl WebhookResponse {
+        ///A [`builder::WebhookResponse`] with nothing set yet, to build a `WebhookResponse` field by field.
+        pub fn builder() -> builder::WebhookResponse {
+            Default::default()
+        }
+    }
+    ///A newly made webhook secret, shown only in the answer that made it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+    pub struct WebhookSecret {
+        /**After a rolling replacement, when the previous secret stops being valid; absent
+otherwise.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::timestamps::deserialize_option")]
+        pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The secret. Store it where the receiver can read it; it is not shown again.
+        pub secret: ::std::string::String,
+    }
+    impl WebhookSecret {
+        ///A [`builder::WebhookSecret`] with nothing set yet, to build a `WebhookSecret` field by field.
+        pub fn builder() -> builder::WebhookSecret {
+            Default::default()
+        }
+    }
+    ///A webhook secret of 64 characters, the HMAC key of delivery signatures.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhookSecretValue(::std::string::String);
+    impl ::std::ops::Deref for WebhookSecretValue {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookSecretValue> for ::std::string::String {
+        fn from(value: WebhookSecretValue) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WebhookSecretValue {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 64usize {
+                return Err("shorter than 64 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookSecretValue {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookSecretValue {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookSecretValue {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Where events are delivered: an absolute `http` or `https` URL of at most 1,000
+characters.
+*/
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhookUrl(::std::string::String);
+    impl ::std::ops::Deref for WebhookUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookUrl> for ::std::string::String {
+        fn from(value: WebhookUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WebhookUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /// Types for composing complex structures.
@@ -4929,6 +6037,68 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`DeletedResource`](super::DeletedResource) field by field; `DeletedResource::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct DeletedResource {
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            resource: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeletedResource {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    resource: Err("no value supplied for resource".to_string()),
+                }
+            }
+        }
+        impl DeletedResource {
+            ///Sets [`DeletedResource::id`](super::DeletedResource::id).
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets [`DeletedResource::resource`](super::DeletedResource::resource).
+            pub fn resource<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resource: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeletedResource> for super::DeletedResource {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeletedResource,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    resource: value.resource?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeletedResource> for DeletedResource {
+            fn from(value: super::DeletedResource) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    resource: Ok(value.resource),
+                }
+            }
+        }
         ///Builds a [`Disclosure`](super::Disclosure) field by field; `Disclosure::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct Disclosure {
@@ -6783,6 +7953,140 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`ReplaceWebhookSecretRequest`](super::ReplaceWebhookSecretRequest) field by field; `ReplaceWebhookSecretRequest::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct ReplaceWebhookSecretRequest {
+            is_rolling_secret: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReplaceWebhookSecretRequest {
+            fn default() -> Self {
+                Self {
+                    is_rolling_secret: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReplaceWebhookSecretRequest {
+            ///Sets [`ReplaceWebhookSecretRequest::is_rolling_secret`](super::ReplaceWebhookSecretRequest::is_rolling_secret).
+            pub fn is_rolling_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_rolling_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_rolling_secret: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReplaceWebhookSecretRequest>
+        for super::ReplaceWebhookSecretRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReplaceWebhookSecretRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    is_rolling_secret: value.is_rolling_secret?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReplaceWebhookSecretRequest>
+        for ReplaceWebhookSecretRequest {
+            fn from(value: super::ReplaceWebhookSecretRequest) -> Self {
+                Self {
+                    is_rolling_secret: Ok(value.is_rolling_secret),
+                }
+            }
+        }
+        ///Builds a [`SettleVerificationRequest`](super::SettleVerificationRequest) field by field; `SettleVerificationRequest::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct SettleVerificationRequest {
+            result: ::std::result::Result<
+                super::SettledVerificationResult,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SettleVerificationRequest {
+            fn default() -> Self {
+                Self {
+                    result: Err("no value supplied for result".to_string()),
+                }
+            }
+        }
+        impl SettleVerificationRequest {
+            ///Sets [`SettleVerificationRequest::result`](super::SettleVerificationRequest::result).
+            pub fn result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SettledVerificationResult>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SettleVerificationRequest>
+        for super::SettleVerificationRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SettleVerificationRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { result: value.result? })
+            }
+        }
+        impl ::std::convert::From<super::SettleVerificationRequest>
+        for SettleVerificationRequest {
+            fn from(value: super::SettleVerificationRequest) -> Self {
+                Self { result: Ok(value.result) }
+            }
+        }
+        ///Builds a [`TriggerEventRequest`](super::TriggerEventRequest) field by field; `TriggerEventRequest::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct TriggerEventRequest {
+            event: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
+        }
+        impl ::std::default::Default for TriggerEventRequest {
+            fn default() -> Self {
+                Self {
+                    event: Err("no value supplied for event".to_string()),
+                }
+            }
+        }
+        impl TriggerEventRequest {
+            ///Sets [`TriggerEventRequest::event`](super::TriggerEventRequest::event).
+            pub fn event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TriggerEventRequest>
+        for super::TriggerEventRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TriggerEventRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { event: value.event? })
+            }
+        }
+        impl ::std::convert::From<super::TriggerEventRequest> for TriggerEventRequest {
+            fn from(value: super::TriggerEventRequest) -> Self {
+                Self { event: Ok(value.event) }
+            }
+        }
         ///Builds a [`UpdatePersonRequest`](super::UpdatePersonRequest) field by field; `UpdatePersonRequest::try_from` checks that every required field is set.
         #[derive(Clone, Debug)]
         pub struct UpdatePersonRequest {
@@ -7802,6 +9106,1076 @@ SSN on record.
                 }
             }
         }
+        ///Builds a [`Webhook`](super::Webhook) field by field; `Webhook::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct Webhook {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled_events: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            is_enabled: ::std::result::Result<bool, ::std::string::String>,
+            last_updated: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Webhook {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    enabled_events: Err(
+                        "no value supplied for enabled_events".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    is_enabled: Err("no value supplied for is_enabled".to_string()),
+                    last_updated: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    tenant: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl Webhook {
+            ///Sets [`Webhook::description`](super::Webhook::description).
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            ///Sets [`Webhook::enabled_events`](super::Webhook::enabled_events).
+            pub fn enabled_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_events: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`Webhook::id`](super::Webhook::id).
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets [`Webhook::is_enabled`](super::Webhook::is_enabled).
+            pub fn is_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_enabled: {e}")
+                    });
+                self
+            }
+            ///Sets [`Webhook::last_updated`](super::Webhook::last_updated).
+            pub fn last_updated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_updated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_updated: {e}")
+                    });
+                self
+            }
+            ///Sets [`Webhook::metadata`](super::Webhook::metadata).
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            ///Sets [`Webhook::tenant`](super::Webhook::tenant).
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {e}")
+                    });
+                self
+            }
+            ///Sets [`Webhook::url`](super::Webhook::url).
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Webhook> for super::Webhook {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Webhook,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    enabled_events: value.enabled_events?,
+                    id: value.id?,
+                    is_enabled: value.is_enabled?,
+                    last_updated: value.last_updated?,
+                    metadata: value.metadata?,
+                    tenant: value.tenant?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Webhook> for Webhook {
+            fn from(value: super::Webhook) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    enabled_events: Ok(value.enabled_events),
+                    id: Ok(value.id),
+                    is_enabled: Ok(value.is_enabled),
+                    last_updated: Ok(value.last_updated),
+                    metadata: Ok(value.metadata),
+                    tenant: Ok(value.tenant),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        ///Builds a [`WebhookDelivery`](super::WebhookDelivery) field by field; `WebhookDelivery::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookDelivery {
+            event_resource: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_resource_changed_fields: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_time: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            metadata: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            resource_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            webhook_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookDelivery {
+            fn default() -> Self {
+                Self {
+                    event_resource: Ok(Default::default()),
+                    event_resource_changed_fields: Ok(Default::default()),
+                    event_time: Err("no value supplied for event_time".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    metadata: Err("no value supplied for metadata".to_string()),
+                    resource_id: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                    webhook_id: Err("no value supplied for webhook_id".to_string()),
+                }
+            }
+        }
+        impl WebhookDelivery {
+            ///Sets [`WebhookDelivery::event_resource`](super::WebhookDelivery::event_resource).
+            pub fn event_resource<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_resource = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for event_resource: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::event_resource_changed_fields`](super::WebhookDelivery::event_resource_changed_fields).
+            pub fn event_resource_changed_fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_resource_changed_fields = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for event_resource_changed_fields: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::event_time`](super::WebhookDelivery::event_time).
+            pub fn event_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_time: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::id`](super::WebhookDelivery::id).
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets [`WebhookDelivery::metadata`](super::WebhookDelivery::metadata).
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::resource_id`](super::WebhookDelivery::resource_id).
+            pub fn resource_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resource_id: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::type_`](super::WebhookDelivery::type_).
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::url`](super::WebhookDelivery::url).
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookDelivery::webhook_id`](super::WebhookDelivery::webhook_id).
+            pub fn webhook_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookDelivery> for super::WebhookDelivery {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookDelivery,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_resource: value.event_resource?,
+                    event_resource_changed_fields: value.event_resource_changed_fields?,
+                    event_time: value.event_time?,
+                    id: value.id?,
+                    metadata: value.metadata?,
+                    resource_id: value.resource_id?,
+                    type_: value.type_?,
+                    url: value.url?,
+                    webhook_id: value.webhook_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookDelivery> for WebhookDelivery {
+            fn from(value: super::WebhookDelivery) -> Self {
+                Self {
+                    event_resource: Ok(value.event_resource),
+                    event_resource_changed_fields: Ok(
+                        value.event_resource_changed_fields,
+                    ),
+                    event_time: Ok(value.event_time),
+                    id: Ok(value.id),
+                    metadata: Ok(value.metadata),
+                    resource_id: Ok(value.resource_id),
+                    type_: Ok(value.type_),
+                    url: Ok(value.url),
+                    webhook_id: Ok(value.webhook_id),
+                }
+            }
+        }
+        ///Builds a [`WebhookEvent`](super::WebhookEvent) field by field; `WebhookEvent::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookEvent {
+            event_resource: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_resource_changed_fields: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_time: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            metadata: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            response_history: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookResponse>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEvent {
+            fn default() -> Self {
+                Self {
+                    event_resource: Ok(Default::default()),
+                    event_resource_changed_fields: Ok(Default::default()),
+                    event_time: Err("no value supplied for event_time".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    metadata: Ok(Default::default()),
+                    resource_id: Ok(Default::default()),
+                    response_history: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    url: Ok(Default::default()),
+                    webhook_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookEvent {
+            ///Sets [`WebhookEvent::event_resource`](super::WebhookEvent::event_resource).
+            pub fn event_resource<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_resource = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for event_resource: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::event_resource_changed_fields`](super::WebhookEvent::event_resource_changed_fields).
+            pub fn event_resource_changed_fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_resource_changed_fields = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for event_resource_changed_fields: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::event_time`](super::WebhookEvent::event_time).
+            pub fn event_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_time: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::id`](super::WebhookEvent::id).
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets [`WebhookEvent::metadata`](super::WebhookEvent::metadata).
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::resource_id`](super::WebhookEvent::resource_id).
+            pub fn resource_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resource_id: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::response_history`](super::WebhookEvent::response_history).
+            pub fn response_history<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookResponse>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_history = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for response_history: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::status`](super::WebhookEvent::status).
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::type_`](super::WebhookEvent::type_).
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::url`](super::WebhookEvent::url).
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEvent::webhook_id`](super::WebhookEvent::webhook_id).
+            pub fn webhook_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEvent> for super::WebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_resource: value.event_resource?,
+                    event_resource_changed_fields: value.event_resource_changed_fields?,
+                    event_time: value.event_time?,
+                    id: value.id?,
+                    metadata: value.metadata?,
+                    resource_id: value.resource_id?,
+                    response_history: value.response_history?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    url: value.url?,
+                    webhook_id: value.webhook_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEvent> for WebhookEvent {
+            fn from(value: super::WebhookEvent) -> Self {
+                Self {
+                    event_resource: Ok(value.event_resource),
+                    event_resource_changed_fields: Ok(
+                        value.event_resource_changed_fields,
+                    ),
+                    event_time: Ok(value.event_time),
+                    id: Ok(value.id),
+                    metadata: Ok(value.metadata),
+                    resource_id: Ok(value.resource_id),
+                    response_history: Ok(value.response_history),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    url: Ok(value.url),
+                    webhook_id: Ok(value.webhook_id),
+                }
+            }
+        }
+        ///Builds a [`WebhookEventList`](super::WebhookEventList) field by field; `WebhookEventList::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookEventList {
+            event_list: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEvent>,
+                ::std::string::String,
+            >,
+            next_page_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEventList {
+            fn default() -> Self {
+                Self {
+                    event_list: Err("no value supplied for event_list".to_string()),
+                    next_page_token: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookEventList {
+            ///Sets [`WebhookEventList::event_list`](super::WebhookEventList::event_list).
+            pub fn event_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEvent>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_list: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookEventList::next_page_token`](super::WebhookEventList::next_page_token).
+            pub fn next_page_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_page_token: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEventList> for super::WebhookEventList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEventList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_list: value.event_list?,
+                    next_page_token: value.next_page_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEventList> for WebhookEventList {
+            fn from(value: super::WebhookEventList) -> Self {
+                Self {
+                    event_list: Ok(value.event_list),
+                    next_page_token: Ok(value.next_page_token),
+                }
+            }
+        }
+        ///Builds a [`WebhookInput`](super::WebhookInput) field by field; `WebhookInput::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookInput {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled_events: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventType>,
+                ::std::string::String,
+            >,
+            is_enabled: ::std::result::Result<bool, ::std::string::String>,
+            metadata: ::std::result::Result<
+                ::std::option::Option<super::WebhookMetadata>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<super::WebhookUrl, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookInput {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    enabled_events: Err(
+                        "no value supplied for enabled_events".to_string(),
+                    ),
+                    is_enabled: Err("no value supplied for is_enabled".to_string()),
+                    metadata: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebhookInput {
+            ///Sets [`WebhookInput::description`](super::WebhookInput::description).
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookInput::enabled_events`](super::WebhookInput::enabled_events).
+            pub fn enabled_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_events: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookInput::is_enabled`](super::WebhookInput::is_enabled).
+            pub fn is_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_enabled: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookInput::metadata`](super::WebhookInput::metadata).
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookMetadata>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookInput::url`](super::WebhookInput::url).
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookInput> for super::WebhookInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    enabled_events: value.enabled_events?,
+                    is_enabled: value.is_enabled?,
+                    metadata: value.metadata?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookInput> for WebhookInput {
+            fn from(value: super::WebhookInput) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    enabled_events: Ok(value.enabled_events),
+                    is_enabled: Ok(value.is_enabled),
+                    metadata: Ok(value.metadata),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        ///Builds a [`WebhookList`](super::WebhookList) field by field; `WebhookList::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookList {
+            next_page_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhooks: ::std::result::Result<
+                ::std::vec::Vec<super::Webhook>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookList {
+            fn default() -> Self {
+                Self {
+                    next_page_token: Ok(Default::default()),
+                    webhooks: Err("no value supplied for webhooks".to_string()),
+                }
+            }
+        }
+        impl WebhookList {
+            ///Sets [`WebhookList::next_page_token`](super::WebhookList::next_page_token).
+            pub fn next_page_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_page_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_page_token: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets [`WebhookList::webhooks`](super::WebhookList::webhooks).
+            pub fn webhooks<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Webhook>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhooks = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhooks: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookList> for super::WebhookList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next_page_token: value.next_page_token?,
+                    webhooks: value.webhooks?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookList> for WebhookList {
+            fn from(value: super::WebhookList) -> Self {
+                Self {
+                    next_page_token: Ok(value.next_page_token),
+                    webhooks: Ok(value.webhooks),
+                }
+            }
+        }
+        ///Builds a [`WebhookResponse`](super::WebhookResponse) field by field; `WebhookResponse::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookResponse {
+            code: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            response_body: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            response_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            sent_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookResponse {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    response_body: Ok(Default::default()),
+                    response_time: Ok(Default::default()),
+                    sent_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookResponse {
+            ///Sets [`WebhookResponse::code`](super::WebhookResponse::code).
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookResponse::response_body`](super::WebhookResponse::response_body).
+            pub fn response_body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response_body: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookResponse::response_time`](super::WebhookResponse::response_time).
+            pub fn response_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response_time: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookResponse::sent_time`](super::WebhookResponse::sent_time).
+            pub fn sent_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sent_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sent_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookResponse> for super::WebhookResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    response_body: value.response_body?,
+                    response_time: value.response_time?,
+                    sent_time: value.sent_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookResponse> for WebhookResponse {
+            fn from(value: super::WebhookResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    response_body: Ok(value.response_body),
+                    response_time: Ok(value.response_time),
+                    sent_time: Ok(value.sent_time),
+                }
+            }
+        }
+        ///Builds a [`WebhookSecret`](super::WebhookSecret) field by field; `WebhookSecret::try_from` checks that every required field is set.
+        #[derive(Clone, Debug)]
+        pub struct WebhookSecret {
+            deleted_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            secret: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookSecret {
+            fn default() -> Self {
+                Self {
+                    deleted_at: Ok(Default::default()),
+                    secret: Err("no value supplied for secret".to_string()),
+                }
+            }
+        }
+        impl WebhookSecret {
+            ///Sets [`WebhookSecret::deleted_at`](super::WebhookSecret::deleted_at).
+            pub fn deleted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
+                    });
+                self
+            }
+            ///Sets [`WebhookSecret::secret`](super::WebhookSecret::secret).
+            pub fn secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for secret: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookSecret> for super::WebhookSecret {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSecret,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    deleted_at: value.deleted_at?,
+                    secret: value.secret?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookSecret> for WebhookSecret {
+            fn from(value: super::WebhookSecret) -> Self {
+                Self {
+                    deleted_at: Ok(value.deleted_at),
+                    secret: Ok(value.secret),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -8234,6 +10608,38 @@ SSN on record.
         }
     }
     #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for RequestTimestamp {
+        fn schema_name() -> ::std::string::String {
+            "RequestTimestamp".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A time in Unix seconds, written in ASCII digits.".to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some("^[0-9]{1,12}$".to_owned()),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for Ssn {
         fn schema_name() -> ::std::string::String {
             "Ssn".to_owned()
@@ -8337,6 +10743,41 @@ SSN on record.
         }
     }
     #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for SyncteraSignature {
+        fn schema_name() -> ::std::string::String {
+            "SyncteraSignature".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "One or two lower-case hex HMAC-SHA256 values (64 characters each) joined by `.`."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::None,
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::Some(
+                            "^[0-9a-f]{64}(\\.[0-9a-f]{64})?$".to_owned(),
+                        ),
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for TextFilter {
         fn schema_name() -> ::std::string::String {
             "TextFilter".to_owned()
@@ -8361,6 +10802,105 @@ SSN on record.
                     ::std::boxed::Box::new(::schemars::schema::StringValidation {
                         max_length: ::std::option::Option::Some(256u32),
                         min_length: ::std::option::Option::Some(1u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for WebhookMetadata {
+        fn schema_name() -> ::std::string::String {
+            "WebhookMetadata".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "Free text the fintech keeps with a webhook (at most 1,024 characters); every delivery\nrepeats it. Unlike a record's `metadata` it is a string, not an object."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(1024u32),
+                        min_length: ::std::option::Option::None,
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for WebhookSecretValue {
+        fn schema_name() -> ::std::string::String {
+            "WebhookSecretValue".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "A webhook secret of 64 characters, the HMAC key of delivery signatures."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(64u32),
+                        min_length: ::std::option::Option::Some(64u32),
+                        pattern: ::std::option::Option::None,
+                    }),
+                ),
+                ..::std::default::Default::default()
+            }
+                .into()
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for WebhookUrl {
+        fn schema_name() -> ::std::string::String {
+            "WebhookUrl".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                metadata: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::Metadata {
+                        description: ::std::option::Option::Some(
+                            "Where events are delivered: an absolute `http` or `https` URL of at most 1,000\ncharacters."
+                                .to_owned(),
+                        ),
+                        ..::std::default::Default::default()
+                    }),
+                ),
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                string: ::std::option::Option::Some(
+                    ::std::boxed::Box::new(::schemars::schema::StringValidation {
+                        max_length: ::std::option::Option::Some(1000u32),
+                        min_length: ::std::option::Option::None,
                         pattern: ::std::option::Option::None,
                     }),
                 ),
@@ -8396,7 +10936,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.2.1*/
+Version: 1.3.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -8438,7 +10978,7 @@ impl Client {
 }
 impl ClientInfo<crate::Limits> for Client {
     fn api_version() -> &'static str {
-        "1.2.1"
+        "1.3.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -8894,8 +11434,10 @@ let response = client.get_verification()
 Deletes every customer record of the caller's tenant: persons and customers,
 disclosures, verifications (on the full platform also accounts, businesses, cards and
 the rest), together with the tenant's stored `Idempotency-Key` answers; page tokens
-issued before the wipe are refused afterwards. Configuration stays: API keys, webhooks,
-account templates, users and roles. Other tenants are not touched.
+issued before the wipe are refused afterwards. The events raised about that data are
+deleted with it, undelivered ones included. Configuration stays: API keys, Webhooks
+(the subscriptions and the webhook secret), account templates, users and roles. Other
+tenants are not touched.
 
 Meant for test suites that need a clean tenant between runs. It takes no request body
 and is safe to repeat: wiping an empty tenant is answered 204 as well. Environments
@@ -8911,6 +11453,298 @@ let response = client.wipe_workspace()
 ```*/
     pub fn wipe_workspace(&self) -> builder::WipeWorkspace<'_> {
         builder::WipeWorkspace::new(self)
+    }
+    /**Replace the webhook secret
+
+Replaces the tenant's webhook secret with a new one, shown in this answer only. With
+`is_rolling_secret: true` the old secret stays valid for 24 hours (`deleted_at` says until
+when): during that time every delivery carries two signatures, one per secret, so the
+receiver can move to the new secret without missing a delivery. Without it the old
+secret stops at once. A tenant without a secret is answered 404.
+
+
+Sends a `PUT` request to `/webhook_secrets`
+
+Arguments:
+- `body`: How to retire the current secret.
+```ignore
+let response = client.replace_secret()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn replace_secret(&self) -> builder::ReplaceSecret<'_> {
+        builder::ReplaceSecret::new(self)
+    }
+    /**Create the webhook secret
+
+Creates the tenant's webhook secret, the key every delivery is signed with (see the
+`eventDelivery` callback of `createWebhook`). The secret is shown in this answer only:
+store it where the receiver can read it. A tenant has one secret (two during a rolling
+rotation); when it already has one the answer is 409 `DUPLICATE_RESOURCE`, and
+`replaceSecret` is the way to change it. Takes no request body.
+
+
+Sends a `POST` request to `/webhook_secrets`
+
+```ignore
+let response = client.create_secret()
+    .send()
+    .await;
+```*/
+    pub fn create_secret(&self) -> builder::CreateSecret<'_> {
+        builder::CreateSecret::new(self)
+    }
+    /**Revoke the webhook secret
+
+Revokes the tenant's webhook secret; during a rolling rotation both secrets are revoked,
+unless `old_secret_only=true`, which ends the rotation early and keeps the new one.
+Deliveries made while the tenant has no secret carry no `Synctera-Signature`. A tenant
+without a secret is answered 404.
+
+
+Sends a `DELETE` request to `/webhook_secrets`
+
+Arguments:
+- `old_secret_only`: During a rolling rotation, revoke only the old secret and keep the new one.
+```ignore
+let response = client.revoke_secret()
+    .old_secret_only(old_secret_only)
+    .send()
+    .await;
+```*/
+    pub fn revoke_secret(&self) -> builder::RevokeSecret<'_> {
+        builder::RevokeSecret::new(self)
+    }
+    /**List webhooks
+
+Returns one page of the tenant's webhooks, oldest first.
+
+Sends a `GET` request to `/webhooks`
+
+Arguments:
+- `is_enabled_only`: List only the webhooks whose `is_enabled` is true.
+- `limit`: Largest number of rows to return in one page. Values above 100 are treated as 100.
+- `page_token`: The `next_page_token` of the previous page; leave it out to get the first page.
+```ignore
+let response = client.list_webhooks()
+    .is_enabled_only(is_enabled_only)
+    .limit(limit)
+    .page_token(page_token)
+    .send()
+    .await;
+```*/
+    pub fn list_webhooks(&self) -> builder::ListWebhooks<'_> {
+        builder::ListWebhooks::new(self)
+    }
+    /**Create a webhook
+
+Subscribes a URL to events. From then on every event whose type is in `enabled_events`,
+or matches one of its wildcards, is POSTed to `url` while `is_enabled` is true (see the
+`eventDelivery` callback for what is sent and how it is signed). `url` must be an
+`http` or `https` URL; an unknown event type or a `metadata` longer than 1,024
+characters is answered 400.
+
+A person and a customer are one record seen through two views, so a write through
+either view raises the events of both families: creating through `/persons` raises
+`PERSON.CREATED` then `CUSTOMER.CREATED`, an update through `/customers` raises
+`CUSTOMER.UPDATED` then `PERSON.UPDATED`, each carrying the record as that family's
+view shows it (an update raises a family's event only when a field of that view
+changed). A subscriber to one family alone therefore sees every change.
+
+
+Sends a `POST` request to `/webhooks`
+
+Arguments:
+- `body`: The subscription to create.
+```ignore
+let response = client.create_webhook()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_webhook(&self) -> builder::CreateWebhook<'_> {
+        builder::CreateWebhook::new(self)
+    }
+    /**Send a sample event
+
+Raises a sample event of the given explicit type (a wildcard is answered 400) and
+delivers it to every enabled webhook subscribed to that type, so that a receiver can be
+tested without changing any record. The answer is the event as raised: only `id`, `type`
+and `event_time` are set.
+
+
+Sends a `POST` request to `/webhooks/trigger`
+
+Arguments:
+- `body`: Which kind of event to send.
+```ignore
+let response = client.trigger_event()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn trigger_event(&self) -> builder::TriggerEvent<'_> {
+        builder::TriggerEvent::new(self)
+    }
+    /**Get a webhook
+
+Returns one of the tenant's webhooks by id.
+
+Sends a `GET` request to `/webhooks/{webhook_id}`
+
+Arguments:
+- `webhook_id`: The webhook's id.
+```ignore
+let response = client.get_webhook()
+    .webhook_id(webhook_id)
+    .send()
+    .await;
+```*/
+    pub fn get_webhook(&self) -> builder::GetWebhook<'_> {
+        builder::GetWebhook::new(self)
+    }
+    /**Replace a webhook
+
+Replaces a webhook's subscription as a whole (the same fields, rules and errors as
+`createWebhook`); a field left out is cleared. Setting `is_enabled` to false pauses
+deliveries: events raised meanwhile are not sent to it.
+
+
+Sends a `PUT` request to `/webhooks/{webhook_id}`
+
+Arguments:
+- `webhook_id`: The webhook's id.
+- `body`: The subscription as it should be.
+```ignore
+let response = client.update_webhook()
+    .webhook_id(webhook_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_webhook(&self) -> builder::UpdateWebhook<'_> {
+        builder::UpdateWebhook::new(self)
+    }
+    /**Delete a webhook
+
+Deletes a webhook: nothing more is delivered to it, pending retries included, and its
+events can no longer be listed.
+
+
+Sends a `DELETE` request to `/webhooks/{webhook_id}`
+
+Arguments:
+- `webhook_id`: The webhook's id.
+```ignore
+let response = client.delete_webhook()
+    .webhook_id(webhook_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_webhook(&self) -> builder::DeleteWebhook<'_> {
+        builder::DeleteWebhook::new(self)
+    }
+    /**List a webhook's events
+
+Returns one page of the events sent (or being sent) to a webhook, oldest first,
+optionally narrowed to a time range (both ends inclusive) or to one resource. Listed
+events carry no `response_history`; `getEvent` has it.
+
+
+Sends a `GET` request to `/webhooks/{webhook_id}/events`
+
+Arguments:
+- `webhook_id`: The webhook's id.
+- `end_time`: List only events raised at or before this time.
+- `limit`: Largest number of rows to return in one page. Values above 100 are treated as 100.
+- `page_token`: The `next_page_token` of the previous page; leave it out to get the first page.
+- `resource_id`: List only events about this resource (a person's id, for example).
+- `start_time`: List only events raised at or after this time.
+```ignore
+let response = client.list_events()
+    .webhook_id(webhook_id)
+    .end_time(end_time)
+    .limit(limit)
+    .page_token(page_token)
+    .resource_id(resource_id)
+    .start_time(start_time)
+    .send()
+    .await;
+```*/
+    pub fn list_events(&self) -> builder::ListEvents<'_> {
+        builder::ListEvents::new(self)
+    }
+    /**Get an event and its deliveries
+
+Returns one event sent to a webhook, with `status` and `response_history`: one entry per
+delivery attempt, oldest first.
+
+
+Sends a `GET` request to `/webhooks/{webhook_id}/events/{event_id}`
+
+Arguments:
+- `webhook_id`: The webhook's id.
+- `event_id`: The event's id (the `id` of its deliveries).
+```ignore
+let response = client.get_event()
+    .webhook_id(webhook_id)
+    .event_id(event_id)
+    .send()
+    .await;
+```*/
+    pub fn get_event(&self) -> builder::GetEvent<'_> {
+        builder::GetEvent::new(self)
+    }
+    /**Send an event again
+
+Delivers an event to the webhook once more, `delay` seconds from now (at once by
+default), with the same `id` and body; its attempts are added to the event's
+`response_history`. The answer is the event as it stands when the resend is scheduled.
+
+
+Sends a `POST` request to `/webhooks/{webhook_id}/events/{event_id}/resend`
+
+Arguments:
+- `webhook_id`: The webhook's id.
+- `event_id`: The event's id (the `id` of its deliveries).
+- `delay`: Seconds to wait before sending, from 0 (at once) to 3600.
+```ignore
+let response = client.resend_event()
+    .webhook_id(webhook_id)
+    .event_id(event_id)
+    .delay(delay)
+    .send()
+    .await;
+```*/
+    pub fn resend_event(&self) -> builder::ResendEvent<'_> {
+        builder::ResendEvent::new(self)
+    }
+    /**Settle a verification under review (sandbox only)
+
+Sandbox only: no Synctera environment has this operation. It stands in for the review
+that, on the real platform, settles a verification days later: a person whose
+`verification_status` is `REVIEW` is moved to `ACCEPTED` or `REJECTED` (the customer
+view's `kyc_status` follows), and the outcome events
+(`PERSON.VERIFICATION_OUTCOME.UPDATED`, `CUSTOMER.KYC_OUTCOME.UPDATED`) are raised as
+they would be then. A person that is not under review is answered 409
+`VERIFICATION_NOT_IN_REVIEW`.
+
+
+Sends a `POST` request to `/sandbox/persons/{person_id}/settle_verification`
+
+Arguments:
+- `person_id`: The person's id (the same UUID as the customer id).
+- `body`: The outcome of the review.
+```ignore
+let response = client.settle_verification()
+    .person_id(person_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn settle_verification(&self) -> builder::SettleVerification<'_> {
+        builder::SettleVerification::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -11944,6 +14778,1940 @@ content; key order and whitespace in the body do not matter.*/
                     )
                 }
                 422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::replace_secret`]
+
+[`Client::replace_secret`]: super::Client::replace_secret*/
+    #[derive(Debug, Clone)]
+    pub struct ReplaceSecret<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ReplaceWebhookSecretRequest, String>,
+    }
+    impl<'a> ReplaceSecret<'a> {
+        ///A [`Client::replace_secret`](super::Client::replace_secret) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body, a [`types::ReplaceWebhookSecretRequest`].
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReplaceWebhookSecretRequest>,
+            <V as std::convert::TryInto<
+                types::ReplaceWebhookSecretRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ReplaceWebhookSecretRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        ///Changes the request body: `f` gets the [`types::builder::ReplaceWebhookSecretRequest`] set so far and returns the one to send.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ReplaceWebhookSecretRequest,
+            ) -> types::builder::ReplaceWebhookSecretRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/webhook_secrets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookSecret>, Error<types::Problem>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ReplaceWebhookSecretRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/webhook_secrets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "replace_secret",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_secret`]
+
+[`Client::create_secret`]: super::Client::create_secret*/
+    #[derive(Debug, Clone)]
+    pub struct CreateSecret<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> CreateSecret<'a> {
+        ///A [`Client::create_secret`](super::Client::create_secret) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/webhook_secrets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookSecret>, Error<types::Problem>> {
+            let Self { client } = self;
+            let url = format!("{}/webhook_secrets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_secret",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::revoke_secret`]
+
+[`Client::revoke_secret`]: super::Client::revoke_secret*/
+    #[derive(Debug, Clone)]
+    pub struct RevokeSecret<'a> {
+        client: &'a super::Client,
+        old_secret_only: Result<Option<bool>, String>,
+    }
+    impl<'a> RevokeSecret<'a> {
+        ///A [`Client::revoke_secret`](super::Client::revoke_secret) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                old_secret_only: Ok(None),
+            }
+        }
+        ///During a rolling rotation, revoke only the old secret and keep the new one.
+        pub fn old_secret_only<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.old_secret_only = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for old_secret_only failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/webhook_secrets`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Problem>> {
+            let Self { client, old_secret_only } = self;
+            let old_secret_only = old_secret_only.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/webhook_secrets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "old_secret_only",
+                        &old_secret_only,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "revoke_secret",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_webhooks`]
+
+[`Client::list_webhooks`]: super::Client::list_webhooks*/
+    #[derive(Debug, Clone)]
+    pub struct ListWebhooks<'a> {
+        client: &'a super::Client,
+        is_enabled_only: Result<Option<bool>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        page_token: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListWebhooks<'a> {
+        ///A [`Client::list_webhooks`](super::Client::list_webhooks) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                is_enabled_only: Ok(None),
+                limit: Ok(None),
+                page_token: Ok(None),
+            }
+        }
+        ///List only the webhooks whose `is_enabled` is true.
+        pub fn is_enabled_only<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.is_enabled_only = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for is_enabled_only failed".to_string()
+                });
+            self
+        }
+        ///Largest number of rows to return in one page. Values above 100 are treated as 100.
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///The `next_page_token` of the previous page; leave it out to get the first page.
+        pub fn page_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.page_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for page_token failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/webhooks`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookList>, Error<types::Problem>> {
+            let Self { client, is_enabled_only, limit, page_token } = self;
+            let is_enabled_only = is_enabled_only.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page_token = page_token.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/webhooks", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "is_enabled_only",
+                        &is_enabled_only,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page_token", &page_token))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_webhooks",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_webhook`]
+
+[`Client::create_webhook`]: super::Client::create_webhook*/
+    #[derive(Debug, Clone)]
+    pub struct CreateWebhook<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::WebhookInput, String>,
+    }
+    impl<'a> CreateWebhook<'a> {
+        ///A [`Client::create_webhook`](super::Client::create_webhook) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body, a [`types::WebhookInput`].
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookInput>,
+            <V as std::convert::TryInto<types::WebhookInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `WebhookInput` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body: `f` gets the [`types::builder::WebhookInput`] set so far and returns the one to send.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookInput,
+            ) -> types::builder::WebhookInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/webhooks`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Webhook>, Error<types::Problem>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookInput::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/webhooks", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_webhook",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::trigger_event`]
+
+[`Client::trigger_event`]: super::Client::trigger_event*/
+    #[derive(Debug, Clone)]
+    pub struct TriggerEvent<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TriggerEventRequest, String>,
+    }
+    impl<'a> TriggerEvent<'a> {
+        ///A [`Client::trigger_event`](super::Client::trigger_event) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body, a [`types::TriggerEventRequest`].
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TriggerEventRequest>,
+            <V as std::convert::TryInto<
+                types::TriggerEventRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TriggerEventRequest` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body: `f` gets the [`types::builder::TriggerEventRequest`] set so far and returns the one to send.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TriggerEventRequest,
+            ) -> types::builder::TriggerEventRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/webhooks/trigger`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookEvent>, Error<types::Problem>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TriggerEventRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/webhooks/trigger", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "trigger_event",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_webhook`]
+
+[`Client::get_webhook`]: super::Client::get_webhook*/
+    #[derive(Debug, Clone)]
+    pub struct GetWebhook<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> GetWebhook<'a> {
+        ///A [`Client::get_webhook`](super::Client::get_webhook) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+            }
+        }
+        ///The webhook's id.
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/webhooks/{webhook_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Webhook>, Error<types::Problem>> {
+            let Self { client, webhook_id } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhooks/{}", client.baseurl, encode_path(& webhook_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_webhook",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_webhook`]
+
+[`Client::update_webhook`]: super::Client::update_webhook*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateWebhook<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+        body: Result<types::builder::WebhookInput, String>,
+    }
+    impl<'a> UpdateWebhook<'a> {
+        ///A [`Client::update_webhook`](super::Client::update_webhook) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///The webhook's id.
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///Sets the request body, a [`types::WebhookInput`].
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookInput>,
+            <V as std::convert::TryInto<types::WebhookInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `WebhookInput` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body: `f` gets the [`types::builder::WebhookInput`] set so far and returns the one to send.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookInput,
+            ) -> types::builder::WebhookInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/webhooks/{webhook_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Webhook>, Error<types::Problem>> {
+            let Self { client, webhook_id, body } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookInput::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhooks/{}", client.baseurl, encode_path(& webhook_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_webhook",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_webhook`]
+
+[`Client::delete_webhook`]: super::Client::delete_webhook*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteWebhook<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> DeleteWebhook<'a> {
+        ///A [`Client::delete_webhook`](super::Client::delete_webhook) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+            }
+        }
+        ///The webhook's id.
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/webhooks/{webhook_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeletedResource>, Error<types::Problem>> {
+            let Self { client, webhook_id } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhooks/{}", client.baseurl, encode_path(& webhook_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_webhook",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_events`]
+
+[`Client::list_events`]: super::Client::list_events*/
+    #[derive(Debug, Clone)]
+    pub struct ListEvents<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+        end_time: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        page_token: Result<Option<::std::string::String>, String>,
+        resource_id: Result<Option<::uuid::Uuid>, String>,
+        start_time: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
+    }
+    impl<'a> ListEvents<'a> {
+        ///A [`Client::list_events`](super::Client::list_events) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+                end_time: Ok(None),
+                limit: Ok(None),
+                page_token: Ok(None),
+                resource_id: Ok(None),
+                start_time: Ok(None),
+            }
+        }
+        ///The webhook's id.
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///List only events raised at or before this time.
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+        {
+            self.end_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for end_time failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Largest number of rows to return in one page. Values above 100 are treated as 100.
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///The `next_page_token` of the previous page; leave it out to get the first page.
+        pub fn page_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.page_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for page_token failed"
+                        .to_string()
+                });
+            self
+        }
+        ///List only events about this resource (a person's id, for example).
+        pub fn resource_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.resource_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for resource_id failed".to_string()
+                });
+            self
+        }
+        ///List only events raised at or after this time.
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+        {
+            self.start_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for start_time failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/webhooks/{webhook_id}/events`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookEventList>, Error<types::Problem>> {
+            let Self {
+                client,
+                webhook_id,
+                end_time,
+                limit,
+                page_token,
+                resource_id,
+                start_time,
+            } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page_token = page_token.map_err(Error::InvalidRequest)?;
+            let resource_id = resource_id.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhooks/{}/events", client.baseurl, encode_path(& webhook_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page_token", &page_token))
+                .query(&progenitor_client::QueryParam::new("resource_id", &resource_id))
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_events",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_event`]
+
+[`Client::get_event`]: super::Client::get_event*/
+    #[derive(Debug, Clone)]
+    pub struct GetEvent<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+        event_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> GetEvent<'a> {
+        ///A [`Client::get_event`](super::Client::get_event) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+                event_id: Err("event_id was not initialized".to_string()),
+            }
+        }
+        ///The webhook's id.
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///The event's id (the `id` of its deliveries).
+        pub fn event_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.event_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for event_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/webhooks/{webhook_id}/events/{event_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookEvent>, Error<types::Problem>> {
+            let Self { client, webhook_id, event_id } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let event_id = event_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhooks/{}/events/{}", client.baseurl, encode_path(& webhook_id
+                .to_string()), encode_path(& event_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_event",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::resend_event`]
+
+[`Client::resend_event`]: super::Client::resend_event*/
+    #[derive(Debug, Clone)]
+    pub struct ResendEvent<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+        event_id: Result<::uuid::Uuid, String>,
+        delay: Result<Option<i64>, String>,
+    }
+    impl<'a> ResendEvent<'a> {
+        ///A [`Client::resend_event`](super::Client::resend_event) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+                event_id: Err("event_id was not initialized".to_string()),
+                delay: Ok(None),
+            }
+        }
+        ///The webhook's id.
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///The event's id (the `id` of its deliveries).
+        pub fn event_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.event_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for event_id failed".to_string()
+                });
+            self
+        }
+        ///Seconds to wait before sending, from 0 (at once) to 3600.
+        pub fn delay<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.delay = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for delay failed".to_string());
+            self
+        }
+        ///Sends a `POST` request to `/webhooks/{webhook_id}/events/{event_id}/resend`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookEvent>, Error<types::Problem>> {
+            let Self { client, webhook_id, event_id, delay } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let event_id = event_id.map_err(Error::InvalidRequest)?;
+            let delay = delay.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhooks/{}/events/{}/resend", client.baseurl, encode_path(&
+                webhook_id.to_string()), encode_path(& event_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("delay", &delay))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "resend_event",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::settle_verification`]
+
+[`Client::settle_verification`]: super::Client::settle_verification*/
+    #[derive(Debug, Clone)]
+    pub struct SettleVerification<'a> {
+        client: &'a super::Client,
+        person_id: Result<::uuid::Uuid, String>,
+        body: Result<types::builder::SettleVerificationRequest, String>,
+    }
+    impl<'a> SettleVerification<'a> {
+        ///A [`Client::settle_verification`](super::Client::settle_verification) request with nothing set yet (what that method returns).
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                person_id: Err("person_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///The person's id (the same UUID as the customer id).
+        pub fn person_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.person_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for person_id failed".to_string()
+                });
+            self
+        }
+        ///Sets the request body, a [`types::SettleVerificationRequest`].
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SettleVerificationRequest>,
+            <V as std::convert::TryInto<
+                types::SettleVerificationRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `SettleVerificationRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        ///Changes the request body: `f` gets the [`types::builder::SettleVerificationRequest`] set so far and returns the one to send.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SettleVerificationRequest,
+            ) -> types::builder::SettleVerificationRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/sandbox/persons/{person_id}/settle_verification`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Person>, Error<types::Problem>> {
+            let Self { client, person_id, body } = self;
+            let person_id = person_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SettleVerificationRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/sandbox/persons/{}/settle_verification", client.baseurl,
+                encode_path(& person_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "settle_verification",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

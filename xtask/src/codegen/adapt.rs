@@ -253,7 +253,8 @@ fn plain_string(schema: &Schema, description: Option<String>) -> Option<Schema> 
     })
 }
 
-/// The component schemas reachable from request bodies and parameters, and from responses.
+/// The component schemas reachable from request bodies and parameters, and from responses (a
+/// callback's request body, which the client reads, counts as a response).
 fn reachable_schemas(spec: &OpenAPI) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut request = BTreeSet::new();
     let mut response = BTreeSet::new();
@@ -300,6 +301,18 @@ fn reachable_schemas(spec: &OpenAPI) -> (BTreeSet<String>, BTreeSet<String>) {
                 for media in resolved.iter().flat_map(|r| r.content.values()) {
                     if let Some(schema) = &media.schema {
                         collect_refs(spec, schema, &mut response);
+                    }
+                }
+            }
+            // A callback's request (a webhook delivery) is sent by the server and read by the
+            // client's receiver: it is read leniently, like a response.
+            for callback_item in op.callbacks.values().flat_map(|c| c.values()) {
+                for (_, callback_op) in operations(callback_item) {
+                    let body = callback_op.request_body.as_ref().and_then(|b| b.as_item());
+                    for media in body.iter().flat_map(|b| b.content.values()) {
+                        if let Some(schema) = &media.schema {
+                            collect_refs(spec, schema, &mut response);
+                        }
                     }
                 }
             }
@@ -488,6 +501,22 @@ components:
         assert!(
             squashed.contains("///Now. pub status: ::std::string::String,"),
             "{code}"
+        );
+    }
+
+    #[test]
+    fn a_callback_body_is_read_leniently_like_a_response() {
+        let text = lenient_spec(false).replace(
+            "      responses:\n        '201':",
+            "      callbacks:\n        delivered:\n          '{$request.body#/url}':\n            post:\n              requestBody:\n                content:\n                  application/json:\n                    schema: {$ref: '#/components/schemas/Delivery'}\n              responses:\n                '200': {description: ok}\n      responses:\n        '201':",
+        ) + "    Delivery:\n      type: object\n      properties:\n        status: {description: Now., allOf: [{$ref: '#/components/schemas/Status'}]}\n";
+        assert_ne!(text, lenient_spec(false));
+        let mut parsed = parse_spec(&text).unwrap();
+        let log = adapt(&mut parsed).unwrap();
+        assert!(
+            log.iter()
+                .any(|a| a.location == "components/schemas/Delivery/status"),
+            "{log:#?}"
         );
     }
 

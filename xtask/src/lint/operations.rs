@@ -1,5 +1,6 @@
 //! Operation rules: every operation has a unique `operationId`, a declared tag, a summary, and
-//! documents the statuses every client must handle.
+//! documents the statuses every client must handle (409 on a POST answered 201, other than
+//! `verify`).
 
 use std::collections::BTreeMap;
 
@@ -70,8 +71,10 @@ pub(super) fn check_operations(spec: &Value, out: &mut Vec<Finding>) {
                 required.push("404");
             }
             let responses = op["responses"].as_object();
-            let answers_no_content = responses.is_some_and(|r| r.contains_key("204"));
-            if method == "post" && op_id != Some("verify") && !answers_no_content {
+            // A POST that answers 201 makes something, so it can clash with what exists; one
+            // that answers 200 or 204 (a trigger, a resend, a wipe) makes nothing to clash.
+            let creates = responses.is_some_and(|r| r.contains_key("201"));
+            if method == "post" && op_id != Some("verify") && creates {
                 required.push("409");
             }
             for code in required {
@@ -90,6 +93,7 @@ mod tests {
     use crate::lint::fixtures::{messages, yaml};
 
     const OK_RESPONSES: &str = "
+        '201': {description: x}
         '400': {description: x}
         '401': {description: x}
         '403': {description: x}
@@ -126,7 +130,7 @@ paths:
             "post",
             "/things/{id}",
             "createThing",
-            "\n        '200': {description: x}",
+            "\n        '201': {description: x}",
         );
         let found = messages(&spec);
         for code in ["400", "401", "403", "404", "409", "500"] {
@@ -138,18 +142,21 @@ paths:
     }
 
     #[test]
-    fn verify_and_gets_need_no_409_and_id_less_paths_no_404() {
+    fn only_creates_other_than_verify_need_409_and_id_less_paths_no_404() {
         let responses = "
         '400': {description: x}
         '401': {description: x}
         '403': {description: x}
         '500': {description: x}";
-        assert!(messages(&one_op("post", "/things/verify", "verify", responses)).is_empty());
+        let created = format!("{responses}\n        '201': {{description: x}}");
+        assert!(messages(&one_op("post", "/things/verify", "verify", &created)).is_empty());
         let no_content = format!("{responses}\n        '204': {{description: x}}");
         assert!(messages(&one_op("post", "/wipe", "wipeThings", &no_content)).is_empty());
+        let ok = format!("{responses}\n        '200': {{description: x}}");
+        assert!(messages(&one_op("post", "/things/trigger", "triggerThing", &ok)).is_empty());
         assert!(messages(&one_op("get", "/things", "listThings", responses)).is_empty());
         assert_eq!(
-            messages(&one_op("post", "/things", "createThing", responses)),
+            messages(&one_op("post", "/things", "createThing", &created)),
             vec!["/paths/~1things/post/responses: does not document a 409 response"]
         );
     }

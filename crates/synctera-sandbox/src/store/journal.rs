@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use super::{Resource, StoredResponse};
+use crate::webhooks::state::WebhookChange;
 
 /// A record on its way to the database, of any kind: serialized by the committer, off the
 /// tenant's lock.
@@ -40,6 +41,8 @@ pub enum Change {
     ReplayEvicted { op: String, key: String },
     /// Every record of the tenant deleted.
     Wipe,
+    /// A change to the tenant's webhook secrets, subscriptions or events.
+    Webhook(WebhookChange),
 }
 
 /// The changes a durable tenant made and not yet handed to the database.
