@@ -3,8 +3,9 @@
 //! The work is in shell scripts beside the sandbox (they install the pinned maturin and
 //! openapi-python-client into `.tools/` and are what CI runs through `cargo xtask test`):
 //! `scripts/wheel.sh` builds `target/wheels/synctera_sandbox-*.whl`; `scripts/wheel_test.sh`
-//! also installs it into a fresh virtualenv and drives the onboarding flow through a generated
-//! Python client.
+//! also installs it into a fresh virtualenv, drives the onboarding flow through a generated
+//! Python client, and receives a webhook delivery in a Python server that verifies its
+//! signature with the standard library's `hmac`.
 
 use std::path::Path;
 use std::process::Command;

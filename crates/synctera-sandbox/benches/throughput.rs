@@ -3,7 +3,9 @@
 //! `cargo bench -p synctera-sandbox` prints, for getPerson, createPerson and a 100-row
 //! listPersons page: requests/s and p50/p99 latency for the sandbox and for a bare axum handler
 //! that answers a fixed JSON body of the same size, plus their ratio; and createPerson with
-//! durable state (SQLite) as a ratio of in-memory createPerson. Then it pages through a
+//! durable state (SQLite) as a ratio of in-memory createPerson, and createPerson of a tenant with
+//! a registered webhook (a loopback receiver answering 200, then one that never answers) as a
+//! ratio of createPerson of a tenant with none. Then it pages through a
 //! 100 000-person tenant and compares the cost of the first and last pages.
 //!
 //! Env: BENCH_SECS (seconds per measurement, default 3), BENCH_CONNS (concurrent keep-alive
@@ -25,6 +27,8 @@ const KEY: &str = "bench-key";
 enum Req {
     Get(Arc<Vec<String>>),
     Post(String, Bytes),
+    /// A POST as another tenant (API key).
+    PostAs(String, Bytes, &'static str),
 }
 
 struct Stats {
@@ -76,6 +80,25 @@ async fn compare(
     (stats(s_all, s_time), stats(b_all, b_time), median)
 }
 
+/// [`compare`] of the same POST made as two tenants.
+async fn compare_keys(
+    http: &reqwest::Client,
+    (url, key): (&str, &'static str),
+    (base_url, base_key): (&str, &'static str),
+    body: &Bytes,
+    conns: usize,
+    secs: u64,
+) -> (Stats, Stats, f64) {
+    compare(
+        http,
+        Req::PostAs(url.to_owned(), body.clone(), key),
+        Req::PostAs(base_url.to_owned(), body.clone(), base_key),
+        conns,
+        secs,
+    )
+    .await
+}
+
 fn stats(mut lat: Vec<Duration>, elapsed: Duration) -> Stats {
     lat.sort();
     let pick = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
@@ -109,9 +132,13 @@ async fn run_for(
                         let i = counter.fetch_add(1, Ordering::Relaxed) % urls.len();
                         http.get(&urls[i]).bearer_auth(KEY).send().await
                     }
-                    Req::Post(url, body) => {
+                    Req::Post(url, body) | Req::PostAs(url, body, _) => {
+                        let key = match &req {
+                            Req::PostAs(_, _, key) => key,
+                            _ => KEY,
+                        };
                         http.post(url)
-                            .bearer_auth(KEY)
+                            .bearer_auth(key)
                             .header("content-type", "application/json")
                             .body(body.clone())
                             .send()
@@ -155,6 +182,12 @@ async fn start_baseline(sizes: [usize; 3]) -> String {
         .route(
             "/list",
             get(move || std::future::ready(([("content-type", "application/json")], l.clone()))),
+        )
+        // Webhook receivers: one that accepts every delivery, one that never answers.
+        .route("/hook", post(|_body: Bytes| std::future::ready("")))
+        .route(
+            "/hanging-hook",
+            post(|_body: Bytes| std::future::pending::<&'static str>()),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -324,6 +357,41 @@ async fn bench() {
     )
     .await;
     report("listPersons100", list);
+
+    // Delivery must not slow the request that raises the event: createPerson of a tenant whose
+    // webhook (PERSON.*) receives every event, then of one whose receiver never answers, each
+    // against createPerson of a tenant with no webhook on the same sandbox, alternating.
+    for (label, key, path) in [
+        ("createPerson +webhook", "bench-hook-key", "hook"),
+        ("createPerson +hanging", "bench-hanging-key", "hanging-hook"),
+    ] {
+        for (route, body) in [
+            ("webhook_secrets", json!({})),
+            (
+                "webhooks",
+                json!({"url": format!("{baseline}/{path}"), "enabled_events": ["PERSON.*"], "is_enabled": true}),
+            ),
+        ] {
+            let r = http
+                .post(format!("{base}/{route}"))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{route}: {}", r.status());
+        }
+        let with_webhook = compare_keys(
+            &http,
+            (&format!("{base}/persons"), key),
+            (&format!("{base}/persons"), KEY),
+            &create_body,
+            conns,
+            secs,
+        )
+        .await;
+        report_against(label, "no webhook", with_webhook);
+    }
 
     // Paging cost at the start and at the end of a 100 000-person tenant.
     let big = "bench-paging-key";

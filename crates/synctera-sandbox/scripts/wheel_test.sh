@@ -3,7 +3,9 @@
 # virtualenv, check that the installed `synctera-sandbox --print-spec` is openapi/synctera.yaml
 # byte for byte, generate a Python client from that output with the pinned
 # openapi-python-client, start the installed binary on loopback and drive the onboarding flow
-# (python/test_onboarding.py) through the generated client.
+# (python/test_onboarding.py) through the generated client, then register a webhook and verify
+# a delivery's signature with Python's hmac, from the spec's description alone
+# (python/test_webhooks.py).
 #
 # Env: CARGO_TARGET_DIR (default <repo>/target). Exits non-zero on any failure.
 set -euo pipefail
@@ -64,3 +66,6 @@ BASE="$(head -n1 "$WORK/url")"
 echo "==> installed sandbox at $BASE: onboarding flow through the generated client"
 SYNCTERA_BASE_URL="$BASE" SYNCTERA_API_KEY="$KEY" PYTHONPATH="$WORK/client" \
     "$WORK/venv/bin/python" "$HERE/python/test_onboarding.py"
+echo "==> webhooks: a delivery to a Python receiver on loopback, verified with hmac"
+SYNCTERA_BASE_URL="$BASE" SYNCTERA_API_KEY="$KEY" PYTHONPATH="$WORK/client" \
+    "$WORK/venv/bin/python" "$HERE/python/test_webhooks.py"

@@ -7,11 +7,19 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use crate::config::SandboxConfig;
+use crate::delivery::{Deliveries, Sandboxed};
 use crate::faults::FaultState;
 use crate::problem::Problem;
 #[cfg(feature = "sqlite")]
 use crate::store::persist::{Database, Loaded};
 use crate::store::{IdemLimits, Journal, Tenant, TokenKey};
+
+fn deliveries(config: &SandboxConfig) -> Deliveries {
+    Deliveries::new(
+        config.webhook_retry_base,
+        config.webhook_allow_hosts.clone(),
+    )
+}
 
 /// The tenant name a key maps to: derived, never the key itself.
 pub(crate) fn tenant_name(api_key: &str) -> String {
@@ -35,12 +43,15 @@ pub(crate) struct App {
     database: Option<Database>,
     /// The next free row of a record, shared by every tenant.
     rows: Arc<std::sync::atomic::AtomicU64>,
+    /// The webhook delivery workers.
+    pub deliveries: Deliveries,
 }
 
 impl App {
     /// A sandbox that keeps its records in memory only.
     pub(crate) fn in_memory(config: SandboxConfig, faults: Arc<FaultState>) -> App {
         App {
+            deliveries: deliveries(&config),
             config,
             faults,
             tenants: RwLock::new(HashMap::new()),
@@ -57,6 +68,7 @@ impl App {
     #[cfg(feature = "sqlite")]
     pub(crate) fn durable(config: SandboxConfig, faults: Arc<FaultState>, loaded: Loaded) -> App {
         App {
+            deliveries: deliveries(&config),
             config,
             faults,
             tenants: RwLock::new(
@@ -73,8 +85,32 @@ impl App {
         }
     }
 
+    /// Starts the delivery workers of the tenants loaded with deliveries still to make (a
+    /// restart after a crash: the outbox the last run left).
+    pub(crate) fn resume_deliveries(self: &Arc<Self>) {
+        let tenants: Vec<(String, Arc<RwLock<Tenant>>)> = self
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect();
+        for (name, tenant) in tenants {
+            let pending = tenant
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .webhooks
+                .has_pending();
+            if pending {
+                self.deliveries
+                    .wake(self, &Arc::from(name.as_str()), &tenant);
+            }
+        }
+    }
+
     /// Closes the database, if any, once what is queued is committed.
     pub(crate) fn close(&self) {
+        self.deliveries.stop();
         #[cfg(feature = "sqlite")]
         if let Some(db) = &self.database {
             db.close();
@@ -215,5 +251,21 @@ impl Commit {
             #[cfg(not(feature = "sqlite"))]
             Some(never) => match never {},
         }
+    }
+}
+
+impl Sandboxed for App {
+    fn deliveries(&self) -> &Deliveries {
+        &self.deliveries
+    }
+    fn commit_changes(
+        &self,
+        name: &str,
+        tenant: &mut Tenant,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        let commit = self.commit(name, tenant);
+        Box::pin(async move {
+            let _ = commit.durable().await;
+        })
     }
 }

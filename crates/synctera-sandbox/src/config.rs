@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The default wait after a webhook delivery's first failure (see
+/// [`SandboxConfig::webhook_retry_base`]): with it, retries last about 55 hours, the platform's
+/// schedule.
+pub(crate) const DEFAULT_WEBHOOK_RETRY_BASE: Duration = Duration::from_secs(30);
+
 /// How a sandbox runs. Build it with [`SandboxConfig::default`] and the setters.
 #[derive(Clone)]
 pub struct SandboxConfig {
@@ -44,6 +49,13 @@ pub struct SandboxConfig {
     /// new connections wait in the listen backlog, they are not refused. At least 1.
     /// Default 512.
     pub max_connections: usize,
+    /// The wait after a webhook delivery's first failure; later waits double up to 960 times
+    /// it, and retries stop once the waits add up to 6 600 times it. Default 30 seconds
+    /// (about 55 hours of retries); tests compress it to milliseconds.
+    pub webhook_retry_base: Duration,
+    /// Hosts webhooks may deliver to besides loopback ones (127.0.0.0/8, ::1, `localhost`).
+    /// Empty by default: a shared sandbox must not become a way to reach other hosts.
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -61,6 +73,8 @@ impl Default for SandboxConfig {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_connections: 512,
+            webhook_retry_base: DEFAULT_WEBHOOK_RETRY_BASE,
+            webhook_allow_hosts: Vec::new(),
         }
     }
 }
@@ -84,6 +98,8 @@ impl fmt::Debug for SandboxConfig {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("max_connections", &self.max_connections)
+            .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
     }
 }
@@ -148,6 +164,16 @@ impl SandboxConfig {
     /// Sets the most connections served at once (see [`SandboxConfig::max_connections`]).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+    /// Sets the webhook retry schedule's base wait (see [`SandboxConfig::webhook_retry_base`]).
+    pub fn webhook_retry_base(mut self, base: Duration) -> Self {
+        self.webhook_retry_base = base;
+        self
+    }
+    /// Lets webhooks deliver to `host` too (see [`SandboxConfig::webhook_allow_hosts`]).
+    pub fn webhook_allow_host(mut self, host: impl Into<String>) -> Self {
+        self.webhook_allow_hosts.push(host.into());
         self
     }
 }

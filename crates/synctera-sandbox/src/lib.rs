@@ -1,7 +1,7 @@
 //! A stateful local stand-in for Synctera's v0 persons/customers API.
 //!
 //! Start it in-process with [`Sandbox::start`] (tests, examples) or run the `synctera-sandbox`
-//! binary (`--listen 127.0.0.1:4010`). It serves the 16 operations of `openapi/synctera.yaml` under
+//! binary (`--listen 127.0.0.1:4010`). It serves the 29 operations of `openapi/synctera.yaml` under
 //! `/v0`, keeps its state in memory (or in SQLite, see "Durable state"), and enforces the rules production enforces: bearer auth
 //! with one tenant per API key, persons and customers as one record, SSNs answered as their
 //! last four digits only, field validation answered with `application/problem+json`,
@@ -26,6 +26,12 @@
 //!
 //! Each run records two verifications, `IDENTITY` (the result above) and `WATCHLIST`
 //! (`ACCEPTED`, or `VENDOR_ERROR` for `0004`).
+//!
+//! # Webhooks
+//! The tenant's webhook secret, subscriptions and events work as the spec describes; person
+//! writes raise `PERSON.*` and `CUSTOMER.*` events (both families, whichever view was written),
+//! delivered signed by a background worker with retries, to loopback hosts only unless
+//! [`SandboxConfig::webhook_allow_hosts`] names others. See the README's "Webhooks" section.
 //!
 //! # Fault injection
 //! [`FaultInjector::push`] queues a [`Fault`] for the next request; [`SandboxConfig::fault_rate`]
@@ -75,6 +81,7 @@
 
 mod app;
 mod config;
+mod delivery;
 mod faults;
 mod http;
 mod ops;
@@ -84,6 +91,7 @@ mod router;
 mod server;
 mod store;
 mod validate;
+mod webhooks;
 mod write;
 
 pub use config::SandboxConfig;

@@ -61,6 +61,15 @@ struct Args {
     /// closes.
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// Let webhooks deliver to HOST as well (repeatable). Without it deliveries go only to
+    /// loopback hosts (127.0.0.0/8, ::1, localhost).
+    #[arg(long = "webhook-allow-host", value_name = "HOST")]
+    webhook_allow_hosts: Vec<String>,
+    /// The wait after a delivery's first failure, in milliseconds; later waits double (up to
+    /// 960 times it) until they add up to 6 600 times it. The default (30 s) retries for about
+    /// 55 hours; tests use a few milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    webhook_retry_base_ms: u64,
 }
 
 /// The keys in `SYNCTERA_SANDBOX_API_KEYS`: comma-separated, blanks around them trimmed. An
@@ -138,6 +147,10 @@ async fn main() -> std::io::Result<()> {
     }
     if let Some(path) = args.state {
         config = config.state(path);
+    }
+    config = config.webhook_retry_base(Duration::from_millis(args.webhook_retry_base_ms));
+    for host in args.webhook_allow_hosts {
+        config = config.webhook_allow_host(host);
     }
     // Records are loaded before the listener accepts anything, so no client sees it empty.
     let sandbox = match Sandbox::start_with(config).await {

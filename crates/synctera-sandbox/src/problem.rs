@@ -123,6 +123,17 @@ impl Problem {
         )
     }
 
+    /// settleVerification on a person whose verification is not under review.
+    pub fn verification_not_in_review() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "VERIFICATION_NOT_IN_REVIEW",
+            "rule-violation",
+            "Rule violation",
+            "the person's verification is not under review",
+        )
+    }
+
     pub fn idempotency_reuse() -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,

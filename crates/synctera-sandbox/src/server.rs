@@ -57,6 +57,7 @@ impl Sandbox {
         let listener = TcpListener::bind(app.config.listen).await?;
         let addr = listener.local_addr()?;
         let app = Arc::new(app);
+        app.resume_deliveries();
         let router = crate::router::router(app.clone());
         let limits = ConnLimits::of(&app.config);
         let (tx, rx) = watch::channel(false);

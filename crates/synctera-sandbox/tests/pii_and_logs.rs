@@ -76,11 +76,47 @@ async fn logs_carry_no_pii_and_no_keys() {
     api.sb.faults().push(Fault::Unavailable);
     api.send(Some(secret_key), Method::GET, "/persons", None, &[])
         .await;
+    // A webhook delivery of that person, signed with the tenant's secret: neither the secret
+    // nor the event's person reaches the logs.
+    let rx = receiver::Receiver::start().await;
+    let made = api
+        .send(
+            Some(secret_key),
+            Method::POST,
+            "/webhook_secrets",
+            None,
+            &[],
+        )
+        .await;
+    let webhook_secret = made.expect(201)["secret"].as_str().unwrap().to_string();
+    let hook = json!({"url": rx.url, "enabled_events": ["PERSON.UPDATED"], "is_enabled": true});
+    api.send(
+        Some(secret_key),
+        Method::POST,
+        "/webhooks",
+        Some(&hook),
+        &[],
+    )
+    .await
+    .expect(201);
+    let patch = json!({"email": "zelda.new@example.org"});
+    api.send(
+        Some(secret_key),
+        Method::PATCH,
+        &format!("/persons/{id}"),
+        Some(&patch),
+        &[],
+    )
+    .await
+    .expect(200);
+    assert!(rx.wait_for(1).await[0].signed_by(&webhook_secret));
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("request"), "no request logs captured: {logs}");
     for secret in [
         secret_key,
+        webhook_secret.as_str(),
+        "zelda.new@example.org",
         "987-65-4321",
         "987654321",
         "zelda",

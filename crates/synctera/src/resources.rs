@@ -6,6 +6,7 @@ pub mod customers;
 pub mod disclosures;
 pub mod person_fields;
 pub mod person_query;
+mod person_record;
 pub mod persons;
 pub mod tenant_wipe;
 pub mod verifications;

@@ -257,19 +257,33 @@ impl<O: Operation> Request<O> {
         self
     }
 
+    // Why `send` is shaped as it is (future sizes; the figures are in docs/benchmarks.md):
+    // - The request is borrowed in place, not destructured: moving `self` apart copies it into
+    //   new slots of this future's state.
+    // - The idempotency key is fixed once, before the first attempt: every attempt carries the
+    //   same key, so the server can answer a replay with the first result; the call's span and
+    //   every attempt borrow it from `info` (no copy per call).
+    // - A generated `send()` future is ~1.7 KB (getPerson) and a decoded resource ~0.8 KB, and
+    //   an async layer moves whatever it holds or returns. Each attempt is boxed once and its
+    //   result travels up the retry loop boxed, so the timer, the loop and the span each move a
+    //   pointer (getPerson: ~2.5k fewer instructions).
+    // - The box is allocated first and the attempt written into it: `Box::pin(async { .. })`
+    //   builds the whole future on the stack and copies it in (4.6 KB for getPerson, 7.4 KB for
+    //   createPerson); the generated future itself is made inside the box, on first poll.
+    // - The answer is matched in a statement of its own: a `match` scrutinee lives to the end of
+    //   the match, so awaiting the error conversion inside an arm would keep the ~0.9 KB
+    //   response in the future next to the generated one. Reading an error body is a large
+    //   future only failed attempts need, so it is boxed.
+    // - The response converts field by field from the generated type, never through JSON.
+
     /// Sends the request: what `.await` does.
     pub async fn send(mut self) -> Result<O::Output, Error> {
-        // Borrowed in place, not moved out: destructuring `self` copies the request into new
-        // slots of this future's state.
         let operation = match self.operation {
             Ok(ref operation) => operation,
             Err(error) => return Err(*error),
         };
         let client = &self.client;
         let settings = &mut self.settings;
-        // Fixed once, before the first attempt: every attempt carries the same key, so the
-        // server can answer a replay with the first result. The call's span and every attempt
-        // borrow it from here (no copy of the key per call).
         let idempotency_key = O::KEYED.then(|| {
             settings
                 .idempotency_key
@@ -284,29 +298,16 @@ impl<O: Operation> Request<O> {
         };
         let raw = client.raw();
         let key = info.idempotency_key.as_ref().map(IdempotencyKey::as_str);
-        // Sizes matter here: a generated `send()` future is ~1.7 KB (getPerson) and a decoded
-        // resource ~0.8 KB, and an async layer moves whatever it holds or returns. Each attempt
-        // is boxed once, and its result travels up the retry loop boxed, so the timer, the loop
-        // and the span each move a pointer (the transport bench's getPerson: ~2.5k fewer
-        // instructions).
-        // The box is allocated first and the attempt written into it: `Box::pin(async { .. })`
-        // builds the whole future on the stack and copies it in (4.6 KB for getPerson, 7.4 KB
-        // for createPerson); the generated future itself is made inside the box, on first poll.
         let outcome = execute(policy, &info, |_attempt| {
             let slot = Box::new_uninit();
             Box::into_pin(Box::write(slot, async move {
-                // The answer is matched in a statement of its own: a `match` scrutinee lives to
-                // the end of the match, so awaiting the error conversion inside an arm would
-                // keep the ~0.9 KB response in this future next to the generated one.
                 let error = match operation.attempt(raw, key).await {
                     Ok(response) => {
                         record_response(response.status().as_u16(), response.headers());
-                        // Field by field from the generated type, never through JSON again.
                         return Ok(Box::new(O::Output::from(response.into_inner())));
                     }
                     Err(error) => error,
                 };
-                // Reading an error body is a large future that only failed attempts need.
                 Err(Box::pin(Error::from_raw(error)).await)
             }))
         })
@@ -319,8 +320,9 @@ impl<O: Operation> IntoFuture for Request<O> {
     type Output = Result<O::Output, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
+    /// The future is written into its allocation, not built on the stack and copied in (see
+    /// the notes above `send`).
     fn into_future(self) -> Self::IntoFuture {
-        // Written into its allocation, not built on the stack and copied in (see `send`).
         let future = Box::write(Box::new_uninit(), self.send());
         Box::into_pin(future)
     }

@@ -26,6 +26,11 @@ impl Caller {
     pub fn write(&self) -> RwLockWriteGuard<'_, Tenant> {
         self.tenant.write().unwrap_or_else(|e| e.into_inner())
     }
+    /// Tells the tenant's delivery worker that events are waiting (after their write is
+    /// committed, so no event goes out for a write a crash could take back).
+    pub fn wake_deliveries(&self, app: &Arc<App>) {
+        app.deliveries.wake(app, &self.name, &self.tenant);
+    }
 }
 
 impl FromRequestParts<Arc<App>> for Caller {

@@ -2,7 +2,9 @@
 
 mod disclosures;
 mod persons;
+mod sandbox;
 mod verifications;
+mod webhooks;
 mod wipe;
 
 use std::sync::Arc;
@@ -25,6 +27,8 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .merge(disclosures::routes())
         .merge(verifications::routes())
         .merge(wipe::routes())
+        .merge(webhooks::routes())
+        .merge(sandbox::routes())
 }
 
 /// The answer of every get operation: the record's `view` as kept for reads, or 404 with

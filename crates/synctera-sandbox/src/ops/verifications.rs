@@ -1,6 +1,7 @@
 //! Verifications: KYC runs on a person, decided by the SSN's serial number.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -14,6 +15,7 @@ use super::read_one;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, json_response, list_response};
 use crate::ops::persons::now_after;
+use crate::ops::webhooks::{PersonWrite, raise_person_events};
 use crate::problem::Problem;
 use crate::records::{KycStatus, Person, Verification, VerificationResult, VerificationType};
 use crate::store::{Entry, Tenant};
@@ -74,6 +76,9 @@ async fn verify(
 ) -> Result<Response, Problem> {
     // Parsed before the tenant's write lock is taken: only the store work runs under it.
     let parsed = parse_verify(&body);
+    let raised = AtomicBool::new(false);
+    let raised_ref = &raised;
+    let tenant = caller.name.clone();
     let run = move |t: &mut Tenant| {
         let (person_id, business_id) = parsed?;
         if business_id.is_some() {
@@ -125,6 +130,7 @@ async fn verify(
         } else {
             VerificationResult::ACCEPTED
         };
+        let before = Person::clone(p);
         let mut p = Person::clone(p);
         let now = now_after(Some(p.last_updated_time));
         p.kyc_status = match result {
@@ -138,6 +144,10 @@ async fn verify(
         p.last_updated_time = now;
         let status = p.kyc_status.person_view();
         t.put_person(p);
+        let what = PersonWrite::Verified;
+        if raise_person_events(t, &tenant, what, false, Some(&before), pid) {
+            raised_ref.store(true, Ordering::Relaxed);
+        }
         let mut views = Vec::new();
         for (vtype, r) in [
             (VerificationType::IDENTITY, result),
@@ -150,7 +160,11 @@ async fn verify(
             &json!({"verification_status": status, "verifications": views}),
         ))
     };
-    write.run(&app, &caller, "verify", &body, run).await
+    let answer = write.run(&app, &caller, "verify", &body, run).await;
+    if raised.load(Ordering::Relaxed) {
+        caller.wake_deliveries(&app);
+    }
+    answer
 }
 
 async fn get_verification(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {

@@ -4,10 +4,12 @@
 use std::time::SystemTime;
 
 use super::{Resource, StoredResponse};
+use crate::webhooks::state::WebhookChange;
 
 /// A record on its way to the database, of any kind: serialized by the committer, off the
 /// tenant's lock.
 pub trait Persisted: Send + Sync {
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // read only by the SQLite committer
     fn to_json(&self) -> serde_json::Result<String>;
 }
 
@@ -39,6 +41,8 @@ pub enum Change {
     ReplayEvicted { op: String, key: String },
     /// Every record of the tenant deleted.
     Wipe,
+    /// A change to the tenant's webhook secrets, subscriptions or events.
+    Webhook(WebhookChange),
 }
 
 /// The changes a durable tenant made and not yet handed to the database.

@@ -15,6 +15,7 @@ pub mod persist;
 mod persons;
 mod replays;
 mod token;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
+use crate::webhooks::state::WebhookState;
 
 pub use crate::records::Resource;
 pub use collection::{Collection, Entry};
@@ -109,6 +111,9 @@ pub struct Tenant {
     tokens: Arc<TokenKey>,
     /// `Some` when the sandbox is durable: the changes not yet handed to the database.
     journal: Option<Journal>,
+    /// Secrets, subscriptions and the outbox of events, journaled by themselves (see
+    /// `store/webhooks.rs`); a wipe keeps all but the events.
+    pub(crate) webhooks: WebhookState,
 }
 
 pub struct Page<'a, T> {
@@ -128,6 +133,7 @@ impl Tenant {
             generation: 0,
             idem: IdemStore::default(),
             tokens,
+            webhooks: WebhookState::new(journal.is_some()),
             journal,
         }
     }
@@ -141,10 +147,18 @@ impl Tenant {
     /// The changes made since the last call, for the database to commit.
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub fn take_journal(&mut self) -> Vec<Change> {
-        self.journal
+        let mut changes: Vec<Change> = self
+            .journal
             .as_mut()
             .map(|j| std::mem::take(&mut j.changes))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        changes.extend(
+            self.webhooks
+                .take_journal()
+                .into_iter()
+                .map(Change::Webhook),
+        );
+        changes
     }
 
     /// The record of kind `R` with this id.
@@ -239,6 +253,7 @@ impl Tenant {
         self.persons.clear();
         self.latest_verification.clear();
         self.idem.clear();
+        self.webhooks.clear_events();
         self.generation += 1;
     }
 

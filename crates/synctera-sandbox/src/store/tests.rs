@@ -1,5 +1,6 @@
 //! Unit tests of the tenant store: sort-order eviction, paging, creation order.
 
+#[cfg(feature = "sqlite")]
 use bytes::Bytes;
 
 use super::order::{RowKey, row_key};

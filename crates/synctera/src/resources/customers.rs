@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::resources::person_query::{
     PersonFilters, PersonListQuery, RawFilters, with_shared_filters,
 };
+use crate::resources::person_record::SharedRecord;
 use crate::resources::persons::Person;
 use crate::transport::OptionalParams;
 use crate::transport::client::Client;
@@ -24,7 +25,7 @@ use crate::values::addresses::{Address, AddressType};
 use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::CustomerId;
 use crate::values::metadata::Metadata;
-use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, SsnLast4};
+use crate::values::pii::{DateOfBirth, Email, PhoneNumber, SsnLast4};
 use crate::values::statuses::{BanStatus, PersonStatus, SsnSource, VerificationStatus};
 
 api_enum! {
@@ -172,30 +173,38 @@ pub struct Customer {
 
 impl fmt::Debug for Customer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Customer")
-            .field("id", &self.id)
+        let mut d = f.debug_struct("Customer");
+        d.field("id", &self.id)
             .field("status", &self.status)
             .field("ban_status", &self.ban_status)
             .field("kyc_status", &self.kyc_status)
             .field("kyc_last_run", &self.kyc_last_run)
-            .field("kyc_exempt", &self.kyc_exempt)
-            .field("tenant", &self.tenant)
-            .field("creation_time", &self.creation_time)
-            .field("last_updated_time", &self.last_updated_time)
-            .field("first_name", &MaskedName(&self.first_name))
-            .field("middle_name", &MaskedName(&self.middle_name))
-            .field("last_name", &MaskedName(&self.last_name))
-            .field("dob", &self.dob)
-            .field("email", &self.email)
-            .field("phone_number", &self.phone_number)
-            .field("ssn", &self.ssn)
-            .field("ssn_source", &self.ssn_source)
-            .field("legal_address", &self.legal_address)
-            .field("shipping_address", &self.shipping_address)
-            .field("addresses", &self.addresses)
-            .field("has_accounts", &self.has_accounts)
-            .field("metadata", &self.metadata.as_ref().map(|m| m.len()))
-            .finish_non_exhaustive()
+            .field("kyc_exempt", &self.kyc_exempt);
+        let shared = SharedRecord {
+            tenant: &self.tenant,
+            creation_time: &self.creation_time,
+            last_updated_time: &self.last_updated_time,
+            first_name: &self.first_name,
+            middle_name: &self.middle_name,
+            last_name: &self.last_name,
+            dob: &self.dob,
+            email: &self.email,
+            phone_number: &self.phone_number,
+            ssn: &self.ssn,
+            ssn_source: &self.ssn_source,
+            legal_address: &self.legal_address,
+            shipping_address: &self.shipping_address,
+            metadata: &self.metadata,
+        };
+        shared.debug_fields(
+            &mut d,
+            &[],
+            &[
+                ("addresses", &self.addresses),
+                ("has_accounts", &self.has_accounts),
+            ],
+        );
+        d.finish_non_exhaustive()
     }
 }
 

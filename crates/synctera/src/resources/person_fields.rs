@@ -4,11 +4,16 @@
 //! [`CustomerReplace`](crate::CustomerReplace).
 //!
 //! Each write is a [`PersonFields`] of its own [`WriteKind`]: the setters of the fields they
-//! share (names, date of birth, e-mail, phone, SSN, addresses, metadata, ban status, note) are
-//! the plain methods below; each write's module adds only what is its own (`chosen_name`,
-//! `is_customer`, `personal_ids`, `tenant`, a `status` setter). The documented rules are
-//! checked in [`PersonFields::validate`], and the rules that differ between the writes are one
-//! row per write, [`WriteKind::RULES`].
+//! share (names, date of birth, e-mail, phone, SSN, addresses, metadata, ban status, note,
+//! `tenant`) are the plain methods below; each write's module adds only what is its own
+//! (`chosen_name`, `is_customer`, `personal_ids`, a `status` setter). The documented rules are
+//! checked here, and the rules that differ between the writes are one row per write,
+//! [`WriteKind::RULES`].
+//!
+//! The path to the wire runs one way: the write's module (`NewPerson::to_raw`, …) checks its
+//! own fields, hands the result to `PersonFields::shared_to_raw`, which checks the rules and
+//! converts the shared fields, and builds its generated body from what comes back. Nothing
+//! here calls into a write.
 
 use std::fmt;
 
@@ -29,8 +34,11 @@ use crate::values::statuses::{BanStatusInput, PersonStatus};
 /// [`CustomerPatch`](crate::CustomerPatch), [`CustomerReplace`](crate::CustomerReplace).
 ///
 /// Setters that parse (e-mail, phone, SSN, date of birth) record a bad value instead of
-/// failing; sending (or [`validate`](Self::validate)) reports the first problem, naming the
-/// field, never the value. `Debug` masks every piece of PII.
+/// failing; sending (or `validate`) reports the first problem, naming the field, never the
+/// value. The checks, in order: the values the setters rejected, then the rules (non-blank
+/// names and note, valid addresses; names outside `PROSPECT` and the note with a `ban_status`
+/// as the write's [`Rules`] row says), then every value against the limits the API
+/// description sets (lengths, patterns, enum values). `Debug` masks every piece of PII.
 #[derive(Clone, Default)]
 pub struct PersonFields<K> {
     pub(crate) status: Option<PersonStatus>,
@@ -46,6 +54,7 @@ pub struct PersonFields<K> {
     shipping_address: Option<AddressInput>,
     metadata: Option<Metadata>,
     note: Option<String>,
+    tenant: Option<String>,
     invalid: Invalid,
     pub(crate) own: K,
 }
@@ -100,31 +109,22 @@ pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-/// What one write adds to the shared fields: its own fields, its row of [`Rules`] and its
-/// generated request body. Implemented by this crate's writes only.
+/// What one write adds to the shared fields: its name, its row of [`Rules`] and its own fields.
+/// Implemented by this crate's writes only. The write's module builds its generated body (it
+/// calls `PersonFields::shared_to_raw`; nothing here calls the write).
 pub trait WriteKind: sealed::Sealed + Clone {
     /// The write's name, as `Debug` shows it.
     const NAME: &'static str;
     /// The write's row of the rules table.
     const RULES: Rules;
-    /// The generated request body.
-    type Raw;
-    /// Checks of the write's own fields (run after the shared fields' checks).
+    /// The write's own fields, for `Debug` (PII masked); none by default.
     #[doc(hidden)]
-    fn check_own(&self) -> Result<(), Error> {
-        Ok(())
-    }
-    /// The write's own fields, for `Debug` (PII masked).
-    #[doc(hidden)]
-    fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>);
-    /// The generated body: the converted shared fields plus the write's own.
-    #[doc(hidden)]
-    fn to_raw(&self, shared: RawShared) -> Result<Self::Raw, Error>;
+    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
 }
 
-/// The shared fields converted into the generated types, for [`WriteKind::to_raw`].
-#[doc(hidden)]
-pub struct RawShared {
+/// The shared fields checked and converted into the generated types, from which a write builds
+/// its generated body.
+pub(crate) struct RawShared {
     pub(crate) status: Option<types::PersonStatus>,
     pub(crate) ban_status: Option<types::BanStatusInput>,
     pub(crate) first_name: Option<types::PersonName>,
@@ -138,6 +138,7 @@ pub struct RawShared {
     pub(crate) shipping_address: Option<types::AddressInput>,
     pub(crate) metadata: Option<types::Metadata>,
     pub(crate) note: Option<types::Note>,
+    pub(crate) tenant: Option<String>,
 }
 
 impl RawShared {
@@ -186,11 +187,7 @@ pub(crate) fn check_name(field: &'static str, value: Option<&str>) -> Result<(),
 pub trait WholeRecord: WriteKind + Default {}
 
 /// A write that may name the `tenant` (every one but `CustomerPatch`).
-pub trait WithTenant: WriteKind {
-    /// Where the write keeps its `tenant`.
-    #[doc(hidden)]
-    fn tenant_mut(&mut self) -> &mut Option<String>;
-}
+pub trait WithTenant: WriteKind {}
 
 impl<K: WholeRecord> PersonFields<K> {
     /// A `PROSPECT`: nothing else required.
@@ -217,7 +214,7 @@ impl<K: WholeRecord> PersonFields<K> {
 impl<K: WithTenant> PersonFields<K> {
     /// `tenant`: only for platforms with several tenants.
     pub fn tenant(mut self, v: impl Into<String>) -> Self {
-        *self.own.tenant_mut() = Some(v.into());
+        self.tenant = Some(v.into());
         self
     }
 }
@@ -302,16 +299,9 @@ impl<K: WriteKind> PersonFields<K> {
         self
     }
 
-    /// Checks the request without sending it, as sending it does: the values the setters
-    /// rejected, then the rules (non-blank names and note, valid addresses; names outside
-    /// `PROSPECT` and the note with a `ban_status` as the write's [`Rules`] row says), then
-    /// every value against the limits the API description sets (lengths, patterns, enum
-    /// values). The error names the first field at fault, never its value.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.to_raw().map(drop)
-    }
-
-    fn check_rules(&self) -> Result<(), Error> {
+    /// The rules, in order; `own_checks` (the write's checks of its own fields) is reported
+    /// after the names.
+    fn check_rules(&self, own_checks: Result<(), Error>) -> Result<(), Error> {
         self.invalid.check()?;
         for (field, value) in [
             ("first_name", &self.first_name),
@@ -320,7 +310,7 @@ impl<K: WriteKind> PersonFields<K> {
         ] {
             check_name(field, value.as_deref())?;
         }
-        self.own.check_own()?;
+        own_checks?;
         if let Some(a) = &self.legal_address {
             a.validate("legal_address")?;
         }
@@ -350,14 +340,15 @@ impl<K: WriteKind> PersonFields<K> {
         rules.note.check(self.ban_status, self.note.as_deref())
     }
 
-    /// The generated request body: rules checked, then each value converted into its generated
-    /// type, field by field (no JSON in between).
+    /// The shared fields for the generated request body: rules checked (with the write's
+    /// `own_checks` in their place), then each value converted into its generated type, field by
+    /// field (no JSON in between). Called by each write's `to_raw`.
     ///
     /// The SSN stays in a zeroize-on-drop [`Ssn`] here; what this cannot reach is the copy the
     /// generated request type keeps (a plain `String`) and the body `reqwest` serializes.
-    pub(crate) fn to_raw(&self) -> Result<K::Raw, Error> {
-        self.check_rules()?;
-        let shared = RawShared {
+    pub(crate) fn shared_to_raw(&self, own_checks: Result<(), Error>) -> Result<RawShared, Error> {
+        self.check_rules(own_checks)?;
+        Ok(RawShared {
             status: self
                 .status
                 .as_ref()
@@ -386,8 +377,8 @@ impl<K: WriteKind> PersonFields<K> {
                 .transpose()?,
             metadata: self.metadata.clone().map(types::Metadata),
             note: Error::constrained_opt("note", self.note.as_deref())?,
-        };
-        self.own.to_raw(shared)
+            tenant: self.tenant.clone(),
+        })
     }
 }
 

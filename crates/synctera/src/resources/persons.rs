@@ -16,6 +16,7 @@ use secrecy::ExposeSecret;
 use crate::error::Error;
 use crate::field_path::FieldPath;
 use crate::resources::person_query::{RawFilters, with_shared_filters};
+use crate::resources::person_record::SharedRecord;
 use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
@@ -238,32 +239,39 @@ impl Person {
 
 impl fmt::Debug for Person {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Person")
-            .field("id", &self.id)
+        let mut d = f.debug_struct("Person");
+        d.field("id", &self.id)
             .field("status", &self.status)
             .field("ban_status", &self.ban_status)
             .field("is_customer", &self.is_customer)
             .field("verification_status", &self.verification_status)
-            .field("verification_last_run", &self.verification_last_run)
-            .field("tenant", &self.tenant)
-            .field("creation_time", &self.creation_time)
-            .field("last_updated_time", &self.last_updated_time)
-            .field("first_name", &MaskedName(&self.first_name))
-            .field("middle_name", &MaskedName(&self.middle_name))
-            .field("last_name", &MaskedName(&self.last_name))
-            .field("chosen_name", &MaskedName(&self.chosen_name))
-            .field("dob", &self.dob)
-            .field("email", &self.email)
-            .field("phone_number", &self.phone_number)
-            .field("ssn", &self.ssn)
-            .field("ssn_source", &self.ssn_source)
-            .field("legal_address", &self.legal_address)
-            .field("shipping_address", &self.shipping_address)
-            .field("has_accounts", &self.has_accounts)
-            .field("is_user", &self.is_user)
-            .field("personal_ids", &self.personal_ids)
-            .field("metadata", &self.metadata.as_ref().map(|m| m.len()))
-            .finish()
+            .field("verification_last_run", &self.verification_last_run);
+        let shared = SharedRecord {
+            tenant: &self.tenant,
+            creation_time: &self.creation_time,
+            last_updated_time: &self.last_updated_time,
+            first_name: &self.first_name,
+            middle_name: &self.middle_name,
+            last_name: &self.last_name,
+            dob: &self.dob,
+            email: &self.email,
+            phone_number: &self.phone_number,
+            ssn: &self.ssn,
+            ssn_source: &self.ssn_source,
+            legal_address: &self.legal_address,
+            shipping_address: &self.shipping_address,
+            metadata: &self.metadata,
+        };
+        shared.debug_fields(
+            &mut d,
+            &[("chosen_name", &MaskedName(&self.chosen_name))],
+            &[
+                ("has_accounts", &self.has_accounts),
+                ("is_user", &self.is_user),
+                ("personal_ids", &self.personal_ids),
+            ],
+        );
+        d.finish()
     }
 }
 

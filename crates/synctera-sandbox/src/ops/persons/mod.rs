@@ -4,6 +4,7 @@ mod input;
 mod list;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 use super::read_one;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
+use crate::ops::webhooks::{PersonWrite, raise_person_events};
 use crate::problem::Problem;
 use crate::records::Person;
 use crate::store::{Resource, Tenant};
@@ -60,12 +62,14 @@ fn prepare(mode: Mode, id: Option<Uuid>, body: &[u8], tenant: &str) -> Result<Pr
 }
 
 /// Stores a prepared write and returns the view `mode` answers with, as kept for later reads.
+/// The events the write raises are stored with it; `raised` says whether there were any.
 fn store(
     app: &App,
     t: &mut Tenant,
     tenant: &str,
     mode: Mode,
     prepared: Prepared,
+    raised: &AtomicBool,
 ) -> Result<Bytes, Problem> {
     let customer = !mode.is_person();
     let unique = |t: &Tenant, p: &Person| {
@@ -79,21 +83,36 @@ fn store(
     match prepared {
         Prepared::Create(p, view) => {
             unique(t, &p)?;
+            let id = p.id;
             let rerender = |p: &Person| p.render(tenant, customer);
-            Ok(t.put_created(p, view, rerender))
+            let view = t.put_created(p, view, rerender);
+            let what = PersonWrite::Created;
+            if raise_person_events(t, tenant, what, customer, None, id) {
+                raised.store(true, Ordering::Relaxed);
+            }
+            Ok(view)
         }
         Prepared::Change(id, c) => {
             let old = t.person(&id).ok_or_else(|| Problem::not_found(NO_PERSON))?;
             let p = apply(mode, c, Some(old), now_after(Some(old.last_updated_time)))?;
             unique(t, &p)?;
-            Ok(t.put_person(p).json(tenant, customer).clone())
+            // The record before the change, only when someone is subscribed to hear of it.
+            let before = t.webhooks.has_subscribers().then(|| Person::clone(old));
+            let view = t.put_person(p).json(tenant, customer).clone();
+            if let Some(before) = before {
+                let what = PersonWrite::Updated;
+                if raise_person_events(t, tenant, what, customer, Some(&before), id) {
+                    raised.store(true, Ordering::Relaxed);
+                }
+            }
+            Ok(view)
         }
     }
 }
 
 /// Every person/customer write (`mode`); `id` is the record a change applies to.
 async fn write_op(
-    app: &App,
+    app: &Arc<App>,
     caller: &Caller,
     write: Option<Write>,
     mode: Mode,
@@ -108,16 +127,17 @@ async fn write_op(
     // Parsed (and a new record built and rendered) before the tenant's write lock is taken:
     // only storing it runs under the lock. The unknown-id 404 still wins over body errors.
     let prepared = prepare(mode, id, body, &caller.name);
+    let raised = AtomicBool::new(false);
     let run = |t: &mut Tenant| {
         if let Some(id) = id
             && t.person(&id).is_none()
         {
             return Err(Problem::not_found(NO_PERSON));
         }
-        let body = store(app, t, &caller.name, mode, prepared?)?;
+        let body = store(app, t, &caller.name, mode, prepared?, &raised)?;
         Ok(json_bytes(status, body))
     };
-    match write {
+    let answer = match write {
         Some(w) => w.run(app, caller, mode.op(), body, run).await,
         // PUT is idempotent by nature and takes no Idempotency-Key.
         None => {
@@ -125,7 +145,12 @@ async fn write_op(
             let r = commit_write(app, caller, |t| run(t).unwrap_or_else(problem_response));
             r.await.map(into_response)
         }
+    };
+    // Woken once the write (and its events) is committed.
+    if raised.load(Ordering::Relaxed) {
+        caller.wake_deliveries(app);
     }
+    answer
 }
 
 async fn create_person(

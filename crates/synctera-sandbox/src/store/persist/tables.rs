@@ -12,6 +12,7 @@ use rusqlite::{Connection, params};
 use super::Batch;
 use crate::problem::PROBLEM_JSON;
 use crate::store::{Change, Collections, IdemLimits, Journal, StoredResponse, Tenant, TokenKey};
+use crate::webhooks::state::WebhookChange;
 
 /// `PRAGMA application_id` of a sandbox database ("SYNS").
 pub(super) const APPLICATION_ID: i32 = 0x5359_4e53;
@@ -46,8 +47,15 @@ pub(super) fn record_tables() -> String {
                  CREATE INDEX IF NOT EXISTS {t}_by_tenant ON {t} (tenant);"
             )
         })
+        .chain(std::iter::once(WEBHOOK_TABLE.to_string()))
         .collect()
 }
+
+/// The webhook state (secrets, subscriptions, events), keyed by kind and sequence number; kept
+/// beside the record tables, created when missing like them.
+const WEBHOOK_TABLE: &str = "CREATE TABLE IF NOT EXISTS webhook_state (
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+    PRIMARY KEY (tenant, kind, seq));";
 
 /// Version 1 to 2: disclosures and verifications get rows (after every row in use, in their
 /// old order) in place of their per-tenant sequence numbers.
@@ -120,6 +128,20 @@ pub(super) fn load(
     row_counter.store(next_row, std::sync::atomic::Ordering::Relaxed);
     for t in tenants.values_mut() {
         t.reindex();
+    }
+    let mut q = conn.prepare("SELECT tenant, kind, seq, record FROM webhook_state ORDER BY seq")?;
+    let mut rows = q.query([])?;
+    while let Some(r) = rows.next()? {
+        let record = r.get::<_, String>(3)?;
+        let seq = r.get::<_, i64>(2)? as u64;
+        let bad = |_| LoadError::Record("webhook_state");
+        let change = match r.get::<_, String>(1)?.as_str() {
+            "secrets" => WebhookChange::Secrets(Some(serde_json::from_str(&record).map_err(bad)?)),
+            "hook" => WebhookChange::Hook(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
+            "event" => WebhookChange::Event(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
+            _ => return Err(LoadError::Record("webhook_state")),
+        };
+        tenant!(r.get(0)?).webhooks.restore(change);
     }
     let mut q = conn.prepare(
         "SELECT tenant, op, key, fingerprint, status, content_type, body, stored_at_ms \
@@ -227,6 +249,55 @@ fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::
             tx.prepare_cached("UPDATE tenants SET generation = generation + 1 WHERE name = ?1")?
                 .execute([t])?;
         }
+        Change::Webhook(change) => apply_webhook(tx, t, change)?,
     }
+    Ok(())
+}
+
+/// Upserts or deletes the one row a webhook change touches.
+fn apply_webhook(
+    tx: &rusqlite::Transaction<'_>,
+    t: &str,
+    change: &WebhookChange,
+) -> rusqlite::Result<()> {
+    let json = |v: Result<String, serde_json::Error>| {
+        v.map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    let (kind, seq, record) = match change {
+        WebhookChange::Secrets(s) => (
+            "secrets",
+            0,
+            s.as_ref()
+                .map(|s| json(serde_json::to_string(s)))
+                .transpose()?,
+        ),
+        WebhookChange::Hook(seq, h) => (
+            "hook",
+            *seq,
+            h.as_ref()
+                .map(|h| json(serde_json::to_string(h)))
+                .transpose()?,
+        ),
+        WebhookChange::Event(seq, e) => (
+            "event",
+            *seq,
+            e.as_ref()
+                .map(|e| json(serde_json::to_string(e)))
+                .transpose()?,
+        ),
+    };
+    match record {
+        Some(record) => tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO webhook_state (tenant, kind, seq, record) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![t, kind, seq as i64, record])?,
+        None => tx
+            .prepare_cached(
+                "DELETE FROM webhook_state WHERE tenant = ?1 AND kind = ?2 AND seq = ?3",
+            )?
+            .execute(params![t, kind, seq as i64])?,
+    };
     Ok(())
 }

@@ -2,14 +2,11 @@
 //! (`patchCustomer`) and [`CustomerReplace`] (`updateCustomer`, a PUT), each the shared
 //! [`PersonFields`] plus what only it sends.
 
-use std::fmt;
-
 use synctera_raw::types;
 
 use crate::error::Error;
 use crate::resources::person_fields::{
-    self, NoteRule, PersonFields, RawShared, Rules, WholeRecord, WithTenant, WriteKind,
-    with_shared_fields,
+    self, NoteRule, PersonFields, Rules, WholeRecord, WithTenant, WriteKind, with_shared_fields,
 };
 use crate::values::statuses::PersonStatus;
 
@@ -23,19 +20,33 @@ use crate::values::statuses::PersonStatus;
 /// ```
 pub type NewCustomer = PersonFields<CustomerCreate>;
 
-/// What only `createCustomer` sends on top of the shared fields: `tenant`.
+/// What only `createCustomer` sends on top of the shared fields: nothing (its `status` is
+/// required).
 #[derive(Clone, Default)]
-pub struct CustomerCreate {
-    tenant: Option<String>,
+pub struct CustomerCreate {}
+
+impl NewCustomer {
+    /// Checks the request without sending it, as sending it does (the checks are listed at
+    /// [`PersonFields`]). The error names the first field at fault, never its value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated body: the shared fields checked and converted.
+    pub(crate) fn to_raw(&self) -> Result<types::CreateCustomerRequest, Error> {
+        let mut shared = self.shared_to_raw(Ok(()))?;
+        let status = shared.required_status()?;
+        Ok(with_shared_fields!(CreateCustomerRequest {
+            shared,
+            status: status,
+            tenant: shared.tenant,
+        }))
+    }
 }
 
 impl person_fields::sealed::Sealed for CustomerCreate {}
 impl WholeRecord for CustomerCreate {}
-impl WithTenant for CustomerCreate {
-    fn tenant_mut(&mut self) -> &mut Option<String> {
-        &mut self.tenant
-    }
-}
+impl WithTenant for CustomerCreate {}
 impl WriteKind for CustomerCreate {
     const NAME: &'static str = "NewCustomer";
     const RULES: Rules = Rules {
@@ -44,18 +55,6 @@ impl WriteKind for CustomerCreate {
             "is required when creating a customer with ban_status SUSPENDED",
         ),
     };
-    type Raw = types::CreateCustomerRequest;
-
-    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
-
-    fn to_raw(&self, mut shared: RawShared) -> Result<Self::Raw, Error> {
-        let status = shared.required_status()?;
-        Ok(with_shared_fields!(CreateCustomerRequest {
-            shared,
-            status: status,
-            tenant: self.tenant.clone(),
-        }))
-    }
 }
 
 /// A `patchCustomer` request (PATCH `/customers/{id}`): only the fields you set are sent.
@@ -68,7 +67,7 @@ impl WriteKind for CustomerCreate {
 pub type CustomerPatch = PersonFields<CustomerChange>;
 
 /// What only `patchCustomer` sends on top of the shared fields: nothing (its `status` is
-/// optional).
+/// optional, and it takes no `tenant`).
 #[derive(Clone, Default)]
 pub struct CustomerChange {}
 
@@ -84,6 +83,21 @@ impl CustomerPatch {
         self.status = Some(v);
         self
     }
+
+    /// Checks the request without sending it, as sending it does (the checks are listed at
+    /// [`PersonFields`]). The error names the first field at fault, never its value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated body: the shared fields checked and converted.
+    pub(crate) fn to_raw(&self) -> Result<types::PatchCustomerRequest, Error> {
+        let shared = self.shared_to_raw(Ok(()))?;
+        Ok(with_shared_fields!(PatchCustomerRequest {
+            shared,
+            status: shared.status,
+        }))
+    }
 }
 
 impl person_fields::sealed::Sealed for CustomerChange {}
@@ -93,16 +107,6 @@ impl WriteKind for CustomerChange {
         whole_record: false,
         note: NoteRule::WithAnyBanStatus,
     };
-    type Raw = types::PatchCustomerRequest;
-
-    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
-
-    fn to_raw(&self, shared: RawShared) -> Result<Self::Raw, Error> {
-        Ok(with_shared_fields!(PatchCustomerRequest {
-            shared,
-            status: shared.status,
-        }))
-    }
 }
 
 /// An `updateCustomer` request (PUT `/customers/{id}`): replaces the whole record, so it has the
@@ -114,35 +118,37 @@ impl WriteKind for CustomerChange {
 /// ```
 pub type CustomerReplace = PersonFields<CustomerReplacement>;
 
-/// What only `updateCustomer` sends on top of the shared fields: `tenant`.
+/// What only `updateCustomer` sends on top of the shared fields: nothing (its `status` is
+/// required).
 #[derive(Clone, Default)]
-pub struct CustomerReplacement {
-    tenant: Option<String>,
+pub struct CustomerReplacement {}
+
+impl CustomerReplace {
+    /// Checks the request without sending it, as sending it does (the checks are listed at
+    /// [`PersonFields`]). The error names the first field at fault, never its value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated body: the shared fields checked and converted.
+    pub(crate) fn to_raw(&self) -> Result<types::ReplaceCustomerRequest, Error> {
+        let mut shared = self.shared_to_raw(Ok(()))?;
+        let status = shared.required_status()?;
+        Ok(with_shared_fields!(ReplaceCustomerRequest {
+            shared,
+            status: status,
+            tenant: shared.tenant,
+        }))
+    }
 }
 
 impl person_fields::sealed::Sealed for CustomerReplacement {}
 impl WholeRecord for CustomerReplacement {}
-impl WithTenant for CustomerReplacement {
-    fn tenant_mut(&mut self) -> &mut Option<String> {
-        &mut self.tenant
-    }
-}
+impl WithTenant for CustomerReplacement {}
 impl WriteKind for CustomerReplacement {
     const NAME: &'static str = "CustomerReplace";
     const RULES: Rules = Rules {
         whole_record: true,
         note: NoteRule::WithAnyBanStatus,
     };
-    type Raw = types::ReplaceCustomerRequest;
-
-    fn debug_own(&self, _: &mut fmt::DebugStruct<'_, '_>) {}
-
-    fn to_raw(&self, mut shared: RawShared) -> Result<Self::Raw, Error> {
-        let status = shared.required_status()?;
-        Ok(with_shared_fields!(ReplaceCustomerRequest {
-            shared,
-            status: status,
-            tenant: self.tenant.clone(),
-        }))
-    }
 }

@@ -326,3 +326,25 @@ fn unknown_enum_values_are_kept() {
     assert_eq!(PersonSortKey::KNOWN.len(), 8);
     assert_eq!(PersonSortKey::LastNameDesc.to_string(), "last_name:desc");
 }
+
+#[test]
+fn a_writes_own_checks_come_after_the_names_and_before_the_addresses() {
+    let bad_address = AddressInput::new(" ", "US");
+    let blank_chosen = NewPerson::prospect()
+        .chosen_name(" ")
+        .legal_address(bad_address.clone());
+    assert_eq!(field_of(blank_chosen.validate()), "chosen_name");
+    let blank_first = NewPerson::prospect().first_name(" ").chosen_name(" ");
+    assert_eq!(field_of(blank_first.validate()), "first_name");
+    let bad_id = NewPerson::prospect()
+        .personal_id(
+            PersonalIdInput::new(PersonalIdType::Ssn, "123456789".parse().unwrap())
+                .country_code("us"),
+        )
+        .legal_address(bad_address.clone());
+    assert_eq!(field_of(bad_id.validate()), "personal_ids[0].country_code");
+    let update = PersonUpdate::new()
+        .chosen_name(" ")
+        .shipping_address(bad_address);
+    assert_eq!(field_of(update.validate()), "chosen_name");
+}

@@ -8,7 +8,7 @@ use synctera_raw::types;
 use super::PersonalIdInput;
 use crate::error::Error;
 use crate::resources::person_fields::{
-    self, NoteRule, PersonFields, RawShared, Rules, WholeRecord, WithTenant, WriteKind, check_name,
+    self, NoteRule, PersonFields, Rules, WholeRecord, WithTenant, WriteKind, check_name,
     with_shared_fields,
 };
 use crate::values::pii::MaskedName;
@@ -33,12 +33,11 @@ use crate::values::statuses::PersonStatus;
 /// `is_customer` defaults to `true`.
 pub type NewPerson = PersonFields<PersonCreate>;
 
-/// What only `createPerson` sends: `chosen_name`, `is_customer`, `tenant`, `personal_ids`.
+/// What only `createPerson` sends: `chosen_name`, `is_customer`, `personal_ids`.
 #[derive(Clone)]
 pub struct PersonCreate {
     chosen_name: Option<String>,
     is_customer: bool,
-    tenant: Option<String>,
     personal_ids: Vec<PersonalIdInput>,
 }
 
@@ -47,7 +46,6 @@ impl Default for PersonCreate {
         Self {
             chosen_name: None,
             is_customer: true,
-            tenant: None,
             personal_ids: Vec::new(),
         }
     }
@@ -72,15 +70,35 @@ impl NewPerson {
         self.own.personal_ids.push(v);
         self
     }
+
+    /// Checks the request without sending it, as sending it does (the checks are listed at
+    /// [`PersonFields`]). The error names the first field at fault, never its value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated body: this write's own checks, the shared fields checked and converted,
+    /// then this write's own fields.
+    pub(crate) fn to_raw(&self) -> Result<types::CreatePersonRequest, Error> {
+        let own = &self.own;
+        let own_checks = check_name("chosen_name", own.chosen_name.as_deref())
+            .and_then(|()| PersonalIdInput::check_list(&own.personal_ids));
+        let mut shared = self.shared_to_raw(own_checks)?;
+        let status = shared.required_status()?;
+        Ok(with_shared_fields!(CreatePersonRequest {
+            shared,
+            status: status,
+            chosen_name: Error::constrained_opt("chosen_name", own.chosen_name.as_deref())?,
+            is_customer: own.is_customer,
+            tenant: shared.tenant,
+            personal_ids: PersonalIdInput::list_to_raw(&own.personal_ids)?,
+        }))
+    }
 }
 
 impl person_fields::sealed::Sealed for PersonCreate {}
 impl WholeRecord for PersonCreate {}
-impl WithTenant for PersonCreate {
-    fn tenant_mut(&mut self) -> &mut Option<String> {
-        &mut self.tenant
-    }
-}
+impl WithTenant for PersonCreate {}
 impl WriteKind for PersonCreate {
     const NAME: &'static str = "NewPerson";
     const RULES: Rules = Rules {
@@ -89,29 +107,11 @@ impl WriteKind for PersonCreate {
             "is required when creating a person with ban_status SUSPENDED",
         ),
     };
-    type Raw = types::CreatePersonRequest;
-
-    fn check_own(&self) -> Result<(), Error> {
-        check_name("chosen_name", self.chosen_name.as_deref())?;
-        PersonalIdInput::check_list(&self.personal_ids)
-    }
 
     fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>) {
         d.field("chosen_name", &MaskedName(&self.chosen_name))
             .field("is_customer", &self.is_customer)
             .field("personal_ids", &self.personal_ids);
-    }
-
-    fn to_raw(&self, mut shared: RawShared) -> Result<Self::Raw, Error> {
-        let status = shared.required_status()?;
-        Ok(with_shared_fields!(CreatePersonRequest {
-            shared,
-            status: status,
-            chosen_name: Error::constrained_opt("chosen_name", self.chosen_name.as_deref())?,
-            is_customer: self.is_customer,
-            tenant: self.tenant.clone(),
-            personal_ids: PersonalIdInput::list_to_raw(&self.personal_ids)?,
-        }))
     }
 }
 
@@ -148,12 +148,12 @@ impl WriteKind for PersonCreate {
 /// ```
 pub type PersonUpdate = PersonFields<PersonChange>;
 
-/// What only `updatePerson` sends: `status`, `chosen_name`, `is_customer`, `tenant`.
+/// What only `updatePerson` sends: `chosen_name`, `is_customer` (and its `status` is
+/// optional).
 #[derive(Clone, Default)]
 pub struct PersonChange {
     chosen_name: Option<String>,
     is_customer: Option<bool>,
-    tenant: Option<String>,
 }
 
 impl PersonUpdate {
@@ -188,38 +188,39 @@ impl PersonUpdate {
         self.own.is_customer = Some(v);
         self
     }
+
+    /// Checks the request without sending it, as sending it does (the checks are listed at
+    /// [`PersonFields`]). The error names the first field at fault, never its value.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_raw().map(drop)
+    }
+
+    /// The generated body: this write's own check, the shared fields checked and converted,
+    /// then this write's own fields.
+    pub(crate) fn to_raw(&self) -> Result<types::UpdatePersonRequest, Error> {
+        let own = &self.own;
+        let shared = self.shared_to_raw(check_name("chosen_name", own.chosen_name.as_deref()))?;
+        Ok(with_shared_fields!(UpdatePersonRequest {
+            shared,
+            status: shared.status,
+            chosen_name: Error::constrained_opt("chosen_name", own.chosen_name.as_deref())?,
+            is_customer: own.is_customer,
+            tenant: shared.tenant,
+        }))
+    }
 }
 
 impl person_fields::sealed::Sealed for PersonChange {}
-impl WithTenant for PersonChange {
-    fn tenant_mut(&mut self) -> &mut Option<String> {
-        &mut self.tenant
-    }
-}
+impl WithTenant for PersonChange {}
 impl WriteKind for PersonChange {
     const NAME: &'static str = "PersonUpdate";
     const RULES: Rules = Rules {
         whole_record: false,
         note: NoteRule::WithAnyBanStatus,
     };
-    type Raw = types::UpdatePersonRequest;
-
-    fn check_own(&self) -> Result<(), Error> {
-        check_name("chosen_name", self.chosen_name.as_deref())
-    }
 
     fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>) {
         d.field("chosen_name", &MaskedName(&self.chosen_name))
             .field("is_customer", &self.is_customer);
-    }
-
-    fn to_raw(&self, shared: RawShared) -> Result<Self::Raw, Error> {
-        Ok(with_shared_fields!(UpdatePersonRequest {
-            shared,
-            status: shared.status,
-            chosen_name: Error::constrained_opt("chosen_name", self.chosen_name.as_deref())?,
-            is_customer: self.is_customer,
-            tenant: self.tenant.clone(),
-        }))
     }
 }

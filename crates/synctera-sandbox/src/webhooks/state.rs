@@ -1,0 +1,356 @@
+//! One tenant's webhook state: its secrets, subscriptions and the outbox of events, changed
+//! only through these methods, which record each change for the database when the sandbox is
+//! durable (committed with the write that made it, in the same transaction).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::attempt::{Attempt, retry_wait};
+use super::event_types::subscribed;
+use super::records::{Event, EventStatus, Raised, Webhook, WebhookInput};
+use super::signing::{Secret, Secrets};
+
+/// Events kept per tenant, delivered or not: the outbox is bounded, and the oldest event makes
+/// room for a new one (a delivery still pending then is given up).
+pub(crate) const MAX_EVENTS: usize = 10_000;
+/// Attempts kept per event, the latest: a full retry schedule is 17, and resends add more.
+const MAX_HISTORY: usize = 100;
+
+/// A change to commit, in the order made.
+#[derive(Debug)]
+pub(crate) enum WebhookChange {
+    Secrets(Option<Secrets>),
+    Hook(u64, Option<Webhook>),
+    Event(u64, Option<Box<Event>>),
+}
+
+/// A delivery the worker should attempt now.
+pub(crate) struct Job {
+    pub seq: u64,
+    pub webhook_id: Uuid,
+    pub url: String,
+    pub body: bytes::Bytes,
+    pub secrets: Vec<Secret>,
+}
+
+#[derive(Default)]
+pub(crate) struct WebhookState {
+    secrets: Option<Secrets>,
+    pub(crate) hooks: BTreeMap<u64, Webhook>,
+    hook_ids: HashMap<Uuid, u64>,
+    pub(crate) events: BTreeMap<u64, Event>,
+    event_ids: HashMap<(Uuid, Uuid), u64>,
+    seq: u64,
+    last_due: Option<DateTime<Utc>>,
+    /// `Some` when durable: the changes not yet handed to the database.
+    journal: Option<Vec<WebhookChange>>,
+}
+
+impl WebhookState {
+    pub(crate) fn new(durable: bool) -> Self {
+        WebhookState {
+            journal: durable.then(Vec::new),
+            ..Default::default()
+        }
+    }
+
+    fn record(&mut self, change: impl FnOnce(&Self) -> WebhookChange) {
+        if self.journal.is_some() {
+            let c = change(self);
+            if let Some(j) = &mut self.journal {
+                j.push(c);
+            }
+        }
+    }
+
+    pub(crate) fn take_journal(&mut self) -> Vec<WebhookChange> {
+        self.journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Rebuilds the state from committed changes (loading a database).
+    pub(crate) fn restore(&mut self, change: WebhookChange) {
+        match change {
+            WebhookChange::Secrets(s) => self.secrets = s,
+            WebhookChange::Hook(seq, Some(h)) => {
+                self.hook_ids.insert(h.id, seq);
+                self.hooks.insert(seq, h);
+                self.seq = self.seq.max(seq);
+            }
+            WebhookChange::Event(seq, Some(e)) => {
+                self.event_ids.insert((e.webhook_id, e.id), seq);
+                self.events.insert(seq, *e);
+                self.seq = self.seq.max(seq);
+            }
+            WebhookChange::Hook(..) | WebhookChange::Event(..) => {}
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    // ------------------------------------------------------------------ secrets
+
+    /// A first secret; `None` when the tenant already has one.
+    pub(crate) fn create_secret(&mut self) -> Option<Secret> {
+        if self.secrets.is_some() {
+            return None;
+        }
+        let s = Secrets::new();
+        let current = s.current.clone();
+        self.secrets = Some(s);
+        self.record(|me| WebhookChange::Secrets(me.secrets.clone()));
+        Some(current)
+    }
+
+    /// A new secret and when the old one stops; `None` when the tenant has none.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn replace_secret(
+        &mut self,
+        rolling: bool,
+        now: DateTime<Utc>,
+    ) -> Option<(Secret, Option<DateTime<Utc>>)> {
+        let s = self.secrets.as_mut()?;
+        let until = s.replace(rolling, now);
+        let current = s.current.clone();
+        self.record(|me| WebhookChange::Secrets(me.secrets.clone()));
+        Some((current, until))
+    }
+
+    /// Revokes every secret, or only the previous one; `false` when there is nothing to revoke.
+    pub(crate) fn revoke_secret(&mut self, old_only: bool) -> bool {
+        let Some(s) = self.secrets.as_mut() else {
+            return false;
+        };
+        if old_only {
+            s.previous = None;
+        } else {
+            self.secrets = None;
+        }
+        self.record(|me| WebhookChange::Secrets(me.secrets.clone()));
+        true
+    }
+
+    // ------------------------------------------------------------------ subscriptions
+
+    pub(crate) fn hook(&self, id: &Uuid) -> Option<&Webhook> {
+        self.hook_ids.get(id).and_then(|s| self.hooks.get(s))
+    }
+
+    pub(crate) fn add_hook(&mut self, input: WebhookInput, now: DateTime<Utc>) -> &Webhook {
+        let seq = self.next_seq();
+        let h = Webhook {
+            id: Uuid::new_v4(),
+            input,
+            last_updated: now,
+        };
+        self.hook_ids.insert(h.id, seq);
+        self.hooks.insert(seq, h);
+        self.record(|me| WebhookChange::Hook(seq, me.hooks.get(&seq).cloned()));
+        &self.hooks[&seq]
+    }
+
+    pub(crate) fn replace_hook(
+        &mut self,
+        id: &Uuid,
+        input: WebhookInput,
+        now: DateTime<Utc>,
+    ) -> Option<&Webhook> {
+        let seq = *self.hook_ids.get(id)?;
+        let h = self.hooks.get_mut(&seq)?;
+        h.input = input;
+        h.last_updated = now.max(h.last_updated);
+        self.record(|me| WebhookChange::Hook(seq, me.hooks.get(&seq).cloned()));
+        self.hooks.get(&seq)
+    }
+
+    /// Deletes a subscription and its events (pending deliveries included).
+    pub(crate) fn delete_hook(&mut self, id: &Uuid) -> bool {
+        let Some(seq) = self.hook_ids.remove(id) else {
+            return false;
+        };
+        self.hooks.remove(&seq);
+        self.record(|_| WebhookChange::Hook(seq, None));
+        let gone: Vec<u64> = self
+            .events
+            .iter()
+            .filter(|(_, e)| e.webhook_id == *id)
+            .map(|(s, _)| *s)
+            .collect();
+        for s in gone {
+            self.remove_event(s);
+        }
+        true
+    }
+
+    /// Whether any enabled subscription exists: when none does, a write raises nothing and
+    /// pays nothing for events.
+    pub(crate) fn has_subscribers(&self) -> bool {
+        self.hooks.values().any(|h| h.input.is_enabled)
+    }
+
+    // ------------------------------------------------------------------ events
+
+    pub(crate) fn event(&self, webhook: &Uuid, id: &Uuid) -> Option<&Event> {
+        self.event_ids
+            .get(&(*webhook, *id))
+            .and_then(|s| self.events.get(s))
+    }
+
+    fn remove_event(&mut self, seq: u64) {
+        if let Some(e) = self.events.remove(&seq) {
+            self.event_ids.remove(&(e.webhook_id, e.id));
+            self.record(|_| WebhookChange::Event(seq, None));
+        }
+    }
+
+    /// Raises one event: stored, due now, for every enabled subscription it matches. Returns
+    /// how many subscriptions it goes to and its `event_time`.
+    pub(crate) fn raise(
+        &mut self,
+        id: Uuid,
+        raised: &Raised<'_>,
+        now: DateTime<Utc>,
+    ) -> (usize, DateTime<Utc>) {
+        // Due times never go back, so first attempts keep the order events were raised in.
+        let now = self.last_due.map_or(now, |l| l.max(now));
+        self.last_due = Some(now);
+        let events: Vec<Event> = self
+            .hooks
+            .values()
+            .filter(|h| {
+                h.input.is_enabled && subscribed(&h.input.enabled_events, raised.event_type)
+            })
+            .map(|h| Event::new(id, raised, h, now))
+            .collect();
+        let n = events.len();
+        for e in events {
+            while self.events.len() >= MAX_EVENTS {
+                let Some(oldest) = self.events.keys().next().copied() else {
+                    break;
+                };
+                self.remove_event(oldest);
+            }
+            let seq = self.next_seq();
+            self.event_ids.insert((e.webhook_id, e.id), seq);
+            self.events.insert(seq, e);
+            self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
+        }
+        (n, now)
+    }
+
+    /// Schedules one more delivery of an event at `due`, with a fresh retry schedule.
+    pub(crate) fn resend(
+        &mut self,
+        webhook: &Uuid,
+        id: &Uuid,
+        due: DateTime<Utc>,
+    ) -> Option<&Event> {
+        let seq = *self.event_ids.get(&(*webhook, *id))?;
+        let e = self.events.get_mut(&seq)?;
+        e.due = Some(due);
+        e.status = EventStatus::Running;
+        e.failures = 0;
+        self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
+        self.events.get(&seq)
+    }
+
+    /// The deliveries to attempt now, one per subscription not `busy`, each its earliest due
+    /// (first attempts in the order raised), and when the next one falls due.
+    pub(crate) fn due(
+        &self,
+        now: DateTime<Utc>,
+        busy: &std::collections::HashSet<Uuid>,
+    ) -> (Vec<Job>, Option<DateTime<Utc>>) {
+        let mut first: HashMap<Uuid, (DateTime<Utc>, u64)> = HashMap::new();
+        for (seq, e) in &self.events {
+            let Some(due) = e.due else { continue };
+            if busy.contains(&e.webhook_id) {
+                continue;
+            }
+            let entry = first.entry(e.webhook_id).or_insert((due, *seq));
+            if (due, *seq) < *entry {
+                *entry = (due, *seq);
+            }
+        }
+        let secrets: Vec<Secret> = self
+            .secrets
+            .iter()
+            .flat_map(|s| s.valid_at(now).cloned())
+            .collect();
+        let mut jobs = Vec::new();
+        let mut next: Option<DateTime<Utc>> = None;
+        for (webhook_id, (due, seq)) in first {
+            if due > now {
+                next = Some(next.map_or(due, |n| n.min(due)));
+                continue;
+            }
+            let (Some(e), Some(h)) = (self.events.get(&seq), self.hook(&webhook_id)) else {
+                continue;
+            };
+            jobs.push(Job {
+                seq,
+                webhook_id,
+                url: h.input.url.clone(),
+                body: bytes::Bytes::from(e.body.clone()),
+                secrets: secrets.clone(),
+            });
+        }
+        jobs.sort_by_key(|j| j.seq);
+        (jobs, next)
+    }
+
+    /// Records an attempt of event `seq`: delivered, retried after the back-off, or given up.
+    pub(crate) fn record_attempt(
+        &mut self,
+        seq: u64,
+        attempt: Attempt,
+        retry_base: std::time::Duration,
+    ) {
+        let Some(e) = self.events.get_mut(&seq) else {
+            return;
+        };
+        let at = attempt.response_time;
+        if attempt.succeeded() {
+            e.status = EventStatus::Success;
+            e.due = None;
+        } else {
+            e.failures += 1;
+            match retry_wait(retry_base, e.failures) {
+                Some(wait) => {
+                    e.status = EventStatus::Retrying;
+                    e.due = Some(at + chrono::Duration::from_std(wait).unwrap_or_default());
+                }
+                None => {
+                    e.status = EventStatus::Failed;
+                    e.due = None;
+                }
+            }
+        }
+        if e.history.len() >= MAX_HISTORY {
+            e.history.remove(0);
+        }
+        e.history.push(attempt);
+        self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
+    }
+
+    /// Whether any delivery is still to be attempted.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.events.values().any(|e| e.due.is_some())
+    }
+
+    /// Deletes every event (a wipe: they carry the wiped records); secrets and subscriptions
+    /// stay.
+    pub(crate) fn clear_events(&mut self) {
+        let all: Vec<u64> = self.events.keys().copied().collect();
+        for s in all {
+            self.remove_event(s);
+        }
+    }
+}
