@@ -125,7 +125,7 @@ pub use disclosures::{
 };
 pub use error::{ApiErrorCode, Error};
 pub use field_path::FieldPath;
-pub use ids::{BusinessId, CustomerId, DisclosureId, PersonId, VerificationId};
+pub use ids::{BusinessId, CustomerId, DisclosureId, EventId, PersonId, VerificationId, WebhookId};
 pub use metadata::Metadata;
 pub use pagination::Page;
 pub use person_fields::PersonFields;
@@ -135,6 +135,7 @@ pub use persons::{
 };
 pub use pii::{DateOfBirth, Email, Identifier, PhoneNumber, Ssn, SsnLast4};
 pub use retry::{IdempotencyKey, RetryPolicy};
+pub use tenant_wipe::SettledResult;
 pub use transport::{Operation, RawResult, Request};
 pub use verifications::{
     ListVerifications, Verification, VerificationDetail, VerificationResult, VerificationType,
@@ -142,5 +143,7 @@ pub use verifications::{
 };
 #[cfg(feature = "webhooks")]
 pub use webhooks::{
-    ChangedFields, Event, EventResource, EventType, VerifyError, WebhookSecret, WebhookVerifier,
+    ChangedFields, DeletedWebhook, DeliveryAttempt, DeliveryStatus, Event, EventResource,
+    EventType, IssuedSecret, ListWebhookEvents, ListWebhooks, NewWebhook, VerifyError, Webhook,
+    WebhookEvent, WebhookSecret, WebhookVerifier,
 };

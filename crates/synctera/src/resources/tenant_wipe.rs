@@ -15,12 +15,16 @@
 //! # }
 //! ```
 
+use synctera_raw::types;
+
 use crate::error::Error;
+use crate::resources::persons::Person;
 use crate::transport::client::{Client, Environment};
 use crate::transport::{Request, operation};
+use crate::values::ids::PersonId;
 
 impl Client {
-    /// Sandbox-only operations (`/wipe`).
+    /// Sandbox-only operations (`/wipe`, settling a verification).
     pub fn sandbox(&self) -> Sandbox<'_> {
         Sandbox { client: self }
     }
@@ -43,15 +47,56 @@ impl Sandbox<'_> {
     /// [`WipeNotEnabled`](crate::ApiErrorCode::WipeNotEnabled). Like every unkeyed POST, it is
     /// never retried.
     pub fn wipe(&self) -> Request<WipeWorkspace> {
-        let operation = match self.client.environment() {
-            Some(Environment::Production) => Err(Error::validation(
-                "environment",
-                "wiping is refused for a production client",
-            )),
-            _ => Ok(WipeWorkspace()),
-        };
+        let operation = self
+            .not_production("wiping is refused for a production client")
+            .map(|()| WipeWorkspace());
         Request::new(self.client, operation)
     }
+
+    /// `settleVerification`: ends a person's KYC that is in REVIEW with `result`, as a
+    /// reviewer would days later; the sandbox raises `PERSON.VERIFICATION_OUTCOME.UPDATED` and
+    /// `CUSTOMER.KYC_OUTCOME.UPDATED`. Answers the person. Refused locally for a production
+    /// client like [`wipe`](Self::wipe).
+    pub fn settle_verification(
+        &self,
+        person: impl Into<PersonId>,
+        result: SettledResult,
+    ) -> Request<SettleVerification> {
+        let person = person.into().into_uuid();
+        let operation = self
+            .not_production("settling is refused for a production client")
+            .map(|()| {
+                let result = match result {
+                    SettledResult::Accepted => types::SettledVerificationResult::Accepted,
+                    SettledResult::Rejected => types::SettledVerificationResult::Rejected,
+                };
+                SettleVerification(person, types::SettleVerificationRequest { result })
+            });
+        Request::new(self.client, operation)
+    }
+
+    fn not_production(&self, reason: &'static str) -> Result<(), Error> {
+        match self.client.environment() {
+            Some(Environment::Production) => Err(Error::validation("environment", reason)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How [`Sandbox::settle_verification`] ends a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SettledResult {
+    /// The person is verified (`ACCEPTED`).
+    Accepted,
+    /// The person failed verification (`REJECTED`).
+    Rejected,
+}
+
+operation! {
+    /// The `settleVerification` operation, made by [`Sandbox::settle_verification`].
+    SettleVerification(uuid::Uuid, types::SettleVerificationRequest) = POST "settleVerification",
+    types::Person => Person,
+    |op, raw| raw.settle_verification().person_id(op.0).body(op.1.clone())
 }
 
 operation! {

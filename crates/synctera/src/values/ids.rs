@@ -136,6 +136,17 @@ typed_id!(
     "personal_id_id"
 );
 typed_id!(
+    /// Identifies a webhook subscription (`/webhooks/{webhook_id}`).
+    WebhookId,
+    "webhook_id"
+);
+typed_id!(
+    /// Identifies a webhook event (`/webhooks/{webhook_id}/events/{event_id}`); deliveries of the
+    /// same event carry the same id.
+    EventId,
+    "event_id"
+);
+typed_id!(
     /// Identifies a business (only used as a filter or owner reference here).
     BusinessId,
     "business_id"
@@ -222,6 +233,8 @@ mod tests {
         check::<AddressId>("address_id");
         check::<PersonalIdId>("personal_id_id");
         check::<BusinessId>("business_id");
+        check::<WebhookId>("webhook_id");
+        check::<EventId>("event_id");
     }
 
     #[test]

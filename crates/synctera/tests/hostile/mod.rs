@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use synctera::{
     AddressInput, Client, CustomerPatch, CustomerReplace, DisclosureId, DisclosureType, Error,
-    NewCustomer, NewDisclosure, NewPerson, PersonId, PersonUpdate, RetryPolicy, VerificationId,
-    VerifyRequest,
+    EventId, EventType, NewCustomer, NewDisclosure, NewPerson, NewWebhook, PersonId, PersonUpdate,
+    RetryPolicy, SettledResult, VerificationId, VerifyRequest, WebhookId,
 };
 use synctera_sandbox::Sandbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -210,6 +210,11 @@ pub struct Ids {
     pub person: PersonId,
     pub disclosure: DisclosureId,
     pub verification: VerificationId,
+    /// A person whose KYC ended in REVIEW, for settleVerification.
+    pub review: PersonId,
+    pub webhook: WebhookId,
+    /// An event sent to `webhook`.
+    pub event: EventId,
 }
 
 pub type Outcome = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
@@ -295,8 +300,65 @@ pub const OPERATIONS: &[(&str, Call)] = &[
     ("listVerifications", |c, ids| {
         outcome(c.verifications().list().person_id(ids.person))
     }),
+    ("settleVerification", |c, ids| {
+        outcome(
+            c.sandbox()
+                .settle_verification(ids.review, SettledResult::Accepted),
+        )
+    }),
+    ("createSecret", |c, _| outcome(c.webhook_secrets().create())),
+    ("replaceSecret", |c, _| {
+        outcome(c.webhook_secrets().replace(true))
+    }),
+    ("revokeSecret", |c, _| {
+        outcome(c.webhook_secrets().revoke(true))
+    }),
+    ("createWebhook", |c, _| {
+        outcome(
+            c.webhooks()
+                .create(NewWebhook::new(WEBHOOK_URL, [EventType::CustomerCreated])),
+        )
+    }),
+    ("getWebhook", |c, ids| {
+        outcome(c.webhooks().get(ids.webhook))
+    }),
+    ("listWebhooks", |c, _| {
+        outcome(c.webhooks().list().is_enabled_only(true).limit(5))
+    }),
+    ("updateWebhook", |c, ids| {
+        outcome(c.webhooks().update(
+            ids.webhook,
+            NewWebhook::new(WEBHOOK_URL, [EventType::from_wire("PERSON.*")]),
+        ))
+    }),
+    ("triggerEvent", |c, _| {
+        outcome(c.webhooks().trigger(EventType::PersonUpdated))
+    }),
+    ("listEvents", |c, ids| {
+        outcome(
+            c.webhooks()
+                .events(ids.webhook)
+                .resource_id(ids.person.into_uuid()),
+        )
+    }),
+    ("getEvent", |c, ids| {
+        outcome(c.webhooks().event(ids.webhook, ids.event))
+    }),
+    ("resendEvent", |c, ids| {
+        outcome(
+            c.webhooks()
+                .resend(ids.webhook, ids.event, Duration::from_secs(1)),
+        )
+    }),
+    ("deleteWebhook", |c, ids| {
+        outcome(c.webhooks().delete(ids.webhook))
+    }),
     ("wipeWorkspace", |c, _| outcome(c.sandbox().wipe())),
 ];
+
+/// Where the table's webhooks deliver: a loopback port nobody listens on (the sandbox delivers
+/// only to loopback; a refused attempt is all these tests need).
+const WEBHOOK_URL: &str = "http://127.0.0.1:9/hooks";
 
 /// One runtime for the whole binary: proptest cases are synchronous and block on it.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
@@ -334,9 +396,28 @@ async fn record_sandbox_answers() -> SandboxAnswers {
         .base_url(sandbox.base_url())
         .build()
         .unwrap();
+    let webhook = direct
+        .webhooks()
+        .create(NewWebhook::new(
+            WEBHOOK_URL,
+            [EventType::from_wire("PERSON.*")],
+        ))
+        .await
+        .unwrap();
     let person = direct
         .persons()
         .create(full_details(NewPerson::active("Anne", "Baker")))
+        .await
+        .unwrap();
+    let event = direct.webhooks().events(webhook.id).await.unwrap().items[0].id;
+    let review = direct
+        .persons()
+        .create(full_details(NewPerson::active("Rae", "View")).ssn("123-45-0002"))
+        .await
+        .unwrap();
+    direct
+        .verifications()
+        .verify(VerifyRequest::person(review.id).customer_consent(true))
         .await
         .unwrap();
     let disclosure = direct
@@ -357,6 +438,9 @@ async fn record_sandbox_answers() -> SandboxAnswers {
         person: person.id,
         disclosure: disclosure.id,
         verification: kyc.verifications[0].id,
+        review: review.id,
+        webhook: webhook.id,
+        event,
     };
 
     let peer = Peer::start().await;

@@ -153,7 +153,7 @@ impl EventResource {
     /// Decodes the `event_resource` string for an event of type `event_type`. A person or
     /// customer event whose resource is not one is an error: the SDK would refuse the same
     /// record in an API answer.
-    fn read(event_type: &EventType, json: &str) -> Result<Self, VerifyError> {
+    pub(super) fn read(event_type: &EventType, json: &str) -> Result<Self, VerifyError> {
         let field = Some("event_resource");
         Ok(match event_type {
             EventType::PersonCreated
@@ -220,7 +220,7 @@ impl fmt::Debug for Keys<'_> {
 pub struct ChangedFields(serde_json::Map<String, serde_json::Value>);
 
 impl ChangedFields {
-    fn read(json: Option<&str>) -> Result<Self, VerifyError> {
+    pub(super) fn read(json: Option<&str>) -> Result<Self, VerifyError> {
         let field = Some("event_resource_changed_fields");
         match json.map(str::trim) {
             None | Some("" | "null") => Ok(Self::default()),

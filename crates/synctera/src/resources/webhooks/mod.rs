@@ -98,12 +98,23 @@ mod error;
 mod event;
 mod event_type;
 mod secret;
+mod secret_rotation;
+mod subscriptions;
 mod verify;
 
 pub use error::VerifyError;
 pub use event::{ChangedFields, Event, EventResource};
 pub use event_type::EventType;
 pub use secret::WebhookSecret;
+pub use secret_rotation::{
+    CreateSecret, IssuedSecret, ReplaceSecret, RevokeSecret, WebhookSecrets,
+};
+pub use subscriptions::{
+    CreateWebhook, DeleteWebhook, DeletedWebhook, DeliveryAttempt, DeliveryStatus, GetWebhook,
+    GetWebhookEvent, ListWebhookEvents, ListWebhookEventsPage, ListWebhooks, ListWebhooksPage,
+    NewWebhook, ResendEvent, TriggerEvent, UpdateWebhook, Webhook, WebhookEvent,
+    WebhookEventsQuery, Webhooks, WebhooksQuery,
+};
 pub use verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookVerifier, sign};
 
 #[cfg(test)]

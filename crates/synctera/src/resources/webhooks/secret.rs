@@ -47,6 +47,12 @@ impl WebhookSecret {
         }
     }
 
+    /// Wraps a secret the API issued (`createSecret`, `replaceSecret`) as it is: the answer is
+    /// the authority on what a secret is, and a verifier can key HMAC with any length.
+    pub(super) fn from_answer(value: String) -> Self {
+        Self(SecretString::from(value))
+    }
+
     fn wrong_length() -> Error {
         Error::validation("secret", "must be exactly 64 characters")
     }
