@@ -76,3 +76,21 @@ async fn a_production_client_refuses_to_wipe_without_sending() {
         other => panic!("expected a local validation error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_production_client_refuses_to_settle_without_sending() {
+    let production = Client::builder()
+        .api_key("live-key")
+        .environment(Environment::Production)
+        .build()
+        .unwrap();
+    let person = synctera::PersonId::from(uuid::Uuid::nil());
+    match production
+        .sandbox()
+        .settle_verification(person, synctera::SettledResult::Accepted)
+        .await
+    {
+        Err(err) => assert_eq!(err.field().unwrap(), "environment", "{err:?}"),
+        Ok(_) => panic!("a production client settled"),
+    }
+}

@@ -101,6 +101,7 @@ mod secret;
 mod secret_rotation;
 mod subscriptions;
 mod verify;
+mod webhook_events;
 
 pub use error::VerifyError;
 pub use event::{ChangedFields, Event, EventResource};
@@ -110,12 +111,14 @@ pub use secret_rotation::{
     CreateSecret, IssuedSecret, ReplaceSecret, RevokeSecret, WebhookSecrets,
 };
 pub use subscriptions::{
-    CreateWebhook, DeleteWebhook, DeletedWebhook, DeliveryAttempt, DeliveryStatus, GetWebhook,
-    GetWebhookEvent, ListWebhookEvents, ListWebhookEventsPage, ListWebhooks, ListWebhooksPage,
-    NewWebhook, ResendEvent, TriggerEvent, UpdateWebhook, Webhook, WebhookEvent,
-    WebhookEventsQuery, Webhooks, WebhooksQuery,
+    CreateWebhook, DeleteWebhook, DeletedWebhook, GetWebhook, ListWebhooks, ListWebhooksPage,
+    NewWebhook, UpdateWebhook, Webhook, Webhooks, WebhooksQuery,
 };
 pub use verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookVerifier, sign};
+pub use webhook_events::{
+    DeliveryAttempt, DeliveryStatus, GetWebhookEvent, ListWebhookEvents, ListWebhookEventsPage,
+    ResendEvent, TriggerEvent, WebhookEvent, WebhookEventsQuery,
+};
 
 #[cfg(test)]
 mod tests;
