@@ -5,8 +5,9 @@
 //! masked in logs ([`pii`]), builders that check the API's documented rules before anything is
 //! sent, one [`Error`] type, retries that are safe to repeat ([`retry`]) and auto-pagination
 //! ([`pagination`]). A webhook receiver verifies and reads Synctera's deliveries with
-//! `WebhookVerifier`, without a client or an API key (see `webhooks`; feature `webhooks`, on by
-//! default).
+//! `WebhookVerifier`, without a client or an API key, and an integration registers its webhooks
+//! with `client.webhooks()` and `client.webhook_secrets()` (see `webhooks`; feature `webhooks`,
+//! on by default).
 //!
 //! # Onboarding a person, as in Synctera's guide
 //!

@@ -94,6 +94,38 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+//! # Registering a webhook
+//!
+//! The sending side needs a [`Client`](crate::Client): create the tenant's secret once (the
+//! answer is the only time it is shown), then subscribe a URL to event types or wildcards.
+//! [`Webhooks`] and [`WebhookSecrets`] have the rest: a subscription's events with their
+//! delivery attempts, resending one, rotating the secret. The example `examples/webhooks.rs`
+//! runs a receiver against the embedded sandbox.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), synctera::Error> {
+//! # let sandbox = synctera_sandbox::Sandbox::start().await.unwrap();
+//! use synctera::{Client, EventType, NewWebhook, WebhookVerifier};
+//! let client = Client::builder().api_key("doc-key").base_url(sandbox.base_url()).build()?;
+//!
+//! let issued = client.webhook_secrets().create().await?;
+//! let verifier = WebhookVerifier::new(issued.secret); // what the receiver holds
+//! let hook = client
+//!     .webhooks()
+//!     .create(
+//!         NewWebhook::new("http://127.0.0.1:8080/hooks", [EventType::from_wire("PERSON.*")])
+//!             .metadata("onboarding"),
+//!     )
+//!     .await?;
+//! assert!(hook.is_enabled);
+//! assert_eq!(client.webhooks().list().is_enabled_only(true).await?.items, [hook]);
+//! # let _ = verifier;
+//! # sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
 mod error;
 mod event;
 mod event_type;
