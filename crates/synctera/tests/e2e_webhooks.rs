@@ -174,7 +174,7 @@ async fn guide_flow_delivers_each_event_once_verified_in_order() {
     for want in &expected {
         let event = receiver.next().await.verify(&verifier).expect("verifies");
         assert_eq!(&event.event_type, want);
-        assert_eq!(event.webhook_id, hook.id.into_uuid());
+        assert_eq!(event.webhook_id, hook.id);
         assert_eq!(event.resource_id, Some(person.id.into_uuid()));
         assert_eq!(event.metadata.as_deref(), Some("e2e"));
         let delivered = event.person().expect("the person is in the event");
@@ -203,7 +203,7 @@ async fn guide_flow_delivers_each_event_once_verified_in_order() {
         .try_collect()
         .await
         .unwrap();
-    let mut listed_ids: Vec<_> = listed.iter().map(|e| e.id.into_uuid()).collect();
+    let mut listed_ids: Vec<_> = listed.iter().map(|e| e.id).collect();
     let mut received_ids: Vec<_> = events.iter().map(|e| e.id).collect();
     listed_ids.sort();
     received_ids.sort();
@@ -319,7 +319,7 @@ async fn webhook_operations_round_trip() {
         .unwrap();
     assert_eq!(about_person.items.len(), 1);
     let listed = &about_person.items[0];
-    assert_eq!(listed.id.into_uuid(), delivered.id);
+    assert_eq!(listed.id, delivered.id);
     assert!(listed.response_history.is_empty());
     let in_window = webhooks
         .events(first.id)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::resources::customers::Customer;
 use crate::resources::persons::Person;
+use crate::values::ids::{EventId, WebhookId};
 
 use super::error::VerifyError;
 use super::event_type::EventType;
@@ -18,11 +19,11 @@ use super::event_type::EventType;
 /// read, such as the deprecated `status` and `response_history`, are ignored.
 #[derive(Deserialize)]
 struct Delivery {
-    id: Option<Uuid>,
+    id: Option<EventId>,
     #[serde(rename = "type")]
     event_type: Option<EventType>,
     event_time: Option<DateTime<Utc>>,
-    webhook_id: Option<Uuid>,
+    webhook_id: Option<WebhookId>,
     url: Option<String>,
     metadata: Option<String>,
     resource_id: Option<Uuid>,
@@ -41,13 +42,13 @@ struct Delivery {
 #[non_exhaustive]
 pub struct Event {
     /// The event's id. Deliveries are at least once: treat a repeated id as the same event.
-    pub id: Uuid,
+    pub id: EventId,
     /// What happened.
     pub event_type: EventType,
     /// When it happened.
     pub event_time: DateTime<Utc>,
     /// The subscription (webhook) the delivery is for.
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     /// The id of the resource the event is about (for the person and customer events, the
     /// person's id, which is also its customer id), when there is one.
     pub resource_id: Option<Uuid>,
