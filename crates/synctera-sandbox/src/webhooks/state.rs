@@ -229,6 +229,13 @@ impl WebhookState {
         self.hooks.values().any(|h| h.input.is_enabled)
     }
 
+    /// Whether an enabled subscription would receive an event of `event_type`.
+    pub(crate) fn subscribes_to(&self, event_type: &str) -> bool {
+        self.hooks
+            .values()
+            .any(|h| h.input.is_enabled && subscribed(&h.input.enabled_events, event_type))
+    }
+
     // ------------------------------------------------------------------ events
 
     pub(crate) fn event(&self, webhook: &Uuid, id: &Uuid) -> Option<&Event> {
