@@ -2,7 +2,7 @@
 //! only through these methods, which record each change for the database when the sandbox is
 //! durable (committed with the write that made it, in the same transaction).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -42,6 +42,9 @@ pub(crate) struct WebhookState {
     hook_ids: HashMap<Uuid, u64>,
     pub(crate) events: BTreeMap<u64, Event>,
     event_ids: HashMap<(Uuid, Uuid), u64>,
+    /// Each subscription's events with a delivery due, by (due time, seq): the worker finds
+    /// what is due without scanning the outbox, which a receiver that is down fills up.
+    pending: HashMap<Uuid, BTreeSet<(DateTime<Utc>, u64)>>,
     seq: u64,
     last_due: Option<DateTime<Utc>>,
     /// `Some` when durable: the changes not yet handed to the database.
@@ -83,11 +86,42 @@ impl WebhookState {
             }
             WebhookChange::Event(seq, Some(e)) => {
                 self.event_ids.insert((e.webhook_id, e.id), seq);
+                if let Some(old) = self.events.get(&seq) {
+                    let (webhook, due) = (old.webhook_id, old.due);
+                    self.unschedule(webhook, due, seq);
+                }
+                self.schedule(e.webhook_id, e.due, seq);
                 self.events.insert(seq, *e);
                 self.seq = self.seq.max(seq);
             }
             WebhookChange::Hook(..) | WebhookChange::Event(..) => {}
         }
+    }
+
+    fn schedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, seq: u64) {
+        if let Some(due) = due {
+            self.pending.entry(webhook).or_default().insert((due, seq));
+        }
+    }
+
+    fn unschedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, seq: u64) {
+        if let (Some(due), Some(set)) = (due, self.pending.get_mut(&webhook)) {
+            set.remove(&(due, seq));
+            if set.is_empty() {
+                self.pending.remove(&webhook);
+            }
+        }
+    }
+
+    /// Moves event `seq`'s delivery to `due` (`None`: nothing more to send).
+    fn reschedule(&mut self, seq: u64, due: Option<DateTime<Utc>>) {
+        let Some(e) = self.events.get_mut(&seq) else {
+            return;
+        };
+        let (webhook, old) = (e.webhook_id, e.due);
+        e.due = due;
+        self.unschedule(webhook, old, seq);
+        self.schedule(webhook, due, seq);
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -195,6 +229,13 @@ impl WebhookState {
         self.hooks.values().any(|h| h.input.is_enabled)
     }
 
+    /// Whether an enabled subscription would receive an event of `event_type`.
+    pub(crate) fn subscribes_to(&self, event_type: &str) -> bool {
+        self.hooks
+            .values()
+            .any(|h| h.input.is_enabled && subscribed(&h.input.enabled_events, event_type))
+    }
+
     // ------------------------------------------------------------------ events
 
     pub(crate) fn event(&self, webhook: &Uuid, id: &Uuid) -> Option<&Event> {
@@ -206,6 +247,7 @@ impl WebhookState {
     fn remove_event(&mut self, seq: u64) {
         if let Some(e) = self.events.remove(&seq) {
             self.event_ids.remove(&(e.webhook_id, e.id));
+            self.unschedule(e.webhook_id, e.due, seq);
             self.record(|_| WebhookChange::Event(seq, None));
         }
     }
@@ -239,6 +281,7 @@ impl WebhookState {
             }
             let seq = self.next_seq();
             self.event_ids.insert((e.webhook_id, e.id), seq);
+            self.schedule(e.webhook_id, e.due, seq);
             self.events.insert(seq, e);
             self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
         }
@@ -253,8 +296,8 @@ impl WebhookState {
         due: DateTime<Utc>,
     ) -> Option<&Event> {
         let seq = *self.event_ids.get(&(*webhook, *id))?;
+        self.reschedule(seq, Some(due));
         let e = self.events.get_mut(&seq)?;
-        e.due = Some(due);
         e.status = EventStatus::Running;
         e.failures = 0;
         self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
@@ -268,17 +311,11 @@ impl WebhookState {
         now: DateTime<Utc>,
         busy: &std::collections::HashSet<Uuid>,
     ) -> (Vec<Job>, Option<DateTime<Utc>>) {
-        let mut first: HashMap<Uuid, (DateTime<Utc>, u64)> = HashMap::new();
-        for (seq, e) in &self.events {
-            let Some(due) = e.due else { continue };
-            if busy.contains(&e.webhook_id) {
-                continue;
-            }
-            let entry = first.entry(e.webhook_id).or_insert((due, *seq));
-            if (due, *seq) < *entry {
-                *entry = (due, *seq);
-            }
-        }
+        let first = self
+            .pending
+            .iter()
+            .filter(|(webhook, _)| !busy.contains(*webhook))
+            .filter_map(|(webhook, set)| set.first().map(|&first| (*webhook, first)));
         let secrets: Vec<Secret> = self
             .secrets
             .iter()
@@ -317,22 +354,26 @@ impl WebhookState {
             return;
         };
         let at = attempt.response_time;
-        if attempt.succeeded() {
+        let due = if attempt.succeeded() {
             e.status = EventStatus::Success;
-            e.due = None;
+            None
         } else {
             e.failures += 1;
             match retry_wait(retry_base, e.failures) {
                 Some(wait) => {
                     e.status = EventStatus::Retrying;
-                    e.due = Some(at + chrono::Duration::from_std(wait).unwrap_or_default());
+                    Some(at + chrono::Duration::from_std(wait).unwrap_or_default())
                 }
                 None => {
                     e.status = EventStatus::Failed;
-                    e.due = None;
+                    None
                 }
             }
-        }
+        };
+        self.reschedule(seq, due);
+        let Some(e) = self.events.get_mut(&seq) else {
+            return;
+        };
         if e.history.len() >= MAX_HISTORY {
             e.history.remove(0);
         }
@@ -342,7 +383,7 @@ impl WebhookState {
 
     /// Whether any delivery is still to be attempted.
     pub(crate) fn has_pending(&self) -> bool {
-        self.events.values().any(|e| e.due.is_some())
+        !self.pending.is_empty()
     }
 
     /// Deletes every event (a wipe: they carry the wiped records); secrets and subscriptions

@@ -42,12 +42,6 @@ pub(crate) fn raise_person_events(
     let now = Utc::now();
     let mut raised_any = false;
     for customer in [through_customer, !through_customer] {
-        let view = |p: &Person| serde_json::to_value(p.view(tenant, customer)).unwrap_or_default();
-        let after_view = view(&after);
-        let before_view = before.map(view);
-        let changed = before_view
-            .as_ref()
-            .and_then(|b| changes::changed_fields(b, &after_view));
         let event_type = match (what, customer) {
             (PersonWrite::Created, false) => PERSON_CREATED,
             (PersonWrite::Created, true) => CUSTOMER_CREATED,
@@ -56,6 +50,16 @@ pub(crate) fn raise_person_events(
             (PersonWrite::Verified, false) => PERSON_OUTCOME,
             (PersonWrite::Verified, true) => CUSTOMER_OUTCOME,
         };
+        // Rendering a view is most of an event's cost, and it is paid under the write's lock.
+        if !t.webhooks.subscribes_to(event_type) {
+            continue;
+        }
+        let view = |p: &Person| serde_json::to_value(p.view(tenant, customer)).unwrap_or_default();
+        let after_view = view(&after);
+        let before_view = before.map(view);
+        let changed = before_view
+            .as_ref()
+            .and_then(|b| changes::changed_fields(b, &after_view));
         let outcome_field = if customer {
             "kyc_status"
         } else {
