@@ -1,7 +1,7 @@
 //! The webhook records a tenant keeps: subscriptions and the events sent to them, with the
 //! JSON each is answered as.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -90,10 +90,13 @@ pub(crate) struct Event {
 impl Event {
     /// The event `raised` as sent to `hook`, due at `now`.
     pub(crate) fn new(id: Uuid, raised: &Raised<'_>, hook: &Webhook, now: DateTime<Utc>) -> Event {
+        // Kept at the precision it is shown with, so listEvents' inclusive bounds match the
+        // `event_time` a client read (and the same before and after a restart with `--state`).
+        let event_time = now.trunc_subsecs(6);
         let mut body = Map::new();
         body.insert("id".into(), id.to_string().into());
         body.insert("type".into(), raised.event_type.into());
-        body.insert("event_time".into(), ts(now).into());
+        body.insert("event_time".into(), ts(event_time).into());
         body.insert("webhook_id".into(), hook.id.to_string().into());
         body.insert("url".into(), hook.input.url.clone().into());
         let metadata = hook.input.metadata.clone().unwrap_or_default();
@@ -112,7 +115,7 @@ impl Event {
             id,
             webhook_id: hook.id,
             event_type: raised.event_type.to_string(),
-            event_time: now,
+            event_time,
             resource_id: raised.resource_id,
             body: Value::Object(body).to_string(),
             status: EventStatus::Running,
