@@ -419,5 +419,13 @@ async fn rotation_as_receivers_see_it() {
         Err(VerifyError::NoMatchingSignature { .. })
     ));
     assert!(after.verify(&only(&new)).is_ok());
+
+    // Not rolling: the previous secret stops at once.
+    let replaced = secrets.replace(false).await.unwrap();
+    assert!(replaced.deleted_at.is_none());
+    let newest = replaced.secret;
+    let at_once = next_delivery().await;
+    assert!(at_once.verify(&only(&new)).is_err(), "replaced secret");
+    assert!(at_once.verify(&only(&newest)).is_ok());
     sandbox.shutdown().await;
 }
