@@ -20,6 +20,7 @@ const MAX_HISTORY: usize = 100;
 
 /// A change to commit, in the order made.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // read only by the SQLite committer
 pub(crate) enum WebhookChange {
     Secrets(Option<Secrets>),
     Hook(u64, Option<Webhook>),
@@ -76,6 +77,7 @@ impl WebhookState {
     }
 
     /// Rebuilds the state from committed changes (loading a database).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn restore(&mut self, change: WebhookChange) {
         match change {
             WebhookChange::Secrets(s) => self.secrets = s,
