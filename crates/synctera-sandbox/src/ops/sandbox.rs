@@ -14,7 +14,7 @@ use axum::routing::post;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes};
 use crate::ops::persons::now_after;
-use crate::ops::webhooks::{PersonWrite, raise_person_events};
+use crate::ops::webhooks::{PersonEvents, PersonWrite, raise_person_events};
 use crate::problem::Problem;
 use crate::records::{KycStatus, Person, VerificationResult, VerificationType};
 use crate::validate::{Errors, Obj, parse_object};
@@ -72,14 +72,14 @@ async fn settle_verification(
         p.last_updated_time = now;
         let view = t.put_person(p).json(&caller.name, false).clone();
         t.add_verification(id, VerificationType::IDENTITY, result, now);
-        if raise_person_events(
-            t,
-            &caller.name,
-            PersonWrite::Verified,
-            false,
-            Some(&before),
+        let events = PersonEvents {
+            what: PersonWrite::Verified,
+            through_customer: false,
+            before: Some(&before),
             id,
-        ) {
+            answered: Some(&view),
+        };
+        if raise_person_events(t, &caller.name, events) {
             raised.store(true, Ordering::Relaxed);
         }
         Ok(view)

@@ -15,7 +15,7 @@ use super::read_one;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, Query, json_response, list_response};
 use crate::ops::persons::now_after;
-use crate::ops::webhooks::{PersonWrite, raise_person_events};
+use crate::ops::webhooks::{PersonEvents, PersonWrite, raise_person_events};
 use crate::problem::Problem;
 use crate::records::{KycStatus, Person, Verification, VerificationResult, VerificationType};
 use crate::store::{Entry, Tenant};
@@ -144,8 +144,14 @@ async fn verify(
         p.last_updated_time = now;
         let status = p.kyc_status.person_view();
         t.put_person(p);
-        let what = PersonWrite::Verified;
-        if raise_person_events(t, &tenant, what, false, Some(&before), pid) {
+        let events = PersonEvents {
+            what: PersonWrite::Verified,
+            through_customer: false,
+            before: Some(&before),
+            id: pid,
+            answered: None,
+        };
+        if raise_person_events(t, &tenant, events) {
             raised_ref.store(true, Ordering::Relaxed);
         }
         let mut views = Vec::new();

@@ -1,6 +1,9 @@
 //! The webhook records a tenant keeps: subscriptions and the events sent to them, with the
 //! JSON each is answered as.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
+use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -62,23 +65,24 @@ pub(crate) enum EventStatus {
 pub(crate) struct Raised<'a> {
     pub event_type: &'a str,
     pub resource_id: Option<Uuid>,
-    /// The resource after the write (a view as answered), when there is one.
-    pub resource: Option<&'a Value>,
-    /// The changed fields with their prior values, for an update.
-    pub changed: Option<&'a Map<String, Value>>,
+    /// The JSON text of the resource after the write (a view as answered), when there is one.
+    pub resource: Option<&'a Bytes>,
+    /// The JSON text of the changed fields with their prior values, for an update.
+    pub changed: Option<&'a str>,
 }
 
-/// One event sent (or to be sent) to one webhook.
+/// One event sent (or to be sent) to one webhook. Stored as [`StoredEvent`], whose `body` is
+/// the delivery body's text.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "StoredEvent", into = "StoredEvent")]
 pub(crate) struct Event {
     pub id: Uuid,
     pub webhook_id: Uuid,
     pub event_type: String,
     pub event_time: DateTime<Utc>,
     pub resource_id: Option<Uuid>,
-    /// The delivery body, made once when the event is raised: every attempt and resend sends
-    /// these bytes.
-    pub body: String,
+    /// Shared by the event's clones (the journal's among them), so it is made at most once.
+    body: Arc<DeliveryBody>,
     pub status: EventStatus,
     pub history: Vec<Attempt>,
     /// When the next attempt is due; `None` once delivered or given up.
@@ -87,37 +91,66 @@ pub(crate) struct Event {
     pub failures: u32,
 }
 
+/// The delivery body: the write that raises an event only keeps what it is made of, and the
+/// text (the resource's JSON escaped into a string, most of an event's cost) is made when it is
+/// first needed, by the delivery worker or the database writer. Every attempt and resend sends
+/// the same bytes.
+#[derive(Debug)]
+struct DeliveryBody {
+    text: OnceLock<String>,
+    parts: Mutex<Option<BodyParts>>,
+}
+
+/// What a delivery body is made of besides the event's own fields: the subscription's URL and
+/// metadata when the event was raised, and the resource's texts.
+#[derive(Debug)]
+struct BodyParts {
+    url: String,
+    metadata: String,
+    resource: Option<Bytes>,
+    changed: Option<String>,
+}
+
+/// The delivery body's JSON (fields in sorted order). The resource and its changes are JSON
+/// texts carried as strings, as the vendor sends them.
+#[derive(Serialize)]
+struct BodyJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_resource: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_resource_changed_fields: Option<&'a str>,
+    event_time: &'a str,
+    id: Uuid,
+    metadata: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_id: Option<Uuid>,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    url: &'a str,
+    webhook_id: Uuid,
+}
+
 impl Event {
     /// The event `raised` as sent to `hook`, due at `now`.
     pub(crate) fn new(id: Uuid, raised: &Raised<'_>, hook: &Webhook, now: DateTime<Utc>) -> Event {
-        // Kept at the precision it is shown with, so listEvents' inclusive bounds match the
-        // `event_time` a client read (and the same before and after a restart with `--state`).
-        let event_time = now.trunc_subsecs(6);
-        let mut body = Map::new();
-        body.insert("id".into(), id.to_string().into());
-        body.insert("type".into(), raised.event_type.into());
-        body.insert("event_time".into(), ts(event_time).into());
-        body.insert("webhook_id".into(), hook.id.to_string().into());
-        body.insert("url".into(), hook.input.url.clone().into());
-        let metadata = hook.input.metadata.clone().unwrap_or_default();
-        body.insert("metadata".into(), metadata.into());
-        if let Some(r) = raised.resource_id {
-            body.insert("resource_id".into(), r.to_string().into());
-        }
-        if let Some(r) = raised.resource {
-            body.insert("event_resource".into(), r.to_string().into());
-        }
-        if let Some(c) = raised.changed {
-            let text = Value::Object(c.clone()).to_string();
-            body.insert("event_resource_changed_fields".into(), text.into());
-        }
+        let parts = BodyParts {
+            url: hook.input.url.clone(),
+            metadata: hook.input.metadata.clone().unwrap_or_default(),
+            resource: raised.resource.cloned(),
+            changed: raised.changed.map(str::to_string),
+        };
         Event {
             id,
             webhook_id: hook.id,
             event_type: raised.event_type.to_string(),
-            event_time,
+            // Kept at the precision it is shown with, so listEvents' inclusive bounds match the
+            // `event_time` a client read (and the same before and after a restart with `--state`).
+            event_time: now.trunc_subsecs(6),
             resource_id: raised.resource_id,
-            body: Value::Object(body).to_string(),
+            body: Arc::new(DeliveryBody {
+                text: OnceLock::new(),
+                parts: Mutex::new(Some(parts)),
+            }),
             status: EventStatus::Running,
             history: Vec::new(),
             due: Some(now),
@@ -125,9 +158,35 @@ impl Event {
         }
     }
 
+    /// The delivery body's text, made on first use.
+    pub(crate) fn body(&self) -> &str {
+        self.body.text.get_or_init(|| {
+            let parts = self
+                .body
+                .parts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            let parts = parts.as_ref();
+            let resource = parts.and_then(|p| p.resource.as_deref());
+            let body = BodyJson {
+                event_resource: resource.and_then(|r| std::str::from_utf8(r).ok()),
+                event_resource_changed_fields: parts.and_then(|p| p.changed.as_deref()),
+                event_time: &ts(self.event_time),
+                id: self.id,
+                metadata: parts.map_or("", |p| &p.metadata),
+                resource_id: self.resource_id,
+                event_type: &self.event_type,
+                url: parts.map_or("", |p| &p.url),
+                webhook_id: self.webhook_id,
+            };
+            serde_json::to_string(&body).expect("an event body always serializes")
+        })
+    }
+
     /// The event as `getEvent` (with its attempts) or `listEvents` answers it.
     pub(crate) fn view(&self, with_history: bool) -> Value {
-        let mut m = match serde_json::from_str::<Value>(&self.body) {
+        let mut m = match serde_json::from_str::<Value>(self.body()) {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
         };
@@ -148,5 +207,131 @@ impl Event {
             m.insert("response_history".into(), history.into());
         }
         Value::Object(m)
+    }
+}
+
+/// An event as the database keeps it (the delivery body made).
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    id: Uuid,
+    webhook_id: Uuid,
+    event_type: String,
+    event_time: DateTime<Utc>,
+    resource_id: Option<Uuid>,
+    body: String,
+    status: EventStatus,
+    history: Vec<Attempt>,
+    due: Option<DateTime<Utc>>,
+    failures: u32,
+}
+
+impl From<Event> for StoredEvent {
+    fn from(e: Event) -> Self {
+        StoredEvent {
+            body: e.body().to_owned(),
+            id: e.id,
+            webhook_id: e.webhook_id,
+            event_type: e.event_type,
+            event_time: e.event_time,
+            resource_id: e.resource_id,
+            status: e.status,
+            history: e.history,
+            due: e.due,
+            failures: e.failures,
+        }
+    }
+}
+
+impl From<StoredEvent> for Event {
+    fn from(s: StoredEvent) -> Self {
+        let body = DeliveryBody {
+            text: OnceLock::from(s.body),
+            parts: Mutex::new(None),
+        };
+        Event {
+            id: s.id,
+            webhook_id: s.webhook_id,
+            event_type: s.event_type,
+            event_time: s.event_time,
+            resource_id: s.resource_id,
+            body: Arc::new(body),
+            status: s.status,
+            history: s.history,
+            due: s.due,
+            failures: s.failures,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook() -> Webhook {
+        Webhook {
+            id: Uuid::new_v4(),
+            input: WebhookInput {
+                url: "http://127.0.0.1:9/hook".into(),
+                enabled_events: vec!["PERSON.*".into()],
+                is_enabled: true,
+                description: None,
+                metadata: Some("team=onboarding".into()),
+            },
+            last_updated: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_body_carries_the_resource_as_a_json_string_and_survives_storage() {
+        let resource =
+            Bytes::from_static(br#"{"id":"p-1","first_name":"Ada \"the\" first","ssn":"6789"}"#);
+        let changed = r#"{"first_name":"Ada"}"#;
+        let raised = Raised {
+            event_type: "PERSON.UPDATED",
+            resource_id: Some(Uuid::new_v4()),
+            resource: Some(&resource),
+            changed: Some(changed),
+        };
+        let hook = hook();
+        let event = Event::new(Uuid::new_v4(), &raised, &hook, Utc::now());
+        let stored = serde_json::to_string(&event).unwrap();
+        let body: Value = serde_json::from_str(event.body()).unwrap();
+        assert_eq!(
+            body["event_resource"],
+            std::str::from_utf8(&resource).unwrap()
+        );
+        assert_eq!(body["event_resource_changed_fields"], changed);
+        assert_eq!(body["type"], "PERSON.UPDATED");
+        assert_eq!(body["url"], hook.input.url);
+        assert_eq!(body["metadata"], "team=onboarding");
+        assert_eq!(body["webhook_id"], hook.id.to_string());
+        assert_eq!(body["event_time"], ts(event.event_time));
+
+        // A restart loads the stored text: every later attempt sends the same bytes.
+        let loaded: Event = serde_json::from_str(&stored).unwrap();
+        assert_eq!(loaded.body(), event.body());
+        assert_eq!(loaded.id, event.id);
+    }
+
+    #[test]
+    fn a_sample_event_has_no_resource_fields() {
+        let raised = Raised {
+            event_type: "PERSON.CREATED",
+            resource_id: None,
+            resource: None,
+            changed: None,
+        };
+        let event = Event::new(Uuid::new_v4(), &raised, &hook(), Utc::now());
+        let body: Value = serde_json::from_str(event.body()).unwrap();
+        let keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["event_time", "id", "metadata", "type", "url", "webhook_id"]
+        );
     }
 }

@@ -100,10 +100,15 @@ impl WebhookState {
         }
     }
 
-    fn schedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, seq: u64) {
-        if let Some(due) = due {
-            self.pending.entry(webhook).or_default().insert((due, seq));
-        }
+    /// Adds event `seq` to its subscription's deliveries; returns whether it is now the next
+    /// one due there.
+    fn schedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, seq: u64) -> bool {
+        let Some(due) = due else {
+            return false;
+        };
+        let set = self.pending.entry(webhook).or_default();
+        set.insert((due, seq));
+        set.first() == Some(&(due, seq))
     }
 
     fn unschedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, seq: u64) {
@@ -255,13 +260,17 @@ impl WebhookState {
     }
 
     /// Raises one event: stored, due now, for every enabled subscription it matches. Returns
-    /// how many subscriptions it goes to and its `event_time`.
+    /// whether the delivery worker must wake, and the event's time.
+    ///
+    /// The worker must wake only when the event is the next delivery due to a subscription: it
+    /// sends each subscription's next event when the one before it is done, so an event queued
+    /// behind others (a receiver that hangs or is slow) costs its write no wake-up.
     pub(crate) fn raise(
         &mut self,
         id: Uuid,
         raised: &Raised<'_>,
         now: DateTime<Utc>,
-    ) -> (usize, DateTime<Utc>) {
+    ) -> (bool, DateTime<Utc>) {
         // Due times never go back, so first attempts keep the order events were raised in.
         let now = self.last_due.map_or(now, |l| l.max(now));
         self.last_due = Some(now);
@@ -273,7 +282,7 @@ impl WebhookState {
             })
             .map(|h| Event::new(id, raised, h, now))
             .collect();
-        let n = events.len();
+        let mut wake = false;
         for e in events {
             while self.events.len() >= MAX_EVENTS {
                 let Some(oldest) = self.events.keys().next().copied() else {
@@ -283,11 +292,11 @@ impl WebhookState {
             }
             let seq = self.next_seq();
             self.event_ids.insert((e.webhook_id, e.id), seq);
-            self.schedule(e.webhook_id, e.due, seq);
+            wake |= self.schedule(e.webhook_id, e.due, seq);
             self.events.insert(seq, e);
             self.record(|me| WebhookChange::Event(seq, me.events.get(&seq).cloned().map(Box::new)));
         }
-        (n, now)
+        (wake, now)
     }
 
     /// Schedules one more delivery of an event at `due`, with a fresh retry schedule.
@@ -337,7 +346,7 @@ impl WebhookState {
                 seq,
                 webhook_id,
                 url: h.input.url.clone(),
-                body: bytes::Bytes::from(e.body.clone()),
+                body: bytes::Bytes::from(e.body().to_owned()),
                 secrets: secrets.clone(),
             });
         }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::read_one;
 use crate::app::App;
 use crate::http::{Body, Caller, IdPath, into_response, json_bytes, problem_response};
-use crate::ops::webhooks::{PersonWrite, raise_person_events};
+use crate::ops::webhooks::{PersonEvents, PersonWrite, raise_person_events};
 use crate::problem::Problem;
 use crate::records::Person;
 use crate::store::{Resource, Tenant};
@@ -86,8 +86,14 @@ fn store(
             let id = p.id;
             let rerender = |p: &Person| p.render(tenant, customer);
             let view = t.put_created(p, view, rerender);
-            let what = PersonWrite::Created;
-            if raise_person_events(t, tenant, what, customer, None, id) {
+            let events = PersonEvents {
+                what: PersonWrite::Created,
+                through_customer: customer,
+                before: None,
+                id,
+                answered: Some(&view),
+            };
+            if raise_person_events(t, tenant, events) {
                 raised.store(true, Ordering::Relaxed);
             }
             Ok(view)
@@ -100,8 +106,14 @@ fn store(
             let before = t.webhooks.has_subscribers().then(|| Person::clone(old));
             let view = t.put_person(p).json(tenant, customer).clone();
             if let Some(before) = before {
-                let what = PersonWrite::Updated;
-                if raise_person_events(t, tenant, what, customer, Some(&before), id) {
+                let events = PersonEvents {
+                    what: PersonWrite::Updated,
+                    through_customer: customer,
+                    before: Some(&before),
+                    id,
+                    answered: Some(&view),
+                };
+                if raise_person_events(t, tenant, events) {
                     raised.store(true, Ordering::Relaxed);
                 }
             }

@@ -79,8 +79,8 @@ pub(super) async fn trigger_event(
     Body(body): Body,
 ) -> Result<Response, Problem> {
     let event_type = parse_trigger(&body)?;
-    let (id, time, sent) = commit_write(&app, &caller, |t| raise_sample(t, &event_type)).await?;
-    if sent {
+    let (id, time, wake) = commit_write(&app, &caller, |t| raise_sample(t, &event_type)).await?;
+    if wake {
         caller.wake_deliveries(&app);
     }
     let body = json!({"id": id.to_string(), "type": event_type, "event_time": ts(time)});

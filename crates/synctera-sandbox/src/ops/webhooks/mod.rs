@@ -6,7 +6,7 @@ mod raise;
 mod secrets;
 mod subscriptions;
 
-pub(crate) use raise::{PersonWrite, raise_person_events};
+pub(crate) use raise::{PersonEvents, PersonWrite, raise_person_events};
 
 use std::sync::Arc;
 

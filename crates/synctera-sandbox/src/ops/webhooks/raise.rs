@@ -1,6 +1,7 @@
 //! The events a person write raises (see `crate::webhooks` for which), stored in the
 //! tenant's outbox under the write's lock.
 
+use bytes::Bytes;
 use chrono::Utc;
 use serde_json::Value;
 use uuid::Uuid;
@@ -23,26 +24,26 @@ pub(crate) enum PersonWrite {
     Verified,
 }
 
-/// Raises the events of a person write made through the customer view or not; `before` is
-/// the record before an update. Returns whether any event was stored (the worker must wake).
-pub(crate) fn raise_person_events(
-    t: &mut Tenant,
-    tenant: &str,
-    what: PersonWrite,
-    through_customer: bool,
-    before: Option<&Person>,
-    id: Uuid,
-) -> bool {
+/// A person write whose events are to be raised: the record `id`, written through the
+/// customer view or not, the record before an update, and the view the write answers with
+/// (already rendered, so the event of that view reuses its text).
+pub(crate) struct PersonEvents<'a> {
+    pub what: PersonWrite,
+    pub through_customer: bool,
+    pub before: Option<&'a Person>,
+    pub id: Uuid,
+    pub answered: Option<&'a Bytes>,
+}
+
+/// Raises the events of a person write. Returns whether the delivery worker must wake.
+pub(crate) fn raise_person_events(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
     if !t.webhooks.has_subscribers() {
         return false;
     }
-    let Some(after) = t.person(&id).map(|r| Person::clone(r)) else {
-        return false;
-    };
     let now = Utc::now();
-    let mut raised_any = false;
-    for customer in [through_customer, !through_customer] {
-        let event_type = match (what, customer) {
+    let mut wake = false;
+    for customer in [w.through_customer, !w.through_customer] {
+        let event_type = match (w.what, customer) {
             (PersonWrite::Created, false) => PERSON_CREATED,
             (PersonWrite::Created, true) => CUSTOMER_CREATED,
             (PersonWrite::Updated, false) => PERSON_UPDATED,
@@ -50,22 +51,35 @@ pub(crate) fn raise_person_events(
             (PersonWrite::Verified, false) => PERSON_OUTCOME,
             (PersonWrite::Verified, true) => CUSTOMER_OUTCOME,
         };
-        // Rendering a view is most of an event's cost, and it is paid under the write's lock.
+        // An event's cost is paid under the write's lock: nothing is rendered for a view no
+        // subscription receives, and the answered view's text is reused as it is.
         if !t.webhooks.subscribes_to(event_type) {
             continue;
         }
-        let view = |p: &Person| serde_json::to_value(p.view(tenant, customer)).unwrap_or_default();
-        let after_view = view(&after);
-        let before_view = before.map(view);
-        let changed = before_view
-            .as_ref()
-            .and_then(|b| changes::changed_fields(b, &after_view));
+        let after = match w.answered {
+            Some(view) if customer == w.through_customer => view.clone(),
+            _ => match t.person(&w.id) {
+                Some(entry) => entry.json(tenant, customer).clone(),
+                None => return wake,
+            },
+        };
+        let changed = match w.before {
+            None => None,
+            Some(before) => {
+                let before = serde_json::to_value(before.view(tenant, customer));
+                let after = serde_json::from_slice::<Value>(&after);
+                let (Ok(before), Ok(after)) = (before, after) else {
+                    continue;
+                };
+                changes::changed_fields(&before, &after)
+            }
+        };
         let outcome_field = if customer {
             "kyc_status"
         } else {
             "verification_status"
         };
-        let raise = match what {
+        let raise = match w.what {
             PersonWrite::Created => true,
             PersonWrite::Updated => changed.is_some(),
             PersonWrite::Verified => changed
@@ -75,15 +89,16 @@ pub(crate) fn raise_person_events(
         if !raise {
             continue;
         }
+        let changed = changed.map(|c| Value::Object(c).to_string());
         let raised = Raised {
             event_type,
-            resource_id: Some(id),
-            resource: Some(&after_view),
-            changed: changed.as_ref(),
+            resource_id: Some(w.id),
+            resource: Some(&after),
+            changed: changed.as_deref(),
         };
-        raised_any |= t.webhooks.raise(Uuid::new_v4(), &raised, now).0 > 0;
+        wake |= t.webhooks.raise(Uuid::new_v4(), &raised, now).0;
     }
-    raised_any
+    wake
 }
 
 /// Raises a sample event of an explicit type (triggerEvent): no resource, nothing changed.
@@ -95,9 +110,9 @@ pub(crate) fn raise_sample(
     let raised = Raised {
         event_type,
         resource_id: None,
-        resource: None::<&Value>,
+        resource: None,
         changed: None,
     };
-    let (sent, time) = t.webhooks.raise(id, &raised, Utc::now());
-    (id, time, sent > 0)
+    let (wake, time) = t.webhooks.raise(id, &raised, Utc::now());
+    (id, time, wake)
 }
