@@ -135,7 +135,8 @@ impl fmt::Debug for Event {
     }
 }
 
-fn without_query(url: &str) -> &str {
+/// A receiver URL as `Debug` shows it: without its query, which may carry a token.
+pub(super) fn without_query(url: &str) -> &str {
     url.split_once('?').map_or(url, |(head, _)| head)
 }
 
