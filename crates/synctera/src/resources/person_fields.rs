@@ -25,7 +25,7 @@ use crate::values::addresses::{AddressInput, LEGAL_ADDRESS, SHIPPING_ADDRESS};
 use crate::values::enums::WireEnum;
 use crate::values::invalid::Invalid;
 use crate::values::metadata::Metadata;
-use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn};
+use crate::values::pii::{DateOfBirth, Email, MaskedName, PhoneNumber, Ssn, redacted};
 use crate::values::statuses::{BanStatusInput, PersonStatus};
 
 /// A write of a person record: the fields every write shares, plus `K`, what only this write
@@ -349,11 +349,7 @@ impl<K: WriteKind> PersonFields<K> {
     pub(crate) fn shared_to_raw(&self, own_checks: Result<(), Error>) -> Result<RawShared, Error> {
         self.check_rules(own_checks)?;
         Ok(RawShared {
-            status: self
-                .status
-                .as_ref()
-                .map(|s| s.to_raw("status"))
-                .transpose()?,
+            status: PersonStatus::to_raw_opt(self.status.as_ref(), "status")?,
             ban_status: self.ban_status.map(BanStatusInput::to_raw),
             first_name: Error::constrained_opt("first_name", self.first_name.as_deref())?,
             middle_name: Error::constrained_opt("middle_name", self.middle_name.as_deref())?,
@@ -398,7 +394,7 @@ impl<K: WriteKind> fmt::Debug for PersonFields<K> {
             .field("shipping_address", &self.shipping_address)
             .field("metadata", &self.metadata.as_ref().map(|m| m.len()));
         self.own.debug_own(&mut d);
-        d.field("note", &self.note.as_ref().map(|_| "[redacted]"))
+        d.field("note", &redacted(&self.note))
             .finish_non_exhaustive()
     }
 }

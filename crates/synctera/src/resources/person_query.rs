@@ -10,7 +10,7 @@ use crate::field_path::FieldPath;
 use crate::transport::pagination::{List, ListQuery};
 use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::PersonId;
-use crate::values::pii::SsnLast4;
+use crate::values::pii::{SsnLast4, redacted};
 use crate::values::statuses::PersonStatus;
 
 api_enum! {
@@ -67,11 +67,7 @@ pub(crate) struct RawFilters {
 impl PersonFilters {
     pub(crate) fn to_raw(&self) -> Result<RawFilters, Error> {
         Ok(RawFilters {
-            status: self
-                .status
-                .as_ref()
-                .map(|s| s.to_raw("status"))
-                .transpose()?,
+            status: PersonStatus::to_raw_opt(self.status.as_ref(), "status")?,
             sort_by: self
                 .sort_by
                 .iter()
@@ -96,19 +92,15 @@ impl PersonFilters {
 /// PII filters redacted.
 impl fmt::Debug for PersonFilters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
         f.debug_struct("PersonFilters")
             .field("sort_by", &self.sort_by)
             .field("id", &self.id)
             .field("has_accounts", &self.has_accounts)
-            .field(
-                "ssn_last_4",
-                &self.ssn_last_4.as_ref().map(|_| "[redacted]"),
-            )
-            .field("last_name", &hidden(&self.last_name))
-            .field("email", &hidden(&self.email))
-            .field("first_name", &hidden(&self.first_name))
-            .field("phone_number", &hidden(&self.phone_number))
+            .field("ssn_last_4", &redacted(&self.ssn_last_4))
+            .field("last_name", &redacted(&self.last_name))
+            .field("email", &redacted(&self.email))
+            .field("first_name", &redacted(&self.first_name))
+            .field("phone_number", &redacted(&self.phone_number))
             .field("status", &self.status)
             .finish()
     }

@@ -422,23 +422,13 @@ operation! {
 pub type ListPersons = List<PersonsQuery>;
 
 /// The query of [`ListPersons`]: the filters it shares with customers plus its own three.
-#[derive(Clone, Default)]
+// `Debug` is derived: the shared filters redact their PII themselves.
+#[derive(Debug, Clone, Default)]
 pub struct PersonsQuery {
     shared: PersonFilters,
     is_customer: Option<bool>,
     ban_status: Vec<BanStatus>,
     include_console_users: Option<bool>,
-}
-
-impl fmt::Debug for PersonsQuery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersonsQuery")
-            .field("shared", &self.shared)
-            .field("is_customer", &self.is_customer)
-            .field("ban_status", &self.ban_status)
-            .field("include_console_users", &self.include_console_users)
-            .finish()
-    }
 }
 
 impl ListPersons {

@@ -16,6 +16,7 @@ use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::{BusinessId, PersonId, VerificationId};
 use crate::values::metadata::Metadata;
+use crate::values::pii::redacted;
 use crate::values::statuses::VerificationStatus;
 
 api_enum! {
@@ -416,16 +417,11 @@ impl ListQuery for VerificationsQuery {
 
     fn page(self, paging: Paging) -> Result<ListVerificationsPage, Error> {
         let filters = VerificationFilters {
-            verification_type: self
-                .verification_type
-                .as_ref()
-                .map(|v| v.to_raw("verification_type"))
-                .transpose()?,
-            result: self
-                .result
-                .as_ref()
-                .map(|v| v.to_raw("result"))
-                .transpose()?,
+            verification_type: VerificationType::to_raw_opt(
+                self.verification_type.as_ref(),
+                "verification_type",
+            )?,
+            result: VerificationResult::to_raw_opt(self.result.as_ref(), "result")?,
             ids: self.id.iter().map(|i| i.into_uuid()).collect(),
         };
         Ok(ListVerificationsPage(self, filters, paging))
@@ -463,10 +459,7 @@ impl fmt::Debug for VerifyRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyRequest")
             .field("customer_consent", &self.customer_consent)
-            .field(
-                "customer_ip_address",
-                &self.customer_ip_address.map(|_| "[redacted]"),
-            )
+            .field("customer_ip_address", &redacted(&self.customer_ip_address))
             .field("person_id", &self.person_id)
             .field("business_id", &self.business_id)
             .field("document_id", &self.document_id)

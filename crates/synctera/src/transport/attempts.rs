@@ -246,15 +246,41 @@ mod tests {
         }
     }
 
+    /// `run` for an unkeyed GET, the call most tests make.
+    async fn get(
+        policy: &RetryPolicy,
+        outcomes: Vec<Result<u32, Error>>,
+    ) -> (Result<u32, Error>, u32, Duration) {
+        run(policy, call(http::Method::GET, false), outcomes).await
+    }
+
+    /// Runs `execute` for an unkeyed GET whose attempts never answer; returns the result, the
+    /// number of attempts and the (paused-clock) time it took.
+    async fn hang(policy: &RetryPolicy) -> (Result<(), Error>, u32, Duration) {
+        let count = AtomicU32::new(0);
+        let start = Instant::now();
+        let result = execute(policy, &call(http::Method::GET, false), |_| {
+            count.fetch_add(1, Ordering::SeqCst);
+            std::future::pending()
+        })
+        .await;
+        (result, count.load(Ordering::SeqCst), start.elapsed())
+    }
+
+    /// Asserts that a (paused-clock) wait took `secs` seconds, within 10 ms: the only sleep is
+    /// the one `execute` chose.
+    fn assert_waited(waited: Duration, secs: u64) {
+        assert!(waited >= Duration::from_secs(secs), "waited {waited:?}");
+        assert!(
+            waited < Duration::from_millis(secs * 1000 + 10),
+            "waited {waited:?}"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn default_policy_makes_three_attempts_then_returns_the_last_error() {
         let policy = RetryPolicy::default();
-        let (result, attempts, _) = run(
-            &policy,
-            call(http::Method::GET, false),
-            vec![Err(api_error(503, None))],
-        )
-        .await;
+        let (result, attempts, _) = get(&policy, vec![Err(api_error(503, None))]).await;
         assert_eq!(attempts, 3);
         assert!(matches!(result, Err(Error::Api { status, .. }) if status == 503));
     }
@@ -271,39 +297,20 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn max_retries_zero_means_exactly_one_attempt() {
         let policy = RetryPolicy::default().max_retries(0);
-        let (result, attempts, _) = run(
-            &policy,
-            call(http::Method::GET, false),
-            vec![Err(api_error(500, None))],
-        )
-        .await;
+        let (result, attempts, _) = get(&policy, vec![Err(api_error(500, None))]).await;
         assert_eq!(attempts, 1);
         assert!(result.is_err());
-        let (_, attempts, _) = run(
-            &RetryPolicy::no_retries(),
-            call(http::Method::GET, false),
-            vec![Err(Error::Timeout)],
-        )
-        .await;
+        let (_, attempts, _) = get(&RetryPolicy::no_retries(), vec![Err(Error::Timeout)]).await;
         assert_eq!(attempts, 1);
-        let (_, attempts, _) = run(
-            &RetryPolicy::default().max_attempts(0),
-            call(http::Method::GET, false),
-            vec![Err(Error::Timeout)],
-        )
-        .await;
+        let policy = RetryPolicy::default().max_attempts(0);
+        let (_, attempts, _) = get(&policy, vec![Err(Error::Timeout)]).await;
         assert_eq!(attempts, 1, "max_attempts(0) still makes one attempt");
     }
 
     #[tokio::test(start_paused = true)]
     async fn max_retries_counts_attempts_after_the_first() {
         let policy = RetryPolicy::default().max_retries(4);
-        let (_, attempts, _) = run(
-            &policy,
-            call(http::Method::GET, false),
-            vec![Err(Error::Timeout)],
-        )
-        .await;
+        let (_, attempts, _) = get(&policy, vec![Err(Error::Timeout)]).await;
         assert_eq!(attempts, 5);
     }
 
@@ -321,13 +328,10 @@ mod tests {
     async fn retry_after_is_honoured() {
         let policy = RetryPolicy::default().max_delay(Duration::from_secs(10));
         let outcomes = vec![Err(api_error(429, Some(Duration::from_secs(4)))), Ok(1)];
-        let (result, attempts, waited) =
-            run(&policy, call(http::Method::GET, false), outcomes).await;
+        let (result, attempts, waited) = get(&policy, outcomes).await;
         assert_eq!(result.unwrap(), 1);
         assert_eq!(attempts, 2);
-        // Virtual time: the only sleep is the one execute chose.
-        assert!(waited >= Duration::from_secs(4), "waited {waited:?}");
-        assert!(waited < Duration::from_millis(4010), "waited {waited:?}");
+        assert_waited(waited, 4);
     }
 
     #[tokio::test(start_paused = true)]
@@ -336,10 +340,9 @@ mod tests {
             .max_delay(Duration::from_secs(3))
             .total_deadline(None);
         let outcomes = vec![Err(api_error(503, Some(Duration::from_secs(3600)))), Ok(1)];
-        let (result, _, waited) = run(&policy, call(http::Method::GET, false), outcomes).await;
+        let (result, _, waited) = get(&policy, outcomes).await;
         assert_eq!(result.unwrap(), 1);
-        assert!(waited >= Duration::from_secs(3), "waited {waited:?}");
-        assert!(waited < Duration::from_millis(3010), "waited {waited:?}");
+        assert_waited(waited, 3);
     }
 
     #[tokio::test(start_paused = true)]
@@ -347,14 +350,9 @@ mod tests {
         let policy = RetryPolicy::default()
             .attempt_timeout(Duration::from_secs(1))
             .total_deadline(None);
-        let count = AtomicU32::new(0);
-        let result: Result<(), Error> = execute(&policy, &call(http::Method::GET, false), |_| {
-            count.fetch_add(1, Ordering::SeqCst);
-            std::future::pending()
-        })
-        .await;
+        let (result, attempts, _) = hang(&policy).await;
         assert!(matches!(result, Err(Error::Timeout)));
-        assert_eq!(count.load(Ordering::SeqCst), 3);
+        assert_eq!(attempts, 3);
     }
 
     #[tokio::test(start_paused = true)]
@@ -363,16 +361,9 @@ mod tests {
             .max_attempts(1000)
             .attempt_timeout(Duration::from_secs(2))
             .total_deadline(Duration::from_secs(10));
-        let count = AtomicU32::new(0);
-        let start = Instant::now();
-        let result: Result<(), Error> = execute(&policy, &call(http::Method::GET, false), |_| {
-            count.fetch_add(1, Ordering::SeqCst);
-            std::future::pending()
-        })
-        .await;
+        let (result, attempts, elapsed) = hang(&policy).await;
         assert!(matches!(result, Err(Error::Timeout)));
-        assert!(start.elapsed() <= Duration::from_millis(10_010));
-        let attempts = count.load(Ordering::SeqCst);
+        assert!(elapsed <= Duration::from_millis(10_010));
         assert!((2..=5).contains(&attempts), "{attempts} attempts");
     }
 
@@ -382,7 +373,7 @@ mod tests {
             .max_delay(Duration::from_secs(30))
             .total_deadline(Duration::from_secs(5));
         let outcomes = vec![Err(api_error(429, Some(Duration::from_secs(20)))), Ok(1)];
-        let (result, attempts, _) = run(&policy, call(http::Method::GET, false), outcomes).await;
+        let (result, attempts, _) = get(&policy, outcomes).await;
         assert_eq!(attempts, 1);
         assert!(matches!(result, Err(Error::Api { status, .. }) if status == 429));
     }
@@ -400,12 +391,7 @@ mod tests {
     async fn the_classifier_is_replaceable() {
         let policy = RetryPolicy::default().classifier(RetryEverything);
         // A 400 the default classifier gives up on, retried by the replacement.
-        let (_, attempts, _) = run(
-            &policy,
-            call(http::Method::GET, false),
-            vec![Err(api_error(400, None))],
-        )
-        .await;
+        let (_, attempts, _) = get(&policy, vec![Err(api_error(400, None))]).await;
         assert_eq!(attempts, 3);
         let (_, attempts, _) = run(
             &policy,

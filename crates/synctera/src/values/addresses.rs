@@ -9,7 +9,7 @@ use synctera_raw::types;
 use crate::error::Error;
 use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::AddressId;
-use crate::values::pii::AddressLine;
+use crate::values::pii::{AddressLine, redacted};
 
 api_enum! {
     /// What an address is used for (`address_type`, read-only).
@@ -67,10 +67,7 @@ impl fmt::Debug for Address {
             .field("address_line_2", &self.address_line_2)
             .field("city", &self.city)
             .field("state", &self.state)
-            .field(
-                "postal_code",
-                &self.postal_code.as_ref().map(|_| "[redacted]"),
-            )
+            .field("postal_code", &redacted(&self.postal_code))
             .field("country_code", &self.country_code)
             .finish_non_exhaustive()
     }
@@ -329,16 +326,10 @@ impl fmt::Debug for AddressInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AddressInput")
             .field("address_line_1", &"[redacted]")
-            .field(
-                "address_line_2",
-                &self.address_line_2.as_ref().map(|_| "[redacted]"),
-            )
+            .field("address_line_2", &redacted(&self.address_line_2))
             .field("city", &self.city)
             .field("state", &self.state)
-            .field(
-                "postal_code",
-                &self.postal_code.as_ref().map(|_| "[redacted]"),
-            )
+            .field("postal_code", &redacted(&self.postal_code))
             .field("country_code", &self.country_code)
             .finish_non_exhaustive()
     }

@@ -145,4 +145,12 @@ pub(crate) trait WireEnum: Sized {
     /// The generated client's value, for a request. An `Unknown` value cannot be sent: the
     /// error names `field`.
     fn to_raw(&self, field: impl Into<FieldPath>) -> Result<Self::Raw, Error>;
+
+    /// [`to_raw`](Self::to_raw) for an optional request field: an absent value stays absent.
+    fn to_raw_opt(
+        value: Option<&Self>,
+        field: impl Into<FieldPath>,
+    ) -> Result<Option<Self::Raw>, Error> {
+        value.map(|v| v.to_raw(field)).transpose()
+    }
 }

@@ -574,6 +574,11 @@ impl fmt::Debug for Identifier {
     }
 }
 
+/// How `Debug` shows an optional value it must not print: whether it is there, never what it is.
+pub(crate) fn redacted<T>(value: &Option<T>) -> Option<&'static str> {
+    value.as_ref().map(|_| "[redacted]")
+}
+
 /// Shows a name as its first letter, for `Debug` of records holding names.
 pub(crate) struct MaskedName<'a>(pub &'a Option<String>);
 

@@ -5,6 +5,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use synctera_raw::types;
 use uuid::Uuid;
 
 use crate::resources::customers::Customer;
@@ -133,7 +135,8 @@ impl fmt::Debug for Event {
     }
 }
 
-fn without_query(url: &str) -> &str {
+/// A receiver URL as `Debug` shows it: without its query, which may carry a token.
+pub(super) fn without_query(url: &str) -> &str {
     url.split_once('?').map_or(url, |(head, _)| head)
 }
 
@@ -160,16 +163,12 @@ impl EventResource {
             EventType::PersonCreated
             | EventType::PersonUpdated
             | EventType::PersonVerificationOutcomeUpdated => {
-                let raw: synctera_raw::types::Person = serde_json::from_str(json)
-                    .map_err(|e| VerifyError::body(field, "is not a person", &e))?;
-                EventResource::Person(Box::new(raw.into()))
+                EventResource::Person(decode::<types::Person, _>(json, "is not a person")?)
             }
             EventType::CustomerCreated
             | EventType::CustomerUpdated
             | EventType::CustomerKycOutcomeUpdated => {
-                let raw: synctera_raw::types::Customer = serde_json::from_str(json)
-                    .map_err(|e| VerifyError::body(field, "is not a customer", &e))?;
-                EventResource::Customer(Box::new(raw.into()))
+                EventResource::Customer(decode::<types::Customer, _>(json, "is not a customer")?)
             }
             _ => EventResource::Other(
                 serde_json::from_str(json)
@@ -177,6 +176,17 @@ impl EventResource {
             ),
         })
     }
+}
+
+/// Decodes `json` as the generated type `R` and converts it field by field, as an API answer
+/// is (`reason` names what it should have been).
+fn decode<R: DeserializeOwned, T: From<R>>(
+    json: &str,
+    reason: &'static str,
+) -> Result<Box<T>, VerifyError> {
+    let raw: R = serde_json::from_str(json)
+        .map_err(|e| VerifyError::body(Some("event_resource"), reason, &e))?;
+    Ok(Box::new(raw.into()))
 }
 
 impl fmt::Debug for EventResource {

@@ -14,6 +14,7 @@ use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
 use crate::values::ids::WebhookId;
 
+use super::event::without_query;
 use super::event_type::EventType;
 
 /// A webhook subscription as Synctera returns it.
@@ -81,10 +82,6 @@ impl fmt::Debug for Webhook {
             .field("last_updated", &self.last_updated)
             .finish_non_exhaustive()
     }
-}
-
-fn without_query(url: &str) -> &str {
-    url.split_once('?').map_or(url, |(head, _)| head)
 }
 
 /// A webhook subscription to create (`createWebhook`) or to replace one with (`updateWebhook`).

@@ -212,16 +212,20 @@ fn header<'h>(headers: &'h http::HeaderMap, name: &'static str) -> Result<&'h st
     })
 }
 
-fn parse_timestamp(value: &str) -> Result<u64, VerifyError> {
-    let malformed = |reason| VerifyError::MalformedHeader {
-        header: TIMESTAMP_HEADER,
-        reason,
-    };
+/// Checks that header `header` has a value (an empty one counts as missing) and returns what
+/// makes the error for a malformed one.
+fn present(
+    header: &'static str,
+    value: &str,
+) -> Result<impl Fn(&'static str) -> VerifyError, VerifyError> {
     if value.is_empty() {
-        return Err(VerifyError::MissingHeader {
-            header: TIMESTAMP_HEADER,
-        });
+        return Err(VerifyError::MissingHeader { header });
     }
+    Ok(move |reason| VerifyError::MalformedHeader { header, reason })
+}
+
+fn parse_timestamp(value: &str) -> Result<u64, VerifyError> {
+    let malformed = present(TIMESTAMP_HEADER, value)?;
     // `u64::from_str` alone would take a leading `+`.
     if !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed("must be Unix seconds, digits only"));
@@ -232,15 +236,7 @@ fn parse_timestamp(value: &str) -> Result<u64, VerifyError> {
 }
 
 fn parse_signatures(value: &str) -> Result<Vec<[u8; SIGNATURE_BYTES]>, VerifyError> {
-    let malformed = |reason| VerifyError::MalformedHeader {
-        header: SIGNATURE_HEADER,
-        reason,
-    };
-    if value.is_empty() {
-        return Err(VerifyError::MissingHeader {
-            header: SIGNATURE_HEADER,
-        });
-    }
+    let malformed = present(SIGNATURE_HEADER, value)?;
     value
         .split('.')
         .map(|hex_sig| {

@@ -79,7 +79,9 @@ impl fmt::Debug for DeliveryAttempt {
 ///
 /// `Debug` masks like [`Event`](super::Event)'s: the resource as its own type does, changed
 /// fields by name only.
-#[derive(Clone, PartialEq)]
+// `Debug` is derived: every field that may be sensitive (the resource, the changed fields, an
+// attempt's answer body) masks itself.
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct WebhookEvent {
     /// The event's id.
@@ -136,22 +138,6 @@ impl From<types::WebhookEventList> for Page<WebhookEvent> {
             items: raw.event_list.into_iter().map(WebhookEvent::from).collect(),
             next_page_token: raw.next_page_token,
         }
-    }
-}
-
-impl fmt::Debug for WebhookEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookEvent")
-            .field("id", &self.id)
-            .field("event_type", &self.event_type)
-            .field("event_time", &self.event_time)
-            .field("webhook_id", &self.webhook_id)
-            .field("resource_id", &self.resource_id)
-            .field("status", &self.status)
-            .field("response_history", &self.response_history)
-            .field("resource", &self.resource)
-            .field("changed_fields", &self.changed_fields)
-            .finish()
     }
 }
 

@@ -1,18 +1,54 @@
 use super::*;
 
+/// Parses each of `bad` as a `T` and asserts that it is refused naming `field`; returns each
+/// value with its error, for a test's further checks.
+fn refused<T: FromStr<Err = Error>>(
+    bad: &[&'static str],
+    field: &str,
+) -> Vec<(&'static str, Error)> {
+    bad.iter()
+        .map(|&bad| {
+            let err = bad
+                .parse::<T>()
+                .err()
+                .unwrap_or_else(|| panic!("{bad:?} is refused"));
+            assert!(
+                matches!(&err, Error::Validation { field: f, .. } if *f == field),
+                "{bad:?}"
+            );
+            (bad, err)
+        })
+        .collect()
+}
+
+/// Reads each input of `cases` as a `T` from a JSON string and asserts that it keeps the
+/// wanted part (`kept` reads it back); returns the values, for a test's further checks.
+fn read_keeps<T: serde::de::DeserializeOwned>(
+    cases: &[(&str, &str)],
+    kept: fn(&T) -> &str,
+) -> Vec<T> {
+    cases
+        .iter()
+        .map(|&(input, want)| {
+            let v: T = serde_json::from_value(serde_json::json!(input)).unwrap();
+            assert_eq!(kept(&v), want, "{input}");
+            v
+        })
+        .collect()
+}
+
 #[test]
 fn ssn_accepts_only_the_hyphenated_form() {
     assert!("123-45-6789".parse::<Ssn>().is_ok());
-    for bad in [
+    let bad = [
         "123456789",
         "123-456-789",
         "12-345-6789",
         "123-45-678a",
         "",
         "123-45-67890",
-    ] {
-        let err = bad.parse::<Ssn>().unwrap_err();
-        assert!(matches!(&err, Error::Validation { field, .. } if *field == "ssn"));
+    ];
+    for (bad, err) in refused::<Ssn>(&bad, "ssn") {
         if !bad.is_empty() {
             assert!(!err.to_string().contains(bad));
         }
@@ -39,16 +75,15 @@ fn ssn_shows_only_last_four() {
 
 #[test]
 fn ssn_last4_keeps_only_four_digits_of_anything() {
-    for (input, want) in [
+    let cases = [
         ("6789", "6789"),
         ("123-45-6789", "6789"),
         ("***-**-6789", "6789"),
         ("XXX-XX-6789", "6789"),
         ("89", "89"),
         ("", ""),
-    ] {
-        let v: SsnLast4 = serde_json::from_value(serde_json::json!(input)).unwrap();
-        assert_eq!(v.as_str(), want, "{input}");
+    ];
+    for v in read_keeps(&cases, SsnLast4::as_str) {
         assert!(!format!("{v:?}{v}").contains("12345"));
     }
     assert!("6789".parse::<SsnLast4>().is_ok());
@@ -62,17 +97,15 @@ fn ssn_last4_keeps_only_four_digits_of_anything() {
 
 #[test]
 fn identifier_last4_keeps_the_last_four_ascii_letters_or_digits() {
-    for (input, want) in [
+    let cases = [
         ("X1234567", "4567"),
         ("AB-123 4Z", "234Z"),
         ("é12", "12"),
         ("ÄÖÜ", ""),
         ("a", "a"),
         ("", ""),
-    ] {
-        let v: IdentifierLast4 = serde_json::from_value(serde_json::json!(input)).unwrap();
-        assert_eq!(v.as_str(), want, "{input}");
-    }
+    ];
+    read_keeps(&cases, IdentifierLast4::as_str);
     let v: IdentifierLast4 = serde_json::from_value(serde_json::json!("D1234-5678-9")).unwrap();
     assert!(!format!("{v:?}{v}").contains("1234"));
 }
@@ -106,17 +139,15 @@ fn phone_must_be_e164() {
     for ok in ["+12124567890", "+447911123456", "+12", "+123456789012345"] {
         assert!(ok.parse::<PhoneNumber>().is_ok(), "{ok}");
     }
-    for bad in [
+    let bad = [
         "12124567890",
         "+02124567890",
         "+1 212 456",
         "+",
         "+1",
         "+1234567890123456",
-    ] {
-        let err = bad.parse::<PhoneNumber>().unwrap_err();
-        assert!(matches!(&err, Error::Validation { field, .. } if *field == "phone_number"));
-    }
+    ];
+    refused::<PhoneNumber>(&bad, "phone_number");
     let p = "+12124567890".parse::<PhoneNumber>().unwrap();
     assert!(!format!("{p}{p:?}").contains("2124567"));
 }
