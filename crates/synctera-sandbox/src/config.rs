@@ -53,6 +53,10 @@ pub struct SandboxConfig {
     /// it, and retries stop once the waits add up to 6 600 times it. Default 30 seconds
     /// (about 55 hours of retries); tests compress it to milliseconds.
     pub webhook_retry_base: Duration,
+    /// How long the previous webhook secret keeps signing deliveries after a rolling
+    /// replacement (`replaceSecret` with `is_rolling_secret`). Default 24 hours, as on the
+    /// platform; tests shorten it to see the rotation end.
+    pub webhook_rolling_window: Duration,
     /// Hosts webhooks may deliver to besides loopback ones (127.0.0.0/8, ::1, `localhost`).
     /// Empty by default: a shared sandbox must not become a way to reach other hosts.
     pub webhook_allow_hosts: Vec<String>,
@@ -74,6 +78,7 @@ impl Default for SandboxConfig {
             request_timeout: Duration::from_secs(30),
             max_connections: 512,
             webhook_retry_base: DEFAULT_WEBHOOK_RETRY_BASE,
+            webhook_rolling_window: Duration::from_secs(24 * 60 * 60),
             webhook_allow_hosts: Vec::new(),
         }
     }
@@ -99,6 +104,7 @@ impl fmt::Debug for SandboxConfig {
             .field("request_timeout", &self.request_timeout)
             .field("max_connections", &self.max_connections)
             .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("webhook_rolling_window", &self.webhook_rolling_window)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .finish()
     }
@@ -169,6 +175,12 @@ impl SandboxConfig {
     /// Sets the webhook retry schedule's base wait (see [`SandboxConfig::webhook_retry_base`]).
     pub fn webhook_retry_base(mut self, base: Duration) -> Self {
         self.webhook_retry_base = base;
+        self
+    }
+    /// Sets how long a rolling replacement keeps the previous webhook secret (see
+    /// [`SandboxConfig::webhook_rolling_window`]).
+    pub fn webhook_rolling_window(mut self, window: Duration) -> Self {
+        self.webhook_rolling_window = window;
         self
     }
     /// Lets webhooks deliver to `host` too (see [`SandboxConfig::webhook_allow_hosts`]).

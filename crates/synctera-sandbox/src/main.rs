@@ -70,6 +70,10 @@ struct Args {
     /// 55 hours; tests use a few milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 30_000)]
     webhook_retry_base_ms: u64,
+    /// Seconds the previous webhook secret keeps signing after a rolling replacement (the
+    /// platform's 24 hours by default); tests shorten it to see a rotation end.
+    #[arg(long, value_name = "SECS", default_value = "86400", value_parser = parse_secs)]
+    webhook_rolling_window: Duration,
 }
 
 /// The keys in `SYNCTERA_SANDBOX_API_KEYS`: comma-separated, blanks around them trimmed. An
@@ -148,7 +152,9 @@ async fn main() -> std::io::Result<()> {
     if let Some(path) = args.state {
         config = config.state(path);
     }
-    config = config.webhook_retry_base(Duration::from_millis(args.webhook_retry_base_ms));
+    config = config
+        .webhook_retry_base(Duration::from_millis(args.webhook_retry_base_ms))
+        .webhook_rolling_window(args.webhook_rolling_window);
     for host in args.webhook_allow_hosts {
         config = config.webhook_allow_host(host);
     }

@@ -94,7 +94,11 @@ async fn receive(
 }
 
 async fn setup() -> (Sandbox, Client) {
-    let config = SandboxConfig::default().webhook_retry_base(Duration::from_millis(20));
+    setup_with(SandboxConfig::default()).await
+}
+
+async fn setup_with(config: SandboxConfig) -> (Sandbox, Client) {
+    let config = config.webhook_retry_base(Duration::from_millis(20));
     let sandbox = Sandbox::start_with(config).await.expect("sandbox starts");
     let client = Client::builder()
         .api_key("e2e-webhooks-key")
@@ -427,5 +431,69 @@ async fn rotation_as_receivers_see_it() {
     let at_once = next_delivery().await;
     assert!(at_once.verify(&only(&new)).is_err(), "replaced secret");
     assert!(at_once.verify(&only(&newest)).is_ok());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rolling_rotation_ends_when_its_window_does() {
+    // The platform keeps the old secret 24 hours; this sandbox keeps it 2 seconds.
+    let window = Duration::from_secs(2);
+    let (sandbox, client) =
+        setup_with(SandboxConfig::default().webhook_rolling_window(window)).await;
+    let mut receiver = Receiver::start().await;
+    let secrets = client.webhook_secrets();
+    let old = secrets.create().await.unwrap().secret;
+    client
+        .webhooks()
+        .create(NewWebhook::new(&receiver.url, [EventType::PersonCreated]))
+        .await
+        .unwrap();
+    let only = |s: &WebhookSecret| WebhookVerifier::new(s.clone());
+    let mut next_delivery = async || {
+        client
+            .persons()
+            .create(NewPerson::prospect())
+            .await
+            .unwrap();
+        receiver.next().await
+    };
+
+    let replaced_at = chrono::Utc::now();
+    let issued = secrets.replace(true).await.unwrap();
+    let ends = issued
+        .deleted_at
+        .expect("a rolling replacement says when the old one stops");
+    let announced = (ends - replaced_at).to_std().unwrap();
+    assert!(
+        announced <= window + Duration::from_secs(1)
+            && announced + Duration::from_secs(1) >= window,
+        "deleted_at is the window away: {announced:?}"
+    );
+    let new = issued.secret;
+    let during = next_delivery().await;
+    if chrono::Utc::now() < ends {
+        assert!(
+            during.verify(&only(&old)).is_ok(),
+            "old secret during the window"
+        );
+    }
+    assert!(
+        during.verify(&only(&new)).is_ok(),
+        "new secret during the window"
+    );
+
+    let left = (ends - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(left + Duration::from_millis(100)).await;
+    let after = next_delivery().await;
+    assert_eq!(
+        after.signature.split('.').count(),
+        1,
+        "one signature once the window ends"
+    );
+    assert!(matches!(
+        after.verify(&only(&old)),
+        Err(VerifyError::NoMatchingSignature { .. })
+    ));
+    assert!(after.verify(&only(&new)).is_ok());
     sandbox.shutdown().await;
 }

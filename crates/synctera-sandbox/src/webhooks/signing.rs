@@ -14,9 +14,6 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-/// How long the previous secret stays valid after a rolling replacement.
-pub(crate) const ROLLING_WINDOW: Duration = Duration::hours(24);
-
 /// A webhook secret: 64 hex characters from the operating system's CSPRNG. Its `Debug` shows
 /// nothing of it; only [`Secret::expose`] does, for the one answer that hands it out and for
 /// signing.
@@ -58,11 +55,16 @@ impl Secrets {
         }
     }
 
-    /// A new current secret; the old one stays valid for [`ROLLING_WINDOW`] when `rolling`.
-    /// Returns when the old one stops being valid (`None` when it stops now).
-    pub(crate) fn replace(&mut self, rolling: bool, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    /// A new current secret; the old one stays valid for `keep_old_for` (a rolling
+    /// replacement) or stops now (`None`). Returns when the old one stops being valid (`None`
+    /// when it stops now).
+    pub(crate) fn replace(
+        &mut self,
+        keep_old_for: Option<Duration>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
         let old = std::mem::replace(&mut self.current, Secret::generate());
-        self.previous = rolling.then(|| (old, now + ROLLING_WINDOW));
+        self.previous = keep_old_for.map(|window| (old, now + window));
         self.previous.as_ref().map(|(_, until)| *until)
     }
 
@@ -139,8 +141,9 @@ mod tests {
         let now = Utc::now();
         let mut secrets = Secrets::new();
         let old = secrets.current.clone();
-        let until = secrets.replace(true, now).unwrap();
-        assert_eq!(until, now + ROLLING_WINDOW);
+        let day = Duration::hours(24);
+        let until = secrets.replace(Some(day), now).unwrap();
+        assert_eq!(until, now + day);
         let both: Vec<&Secret> = secrets.valid_at(now).collect();
         assert_eq!(both, vec![&secrets.current, &old]);
         let header = signature(secrets.valid_at(now), 1, b"x").unwrap();
@@ -148,7 +151,7 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(Some(parts[1].to_string()), signature([&old], 1, b"x"));
         assert_eq!(secrets.valid_at(until).count(), 1);
-        assert_eq!(secrets.replace(false, now), None);
+        assert_eq!(secrets.replace(None, now), None);
         assert_eq!(secrets.valid_at(now).count(), 1);
         assert_eq!(signature(std::iter::empty(), 1, b"x"), None);
     }

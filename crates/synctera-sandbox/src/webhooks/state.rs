@@ -150,15 +150,16 @@ impl WebhookState {
         Some(current)
     }
 
-    /// A new secret and when the old one stops; `None` when the tenant has none.
+    /// A new secret and when the old one stops (it stays valid for `keep_old_for`, or stops
+    /// now); `None` when the tenant has none.
     #[allow(clippy::type_complexity)]
     pub(crate) fn replace_secret(
         &mut self,
-        rolling: bool,
+        keep_old_for: Option<chrono::Duration>,
         now: DateTime<Utc>,
     ) -> Option<(Secret, Option<DateTime<Utc>>)> {
         let s = self.secrets.as_mut()?;
-        let until = s.replace(rolling, now);
+        let until = s.replace(keep_old_for, now);
         let current = s.current.clone();
         self.record(|me| WebhookChange::Secrets(me.secrets.clone()));
         Some((current, until))

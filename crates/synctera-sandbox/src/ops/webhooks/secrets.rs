@@ -56,8 +56,14 @@ pub(super) async fn replace_secret(
     Body(body): Body,
 ) -> Result<Response, Problem> {
     let rolling = parse_replace(&body)?;
+    let window = chrono::Duration::from_std(app.config.webhook_rolling_window)
+        .unwrap_or(chrono::Duration::MAX);
+    let keep_old_for = rolling.then_some(window);
     let now = Utc::now();
-    let made = commit_write(&app, &caller, |t| t.webhooks.replace_secret(rolling, now)).await?;
+    let made = commit_write(&app, &caller, |t| {
+        t.webhooks.replace_secret(keep_old_for, now)
+    })
+    .await?;
     let (secret, until) =
         made.ok_or_else(|| Problem::not_found("the tenant has no webhook secret"))?;
     let body = json_response(StatusCode::OK, &secret_body(&secret, until));
