@@ -48,7 +48,8 @@ impl<T> IntoIterator for Page<T> {
 /// request), and the finishers: `.await` (or [`send`](Self::send)) for one page,
 /// [`pages`](Self::pages) and [`stream`](Self::stream). You meet it through its names:
 /// [`ListPersons`](crate::ListPersons), [`ListCustomers`](crate::ListCustomers),
-/// [`ListDisclosures`](crate::ListDisclosures), [`ListVerifications`](crate::ListVerifications).
+/// [`ListDisclosures`](crate::ListDisclosures), [`ListVerifications`](crate::ListVerifications),
+/// and, with the `webhooks` feature (on by default), `ListWebhooks` and `ListWebhookEvents`.
 #[derive(Clone)]
 pub struct List<Q> {
     client: Client,
