@@ -10,7 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::StoreError;
@@ -19,6 +20,32 @@ use super::order::{Part, RowKey, SortSpec, SortVal, spec_string};
 const NONCE_LEN: usize = 12;
 
 /// The key page tokens are sealed with.
+/// What a keyset page token holds: the store's generation, the sort order, and the last row's
+/// sort values and id.
+#[derive(Serialize)]
+struct RowToken<'a> {
+    g: u64,
+    s: &'a str,
+    k: Vec<KeyVal<'a>>,
+    id: Uuid,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum KeyVal<'a> {
+    Time(i64),
+    Str(Option<&'a str>),
+}
+
+/// What a page token of a listing in creation order holds: the generation, the listing and
+/// the last row's place.
+#[derive(Serialize)]
+struct SeqToken<'a> {
+    g: u64,
+    s: &'a str,
+    q: u64,
+}
+
 pub struct TokenKey(ChaCha20Poly1305);
 
 impl TokenKey {
@@ -36,11 +63,12 @@ impl TokenKey {
         Some(TokenKey(ChaCha20Poly1305::new(&Key::from(bytes))))
     }
 
-    fn seal(&self, v: Value) -> String {
+    fn seal(&self, v: &impl Serialize) -> String {
         let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let plain = serde_json::to_vec(v).expect("a token's fields always serialize");
         let sealed = self
             .0
-            .encrypt(&nonce, v.to_string().as_bytes())
+            .encrypt(&nonce, plain.as_slice())
             .expect("ChaCha20-Poly1305 encryption of a short buffer cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -70,15 +98,21 @@ impl TokenKey {
     }
 
     pub(super) fn row_token(&self, generation: u64, spec: &SortSpec, key: &RowKey) -> String {
-        let vals: Vec<Value> = key
+        let k = key
             .0
             .iter()
             .map(|p| match &p.val {
-                SortVal::Time(t) => json!(t),
-                SortVal::Str(s) => json!(s),
+                SortVal::Time(t) => KeyVal::Time(*t),
+                SortVal::Str(s) => KeyVal::Str(s.as_deref()),
             })
             .collect();
-        self.seal(json!({"g": generation, "s": spec_string(spec), "k": vals, "id": key.1}))
+        let s = spec_string(spec);
+        self.seal(&RowToken {
+            g: generation,
+            s: &s,
+            k,
+            id: key.1,
+        })
     }
 
     pub(super) fn open_row_token(
@@ -119,7 +153,11 @@ impl TokenKey {
 
     /// A token for listings in creation order (every kind but persons in another sort order).
     pub(super) fn seq_token(&self, generation: u64, kind: &str, row: u64) -> String {
-        self.seal(json!({"g": generation, "s": kind, "q": row}))
+        self.seal(&SeqToken {
+            g: generation,
+            s: kind,
+            q: row,
+        })
     }
 
     pub(super) fn open_seq_token(
