@@ -1,7 +1,5 @@
 //! The sandbox's own records, one module per resource, each with its JSON views.
 
-use chrono::{DateTime, SecondsFormat, Utc};
-
 /// An enum answered and stored by its variant names (`as_str`). Unless declared `answered
 /// only`, requests may name its variants too, and `ALL` pairs each name with its variant for
 /// validation.
@@ -27,16 +25,14 @@ macro_rules! string_enum {
 mod disclosure;
 mod person;
 mod resource;
+mod timefmt;
 mod verification;
 
 pub use disclosure::*;
 pub use person::*;
 pub use resource::{Resource, VIEWS, ViewSlot};
+pub use timefmt::ts;
 pub use verification::*;
-
-pub fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
 
 /// Responses carry only the last four characters of any identifier.
 pub fn last_four(s: &str) -> String {

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Resource;
-use super::{last_four, ts};
+use super::last_four;
+use super::timefmt::{date, ts, ts_fast};
 use crate::validate::AddressInput;
 
 string_enum!(PersonStatus {
@@ -186,7 +187,10 @@ struct Ts(DateTime<Utc>);
 
 impl Serialize for Ts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&ts(self.0))
+        match ts_fast(self.0, &mut [0; 27]) {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_str(&ts(self.0)),
+        }
     }
 }
 
@@ -257,7 +261,7 @@ impl Serialize for PersonView<'_> {
         opt(&mut m, "email", &p.email)?;
         opt(&mut m, "phone_number", &p.phone_number)?;
         if let Some(d) = p.dob {
-            m.serialize_entry("dob", &d.format("%Y-%m-%d").to_string())?;
+            m.serialize_entry("dob", &date(d, &mut [0; 10]))?;
         }
         if let Some(l4) = p.ssn_last4() {
             m.serialize_entry("ssn", &l4)?;
