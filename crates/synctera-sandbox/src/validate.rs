@@ -11,6 +11,11 @@ use serde_json::{Map, Value};
 
 use crate::problem::Problem;
 
+mod fields;
+
+pub use fields::Fields;
+use fields::{Read, first_token, read_object};
+
 // Every pattern spells digits as `[0-9]`: in the `regex` crate `\d` matches any Unicode decimal
 // digit (Arabic-Indic, Devanagari, ...), which the spec's ECMAScript patterns do not allow.
 static SSN: LazyLock<Regex> =
@@ -154,34 +159,45 @@ fn echo_unknown(names: &[String]) -> String {
     listed.join(", ")
 }
 
-/// Parses a request body into a JSON object, or a 400 that says what is wrong with it.
-pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Problem> {
+/// Parses a request body into a JSON object's fields, or a 400 that says what is wrong with it.
+pub fn parse_object(body: &[u8]) -> Result<Fields, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_body(
             "request body is empty; a JSON object is required",
         ));
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(Problem::bad_body("request body must be a JSON object")),
-        Err(e) => Err(Problem::bad_body(format!(
-            "request body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))),
+    if first_token(body) == Some(b'{') {
+        match read_object(body) {
+            Ok(Read::Fields(f)) => return Ok(f),
+            Ok(Read::AsValue) => {}
+            Err(e) => return Err(not_json(&e)),
+        }
     }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m.into()),
+        Ok(_) => Err(Problem::bad_body("request body must be a JSON object")),
+        Err(e) => Err(not_json(&e)),
+    }
+}
+
+fn not_json(e: &serde_json::Error) -> Problem {
+    Problem::bad_body(format!(
+        "request body is not valid JSON (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
 }
 
 /// A walker over one JSON object that consumes fields as they are read; whatever is left at
 /// the end is an unknown field.
 pub struct Obj<'a> {
     prefix: String,
-    map: Map<String, Value>,
+    map: Fields,
     pub errs: &'a mut Errors,
 }
 
 impl<'a> Obj<'a> {
-    pub fn new(prefix: &str, map: Map<String, Value>, errs: &'a mut Errors) -> Self {
+    pub fn new(prefix: &str, map: Fields, errs: &'a mut Errors) -> Self {
         Obj {
             prefix: prefix.to_string(),
             map,
@@ -198,12 +214,12 @@ impl<'a> Obj<'a> {
     }
 
     pub fn has(&self, name: &str) -> bool {
-        self.map.contains_key(name)
+        self.map.has(name)
     }
 
     /// Takes a field out; `null` counts as a wrong type since no request field is nullable.
     fn take(&mut self, name: &str, ty: &str) -> Option<Value> {
-        match self.map.remove(name) {
+        match self.map.take(name) {
             None => None,
             Some(Value::Null) => {
                 let p = self.path(name);
@@ -376,23 +392,21 @@ impl<'a> Obj<'a> {
 
     /// Consumes a field without using it (accepted for compatibility, ignored).
     pub fn ignore(&mut self, name: &str) {
-        self.map.remove(name);
+        self.map.take(name);
     }
 
     pub fn child(&mut self, name: &str, map: Map<String, Value>) -> Obj<'_> {
         let prefix = self.path(name);
         Obj {
             prefix,
-            map,
+            map: map.into(),
             errs: self.errs,
         }
     }
 
     /// Reports every field not consumed.
     pub fn finish(self) {
-        let mut rest: Vec<String> = self.map.keys().cloned().collect();
-        rest.sort();
-        for k in rest {
+        for k in self.map.remaining() {
             let p = if self.prefix.is_empty() {
                 k
             } else {
