@@ -28,7 +28,9 @@ impl Fields {
     }
 
     fn find(&self, name: &str) -> Option<usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)).ok()
+        // A scan, not a binary search: bodies have a dozen fields or so, and `==` rejects most
+        // names on their length alone where ordering them compares their bytes.
+        self.0.iter().position(|(k, _)| k == name)
     }
 
     pub fn take(&mut self, name: &str) -> Option<Value> {
