@@ -188,6 +188,31 @@ fn not_json(e: &serde_json::Error) -> Problem {
     ))
 }
 
+/// A date of ten characters as `NaiveDate::parse_from_str(s, "%Y-%m-%d")` reads it. The usual
+/// spelling, digits only, is read here: chrono's parser interprets its format string anew at
+/// every call. The rest chrono also takes (signed years, one-digit fields, blanks) is left to it.
+fn full_date(s: &str) -> Option<NaiveDate> {
+    if s.len() != 10 {
+        return None;
+    }
+    let b = s.as_bytes();
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if let (b'-', b'-', Some(y), Some(m), Some(d)) = (
+        b[4],
+        b[7],
+        number(&b[..4]),
+        number(&b[5..7]),
+        number(&b[8..]),
+    ) {
+        return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
 /// A walker over one JSON object that consumes fields as they are read; whatever is left at
 /// the end is an unknown field.
 pub struct Obj<'a> {
@@ -359,11 +384,11 @@ impl<'a> Obj<'a> {
     /// Date of birth: a full-date on or after 1900-01-01 and before today (UTC).
     pub fn dob(&mut self, name: &str) -> Option<NaiveDate> {
         let s = self.string(name)?;
-        let p = self.path(name);
-        match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-            Ok(d) if s.len() == 10 => {
+        match full_date(&s) {
+            Some(d) => {
                 let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
                 if d < min || d >= Utc::now().date_naive() {
+                    let p = self.path(name);
                     self.errs
                         .invalid(p, "must be on or after 1900-01-01 and before today");
                     None
@@ -371,7 +396,8 @@ impl<'a> Obj<'a> {
                     Some(d)
                 }
             }
-            _ => {
+            None => {
+                let p = self.path(name);
                 self.errs.invalid(p, "must be a full-date YYYY-MM-DD");
                 None
             }
@@ -495,4 +521,53 @@ pub fn one_of_person_business(o: &mut Obj<'_>) -> (Option<uuid::Uuid>, Option<uu
         _ => {}
     }
     (p, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn chrono_full_date(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|_| s.len() == 10)
+    }
+
+    proptest! {
+        #[test]
+        fn full_date_reads_as_chrono(s in "[0-9 +-]{8,12}") {
+            prop_assert_eq!(full_date(&s), chrono_full_date(&s));
+        }
+
+        #[test]
+        fn full_date_reads_dates_as_chrono(y in 0u32..10000, m in 0u32..14, d in 0u32..33) {
+            let s = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(full_date(&s), chrono_full_date(&s));
+        }
+    }
+
+    #[test]
+    fn full_date_edges_read_as_chrono() {
+        for s in [
+            "1990-01-01",
+            "0000-01-01",
+            "2024-02-29",
+            "2023-02-29",
+            "1990-13-01",
+            "1990-00-10",
+            "+990-01-01",
+            "-990-01-01",
+            "19900-1-01",
+            "1990-1-011",
+            " 990-01-01",
+            "1990-01- 1",
+            "1990/01/01",
+            "1990-01-0a",
+            "١٩٩٠-01-01",
+            "99999-1-1",
+        ] {
+            assert_eq!(full_date(s), chrono_full_date(s), "{s}");
+        }
+    }
 }
