@@ -12,33 +12,18 @@ use serde_json::{Map, Value};
 use crate::problem::Problem;
 
 mod fields;
+mod patterns;
 
 pub use fields::Fields;
 use fields::{Read, first_token, read_object};
+pub use patterns::is_email;
+use patterns::{full_date, is_country, is_phone, is_ssn, is_state, is_us_zip};
 
 // Every pattern spells digits as `[0-9]`: in the `regex` crate `\d` matches any Unicode decimal
 // digit (Arabic-Indic, Devanagari, ...), which the spec's ECMAScript patterns do not allow.
-static SSN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[0-9]{3}-[0-9]{2}-[0-9]{4}$").unwrap());
-static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\+[1-9][0-9]{1,14}$").unwrap());
-static COUNTRY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z]{2}$").unwrap());
 static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^v?[0-9]+\.[0-9]+$").unwrap());
-static US_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{5}(-[0-9]{4})?$").unwrap());
 static CA_POSTAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z][0-9][A-Za-z]) ?([0-9][A-Za-z][0-9])$").unwrap());
-static STATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z0-9]{1,3}$").unwrap());
-
-/// The e-mail rule the spec states on every request `email`: one `@`, a non-empty local part,
-/// a domain with a dot neither first nor last, no ASCII spaces or control characters.
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f.][^@\x00-\x20\x7f]*\.[^@\x00-\x20\x7f]*[^@\x00-\x20\x7f.]$")
-        .unwrap()
-});
-
-/// True when `s` is an e-mail address as the spec's request `email` fields describe it.
-pub fn is_email(s: &str) -> bool {
-    EMAIL.is_match(s)
-}
 
 /// True when `s` is exactly four ASCII digits (the `ssn_last_4` filter).
 pub fn is_ssn_last4(s: &str) -> bool {
@@ -188,31 +173,6 @@ fn not_json(e: &serde_json::Error) -> Problem {
     ))
 }
 
-/// A date of ten characters as `NaiveDate::parse_from_str(s, "%Y-%m-%d")` reads it. The usual
-/// spelling, digits only, is read here: chrono's parser interprets its format string anew at
-/// every call. The rest chrono also takes (signed years, one-digit fields, blanks) is left to it.
-fn full_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 10 {
-        return None;
-    }
-    let b = s.as_bytes();
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    if let (b'-', b'-', Some(y), Some(m), Some(d)) = (
-        b[4],
-        b[7],
-        number(&b[..4]),
-        number(&b[5..7]),
-        number(&b[8..]),
-    ) {
-        return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
 /// A walker over one JSON object that consumes fields as they are read; whatever is left at
 /// the end is an unknown field.
 pub struct Obj<'a> {
@@ -342,9 +302,10 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn pattern(&mut self, name: &str, re: &Regex, rule: &str) -> Option<String> {
+    /// A string `ok` accepts; `rule` says what it must be.
+    pub fn pattern(&mut self, name: &str, ok: fn(&str) -> bool, rule: &str) -> Option<String> {
         let s = self.string(name)?;
-        if re.is_match(&s) {
+        if ok(&s) {
             Some(s)
         } else {
             let p = self.path(name);
@@ -354,19 +315,23 @@ impl<'a> Obj<'a> {
     }
 
     pub fn ssn(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &SSN, "must match ^[0-9]{3}-[0-9]{2}-[0-9]{4}$")
+        self.pattern(name, is_ssn, "must match ^[0-9]{3}-[0-9]{2}-[0-9]{4}$")
     }
 
     pub fn phone(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &PHONE, r"must be E.164, ^\+[1-9][0-9]{1,14}$")
+        self.pattern(name, is_phone, r"must be E.164, ^\+[1-9][0-9]{1,14}$")
     }
 
     pub fn version(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &VERSION, r"must match ^v?[0-9]+\.[0-9]+$")
+        self.pattern(
+            name,
+            |s| VERSION.is_match(s),
+            r"must match ^v?[0-9]+\.[0-9]+$",
+        )
     }
 
     pub fn country(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &COUNTRY, "must match ^[A-Z]{2}$")
+        self.pattern(name, is_country, "must match ^[A-Z]{2}$")
     }
 
     pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
@@ -464,17 +429,17 @@ pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
     let city = o.text("city", 128);
     let state = o.pattern(
         "state",
-        &STATE,
+        is_state,
         "must match ^[A-Z0-9]{1,3}$ (an ISO 3166-2 subdivision code without the country prefix)",
     );
     let postal = o.text("postal_code", 16);
-    let country = o.pattern("country_code", &COUNTRY, "must match ^[A-Z]{2}$");
+    let country = o.pattern("country_code", is_country, "must match ^[A-Z]{2}$");
     let country = o.required("country_code", country);
     let nickname = o.text("nickname", 256);
     let mut postal_code = None;
     if let Some(pc) = postal {
         match country.as_deref() {
-            Some("US") if !US_ZIP.is_match(&pc) => {
+            Some("US") if !is_us_zip(&pc) => {
                 let p = o.path("postal_code");
                 o.errs.invalid(p, "US postal codes are 12345 or 12345-1234");
             }
@@ -521,53 +486,4 @@ pub fn one_of_person_business(o: &mut Obj<'_>) -> (Option<uuid::Uuid>, Option<uu
         _ => {}
     }
     (p, b)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn chrono_full_date(s: &str) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .filter(|_| s.len() == 10)
-    }
-
-    proptest! {
-        #[test]
-        fn full_date_reads_as_chrono(s in "[0-9 +-]{8,12}") {
-            prop_assert_eq!(full_date(&s), chrono_full_date(&s));
-        }
-
-        #[test]
-        fn full_date_reads_dates_as_chrono(y in 0u32..10000, m in 0u32..14, d in 0u32..33) {
-            let s = format!("{y:04}-{m:02}-{d:02}");
-            prop_assert_eq!(full_date(&s), chrono_full_date(&s));
-        }
-    }
-
-    #[test]
-    fn full_date_edges_read_as_chrono() {
-        for s in [
-            "1990-01-01",
-            "0000-01-01",
-            "2024-02-29",
-            "2023-02-29",
-            "1990-13-01",
-            "1990-00-10",
-            "+990-01-01",
-            "-990-01-01",
-            "19900-1-01",
-            "1990-1-011",
-            " 990-01-01",
-            "1990-01- 1",
-            "1990/01/01",
-            "1990-01-0a",
-            "١٩٩٠-01-01",
-            "99999-1-1",
-        ] {
-            assert_eq!(full_date(s), chrono_full_date(s), "{s}");
-        }
-    }
 }
