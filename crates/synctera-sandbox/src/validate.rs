@@ -145,7 +145,7 @@ fn echo_unknown(names: &[String]) -> String {
 }
 
 /// Parses a request body into a JSON object's fields, or a 400 that says what is wrong with it.
-pub fn parse_object(body: &[u8]) -> Result<Fields, Problem> {
+pub fn parse_object(body: &[u8]) -> Result<Fields<'_>, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_body(
             "request body is empty; a JSON object is required",
@@ -177,12 +177,12 @@ fn not_json(e: &serde_json::Error) -> Problem {
 /// the end is an unknown field.
 pub struct Obj<'a> {
     prefix: String,
-    map: Fields,
+    map: Fields<'a>,
     pub errs: &'a mut Errors,
 }
 
 impl<'a> Obj<'a> {
-    pub fn new(prefix: &str, map: Fields, errs: &'a mut Errors) -> Self {
+    pub fn new(prefix: &str, map: Fields<'a>, errs: &'a mut Errors) -> Self {
         Obj {
             prefix: prefix.to_string(),
             map,

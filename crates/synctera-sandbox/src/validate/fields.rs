@@ -1,7 +1,8 @@
 //! The top-level fields of a JSON request body, read into a vector sorted by name rather than
 //! a `serde_json::Map`: every body is walked once, field by field, so a map's inserts and
-//! removals cost more than they give.
+//! removals cost more than they give. Names without escapes are borrowed from the body.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
@@ -10,11 +11,11 @@ use serde_json::{Map, Value};
 
 /// Fields by name (byte order, as a `Map` without `preserve_order` keeps them), each `None`
 /// once taken.
-pub struct Fields(Vec<(String, Option<Value>)>);
+pub struct Fields<'a>(Vec<(Cow<'a, str>, Option<Value>)>);
 
-impl Fields {
+impl<'a> Fields<'a> {
     /// `pairs` as read; a name given twice keeps its last value, as `serde_json::Map` does.
-    fn from_pairs(mut pairs: Vec<(String, Option<Value>)>) -> Self {
+    fn from_pairs(mut pairs: Vec<(Cow<'a, str>, Option<Value>)>) -> Self {
         // Stable, so the later of two equal names stays the later one.
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         pairs.dedup_by(|later, earlier| {
@@ -30,7 +31,7 @@ impl Fields {
     fn find(&self, name: &str) -> Option<usize> {
         // A scan, not a binary search: bodies have a dozen fields or so, and `==` rejects most
         // names on their length alone where ordering them compares their bytes.
-        self.0.iter().position(|(k, _)| k == name)
+        self.0.iter().position(|(k, _)| *k == name)
     }
 
     pub fn take(&mut self, name: &str) -> Option<Value> {
@@ -47,19 +48,19 @@ impl Fields {
         self.0
             .into_iter()
             .filter(|(_, v)| v.is_some())
-            .map(|(k, _)| k)
+            .map(|(k, _)| k.into_owned())
     }
 }
 
-impl From<Map<String, Value>> for Fields {
+impl From<Map<String, Value>> for Fields<'_> {
     fn from(map: Map<String, Value>) -> Self {
-        Fields::from_pairs(map.into_iter().map(|(k, v)| (k, Some(v))).collect())
+        Fields::from_pairs(map.into_iter().map(|(k, v)| (k.into(), Some(v))).collect())
     }
 }
 
 /// How a body that is a JSON object was read.
-pub enum Read {
-    Fields(Fields),
+pub enum Read<'a> {
+    Fields(Fields<'a>),
     /// The first name is serde_json's private raw-value token, which `Value`'s own reader
     /// treats specially: the body must be read as a `Value` to answer the same.
     AsValue,
@@ -68,7 +69,7 @@ pub enum Read {
 /// Reads a body whose first non-blank byte is `{`. Reading goes through the same deserializer
 /// calls as `serde_json::from_slice::<Value>` (a string per name, a `Value` per value, then
 /// the end of input), so invalid JSON fails at the same line and column.
-pub fn read_object(body: &[u8]) -> serde_json::Result<Read> {
+pub fn read_object(body: &[u8]) -> serde_json::Result<Read<'_>> {
     let token = Cell::new(false);
     let mut de = serde_json::Deserializer::from_slice(body);
     match (ObjectSeed { token: &token }).deserialize(&mut de) {
@@ -93,22 +94,22 @@ struct ObjectSeed<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
-    type Value = Fields;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Fields, D::Error> {
+    type Value = Fields<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Fields<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for ObjectSeed<'_> {
-    type Value = Fields;
+    type Value = Fields<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
         let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
-        while let Some(name) = map.next_key::<String>()? {
+        while let Some(Name(name)) = map.next_key()? {
             if pairs.is_empty() && name == RAW_VALUE_TOKEN {
                 self.token.set(true);
                 return Err(de::Error::custom("raw value token"));
@@ -117,6 +118,38 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
             pairs.push((name, Some(value)));
         }
         Ok(Fields::from_pairs(pairs))
+    }
+}
+
+/// A field name, borrowed when the body spells it without escapes. (`Cow`'s own
+/// `Deserialize` always copies.)
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(s)))
     }
 }
 
@@ -137,7 +170,11 @@ mod tests {
 
     fn via_fields(body: &str) -> Result<Vec<(String, Value)>, (usize, usize)> {
         match read_object(body.as_bytes()) {
-            Ok(Read::Fields(f)) => Ok(f.0.into_iter().map(|(k, v)| (k, v.unwrap())).collect()),
+            Ok(Read::Fields(f)) => Ok(f
+                .0
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.unwrap()))
+                .collect()),
             Ok(Read::AsValue) => panic!("raw value token: {body}"),
             Err(e) => Err((e.line(), e.column())),
         }
