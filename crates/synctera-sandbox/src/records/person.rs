@@ -168,8 +168,11 @@ impl Resource for Person {
         self.id
     }
     fn render(&self, tenant: &str, customer: bool) -> Bytes {
-        // Room for a typical record's view, so serializing it does not grow the buffer repeatedly.
-        let mut out = Vec::with_capacity(1536);
+        // Room for a typical record's view, so serializing it does not grow the buffer repeatedly,
+        // and no more than 1 KiB: glibc serves blocks up to about that size from a per-thread
+        // cache, larger ones from its shared bins at several times the cost. A larger view grows
+        // the buffer once.
+        let mut out = Vec::with_capacity(1024);
         serde_json::to_writer(&mut out, &self.view(tenant, customer))
             .expect("a person view always serializes");
         Bytes::from(out)
