@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Resource;
-use super::last_four;
 use super::timefmt::{date, ts, ts_fast};
+use super::{LastFour, last_four};
 use crate::validate::AddressInput;
 
 string_enum!(PersonStatus {
@@ -236,7 +236,7 @@ impl Serialize for PidView<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &self.id)?;
         m.serialize_entry("id_type", self.id_type.as_str())?;
-        m.serialize_entry("identifier", &last_four(self.identifier))?;
+        m.serialize_entry("identifier", LastFour::of(self.identifier).as_str())?;
         if let Some(c) = self.country_code {
             m.serialize_entry("country_code", c)?;
         }
@@ -266,8 +266,8 @@ impl Serialize for PersonView<'_> {
         if let Some(d) = p.dob {
             m.serialize_entry("dob", &date(d, &mut [0; 10]))?;
         }
-        if let Some(l4) = p.ssn_last4() {
-            m.serialize_entry("ssn", &l4)?;
+        if let Some(l4) = p.ssn.as_deref().map(LastFour::of) {
+            m.serialize_entry("ssn", l4.as_str())?;
             m.serialize_entry("ssn_source", "MANUAL")?;
         }
         if let Some(a) = &p.legal_address {
