@@ -11,29 +11,19 @@ use serde_json::{Map, Value};
 
 use crate::problem::Problem;
 
+mod fields;
+mod patterns;
+
+pub use fields::Fields;
+use fields::{Read, first_token, read_object};
+pub use patterns::is_email;
+use patterns::{full_date, is_country, is_phone, is_ssn, is_state, is_us_zip};
+
 // Every pattern spells digits as `[0-9]`: in the `regex` crate `\d` matches any Unicode decimal
 // digit (Arabic-Indic, Devanagari, ...), which the spec's ECMAScript patterns do not allow.
-static SSN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[0-9]{3}-[0-9]{2}-[0-9]{4}$").unwrap());
-static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\+[1-9][0-9]{1,14}$").unwrap());
-static COUNTRY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z]{2}$").unwrap());
 static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^v?[0-9]+\.[0-9]+$").unwrap());
-static US_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{5}(-[0-9]{4})?$").unwrap());
 static CA_POSTAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z][0-9][A-Za-z]) ?([0-9][A-Za-z][0-9])$").unwrap());
-static STATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z0-9]{1,3}$").unwrap());
-
-/// The e-mail rule the spec states on every request `email`: one `@`, a non-empty local part,
-/// a domain with a dot neither first nor last, no ASCII spaces or control characters.
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f.][^@\x00-\x20\x7f]*\.[^@\x00-\x20\x7f]*[^@\x00-\x20\x7f.]$")
-        .unwrap()
-});
-
-/// True when `s` is an e-mail address as the spec's request `email` fields describe it.
-pub fn is_email(s: &str) -> bool {
-    EMAIL.is_match(s)
-}
 
 /// True when `s` is exactly four ASCII digits (the `ssn_last_4` filter).
 pub fn is_ssn_last4(s: &str) -> bool {
@@ -154,34 +144,45 @@ fn echo_unknown(names: &[String]) -> String {
     listed.join(", ")
 }
 
-/// Parses a request body into a JSON object, or a 400 that says what is wrong with it.
-pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Problem> {
+/// Parses a request body into a JSON object's fields, or a 400 that says what is wrong with it.
+pub fn parse_object(body: &[u8]) -> Result<Fields<'_>, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_body(
             "request body is empty; a JSON object is required",
         ));
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(Problem::bad_body("request body must be a JSON object")),
-        Err(e) => Err(Problem::bad_body(format!(
-            "request body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))),
+    if first_token(body) == Some(b'{') {
+        match read_object(body) {
+            Ok(Read::Fields(f)) => return Ok(f),
+            Ok(Read::AsValue) => {}
+            Err(e) => return Err(not_json(&e)),
+        }
     }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m.into()),
+        Ok(_) => Err(Problem::bad_body("request body must be a JSON object")),
+        Err(e) => Err(not_json(&e)),
+    }
+}
+
+fn not_json(e: &serde_json::Error) -> Problem {
+    Problem::bad_body(format!(
+        "request body is not valid JSON (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
 }
 
 /// A walker over one JSON object that consumes fields as they are read; whatever is left at
 /// the end is an unknown field.
 pub struct Obj<'a> {
     prefix: String,
-    map: Map<String, Value>,
+    map: Fields<'a>,
     pub errs: &'a mut Errors,
 }
 
 impl<'a> Obj<'a> {
-    pub fn new(prefix: &str, map: Map<String, Value>, errs: &'a mut Errors) -> Self {
+    pub fn new(prefix: &str, map: Fields<'a>, errs: &'a mut Errors) -> Self {
         Obj {
             prefix: prefix.to_string(),
             map,
@@ -198,12 +199,12 @@ impl<'a> Obj<'a> {
     }
 
     pub fn has(&self, name: &str) -> bool {
-        self.map.contains_key(name)
+        self.map.has(name)
     }
 
     /// Takes a field out; `null` counts as a wrong type since no request field is nullable.
     fn take(&mut self, name: &str, ty: &str) -> Option<Value> {
-        match self.map.remove(name) {
+        match self.map.take(name) {
             None => None,
             Some(Value::Null) => {
                 let p = self.path(name);
@@ -301,9 +302,10 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn pattern(&mut self, name: &str, re: &Regex, rule: &str) -> Option<String> {
+    /// A string `ok` accepts; `rule` says what it must be.
+    pub fn pattern(&mut self, name: &str, ok: fn(&str) -> bool, rule: &str) -> Option<String> {
         let s = self.string(name)?;
-        if re.is_match(&s) {
+        if ok(&s) {
             Some(s)
         } else {
             let p = self.path(name);
@@ -313,19 +315,23 @@ impl<'a> Obj<'a> {
     }
 
     pub fn ssn(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &SSN, "must match ^[0-9]{3}-[0-9]{2}-[0-9]{4}$")
+        self.pattern(name, is_ssn, "must match ^[0-9]{3}-[0-9]{2}-[0-9]{4}$")
     }
 
     pub fn phone(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &PHONE, r"must be E.164, ^\+[1-9][0-9]{1,14}$")
+        self.pattern(name, is_phone, r"must be E.164, ^\+[1-9][0-9]{1,14}$")
     }
 
     pub fn version(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &VERSION, r"must match ^v?[0-9]+\.[0-9]+$")
+        self.pattern(
+            name,
+            |s| VERSION.is_match(s),
+            r"must match ^v?[0-9]+\.[0-9]+$",
+        )
     }
 
     pub fn country(&mut self, name: &str) -> Option<String> {
-        self.pattern(name, &COUNTRY, "must match ^[A-Z]{2}$")
+        self.pattern(name, is_country, "must match ^[A-Z]{2}$")
     }
 
     pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
@@ -343,11 +349,11 @@ impl<'a> Obj<'a> {
     /// Date of birth: a full-date on or after 1900-01-01 and before today (UTC).
     pub fn dob(&mut self, name: &str) -> Option<NaiveDate> {
         let s = self.string(name)?;
-        let p = self.path(name);
-        match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-            Ok(d) if s.len() == 10 => {
+        match full_date(&s) {
+            Some(d) => {
                 let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
                 if d < min || d >= Utc::now().date_naive() {
+                    let p = self.path(name);
                     self.errs
                         .invalid(p, "must be on or after 1900-01-01 and before today");
                     None
@@ -355,7 +361,8 @@ impl<'a> Obj<'a> {
                     Some(d)
                 }
             }
-            _ => {
+            None => {
+                let p = self.path(name);
                 self.errs.invalid(p, "must be a full-date YYYY-MM-DD");
                 None
             }
@@ -376,23 +383,21 @@ impl<'a> Obj<'a> {
 
     /// Consumes a field without using it (accepted for compatibility, ignored).
     pub fn ignore(&mut self, name: &str) {
-        self.map.remove(name);
+        self.map.take(name);
     }
 
     pub fn child(&mut self, name: &str, map: Map<String, Value>) -> Obj<'_> {
         let prefix = self.path(name);
         Obj {
             prefix,
-            map,
+            map: map.into(),
             errs: self.errs,
         }
     }
 
     /// Reports every field not consumed.
     pub fn finish(self) {
-        let mut rest: Vec<String> = self.map.keys().cloned().collect();
-        rest.sort();
-        for k in rest {
+        for k in self.map.remaining() {
             let p = if self.prefix.is_empty() {
                 k
             } else {
@@ -424,17 +429,17 @@ pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
     let city = o.text("city", 128);
     let state = o.pattern(
         "state",
-        &STATE,
+        is_state,
         "must match ^[A-Z0-9]{1,3}$ (an ISO 3166-2 subdivision code without the country prefix)",
     );
     let postal = o.text("postal_code", 16);
-    let country = o.pattern("country_code", &COUNTRY, "must match ^[A-Z]{2}$");
+    let country = o.pattern("country_code", is_country, "must match ^[A-Z]{2}$");
     let country = o.required("country_code", country);
     let nickname = o.text("nickname", 256);
     let mut postal_code = None;
     if let Some(pc) = postal {
         match country.as_deref() {
-            Some("US") if !US_ZIP.is_match(&pc) => {
+            Some("US") if !is_us_zip(&pc) => {
                 let p = o.path("postal_code");
                 o.errs.invalid(p, "US postal codes are 12345 or 12345-1234");
             }
