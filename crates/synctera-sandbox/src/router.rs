@@ -15,27 +15,30 @@ use crate::problem::Problem;
 const BODY_LIMIT: usize = 1 << 20;
 
 pub(crate) fn router(app: Arc<App>) -> Router {
-    crate::ops::routes()
+    let routes = crate::ops::routes()
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .fallback(|| async { Problem::not_found("no such path") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // Inside the request log, so that a timed-out request is logged with its 504. The body
-        // is read by the handlers, so a slow upload counts against the timeout too.
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(timed_out))
-                .layer(tower::timeout::TimeoutLayer::new(
-                    app.config.request_timeout.min(crate::config::MAX_TIMEOUT),
-                )),
-        )
+        .with_state(app.clone());
+    // The stack wraps the router once rather than every route (`Router::layer`): axum then
+    // clones one stack per request instead of nesting a boxed copy per layer in each route. None
+    // of it needs the matched route.
+    let stack = tower::ServiceBuilder::new()
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| Problem::internal().into_response(),
+        ))
         .layer(middleware::from_fn_with_state(
             app.clone(),
             http::faults_and_log,
         ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| Problem::internal().into_response(),
+        // Inside the request log, so that a timed-out request is logged with its 504. The body
+        // is read by the handlers, so a slow upload counts against the timeout too.
+        .layer(HandleErrorLayer::new(timed_out))
+        .layer(tower::timeout::TimeoutLayer::new(
+            app.config.request_timeout.min(crate::config::MAX_TIMEOUT),
         ))
-        .with_state(app)
+        .service(routes);
+    Router::new().fallback_service(stack)
 }
 
 /// The only error the timeout layer adds is its own: anything else would be a bug, answered as
