@@ -385,26 +385,39 @@ async fn a_second_secret_is_a_409() {
     sandbox.shutdown().await;
 }
 
-#[tokio::test]
-async fn rotation_as_receivers_see_it() {
-    let (sandbox, client) = setup().await;
-    let mut receiver = Receiver::start().await;
-    let secrets = client.webhook_secrets();
-    let old = secrets.create().await.unwrap().secret;
+/// The tenant's first secret and a receiver subscribed to `PERSON.CREATED`.
+async fn signed_subscription(client: &Client) -> (WebhookSecret, Receiver) {
+    let receiver = Receiver::start().await;
+    let secret = client.webhook_secrets().create().await.unwrap().secret;
     client
         .webhooks()
         .create(NewWebhook::new(&receiver.url, [EventType::PersonCreated]))
         .await
         .unwrap();
-    let only = |s: &WebhookSecret| WebhookVerifier::new(s.clone());
-    let mut next_delivery = async || {
-        client
-            .persons()
-            .create(NewPerson::prospect())
-            .await
-            .unwrap();
-        receiver.next().await
-    };
+    (secret, receiver)
+}
+
+/// Creates a person and returns the delivery of its `PERSON.CREATED`.
+async fn create_and_receive(client: &Client, receiver: &mut Receiver) -> Delivery {
+    client
+        .persons()
+        .create(NewPerson::prospect())
+        .await
+        .unwrap();
+    receiver.next().await
+}
+
+/// A verifier that holds only `secret`.
+fn only(secret: &WebhookSecret) -> WebhookVerifier {
+    WebhookVerifier::new(secret.clone())
+}
+
+#[tokio::test]
+async fn rotation_as_receivers_see_it() {
+    let (sandbox, client) = setup().await;
+    let (old, mut receiver) = signed_subscription(&client).await;
+    let secrets = client.webhook_secrets();
+    let mut next_delivery = async || create_and_receive(&client, &mut receiver).await;
 
     let before = next_delivery().await;
     assert!(before.verify(&only(&old)).is_ok());
@@ -440,23 +453,9 @@ async fn a_rolling_rotation_ends_when_its_window_does() {
     let window = Duration::from_secs(2);
     let (sandbox, client) =
         setup_with(SandboxConfig::default().webhook_rolling_window(window)).await;
-    let mut receiver = Receiver::start().await;
+    let (old, mut receiver) = signed_subscription(&client).await;
     let secrets = client.webhook_secrets();
-    let old = secrets.create().await.unwrap().secret;
-    client
-        .webhooks()
-        .create(NewWebhook::new(&receiver.url, [EventType::PersonCreated]))
-        .await
-        .unwrap();
-    let only = |s: &WebhookSecret| WebhookVerifier::new(s.clone());
-    let mut next_delivery = async || {
-        client
-            .persons()
-            .create(NewPerson::prospect())
-            .await
-            .unwrap();
-        receiver.next().await
-    };
+    let mut next_delivery = async || create_and_receive(&client, &mut receiver).await;
 
     let replaced_at = chrono::Utc::now();
     let issued = secrets.replace(true).await.unwrap();
