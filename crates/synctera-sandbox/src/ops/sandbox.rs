@@ -79,9 +79,7 @@ async fn settle_verification(
             id,
             answered: Some(&view),
         };
-        if raise_person_events(t, &caller.name, events) {
-            raised.store(true, Ordering::Relaxed);
-        }
+        raise_person_events(t, &caller.name, events, &raised);
         Ok(view)
     })
     .await??;

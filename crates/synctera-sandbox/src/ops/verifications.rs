@@ -151,9 +151,7 @@ async fn verify(
             id: pid,
             answered: None,
         };
-        if raise_person_events(t, &tenant, events) {
-            raised_ref.store(true, Ordering::Relaxed);
-        }
+        raise_person_events(t, &tenant, events, raised_ref);
         let mut views = Vec::new();
         for (vtype, r) in [
             (VerificationType::IDENTITY, result),

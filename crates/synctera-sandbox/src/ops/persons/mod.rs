@@ -93,9 +93,7 @@ fn store(
                 id,
                 answered: Some(&view),
             };
-            if raise_person_events(t, tenant, events) {
-                raised.store(true, Ordering::Relaxed);
-            }
+            raise_person_events(t, tenant, events, raised);
             Ok(view)
         }
         Prepared::Change(id, c) => {
@@ -113,9 +111,7 @@ fn store(
                     id,
                     answered: Some(&view),
                 };
-                if raise_person_events(t, tenant, events) {
-                    raised.store(true, Ordering::Relaxed);
-                }
+                raise_person_events(t, tenant, events, raised);
             }
             Ok(view)
         }

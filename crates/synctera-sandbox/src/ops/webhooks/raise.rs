@@ -1,6 +1,8 @@
 //! The events a person write raises (see `crate::webhooks` for which), stored in the
 //! tenant's outbox under the write's lock.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bytes::Bytes;
 use chrono::Utc;
 use serde_json::Value;
@@ -35,8 +37,20 @@ pub(crate) struct PersonEvents<'a> {
     pub answered: Option<&'a Bytes>,
 }
 
-/// Raises the events of a person write. Returns whether the delivery worker must wake.
-pub(crate) fn raise_person_events(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
+/// Raises the events of a person write, and sets `wake` when the delivery worker must wake
+/// (once the write is committed).
+pub(crate) fn raise_person_events(
+    t: &mut Tenant,
+    tenant: &str,
+    w: PersonEvents<'_>,
+    wake: &AtomicBool,
+) {
+    if raise(t, tenant, w) {
+        wake.store(true, Ordering::Relaxed);
+    }
+}
+
+fn raise(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
     if !t.webhooks.has_subscribers() {
         return false;
     }
