@@ -10,7 +10,8 @@ synctera-sandbox`). Each figure is the difference of two runs, LOW and HIGH requ
 
 - createPerson with no webhook; with a `PERSON.*` webhook whose receiver never answers; with one
   whose receiver answers 200 (that line includes the delivery's own HTTP exchange);
-- listPersons?limit=100 over 150 persons (the first page, served from cached views).
+- listPersons?limit=100 over 150 persons (the first page, served from cached views);
+- getPerson of one stored person (its cached view).
 
 Only loopback is used: the sandbox and the receivers listen on 127.0.0.1.
 """
@@ -98,8 +99,9 @@ def measured(n, setup, request, settle=0.2):
         def call(method, path, body=None):
             conn.request(method, path, None if body is None else json.dumps(body), HEADERS)
             r = conn.getresponse()
-            r.read()
+            answer = r.read()
             assert r.status < 300, (method, path, r.status)
+            return answer
 
         setup(call)
         for i in range(n):
@@ -121,7 +123,8 @@ def per_request(setup, request, settle=0.2):
 
 
 def create(call, i):
-    call("POST", "/v0/persons", dict(PERSON, first_name=f"Ada{i}"))
+    """Creates a person; returns its id."""
+    return json.loads(call("POST", "/v0/persons", dict(PERSON, first_name=f"Ada{i}")))["id"]
 
 
 def with_webhook(answers):
@@ -146,6 +149,13 @@ def main():
         print(f"createPerson, {label:<20}{n:>9,.0f} instructions  ({n / base:.2f}x no webhook)")
     page = per_request(fill, lambda call, i: call("GET", "/v0/persons?limit=100"))
     print(f"listPersons?limit=100             {page:>9,.0f} instructions")
+    stored = {}
+
+    def one(call):
+        stored["id"] = create(call, 0)
+
+    got = per_request(one, lambda call, i: call("GET", f"/v0/persons/{stored['id']}"))
+    print(f"getPerson                         {got:>9,.0f} instructions")
 
 
 if __name__ == "__main__":

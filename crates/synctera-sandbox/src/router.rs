@@ -1,12 +1,13 @@
 //! The router: every operation, wrapped in the middleware stack.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use tower::{Service, ServiceBuilder};
 
 use crate::app::App;
 use crate::http;
@@ -14,7 +15,32 @@ use crate::problem::Problem;
 
 const BODY_LIMIT: usize = 1 << 20;
 
-pub(crate) fn router(app: Arc<App>) -> Router {
+/// What serves every request of a connection: the middleware stack around the routes.
+pub(crate) trait Stack:
+    Service<
+        hyper::Request<hyper::body::Incoming>,
+        Response = Response,
+        Error = Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> Stack for S where
+    S: Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = Response,
+            Error = Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+pub(crate) fn router(app: Arc<App>) -> impl Stack {
     let routes = crate::ops::routes()
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .fallback(|| async { Problem::not_found("no such path") })
@@ -22,8 +48,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .with_state(app.clone());
     // The stack wraps the router once rather than every route (`Router::layer`): axum then
     // clones one stack per request instead of nesting a boxed copy per layer in each route. None
-    // of it needs the matched route.
-    let stack = tower::ServiceBuilder::new()
+    // of it needs the matched route. It is served as it is, not as another router's fallback,
+    // which would route every request twice.
+    ServiceBuilder::new()
+        .map_request(|req: hyper::Request<hyper::body::Incoming>| req.map(axum::body::Body::new))
+        .map_response(IntoResponse::into_response)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| Problem::internal().into_response(),
         ))
@@ -37,8 +66,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .layer(tower::timeout::TimeoutLayer::new(
             app.config.request_timeout.min(crate::config::MAX_TIMEOUT),
         ))
-        .service(routes);
-    Router::new().fallback_service(stack)
+        .service(routes)
 }
 
 /// The only error the timeout layer adds is its own: anything else would be a bug, answered as

@@ -10,12 +10,11 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
-use tower::ServiceExt;
 
 use crate::app::{App, tenant_name};
 use crate::config::{MAX_TIMEOUT, SandboxConfig, clamp_rate};
 use crate::faults::{FaultInjector, FaultState};
-use crate::http::ConnKill;
+use crate::http::CONN_KILL;
 
 /// A running sandbox server. Dropping it stops the server; [`Sandbox::shutdown`] also waits for it.
 pub struct Sandbox {
@@ -174,7 +173,7 @@ impl ConnLimits {
 
 async fn serve(
     listener: TcpListener,
-    router: axum::Router,
+    router: impl crate::router::Stack,
     limits: ConnLimits,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -210,21 +209,20 @@ async fn serve(
         conns.spawn(async move {
             let _slot = slot;
             let kill = Arc::new(Notify::new());
-            let ext = ConnKill(kill.clone());
-            let svc = tower::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ext.clone());
-                router.clone().oneshot(req)
-            });
-            let conn = http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            let conn =
+                http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
             tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = kill.notified() => {}
-                _ = shutdown.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+            let served = async {
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = kill.notified() => {}
+                    _ = shutdown.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+                    }
                 }
-            }
+            };
+            CONN_KILL.scope(kill.clone(), served).await;
         });
     }
     drop(listener);

@@ -19,9 +19,13 @@ pub(crate) use extract::{Body, Caller, IdPath};
 pub(crate) use query::Query;
 pub(crate) use reply::{into_response, json_bytes, json_response, list_response, problem_response};
 
-/// Per-connection switch that closes the socket without answering (for [`Fault::DropAfterCommit`]).
-#[derive(Clone)]
-pub(crate) struct ConnKill(pub Arc<Notify>);
+tokio::task_local! {
+    /// The switch that closes the connection's socket without answering (for
+    /// [`Fault::DropAfterCommit`]), set around each connection's task. A task-local rather than a
+    /// request extension: inserting one costs every request an allocation, for a fault that
+    /// only a test asks for.
+    pub(crate) static CONN_KILL: Arc<Notify>;
+}
 
 /// The middleware every request passes: an injected fault answers instead of the operation
 /// (or drops the connection after it), and the request is logged by method and status only:
@@ -49,11 +53,11 @@ async fn inject(fault: Fault, req: Request, next: Next) -> Response {
             Problem::too_many_requests(retry_after_secs).into_response()
         }
         Fault::DropAfterCommit => {
-            let kill = req.extensions().get::<ConnKill>().cloned();
+            let kill = CONN_KILL.try_with(Arc::clone).ok();
             let _ = next.run(req).await;
             match kill {
                 Some(k) => {
-                    k.0.notify_one();
+                    k.notify_one();
                     std::future::pending::<Response>().await
                 }
                 None => Problem::unavailable().into_response(),

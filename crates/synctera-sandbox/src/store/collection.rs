@@ -68,7 +68,10 @@ impl<R> Default for Collection<R> {
 
 impl<R: Resource> Collection<R> {
     pub fn get(&self, id: &Uuid) -> Option<&Entry<R>> {
-        self.rows.get(id).and_then(|row| self.by_row.get(row)).map(|e| &**e)
+        self.rows
+            .get(id)
+            .and_then(|row| self.by_row.get(row))
+            .map(|e| &**e)
     }
 
     /// The row `record` is kept at: its own if it is stored already, else `new_row`.
@@ -106,7 +109,11 @@ impl<R: Resource> Collection<R> {
         let start = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut rows = Vec::with_capacity(limit.min(1024));
         let mut more = false;
-        for e in self.by_row.range((start, Bound::Unbounded)).map(|(_, e)| &**e) {
+        for e in self
+            .by_row
+            .range((start, Bound::Unbounded))
+            .map(|(_, e)| &**e)
+        {
             if keep(e) {
                 if rows.len() == limit {
                     more = true;
