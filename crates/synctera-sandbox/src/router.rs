@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tower::{Service, ServiceBuilder};
 
@@ -56,10 +55,7 @@ pub(crate) fn router(app: Arc<App>) -> impl Stack {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| Problem::internal().into_response(),
         ))
-        .layer(middleware::from_fn_with_state(
-            app.clone(),
-            http::faults_and_log,
-        ))
+        .layer(http::FaultsAndLogLayer(app.clone()))
         // Inside the request log, so that a timed-out request is logged with its 504. The body
         // is read by the handlers, so a slow upload counts against the timeout too.
         .layer(HandleErrorLayer::new(timed_out))
