@@ -23,6 +23,7 @@ macro_rules! string_enum {
 }
 
 mod disclosure;
+mod json_object;
 mod person;
 mod resource;
 mod timefmt;

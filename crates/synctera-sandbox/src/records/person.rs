@@ -2,13 +2,13 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Resource;
-use super::timefmt::{date, ts, ts_fast};
+use super::json_object::JsonObject;
+use super::timefmt::date;
 use super::{LastFour, last_four};
 use crate::validate::AddressInput;
 
@@ -149,15 +149,6 @@ impl Person {
     pub fn ssn_last4(&self) -> Option<String> {
         self.ssn.as_deref().map(last_four)
     }
-
-    /// The person (`customer == false`) or customer view, serialized straight from the record.
-    pub fn view<'a>(&'a self, tenant: &'a str, customer: bool) -> PersonView<'a> {
-        PersonView {
-            p: self,
-            tenant,
-            customer,
-        }
-    }
 }
 
 impl Resource for Person {
@@ -168,62 +159,120 @@ impl Resource for Person {
         self.id
     }
     fn render(&self, tenant: &str, customer: bool) -> Bytes {
-        // Room for a typical record's view, so serializing it does not grow the buffer repeatedly,
+        // Room for a typical record's view, so writing it does not grow the buffer repeatedly,
         // and no more than 1 KiB: glibc serves blocks up to about that size from a per-thread
         // cache, larger ones from its shared bins at several times the cost. A larger view grows
         // the buffer once.
         let mut out = Vec::with_capacity(1024);
-        serde_json::to_writer(&mut out, &self.view(tenant, customer))
-            .expect("a person view always serializes");
+        self.write_view(&mut out, tenant, customer);
         Bytes::from(out)
     }
 }
 
-/// A record as one of its two JSON views.
-pub struct PersonView<'a> {
-    p: &'a Person,
-    tenant: &'a str,
-    customer: bool,
-}
-
-struct Ts(DateTime<Utc>);
-
-impl Serialize for Ts {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match ts_fast(self.0, &mut [0; 27]) {
-            Some(text) => s.serialize_str(text),
-            None => s.serialize_str(&ts(self.0)),
+impl Person {
+    /// The person (`customer == false`) or customer view, written straight from the record.
+    fn write_view(&self, out: &mut Vec<u8>, tenant: &str, customer: bool) {
+        let p = self;
+        let mut o = JsonObject::start(out);
+        o.uuid("id", p.id)
+            .time("creation_time", p.creation_time)
+            .time("last_updated_time", p.last_updated_time)
+            .str("status", p.status.as_str())
+            .str("ban_status", p.ban_status.as_str())
+            .str("tenant", tenant)
+            .bool("has_accounts", false)
+            .opt_str("first_name", p.first_name.as_deref())
+            .opt_str("middle_name", p.middle_name.as_deref())
+            .opt_str("last_name", p.last_name.as_deref())
+            .opt_str("email", p.email.as_deref())
+            .opt_str("phone_number", p.phone_number.as_deref());
+        if let Some(d) = p.dob {
+            o.str("dob", &date(d, &mut [0; 10]));
         }
+        if let Some(l4) = p.ssn.as_deref().map(LastFour::of) {
+            o.str("ssn", l4.as_str()).str("ssn_source", "MANUAL");
+        }
+        let addresses = [
+            ("legal_address", "LEGAL", &p.legal_address),
+            ("shipping_address", "SHIPPING", &p.shipping_address),
+        ];
+        for (name, kind, a) in addresses {
+            if let Some(a) = a {
+                o.object(name, |o| address(o, a, kind));
+            }
+        }
+        match &p.metadata {
+            Some(m) => o.value("metadata", m),
+            None => o.object("metadata", |_| {}),
+        };
+        if customer {
+            o.str("kyc_status", p.kyc_status.as_str());
+            if let Some(t) = p.kyc_last_run {
+                o.time("kyc_last_run", t);
+            }
+            o.bool("kyc_exempt", false);
+            let listed = addresses
+                .into_iter()
+                .filter_map(|(_, kind, a)| Some((a.as_ref()?, kind)));
+            o.objects("addresses", listed, |o, (a, kind)| address(o, a, kind));
+        } else {
+            o.bool("is_customer", p.is_customer)
+                .bool("is_user", false)
+                .opt_str("chosen_name", p.chosen_name.as_deref())
+                .str("verification_status", p.kyc_status.person_view());
+            if let Some(t) = p.kyc_last_run {
+                o.time("verification_last_run", t);
+            }
+            // The SSN given at creation is listed as a system-provided personal id, unless one
+            // of the client's own is an SSN.
+            let ssn_pid = p
+                .ssn
+                .as_deref()
+                .filter(|_| {
+                    !p.personal_ids
+                        .iter()
+                        .any(|x| x.id_type == PersonalIdType::SSN)
+                })
+                .map(|ssn| PersonalIdView {
+                    id: p.ssn_pid_id,
+                    id_type: PersonalIdType::SSN,
+                    identifier: ssn,
+                    country_code: Some("US"),
+                    system_provided: true,
+                });
+            let pids = ssn_pid
+                .into_iter()
+                .chain(p.personal_ids.iter().map(|x| PersonalIdView {
+                    id: x.id,
+                    id_type: x.id_type,
+                    identifier: &x.identifier,
+                    country_code: x.country_code.as_deref(),
+                    system_provided: x.system_provided,
+                }));
+            if ssn_pid.is_some() || !p.personal_ids.is_empty() {
+                o.objects("personal_ids", pids, |o, pid| pid.write(o));
+            }
+        }
+        o.end();
     }
 }
 
-struct AddressView<'a>(&'a Address, &'static str);
-
-impl Serialize for AddressView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let a = &self.0.input;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &self.0.id)?;
-        m.serialize_entry("address_type", self.1)?;
-        m.serialize_entry("address_line_1", &a.address_line_1)?;
-        opt(&mut m, "address_line_2", &a.address_line_2)?;
-        opt(&mut m, "city", &a.city)?;
-        opt(&mut m, "state", &a.state)?;
-        opt(&mut m, "postal_code", &a.postal_code)?;
-        m.serialize_entry("country_code", &a.country_code)?;
-        opt(&mut m, "nickname", &a.nickname)?;
-        m.end()
-    }
+fn address(o: &mut JsonObject<'_>, address: &Address, kind: &str) {
+    let a = &address.input;
+    o.uuid("id", address.id)
+        .str("address_type", kind)
+        .str("address_line_1", &a.address_line_1)
+        .opt_str("address_line_2", a.address_line_2.as_deref())
+        .opt_str("city", a.city.as_deref())
+        .opt_str("state", a.state.as_deref())
+        .opt_str("postal_code", a.postal_code.as_deref())
+        .str("country_code", &a.country_code)
+        .opt_str("nickname", a.nickname.as_deref());
 }
 
-fn opt<M: SerializeMap>(m: &mut M, k: &str, v: &Option<String>) -> Result<(), M::Error> {
-    match v {
-        Some(v) => m.serialize_entry(k, v),
-        None => Ok(()),
-    }
-}
-
-struct PidView<'a> {
+/// A personal id as answered: its identifier masked to the last four.
+#[derive(Clone, Copy)]
+struct PersonalIdView<'a> {
     id: Uuid,
     id_type: PersonalIdType,
     identifier: &'a str,
@@ -231,100 +280,15 @@ struct PidView<'a> {
     system_provided: bool,
 }
 
-impl Serialize for PidView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &self.id)?;
-        m.serialize_entry("id_type", self.id_type.as_str())?;
-        m.serialize_entry("identifier", LastFour::of(self.identifier).as_str())?;
-        if let Some(c) = self.country_code {
-            m.serialize_entry("country_code", c)?;
-        }
-        m.serialize_entry("system_provided", &self.system_provided)?;
-        m.end()
+impl PersonalIdView<'_> {
+    fn write(self, o: &mut JsonObject<'_>) {
+        o.uuid("id", self.id)
+            .str("id_type", self.id_type.as_str())
+            .str("identifier", LastFour::of(self.identifier).as_str())
+            .opt_str("country_code", self.country_code)
+            .bool("system_provided", self.system_provided);
     }
 }
 
-static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-
-impl Serialize for PersonView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.p;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &p.id)?;
-        m.serialize_entry("creation_time", &Ts(p.creation_time))?;
-        m.serialize_entry("last_updated_time", &Ts(p.last_updated_time))?;
-        m.serialize_entry("status", p.status.as_str())?;
-        m.serialize_entry("ban_status", p.ban_status.as_str())?;
-        m.serialize_entry("tenant", self.tenant)?;
-        m.serialize_entry("has_accounts", &false)?;
-        opt(&mut m, "first_name", &p.first_name)?;
-        opt(&mut m, "middle_name", &p.middle_name)?;
-        opt(&mut m, "last_name", &p.last_name)?;
-        opt(&mut m, "email", &p.email)?;
-        opt(&mut m, "phone_number", &p.phone_number)?;
-        if let Some(d) = p.dob {
-            m.serialize_entry("dob", &date(d, &mut [0; 10]))?;
-        }
-        if let Some(l4) = p.ssn.as_deref().map(LastFour::of) {
-            m.serialize_entry("ssn", l4.as_str())?;
-            m.serialize_entry("ssn_source", "MANUAL")?;
-        }
-        if let Some(a) = &p.legal_address {
-            m.serialize_entry("legal_address", &AddressView(a, "LEGAL"))?;
-        }
-        if let Some(a) = &p.shipping_address {
-            m.serialize_entry("shipping_address", &AddressView(a, "SHIPPING"))?;
-        }
-        m.serialize_entry("metadata", p.metadata.as_ref().unwrap_or(&EMPTY))?;
-        if self.customer {
-            m.serialize_entry("kyc_status", p.kyc_status.as_str())?;
-            if let Some(t) = p.kyc_last_run {
-                m.serialize_entry("kyc_last_run", &Ts(t))?;
-            }
-            m.serialize_entry("kyc_exempt", &false)?;
-            let mut addrs = Vec::new();
-            if let Some(a) = &p.legal_address {
-                addrs.push(AddressView(a, "LEGAL"));
-            }
-            if let Some(a) = &p.shipping_address {
-                addrs.push(AddressView(a, "SHIPPING"));
-            }
-            m.serialize_entry("addresses", &addrs)?;
-        } else {
-            m.serialize_entry("is_customer", &p.is_customer)?;
-            m.serialize_entry("is_user", &false)?;
-            opt(&mut m, "chosen_name", &p.chosen_name)?;
-            m.serialize_entry("verification_status", p.kyc_status.person_view())?;
-            if let Some(t) = p.kyc_last_run {
-                m.serialize_entry("verification_last_run", &Ts(t))?;
-            }
-            let mut pids = Vec::new();
-            if let Some(ssn) = &p.ssn
-                && !p
-                    .personal_ids
-                    .iter()
-                    .any(|x| x.id_type == PersonalIdType::SSN)
-            {
-                pids.push(PidView {
-                    id: p.ssn_pid_id,
-                    id_type: PersonalIdType::SSN,
-                    identifier: ssn,
-                    country_code: Some("US"),
-                    system_provided: true,
-                });
-            }
-            pids.extend(p.personal_ids.iter().map(|x| PidView {
-                id: x.id,
-                id_type: x.id_type,
-                identifier: &x.identifier,
-                country_code: x.country_code.as_deref(),
-                system_provided: x.system_provided,
-            }));
-            if !pids.is_empty() {
-                m.serialize_entry("personal_ids", &pids)?;
-            }
-        }
-        m.end()
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::records::Person;
+use crate::records::{Person, Resource};
 use crate::store::Tenant;
 use crate::webhooks::changes;
 use crate::webhooks::event_types::{
@@ -80,7 +80,7 @@ fn raise(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
         let changed = match w.before {
             None => None,
             Some(before) => {
-                let before = serde_json::to_value(before.view(tenant, customer));
+                let before = serde_json::from_slice::<Value>(&before.render(tenant, customer));
                 let after = serde_json::from_slice::<Value>(&after);
                 let (Ok(before), Ok(after)) = (before, after) else {
                     continue;
