@@ -15,31 +15,16 @@ use crate::problem::Problem;
 const BODY_LIMIT: usize = 1 << 20;
 
 /// What serves every request of a connection: the middleware stack around the routes.
-pub(crate) trait Stack:
-    Service<
-        hyper::Request<hyper::body::Incoming>,
-        Response = Response,
-        Error = Infallible,
-        Future: Send,
-    > + Clone
-    + Send
-    + 'static
-{
-}
-
-impl<S> Stack for S where
-    S: Service<
-            hyper::Request<hyper::body::Incoming>,
-            Response = Response,
-            Error = Infallible,
-            Future: Send,
-        > + Clone
-        + Send
-        + 'static
-{
-}
-
-pub(crate) fn router(app: Arc<App>) -> impl Stack {
+pub(crate) fn router(
+    app: Arc<App>,
+) -> impl Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = Infallible,
+    Future: Send,
+> + Clone
++ Send
++ 'static {
     let routes = crate::ops::routes()
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .fallback(|| async { Problem::not_found("no such path") })

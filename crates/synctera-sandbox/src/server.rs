@@ -57,10 +57,9 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let app = Arc::new(app);
         app.resume_deliveries();
-        let router = crate::router::router(app.clone());
         let limits = ConnLimits::of(&app.config);
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, router, limits, rx));
+        let task = tokio::spawn(serve(listener, app.clone(), limits, rx));
         tracing::info!(%addr, "synctera sandbox listening");
         Ok(Sandbox {
             addr,
@@ -173,10 +172,11 @@ impl ConnLimits {
 
 async fn serve(
     listener: TcpListener,
-    router: impl crate::router::Stack,
+    app: Arc<App>,
     limits: ConnLimits,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let router = crate::router::router(app);
     let mut conns = JoinSet::new();
     let mut http1 = hyper::server::conn::http1::Builder::new();
     // The timer makes hyper enforce the header-read timeout, which also runs while a kept-alive
