@@ -110,41 +110,39 @@ mod resources;
 mod transport;
 mod values;
 
-#[cfg(feature = "webhooks")]
-pub use resources::webhooks;
-pub use resources::{customers, disclosures, person_fields, persons, tenant_wipe, verifications};
-pub use transport::{client, pagination, retry};
-pub use values::{addresses, ids, metadata, pii};
-
-pub use addresses::{Address, AddressInput};
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Environment};
-pub use customers::{
-    Customer, CustomerPatch, CustomerReplace, KycStatus, ListCustomers, NewCustomer,
-};
-pub use disclosures::{
-    Disclosure, DisclosureEventType, DisclosureType, ListDisclosures, NewDisclosure,
-};
+// One statement per module: the module's path and the types a user names, at the root.
 pub use error::{ApiErrorCode, Error};
 pub use field_path::FieldPath;
-pub use ids::{BusinessId, CustomerId, DisclosureId, EventId, PersonId, VerificationId, WebhookId};
-pub use metadata::Metadata;
-pub use pagination::Page;
-pub use person_fields::PersonFields;
-pub use persons::{BanStatus, BanStatusInput, PersonStatus, SsnSource, VerificationStatus};
-pub use persons::{
-    ListPersons, NewPerson, Person, PersonSortKey, PersonUpdate, PersonalIdInput, PersonalIdType,
-};
-pub use pii::{DateOfBirth, Email, Identifier, PhoneNumber, Ssn, SsnLast4};
-pub use retry::{IdempotencyKey, RetryPolicy};
-pub use tenant_wipe::SettledResult;
+pub use transport::client::{self, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Environment};
+pub use transport::pagination::{self, Page};
+pub use transport::retry::{self, IdempotencyKey, RetryPolicy};
 pub use transport::{Operation, RawResult, Request};
-pub use verifications::{
-    ListVerifications, Verification, VerificationDetail, VerificationResult, VerificationType,
-    VerifyRequest, VerifyResponse,
+pub use values::addresses::{self, Address, AddressInput};
+pub use values::ids::{
+    self, BusinessId, CustomerId, DisclosureId, EventId, PersonId, VerificationId, WebhookId,
+};
+pub use values::metadata::{self, Metadata};
+pub use values::pii::{self, DateOfBirth, Email, Identifier, PhoneNumber, Ssn, SsnLast4};
+
+pub use resources::customers::{
+    self, Customer, CustomerPatch, CustomerReplace, KycStatus, ListCustomers, NewCustomer,
+};
+pub use resources::disclosures::{
+    self, Disclosure, DisclosureEventType, DisclosureType, ListDisclosures, NewDisclosure,
+};
+pub use resources::person_fields::{self, PersonFields};
+pub use resources::persons::{
+    self, BanStatus, BanStatusInput, ListPersons, NewPerson, Person, PersonSortKey, PersonStatus,
+    PersonUpdate, PersonalIdInput, PersonalIdType, SsnSource, VerificationStatus,
+};
+pub use resources::tenant_wipe::{self, SettledResult};
+pub use resources::verifications::{
+    self, ListVerifications, Verification, VerificationDetail, VerificationResult,
+    VerificationType, VerifyRequest, VerifyResponse,
 };
 #[cfg(feature = "webhooks")]
-pub use webhooks::{
-    ChangedFields, DeletedWebhook, DeliveryAttempt, DeliveryStatus, Event, EventResource,
+pub use resources::webhooks::{
+    self, ChangedFields, DeletedWebhook, DeliveryAttempt, DeliveryStatus, Event, EventResource,
     EventType, IssuedSecret, ListWebhookEvents, ListWebhooks, NewWebhook, VerifyError, Webhook,
     WebhookEvent, WebhookSecret, WebhookVerifier,
 };
