@@ -30,10 +30,10 @@ pub(crate) fn router(
         .fallback(|| async { Problem::not_found("no such path") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app.clone());
-    // The stack wraps the router once rather than every route (`Router::layer`): axum then
-    // clones one stack per request instead of nesting a boxed copy per layer in each route. None
-    // of it needs the matched route. It is served as it is, not as another router's fallback,
-    // which would route every request twice.
+    // The stack wraps the router once rather than every route (`Router::layer` nests a boxed
+    // copy of each layer in every route). None of it needs the matched route. Each connection
+    // serves it as it is, cloned per request, not as another router's fallback, which would
+    // route every request twice.
     ServiceBuilder::new()
         .map_request(|req: hyper::Request<hyper::body::Incoming>| req.map(axum::body::Body::new))
         .map_response(IntoResponse::into_response)

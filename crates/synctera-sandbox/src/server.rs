@@ -170,65 +170,70 @@ impl ConnLimits {
     }
 }
 
-async fn serve(
+/// Accepts and serves connections until `shutdown`. The stack is built before the returned
+/// future is spawned, so that a route axum refuses fails the start instead of leaving a bound
+/// port that never answers.
+fn serve(
     listener: TcpListener,
     app: Arc<App>,
     limits: ConnLimits,
     mut shutdown: watch::Receiver<bool>,
-) {
+) -> impl Future<Output = ()> + Send {
     let router = crate::router::router(app);
-    let mut conns = JoinSet::new();
-    let mut http1 = hyper::server::conn::http1::Builder::new();
-    // The timer makes hyper enforce the header-read timeout, which also runs while a kept-alive
-    // connection waits for its next request (hyperium/hyper#3828): it is the idle timeout too.
-    http1
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
-    loop {
-        while conns.try_join_next().is_some() {}
-        // A slot is taken before accepting, so connections past the cap wait in the listen
-        // backlog (the kernel's queue) instead of holding a descriptor and a task here.
-        let slot = tokio::select! {
-            _ = shutdown.changed() => break,
-            s = limits.slots.clone().acquire_owned() => s,
-        };
-        let Ok(slot) = slot else { break };
-        let accepted = tokio::select! {
-            _ = shutdown.changed() => break,
-            a = listener.accept() => a,
-        };
-        let Ok((stream, _peer)) = accepted else {
-            // Out of descriptors and the like: back off briefly instead of spinning.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let http1 = http1.clone();
-        let mut shutdown = shutdown.clone();
-        conns.spawn(async move {
-            let _slot = slot;
-            let kill = Arc::new(Notify::new());
-            let conn =
-                http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
-            tokio::pin!(conn);
-            let served = async {
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = kill.notified() => {}
-                    _ = shutdown.changed() => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
-                    }
-                }
+    async move {
+        let mut conns = JoinSet::new();
+        let mut http1 = hyper::server::conn::http1::Builder::new();
+        // The timer makes hyper enforce the header-read timeout, which also runs while a kept-alive
+        // connection waits for its next request (hyperium/hyper#3828): it is the idle timeout too.
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout);
+        loop {
+            while conns.try_join_next().is_some() {}
+            // A slot is taken before accepting, so connections past the cap wait in the listen
+            // backlog (the kernel's queue) instead of holding a descriptor and a task here.
+            let slot = tokio::select! {
+                _ = shutdown.changed() => break,
+                s = limits.slots.clone().acquire_owned() => s,
             };
-            CONN_KILL.scope(kill.clone(), served).await;
-        });
+            let Ok(slot) = slot else { break };
+            let accepted = tokio::select! {
+                _ = shutdown.changed() => break,
+                a = listener.accept() => a,
+            };
+            let Ok((stream, _peer)) = accepted else {
+                // Out of descriptors and the like: back off briefly instead of spinning.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let router = router.clone();
+            let http1 = http1.clone();
+            let mut shutdown = shutdown.clone();
+            conns.spawn(async move {
+                let _slot = slot;
+                let kill = Arc::new(Notify::new());
+                let conn =
+                    http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+                tokio::pin!(conn);
+                let served = async {
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = kill.notified() => {}
+                        _ = shutdown.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+                        }
+                    }
+                };
+                CONN_KILL.scope(kill.clone(), served).await;
+            });
+        }
+        drop(listener);
+        let _ = tokio::time::timeout(Duration::from_secs(10), async {
+            while conns.join_next().await.is_some() {}
+        })
+        .await;
+        conns.abort_all();
     }
-    drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(10), async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
-    conns.abort_all();
 }

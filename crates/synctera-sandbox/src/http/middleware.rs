@@ -1,8 +1,8 @@
 //! The middleware every request passes: injected faults and the request log.
 //!
 //! Written as a plain tower service rather than `axum::middleware::from_fn`, which boxes the
-//! inner service, its future and its own future on every request: here a request without a
-//! fault runs the inner future as it is, and only an injected fault is boxed.
+//! inner service, its future and its own future on every request: this layer passes the inner
+//! future through as it is, and boxes only when a fault is injected or debug logging is on.
 
 use std::convert::Infallible;
 use std::sync::Arc;

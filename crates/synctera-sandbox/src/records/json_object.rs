@@ -18,6 +18,7 @@ pub struct JsonObject<'a> {
 }
 
 impl<'a> JsonObject<'a> {
+    #[must_use = "an object is closed by `end`"]
     pub fn start(out: &'a mut Vec<u8>) -> Self {
         out.push(b'{');
         JsonObject { out, empty: true }
