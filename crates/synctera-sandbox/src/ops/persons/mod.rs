@@ -28,16 +28,22 @@ use input::{Changes, Mode, apply, parse_person};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/v0/persons", get(list::list_persons).post(create_person))
-        .route("/v0/persons/{id}", get(get_person).patch(update_person))
+        .route(
+            "/v0/persons",
+            get(list::list_persons).post(create::<PERSON>),
+        )
+        .route(
+            "/v0/persons/{id}",
+            get(read::<PERSON>).patch(change::<PERSON>),
+        )
         .route(
             "/v0/customers",
-            get(list::list_customers).post(create_customer),
+            get(list::list_customers).post(create::<CUSTOMER>),
         )
         .route(
             "/v0/customers/{id}",
-            get(get_customer)
-                .patch(patch_customer)
+            get(read::<CUSTOMER>)
+                .patch(change::<CUSTOMER>)
                 .put(replace_customer),
         )
 }
@@ -161,46 +167,39 @@ async fn write_op(
     answer
 }
 
-async fn create_person(
+/// The view a request goes through, as a handler's parameter: the same record answers as a
+/// person and as a customer.
+const PERSON: bool = false;
+const CUSTOMER: bool = true;
+
+async fn create<const VIEW: bool>(
     State(app): State<Arc<App>>,
     caller: Caller,
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let (w, mode) = (Some(write), Mode::PersonCreate);
-    write_op(&app, &caller, w, mode, None, &body).await
+    let mode = if VIEW == CUSTOMER {
+        Mode::CustomerCreate
+    } else {
+        Mode::PersonCreate
+    };
+    write_op(&app, &caller, Some(write), mode, None, &body).await
 }
 
-async fn update_person(
+/// `PATCH`: an update of the person, a patch of the customer.
+async fn change<const VIEW: bool>(
     State(app): State<Arc<App>>,
     caller: Caller,
     IdPath(id): IdPath,
     write: Write,
     Body(body): Body,
 ) -> Result<Response, Problem> {
-    let (w, mode) = (Some(write), Mode::PersonUpdate);
-    write_op(&app, &caller, w, mode, Some(id), &body).await
-}
-
-async fn create_customer(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    write: Write,
-    Body(body): Body,
-) -> Result<Response, Problem> {
-    let (w, mode) = (Some(write), Mode::CustomerCreate);
-    write_op(&app, &caller, w, mode, None, &body).await
-}
-
-async fn patch_customer(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    IdPath(id): IdPath,
-    write: Write,
-    Body(body): Body,
-) -> Result<Response, Problem> {
-    let (w, mode) = (Some(write), Mode::CustomerPatch);
-    write_op(&app, &caller, w, mode, Some(id), &body).await
+    let mode = if VIEW == CUSTOMER {
+        Mode::CustomerPatch
+    } else {
+        Mode::PersonUpdate
+    };
+    write_op(&app, &caller, Some(write), mode, Some(id), &body).await
 }
 
 async fn replace_customer(
@@ -215,10 +214,6 @@ async fn replace_customer(
 
 const NO_PERSON: &str = "no such person in this tenant";
 
-async fn get_person(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    read_one::<Person>(&caller, id, false, NO_PERSON)
-}
-
-async fn get_customer(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    read_one::<Person>(&caller, id, true, NO_PERSON)
+async fn read<const VIEW: bool>(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
+    read_one::<Person>(&caller, id, VIEW, NO_PERSON)
 }
