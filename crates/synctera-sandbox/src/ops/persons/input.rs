@@ -1,6 +1,8 @@
 //! What a person/customer write asks for: the validated body ([`Changes`]) and the rules that
 //! apply it to a record.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -50,8 +52,8 @@ pub(super) struct Changes {
     email: Option<String>,
     phone_number: Option<String>,
     ssn: Option<String>,
-    legal_address: Option<AddressInput>,
-    shipping_address: Option<AddressInput>,
+    legal_address: Option<Arc<AddressInput>>,
+    shipping_address: Option<Arc<AddressInput>>,
     metadata: Option<Map<String, Value>>,
     personal_ids: Option<Vec<PersonalId>>,
     note: Option<String>,
@@ -82,8 +84,8 @@ pub(super) fn parse_person(mode: Mode, body: &[u8]) -> Result<Changes, Problem> 
         email: email(&mut o),
         phone_number: o.phone("phone_number"),
         ssn: o.ssn("ssn"),
-        legal_address: address(&mut o, "legal_address"),
-        shipping_address: address(&mut o, "shipping_address"),
+        legal_address: address(&mut o, "legal_address").map(Arc::new),
+        shipping_address: address(&mut o, "shipping_address").map(Arc::new),
         metadata: metadata(&mut o),
         note: o.text("note", 2000),
         ..Changes::default()
