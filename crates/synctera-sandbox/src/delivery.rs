@@ -108,7 +108,7 @@ impl Worker {
             };
             let (jobs, next) = {
                 let t = self.tenant.read().unwrap_or_else(|e| e.into_inner());
-                t.webhooks.due(Utc::now(), &busy)
+                t.due_deliveries(Utc::now(), &busy)
             };
             for job in jobs {
                 busy.insert(job.webhook_id);

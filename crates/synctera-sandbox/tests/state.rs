@@ -146,6 +146,56 @@ async fn a_wipe_is_durable_and_leaves_other_tenants_alone() {
     assert_eq!(api.sb.person_count(KEY), 1);
 }
 
+/// Subscriptions are records like the others: a change, a delete and a wipe (which keeps them)
+/// are what a restart finds, in creation order.
+#[tokio::test]
+async fn webhook_subscriptions_survive_a_restart_and_a_deleted_one_stays_deleted() {
+    let db = TempDb::new("webhooks");
+    let api = durable(&db).await;
+    let subscribe = |n: u16| json!({"url": format!("http://127.0.0.1:9/hook-{n}"), "enabled_events": ["PERSON.*"], "is_enabled": false});
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(api.post("/webhooks", subscribe(n)).await.id());
+    }
+    api.put(&format!("/webhooks/{}", ids[2]), subscribe(30))
+        .await
+        .expect(200);
+    let deleted = api
+        .send(
+            Some(KEY),
+            reqwest::Method::DELETE,
+            &format!("/webhooks/{}", ids[1]),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, 200);
+    let wiped = api
+        .send(Some(KEY), reqwest::Method::POST, "/wipe", None, &[])
+        .await;
+    assert_eq!(wiped.status, 204);
+    api.sb.shutdown().await;
+
+    let api = durable(&db).await;
+    let listed = api.get("/webhooks").await.expect(200)["webhooks"].clone();
+    let urls: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        ["http://127.0.0.1:9/hook-1", "http://127.0.0.1:9/hook-30"]
+    );
+    assert_eq!(listed[1]["id"], json!(ids[2]));
+    assert_eq!(api.get(&format!("/webhooks/{}", ids[1])).await.status, 404);
+    // A subscription made after the restart lists after the ones before it.
+    let later = api.post("/webhooks", subscribe(4)).await.id();
+    let listed = api.get("/webhooks").await.expect(200)["webhooks"].clone();
+    assert_eq!(listed[2]["id"], json!(later));
+}
+
 async fn refusal(path: &std::path::Path) -> String {
     let before = std::fs::read(path).unwrap();
     let err = Sandbox::start_with_state(SandboxConfig::default(), path)

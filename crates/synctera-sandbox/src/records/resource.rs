@@ -10,6 +10,9 @@ use uuid::Uuid;
 pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// Its table in the state database, and the listing its page tokens belong to.
     const KIND: &'static str;
+    /// Whether wiping the tenant deletes it (webhook subscriptions outlive a wipe, so a test
+    /// suite that wipes between tests keeps its receiver subscribed).
+    const WIPED: bool = true;
     /// Which of its JSON views a reader asks for (`()` for a kind with one view).
     type View: ViewSlot;
     fn id(&self) -> Uuid;

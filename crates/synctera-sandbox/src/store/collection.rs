@@ -89,6 +89,12 @@ impl<R: Resource> Collection<R> {
         old.map(|e| *e)
     }
 
+    /// Deletes the record with this id, returning it.
+    pub fn remove(&mut self, id: &Uuid) -> Option<Entry<R>> {
+        let row = self.rows.remove(id)?;
+        self.by_row.remove(&row).map(|e| *e)
+    }
+
     pub fn len(&self) -> usize {
         self.by_row.len()
     }

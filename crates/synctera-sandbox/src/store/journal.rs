@@ -29,6 +29,8 @@ pub enum Change {
         row: u64,
         record: Box<dyn Persisted>,
     },
+    /// The record of kind `kind` in database row `row` deleted.
+    Delete { kind: &'static str, row: u64 },
     /// The answer an idempotency key replays.
     Replay {
         op: String,
@@ -39,9 +41,9 @@ pub enum Change {
     },
     /// An idempotency record evicted to keep the tenant within its bound.
     ReplayEvicted { op: String, key: String },
-    /// Every record of the tenant deleted.
+    /// Every record of the tenant deleted, but those of kinds a wipe keeps.
     Wipe,
-    /// A change to the tenant's webhook secrets, subscriptions or events.
+    /// A change to the tenant's webhook secrets or events.
     Webhook(WebhookChange),
 }
 

@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
+use crate::webhooks::records::Webhook;
 use crate::webhooks::state::WebhookState;
 
 pub use crate::records::Resource;
@@ -54,9 +55,15 @@ macro_rules! collections {
             /// Every kind's [`Resource::KIND`], which names its database table.
             #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
             pub const KINDS: &[&str] = &[$(<$kind as Resource>::KIND),+];
+            /// Whether a wipe deletes each kind of [`Self::KINDS`] ([`Resource::WIPED`]).
+            #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+            const WIPED: &[bool] = &[$(<$kind as Resource>::WIPED),+];
 
-            fn clear(&mut self) {
-                $(self.$field.clear();)+
+            /// Deletes the records of every kind a wipe deletes.
+            fn wipe(&mut self) {
+                $(if <$kind as Resource>::WIPED {
+                    self.$field.clear();
+                })+
             }
 
             /// Stores a record read back from the database table of `kind`; `None` when it does
@@ -86,6 +93,19 @@ collections! {
     persons: Person,
     disclosures: Disclosure,
     verifications: Verification,
+    webhooks: Webhook,
+}
+
+impl Collections {
+    /// The kinds whose tables a wipe empties.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub fn wiped_kinds() -> impl Iterator<Item = &'static str> {
+        Self::KINDS
+            .iter()
+            .zip(Self::WIPED)
+            .filter(|(_, wiped)| **wiped)
+            .map(|(kind, _)| *kind)
+    }
 }
 
 /// A kind of record registered in [`collections!`]: where its collection is.
@@ -111,8 +131,8 @@ pub struct Tenant {
     tokens: Arc<TokenKey>,
     /// `Some` when the sandbox is durable: the changes not yet handed to the database.
     journal: Option<Journal>,
-    /// Secrets, subscriptions and the outbox of events, journaled by themselves (see
-    /// `store/webhooks.rs`); a wipe keeps all but the events.
+    /// Webhook secrets and the outbox of events, journaled by themselves (see
+    /// `store/webhooks.rs`); a wipe keeps the secrets.
     pub(crate) webhooks: WebhookState,
 }
 
@@ -189,6 +209,16 @@ impl Tenant {
         (row, old)
     }
 
+    /// Deletes the record of kind `R` with this id, returning it.
+    pub fn delete<R: Registered>(&mut self, id: &Uuid) -> Option<Entry<R>> {
+        let gone = R::of_mut(&mut self.records).remove(id)?;
+        self.record(|| Change::Delete {
+            kind: R::KIND,
+            row: gone.row(),
+        });
+        Some(gone)
+    }
+
     /// One page of records of kind `R` in creation order after `token`, holding those that pass
     /// `keep`.
     pub fn page_of<R: Registered>(
@@ -245,11 +275,12 @@ impl Tenant {
         }
     }
 
-    /// Deletes every record of the tenant (persons, disclosures, verifications, idempotency
-    /// records) and invalidates every page token issued so far.
+    /// Deletes every record of the tenant (persons, disclosures, verifications, webhook events,
+    /// idempotency records; webhook secrets and subscriptions stay) and invalidates every page
+    /// token issued so far.
     pub fn wipe(&mut self) {
         self.record(|| Change::Wipe);
-        self.records.clear();
+        self.records.wipe();
         self.persons.clear();
         self.latest_verification.clear();
         self.idem.clear();

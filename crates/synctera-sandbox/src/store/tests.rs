@@ -193,7 +193,7 @@ fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
 }
 
 /// A state file of schema version 1 (disclosures and verifications numbered per tenant) is
-/// migrated at start: every record is loaded, in its old order, and the file is version 2.
+/// migrated at start: every record is loaded, in its old order, and the file is version 3.
 #[cfg(feature = "sqlite")]
 #[test]
 fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
@@ -284,7 +284,95 @@ fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
     let version: i32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+    drop(conn);
+    remove_db(&path);
+}
+
+/// A state file of schema version 2 (webhook subscriptions in `webhook_state`) is migrated at
+/// start: the subscriptions become records of their kind, in their old order and after every
+/// row in use, and their events stay theirs.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_version_2_state_file_moves_webhook_subscriptions_to_their_table() {
+    use super::persist::Database;
+    use crate::webhooks::records::{Webhook, WebhookInput};
+    use std::time::Duration;
+
+    let path = temp_db("v2");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
+             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
+         CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE TABLE disclosures (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE TABLE verifications (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE TABLE webhook_state (tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+             record TEXT NOT NULL, PRIMARY KEY (tenant, kind, seq));
+         PRAGMA application_id = 1398361683; PRAGMA user_version = 2;
+         INSERT INTO tenants VALUES ('t1', 0);",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO meta VALUES ('token_key', ?1)",
+        [&TokenKey::generate().1[..]],
+    )
+    .unwrap();
+    let person = Person::new(chrono::Utc::now(), PersonStatus::ACTIVE, true);
+    conn.execute(
+        "INSERT INTO persons VALUES (40, 't1', ?1)",
+        [serde_json::to_string(&person).unwrap()],
+    )
+    .unwrap();
+    let hook = |seq: i64| {
+        let h = Webhook {
+            id: Uuid::new_v4(),
+            input: WebhookInput {
+                url: format!("http://127.0.0.1:9/{seq}"),
+                enabled_events: vec!["PERSON.*".into()],
+                is_enabled: true,
+                description: None,
+                metadata: None,
+            },
+            last_updated: chrono::Utc::now(),
+        };
+        conn.execute(
+            "INSERT INTO webhook_state VALUES ('t1', 'hook', ?1, ?2)",
+            rusqlite::params![seq, serde_json::to_string(&h).unwrap()],
+        )
+        .unwrap();
+        h.id
+    };
+    // Inserted out of order: the listing order is the old sequence.
+    let second = hook(5);
+    let first = hook(2);
+    drop(conn);
+
+    let loaded = Database::open(&path, Duration::from_secs(60), 10).unwrap();
+    let t1 = &loaded.tenants["t1"];
+    let page = t1.page_of::<Webhook>(None, 10, |_| true).unwrap();
+    let ids: Vec<Uuid> = page.rows.iter().map(|h| h.id).collect();
+    assert_eq!(ids, [first, second]);
+    assert!(page.rows.iter().all(|h| h.row() > 40));
+    assert!(t1.has_subscribers());
+    assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 42);
+    loaded.database.close();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM webhook_state WHERE kind = 'hook'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
     drop(conn);
     remove_db(&path);
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::attempt::Attempt;
-use crate::records::ts;
+use crate::records::{Resource, ts};
 
 /// A subscription, as validated from a `WebhookInput` body.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -31,8 +31,21 @@ pub(crate) struct Webhook {
     pub last_updated: DateTime<Utc>,
 }
 
+/// Kept in the store's collection of its kind; a wipe keeps it (and deletes its events).
+impl Resource for Webhook {
+    const KIND: &'static str = "webhooks";
+    const WIPED: bool = false;
+    type View = ();
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn render(&self, tenant: &str, (): ()) -> Bytes {
+        Bytes::from(self.view(tenant).to_string())
+    }
+}
+
 impl Webhook {
-    pub(crate) fn view(&self, tenant: &str) -> Value {
+    fn view(&self, tenant: &str) -> Value {
         let i = &self.input;
         let mut m = Map::new();
         m.insert("id".into(), self.id.to_string().into());

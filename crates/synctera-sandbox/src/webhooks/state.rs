@@ -1,6 +1,7 @@
-//! One tenant's webhook state: its secrets, subscriptions and the outbox of events, changed
-//! only through these methods, which record each change for the database when the sandbox is
-//! durable (committed with the write that made it, in the same transaction).
+//! One tenant's webhook state: its secrets and the outbox of events, changed only through these
+//! methods, which record each change for the database when the sandbox is durable (committed
+//! with the write that made it, in the same transaction). The subscriptions are records in the
+//! store's collection of their kind; the methods that need them are handed them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,7 +10,7 @@ use uuid::Uuid;
 
 use super::attempt::{Attempt, retry_wait};
 use super::event_types::subscribed;
-use super::records::{Event, EventStatus, Raised, Webhook, WebhookInput};
+use super::records::{Event, EventStatus, Raised, Webhook};
 use super::signing::{Secret, Secrets};
 
 /// Events kept per tenant, delivered or not: the outbox is bounded, and the oldest event makes
@@ -23,7 +24,6 @@ const MAX_HISTORY: usize = 100;
 #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // read only by the SQLite committer
 pub(crate) enum WebhookChange {
     Secrets(Option<Secrets>),
-    Hook(u64, Option<Webhook>),
     Event(u64, Option<Box<Event>>),
 }
 
@@ -39,8 +39,6 @@ pub(crate) struct Job {
 #[derive(Default)]
 pub(crate) struct WebhookState {
     secrets: Option<Secrets>,
-    pub(crate) hooks: BTreeMap<u64, Webhook>,
-    hook_ids: HashMap<Uuid, u64>,
     pub(crate) events: BTreeMap<u64, Event>,
     event_ids: HashMap<(Uuid, Uuid), u64>,
     /// Each subscription's events with a delivery due, by (due time, seq): the worker finds
@@ -81,11 +79,6 @@ impl WebhookState {
     pub(crate) fn restore(&mut self, change: WebhookChange) {
         match change {
             WebhookChange::Secrets(s) => self.secrets = s,
-            WebhookChange::Hook(seq, Some(h)) => {
-                self.hook_ids.insert(h.id, seq);
-                self.hooks.insert(seq, h);
-                self.seq = self.seq.max(seq);
-            }
             WebhookChange::Event(seq, Some(e)) => {
                 self.event_ids.insert((e.webhook_id, e.id), seq);
                 if let Some(old) = self.events.get(&seq) {
@@ -96,7 +89,7 @@ impl WebhookState {
                 self.events.insert(seq, *e);
                 self.seq = self.seq.max(seq);
             }
-            WebhookChange::Hook(..) | WebhookChange::Event(..) => {}
+            WebhookChange::Event(_, None) => {}
         }
     }
 
@@ -179,77 +172,25 @@ impl WebhookState {
         true
     }
 
-    // ------------------------------------------------------------------ subscriptions
-
-    pub(crate) fn hook(&self, id: &Uuid) -> Option<&Webhook> {
-        self.hook_ids.get(id).and_then(|s| self.hooks.get(s))
-    }
-
-    pub(crate) fn add_hook(&mut self, input: WebhookInput, now: DateTime<Utc>) -> &Webhook {
-        let seq = self.next_seq();
-        let h = Webhook {
-            id: Uuid::new_v4(),
-            input,
-            last_updated: now,
-        };
-        self.hook_ids.insert(h.id, seq);
-        self.hooks.insert(seq, h);
-        self.record(|me| WebhookChange::Hook(seq, me.hooks.get(&seq).cloned()));
-        &self.hooks[&seq]
-    }
-
-    pub(crate) fn replace_hook(
-        &mut self,
-        id: &Uuid,
-        input: WebhookInput,
-        now: DateTime<Utc>,
-    ) -> Option<&Webhook> {
-        let seq = *self.hook_ids.get(id)?;
-        let h = self.hooks.get_mut(&seq)?;
-        h.input = input;
-        h.last_updated = now.max(h.last_updated);
-        self.record(|me| WebhookChange::Hook(seq, me.hooks.get(&seq).cloned()));
-        self.hooks.get(&seq)
-    }
-
-    /// Deletes a subscription and its events (pending deliveries included).
-    pub(crate) fn delete_hook(&mut self, id: &Uuid) -> bool {
-        let Some(seq) = self.hook_ids.remove(id) else {
-            return false;
-        };
-        self.hooks.remove(&seq);
-        self.record(|_| WebhookChange::Hook(seq, None));
-        let gone: Vec<u64> = self
-            .events
-            .iter()
-            .filter(|(_, e)| e.webhook_id == *id)
-            .map(|(s, _)| *s)
-            .collect();
-        for s in gone {
-            self.remove_event(s);
-        }
-        true
-    }
-
-    /// Whether any enabled subscription exists: when none does, a write raises nothing and
-    /// pays nothing for events.
-    pub(crate) fn has_subscribers(&self) -> bool {
-        self.hooks.values().any(|h| h.input.is_enabled)
-    }
-
-    /// Whether an enabled subscription would receive an event of `event_type`.
-    pub(crate) fn subscribes_to(&self, event_type: &str) -> bool {
-        self.hooks
-            .values()
-            .any(|h| h.input.is_enabled && subscribed(&h.input.enabled_events, event_type))
-    }
-
     // ------------------------------------------------------------------ events
 
     pub(crate) fn event(&self, webhook: &Uuid, id: &Uuid) -> Option<&Event> {
         self.event_ids
             .get(&(*webhook, *id))
             .and_then(|s| self.events.get(s))
+    }
+
+    /// Deletes the events of a deleted subscription (pending deliveries included).
+    pub(crate) fn remove_events_of(&mut self, webhook: &Uuid) {
+        let gone: Vec<u64> = self
+            .events
+            .iter()
+            .filter(|(_, e)| e.webhook_id == *webhook)
+            .map(|(s, _)| *s)
+            .collect();
+        for s in gone {
+            self.remove_event(s);
+        }
     }
 
     fn remove_event(&mut self, seq: u64) {
@@ -260,14 +201,15 @@ impl WebhookState {
         }
     }
 
-    /// Raises one event: stored, due now, for every enabled subscription it matches. Returns
-    /// whether the delivery worker must wake, and the event's time.
+    /// Raises one event: stored, due now, for every enabled subscription of `subscriptions` it
+    /// matches. Returns whether the delivery worker must wake, and the event's time.
     ///
     /// The worker must wake only when the event is the next delivery due to a subscription: it
     /// sends each subscription's next event when the one before it is done, so an event queued
     /// behind others (a receiver that hangs or is slow) costs its write no wake-up.
-    pub(crate) fn raise(
+    pub(crate) fn raise<'a>(
         &mut self,
+        subscriptions: impl Iterator<Item = &'a Webhook>,
         id: Uuid,
         raised: &Raised<'_>,
         now: DateTime<Utc>,
@@ -275,9 +217,7 @@ impl WebhookState {
         // Due times never go back, so first attempts keep the order events were raised in.
         let now = self.last_due.map_or(now, |l| l.max(now));
         self.last_due = Some(now);
-        let events: Vec<Event> = self
-            .hooks
-            .values()
+        let events: Vec<Event> = subscriptions
             .filter(|h| {
                 h.input.is_enabled && subscribed(&h.input.enabled_events, raised.event_type)
             })
@@ -317,11 +257,13 @@ impl WebhookState {
     }
 
     /// The deliveries to attempt now, one per subscription not `busy`, each its earliest due
-    /// (first attempts in the order raised), and when the next one falls due.
-    pub(crate) fn due(
+    /// (first attempts in the order raised), and when the next one falls due; `subscription`
+    /// finds a subscription by id.
+    pub(crate) fn due<'a>(
         &self,
         now: DateTime<Utc>,
         busy: &std::collections::HashSet<Uuid>,
+        subscription: impl Fn(&Uuid) -> Option<&'a Webhook>,
     ) -> (Vec<Job>, Option<DateTime<Utc>>) {
         let first = self
             .pending
@@ -340,7 +282,7 @@ impl WebhookState {
                 next = Some(next.map_or(due, |n| n.min(due)));
                 continue;
             }
-            let (Some(e), Some(h)) = (self.events.get(&seq), self.hook(&webhook_id)) else {
+            let (Some(e), Some(h)) = (self.events.get(&seq), subscription(&webhook_id)) else {
                 continue;
             };
             jobs.push(Job {

@@ -107,7 +107,7 @@ fn store(
             let p = apply(mode, c, Some(old), now_after(Some(old.last_updated_time)))?;
             unique(t, &p)?;
             // The record before the change, only when someone is subscribed to hear of it.
-            let before = t.webhooks.has_subscribers().then(|| Person::clone(old));
+            let before = t.has_subscribers().then(|| Person::clone(old));
             let view = t.put_person(p).json(tenant, customer).clone();
             if let Some(before) = before {
                 let events = PersonEvents {

@@ -18,6 +18,7 @@ use crate::problem::Problem;
 use crate::records::ts;
 use crate::validate::{Errors, Obj, parse_object, parse_uuid};
 use crate::webhooks::event_types::{is_explicit, is_subscribable};
+use crate::webhooks::records::Webhook;
 use crate::write::commit_write;
 
 /// The webhook and event ids of `/webhooks/{id}/events/{event_id}`; anything that is not a
@@ -107,7 +108,7 @@ pub(super) async fn list_events(
     let end = time_param(&q, "end_time")?;
     let resource = q.uuid("resource_id")?;
     let t = caller.read();
-    if t.webhooks.hook(&hook).is_none() {
+    if t.get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
     let page = t.event_page(q.get("page_token").filter(|s| !s.is_empty()), limit, |e| {
@@ -125,7 +126,7 @@ pub(super) async fn get_event(
     EventPath(hook, id): EventPath,
 ) -> Result<Response, Problem> {
     let t = caller.read();
-    if t.webhooks.hook(&hook).is_none() {
+    if t.get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
     let e = t.webhooks.event(&hook, &id).ok_or_else(no_such_event)?;
@@ -149,7 +150,7 @@ pub(super) async fn resend_event(
     EventPath(hook, id): EventPath,
     q: Query,
 ) -> Result<Response, Problem> {
-    if caller.read().webhooks.hook(&hook).is_none() {
+    if caller.read().get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
     let delay = delay_param(&q)?;

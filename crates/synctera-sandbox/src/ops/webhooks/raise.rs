@@ -51,7 +51,7 @@ pub(crate) fn raise_person_events(
 }
 
 fn raise(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
-    if !t.webhooks.has_subscribers() {
+    if !t.has_subscribers() {
         return false;
     }
     let now = Utc::now();
@@ -67,7 +67,7 @@ fn raise(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
         };
         // An event's cost is paid under the write's lock: nothing is rendered for a view no
         // subscription receives, and the answered view's text is reused as it is.
-        if !t.webhooks.subscribes_to(event_type) {
+        if !t.subscribes_to(event_type) {
             continue;
         }
         let after = match w.answered {
@@ -110,7 +110,7 @@ fn raise(t: &mut Tenant, tenant: &str, w: PersonEvents<'_>) -> bool {
             resource: Some(&after),
             changed: changed.as_deref(),
         };
-        wake |= t.webhooks.raise(Uuid::new_v4(), &raised, now).0;
+        wake |= t.raise_event(Uuid::new_v4(), &raised, now).0;
     }
     wake
 }
@@ -127,6 +127,6 @@ pub(crate) fn raise_sample(
         resource: None,
         changed: None,
     };
-    let (wake, time) = t.webhooks.raise(id, &raised, Utc::now());
+    let (wake, time) = t.raise_event(id, &raised, Utc::now());
     (id, time, wake)
 }

@@ -9,12 +9,16 @@ use chrono::Utc;
 use serde_json::json;
 
 use crate::app::App;
-use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
+use crate::http::{
+    Body, Caller, IdPath, Query, into_response, json_bytes, json_response, list_response,
+};
+use crate::ops::read_one;
 use crate::problem::Problem;
+use crate::store::Entry;
 use crate::validate::{Errors, Obj, parse_object};
 use crate::webhooks::destination;
 use crate::webhooks::event_types::is_subscribable;
-use crate::webhooks::records::WebhookInput;
+use crate::webhooks::records::{Webhook, WebhookInput};
 use crate::write::commit_write;
 
 const MAX_URL: usize = 1000;
@@ -81,8 +85,10 @@ fn parse_input(body: &[u8], allowed_hosts: &[String]) -> Result<WebhookInput, Pr
     }
 }
 
+const NO_SUCH_WEBHOOK: &str = "no such webhook in this tenant";
+
 fn no_such_webhook() -> Problem {
-    Problem::not_found("no such webhook in this tenant")
+    Problem::not_found(NO_SUCH_WEBHOOK)
 }
 
 pub(super) async fn create_webhook(
@@ -93,10 +99,10 @@ pub(super) async fn create_webhook(
     let input = parse_input(&body, &app.config.webhook_allow_hosts)?;
     let now = Utc::now();
     let view = commit_write(&app, &caller, |t| {
-        t.webhooks.add_hook(input, now).view(&caller.name)
+        t.add_webhook(input, now).json(&caller.name, ()).clone()
     })
     .await?;
-    Ok(into_response(json_response(StatusCode::CREATED, &view)))
+    Ok(into_response(json_bytes(StatusCode::CREATED, view)))
 }
 
 pub(super) async fn update_webhook(
@@ -106,28 +112,22 @@ pub(super) async fn update_webhook(
     Body(body): Body,
 ) -> Result<Response, Problem> {
     // The unknown-id 404 wins over body errors, as for every other resource.
-    if caller.read().webhooks.hook(&id).is_none() {
+    if caller.read().get::<Webhook>(&id).is_none() {
         return Err(no_such_webhook());
     }
     let input = parse_input(&body, &app.config.webhook_allow_hosts)?;
     let now = Utc::now();
     let view = commit_write(&app, &caller, |t| {
-        t.webhooks
-            .replace_hook(&id, input, now)
-            .map(|h| h.view(&caller.name))
+        t.replace_webhook(&id, input, now)
+            .map(|h| h.json(&caller.name, ()).clone())
     })
     .await?
     .ok_or_else(no_such_webhook)?;
-    Ok(into_response(json_response(StatusCode::OK, &view)))
+    Ok(into_response(json_bytes(StatusCode::OK, view)))
 }
 
 pub(super) async fn get_webhook(caller: Caller, IdPath(id): IdPath) -> Result<Response, Problem> {
-    let t = caller.read();
-    let h = t.webhooks.hook(&id).ok_or_else(no_such_webhook)?;
-    Ok(into_response(json_response(
-        StatusCode::OK,
-        &h.view(&caller.name),
-    )))
+    read_one::<Webhook>(&caller, id, (), NO_SUCH_WEBHOOK)
 }
 
 pub(super) async fn delete_webhook(
@@ -135,7 +135,7 @@ pub(super) async fn delete_webhook(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> Result<Response, Problem> {
-    let deleted = commit_write(&app, &caller, |t| t.webhooks.delete_hook(&id)).await?;
+    let deleted = commit_write(&app, &caller, |t| t.delete_webhook(&id)).await?;
     if !deleted {
         return Err(no_such_webhook());
     }
@@ -147,10 +147,12 @@ pub(super) async fn list_webhooks(caller: Caller, q: Query) -> Result<Response, 
     let limit = q.limit()?;
     let enabled_only = q.boolean("is_enabled_only")?.unwrap_or(false);
     let t = caller.read();
-    let page = t.webhook_page(q.get("page_token").filter(|s| !s.is_empty()), limit, |h| {
-        !enabled_only || h.input.is_enabled
-    })?;
-    let rows = page.rows.iter().map(|h| h.view(&caller.name).to_string());
+    let page = t.page_of(
+        q.get("page_token").filter(|s| !s.is_empty()),
+        limit,
+        |h: &Entry<Webhook>| !enabled_only || h.input.is_enabled,
+    )?;
+    let rows = page.rows.iter().map(|h| h.json(&caller.name, ()));
     Ok(list_response("webhooks", rows, page.next))
 }
 

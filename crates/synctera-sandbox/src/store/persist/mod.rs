@@ -28,7 +28,8 @@ use tokio::sync::oneshot;
 
 use super::{Change, IdemLimits, Tenant, TokenKey};
 use tables::{
-    APPLICATION_ID, LoadError, MIGRATE_FROM_1, SCHEMA, SCHEMA_VERSION, commit, load, record_tables,
+    APPLICATION_ID, LoadError, MIGRATE_FROM_1, MIGRATE_FROM_2, SCHEMA, SCHEMA_VERSION, commit,
+    load, record_tables,
 };
 
 mod tables;
@@ -131,7 +132,7 @@ impl Database {
             let version: i32 = conn
                 .pragma_query_value(None, "user_version", |r| r.get(0))
                 .map_err(sql_err)?;
-            if version != 1 && version != SCHEMA_VERSION {
+            if !(1..=SCHEMA_VERSION).contains(&version) {
                 return Err(refused(
                     path,
                     format!("its schema version {version} is not {SCHEMA_VERSION}"),
@@ -143,8 +144,10 @@ impl Database {
             if check != "ok" {
                 return Err(refused(path, "it is corrupt"));
             }
-            if version == 1 {
-                conn.execute_batch(&format!("BEGIN; {MIGRATE_FROM_1} COMMIT;"))
+            let migrations = [MIGRATE_FROM_1, MIGRATE_FROM_2];
+            let pending = &migrations[(version - 1) as usize..];
+            if !pending.is_empty() {
+                conn.execute_batch(&format!("BEGIN; {} COMMIT;", pending.concat()))
                     .map_err(sql_err)?;
             }
         }

@@ -18,7 +18,9 @@ use crate::webhooks::state::WebhookChange;
 pub(super) const APPLICATION_ID: i32 = 0x5359_4e53;
 /// `PRAGMA user_version`: the schema below. Version 1 kept disclosures and verifications by a
 /// per-tenant sequence number; [`MIGRATE_FROM_1`] moves them to rows like every other kind.
-pub(super) const SCHEMA_VERSION: i32 = 2;
+/// Version 2 kept webhook subscriptions in `webhook_state`; [`MIGRATE_FROM_2`] moves them to
+/// the record table of their kind.
+pub(super) const SCHEMA_VERSION: i32 = 3;
 
 // The small tables are clustered on their key (WITHOUT ROWID); the record tables are not, as
 // SQLite advises for rows of a kilobyte. Records are keyed by a row number given in creation
@@ -51,8 +53,8 @@ pub(super) fn record_tables() -> String {
         .collect()
 }
 
-/// The webhook state (secrets, subscriptions, events), keyed by kind and sequence number; kept
-/// beside the record tables, created when missing like them.
+/// The webhook state (secrets, events), keyed by kind and sequence number; kept beside the
+/// record tables, created when missing like them.
 const WEBHOOK_TABLE: &str = "CREATE TABLE IF NOT EXISTS webhook_state (
     tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (tenant, kind, seq));";
@@ -75,6 +77,23 @@ pub(super) const MIGRATE_FROM_1: &str = "
     DROP TABLE disclosures_v1;
     DROP TABLE verifications_v1;
     PRAGMA user_version = 2;
+";
+
+/// Version 2 to 3: webhook subscriptions move from `webhook_state` to the `webhooks` record
+/// table, with rows after every row in use, in their old order.
+pub(super) const MIGRATE_FROM_2: &str = "
+    CREATE TABLE IF NOT EXISTS webhook_state (
+        tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+        PRIMARY KEY (tenant, kind, seq));
+    CREATE TABLE IF NOT EXISTS webhooks (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+    INSERT INTO webhooks (row, tenant, record)
+        SELECT (SELECT max(r) FROM (SELECT coalesce(max(row), 0) AS r FROM persons
+                                    UNION ALL SELECT coalesce(max(row), 0) FROM disclosures
+                                    UNION ALL SELECT coalesce(max(row), 0) FROM verifications))
+                   + row_number() OVER (ORDER BY seq, tenant),
+               tenant, record FROM webhook_state WHERE kind = 'hook';
+    DELETE FROM webhook_state WHERE kind = 'hook';
+    PRAGMA user_version = 3;
 ";
 
 pub(super) enum LoadError {
@@ -137,7 +156,6 @@ pub(super) fn load(
         let bad = |_| LoadError::Record("webhook_state");
         let change = match r.get::<_, String>(1)?.as_str() {
             "secrets" => WebhookChange::Secrets(Some(serde_json::from_str(&record).map_err(bad)?)),
-            "hook" => WebhookChange::Hook(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
             "event" => WebhookChange::Event(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
             _ => return Err(LoadError::Record("webhook_state")),
         };
@@ -241,8 +259,12 @@ fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::
             tx.prepare_cached("DELETE FROM replays WHERE tenant = ?1 AND op = ?2 AND key = ?3")?
                 .execute(params![t, op, key])?;
         }
+        Change::Delete { kind, row } => {
+            tx.prepare_cached(&format!("DELETE FROM {kind} WHERE row = ?1"))?
+                .execute([*row as i64])?;
+        }
         Change::Wipe => {
-            for table in Collections::KINDS.iter().chain(&["replays"]) {
+            for table in Collections::wiped_kinds().chain(["replays"]) {
                 tx.prepare_cached(&format!("DELETE FROM {table} WHERE tenant = ?1"))?
                     .execute([t])?;
             }
@@ -269,13 +291,6 @@ fn apply_webhook(
             0,
             s.as_ref()
                 .map(|s| json(serde_json::to_string(s)))
-                .transpose()?,
-        ),
-        WebhookChange::Hook(seq, h) => (
-            "hook",
-            *seq,
-            h.as_ref()
-                .map(|h| json(serde_json::to_string(h)))
                 .transpose()?,
         ),
         WebhookChange::Event(seq, e) => (
