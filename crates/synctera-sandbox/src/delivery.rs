@@ -98,7 +98,7 @@ struct Worker {
 impl Worker {
     async fn run(mut self) {
         let mut busy: HashSet<Uuid> = HashSet::new();
-        let mut running: JoinSet<(u64, Uuid, Attempt)> = JoinSet::new();
+        let mut running: JoinSet<(Uuid, Uuid, Attempt)> = JoinSet::new();
         loop {
             if *self.stop.borrow() {
                 return;
@@ -124,7 +124,7 @@ impl Worker {
                         }
                         Err(_) => refused_attempt(),
                     };
-                    (job.seq, job.webhook_id, attempt)
+                    (job.webhook_id, job.event_id, attempt)
                 });
             }
             let sleep = next.map(|due| {
@@ -139,9 +139,9 @@ impl Worker {
                 _ = self.notify.notified() => {}
                 _ = tokio::time::sleep(sleep.unwrap_or(Duration::from_secs(3600))) => {}
                 Some(done) = running.join_next(), if !running.is_empty() => {
-                    if let Ok((seq, webhook_id, attempt)) = done {
+                    if let Ok((webhook_id, event_id, attempt)) = done {
                         busy.remove(&webhook_id);
-                        self.record(seq, attempt).await;
+                        self.record(&webhook_id, &event_id, attempt).await;
                     }
                 }
             }
@@ -149,14 +149,13 @@ impl Worker {
     }
 
     /// Stores an attempt's outcome, durably when the sandbox is.
-    async fn record(&self, seq: u64, attempt: Attempt) {
+    async fn record(&self, webhook_id: &Uuid, event_id: &Uuid, attempt: Attempt) {
         let Some(app) = self.app.upgrade() else {
             return;
         };
         let committed = {
             let mut t = self.tenant.write().unwrap_or_else(|e| e.into_inner());
-            t.webhooks
-                .record_attempt(seq, attempt, app.deliveries().retry_base);
+            t.record_attempt(webhook_id, event_id, attempt, app.deliveries().retry_base);
             app.commit_changes(&self.name, &mut t)
         };
         // A failed commit leaves the attempt recorded in memory only: after a restart the

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
-use uuid::Uuid;
 
 use crate::app::App;
 use crate::http::{Caller, into_response, json_bytes};
@@ -35,7 +34,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
 /// `missing` as its detail.
 fn read_one<R: Registered>(
     caller: &Caller,
-    id: Uuid,
+    id: R::Id,
     view: R::View,
     missing: &'static str,
 ) -> Result<Response, Problem> {

@@ -82,6 +82,7 @@ impl Disclosure {
 impl Resource for Disclosure {
     const KIND: &'static str = "disclosures";
     type View = ();
+    type Id = Uuid;
     fn id(&self) -> Uuid {
         self.id
     }

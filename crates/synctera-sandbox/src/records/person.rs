@@ -160,6 +160,7 @@ impl Resource for Person {
     const KIND: &'static str = "persons";
     /// `true` for the customer view.
     type View = bool;
+    type Id = Uuid;
     fn id(&self) -> Uuid {
         self.id
     }

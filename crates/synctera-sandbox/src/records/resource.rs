@@ -1,9 +1,10 @@
 //! What every kind of record declares to be kept by the store.
 
+use std::hash::Hash;
+
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 /// A kind of record the store keeps. This one declaration gives it its collection, its entry in
 /// the journal and its table in the state database (registered in `store/mod.rs`).
@@ -15,7 +16,10 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     const WIPED: bool = true;
     /// Which of its JSON views a reader asks for (`()` for a kind with one view).
     type View: ViewSlot;
-    fn id(&self) -> Uuid;
+    /// What finds one record of the kind (its UUID, or for a webhook event the subscription's
+    /// and the event's).
+    type Id: Copy + Eq + Hash + Send + Sync + 'static;
+    fn id(&self) -> Self::Id;
     /// Its JSON `view`, as answered to `tenant` (every record of a tenant is answered to that
     /// one tenant name).
     fn render(&self, tenant: &str, view: Self::View) -> Bytes;

@@ -62,6 +62,7 @@ impl Verification {
 impl Resource for Verification {
     const KIND: &'static str = "verifications";
     type View = ();
+    type Id = Uuid;
     fn id(&self) -> Uuid {
         self.id
     }

@@ -6,7 +6,6 @@ use std::ops::{Bound, Deref};
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use uuid::Uuid;
 
 use crate::records::{Resource, VIEWS, ViewSlot};
 
@@ -52,12 +51,12 @@ impl<R> Deref for Entry<R> {
 /// entries of several hundred bytes made every node several kilobytes, every insert and node
 /// split move them, and the nodes of appends in row order stay about half full (about twice
 /// the memory per record, page faults included).
-pub struct Collection<R> {
+pub struct Collection<R: Resource> {
     by_row: BTreeMap<u64, Box<Entry<R>>>,
-    rows: HashMap<Uuid, u64>,
+    rows: HashMap<R::Id, u64>,
 }
 
-impl<R> Default for Collection<R> {
+impl<R: Resource> Default for Collection<R> {
     fn default() -> Self {
         Collection {
             by_row: BTreeMap::new(),
@@ -67,7 +66,7 @@ impl<R> Default for Collection<R> {
 }
 
 impl<R: Resource> Collection<R> {
-    pub fn get(&self, id: &Uuid) -> Option<&Entry<R>> {
+    pub fn get(&self, id: &R::Id) -> Option<&Entry<R>> {
         self.rows
             .get(id)
             .and_then(|row| self.by_row.get(row))
@@ -89,8 +88,13 @@ impl<R: Resource> Collection<R> {
         old.map(|e| *e)
     }
 
+    /// The record kept at `row`.
+    pub fn at_row(&self, row: u64) -> Option<&Entry<R>> {
+        self.by_row.get(&row).map(|e| &**e)
+    }
+
     /// Deletes the record with this id, returning it.
-    pub fn remove(&mut self, id: &Uuid) -> Option<Entry<R>> {
+    pub fn remove(&mut self, id: &R::Id) -> Option<Entry<R>> {
         let row = self.rows.remove(id)?;
         self.by_row.remove(&row).map(|e| *e)
     }

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::{Resource, StoredResponse};
-use crate::webhooks::state::WebhookChange;
+use crate::webhooks::signing::Secrets;
 
 /// A record on its way to the database, of any kind: serialized by the committer, off the
 /// tenant's lock.
@@ -43,8 +43,8 @@ pub enum Change {
     ReplayEvicted { op: String, key: String },
     /// Every record of the tenant deleted, but those of kinds a wipe keeps.
     Wipe,
-    /// A change to the tenant's webhook secrets or events.
-    Webhook(WebhookChange),
+    /// The tenant's webhook secrets as they now are (`None`: revoked).
+    Secrets(Option<Secrets>),
 }
 
 /// The changes a durable tenant made and not yet handed to the database.

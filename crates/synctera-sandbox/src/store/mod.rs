@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
-use crate::webhooks::records::Webhook;
+use crate::webhooks::records::{Event, Webhook};
 use crate::webhooks::state::WebhookState;
 
 pub use crate::records::Resource;
@@ -94,6 +94,7 @@ collections! {
     disclosures: Disclosure,
     verifications: Verification,
     webhooks: Webhook,
+    webhook_events: Event,
 }
 
 impl Collections {
@@ -131,8 +132,8 @@ pub struct Tenant {
     tokens: Arc<TokenKey>,
     /// `Some` when the sandbox is durable: the changes not yet handed to the database.
     journal: Option<Journal>,
-    /// Webhook secrets and the outbox of events, journaled by themselves (see
-    /// `store/webhooks.rs`); a wipe keeps the secrets.
+    /// Webhook secrets and the schedule of deliveries due (see `store/webhooks.rs`); a wipe
+    /// keeps the secrets.
     pub(crate) webhooks: WebhookState,
 }
 
@@ -172,17 +173,12 @@ impl Tenant {
             .as_mut()
             .map(|j| std::mem::take(&mut j.changes))
             .unwrap_or_default();
-        changes.extend(
-            self.webhooks
-                .take_journal()
-                .into_iter()
-                .map(Change::Webhook),
-        );
+        changes.extend(self.webhooks.take_secrets_change().map(Change::Secrets));
         changes
     }
 
     /// The record of kind `R` with this id.
-    pub fn get<R: Registered>(&self, id: &Uuid) -> Option<&Entry<R>> {
+    pub fn get<R: Registered>(&self, id: &R::Id) -> Option<&Entry<R>> {
         R::of(&self.records).get(id)
     }
 
@@ -210,7 +206,7 @@ impl Tenant {
     }
 
     /// Deletes the record of kind `R` with this id, returning it.
-    pub fn delete<R: Registered>(&mut self, id: &Uuid) -> Option<Entry<R>> {
+    pub fn delete<R: Registered>(&mut self, id: &R::Id) -> Option<Entry<R>> {
         let gone = R::of_mut(&mut self.records).remove(id)?;
         self.record(|| Change::Delete {
             kind: R::KIND,
@@ -273,6 +269,7 @@ impl Tenant {
             self.latest_verification
                 .insert((v.person_id, v.vtype), v.row());
         }
+        self.reschedule_events();
     }
 
     /// Deletes every record of the tenant (persons, disclosures, verifications, webhook events,
@@ -284,7 +281,7 @@ impl Tenant {
         self.persons.clear();
         self.latest_verification.clear();
         self.idem.clear();
-        self.webhooks.clear_events();
+        self.webhooks.clear_schedule();
         self.generation += 1;
     }
 

@@ -121,6 +121,59 @@ fn a_record_built_with_an_earlier_clock_is_stored_after_the_newest_and_rendered_
     assert_eq!(page.rows.last().unwrap().id, id);
 }
 
+/// The outbox is bounded: the oldest event makes room for a new one, its pending delivery given
+/// up; deleting a subscription deletes its events and their deliveries.
+#[test]
+fn the_oldest_event_makes_room_and_a_deleted_subscription_takes_its_events_along() {
+    use crate::webhooks::records::{Event, Raised, WebhookInput};
+    use crate::webhooks::state::MAX_EVENTS;
+
+    let mut t = tenant_with(0);
+    let input = |n: u8| WebhookInput {
+        url: format!("http://127.0.0.1:9/{n}"),
+        enabled_events: vec!["PERSON.*".into()],
+        is_enabled: true,
+        description: None,
+        metadata: None,
+    };
+    let now = chrono::Utc::now();
+    let kept = t.add_webhook(input(1), now).id;
+    let raised = Raised {
+        event_type: "PERSON.CREATED",
+        resource_id: None,
+        resource: None,
+        changed: None,
+    };
+    let ids: Vec<Uuid> = (0..=MAX_EVENTS)
+        .map(|_| {
+            let id = Uuid::new_v4();
+            t.raise_event(id, &raised, now);
+            id
+        })
+        .collect();
+    assert_eq!(Event::of(&t.records).len(), MAX_EVENTS);
+    assert!(
+        t.get::<Event>(&(kept, ids[0])).is_none(),
+        "the oldest is gone"
+    );
+    assert!(t.get::<Event>(&(kept, ids[MAX_EVENTS])).is_some());
+
+    let gone = t.add_webhook(input(2), now).id;
+    let id = Uuid::new_v4();
+    t.raise_event(id, &raised, now);
+    assert!(t.get::<Event>(&(gone, id)).is_some());
+    assert!(t.delete_webhook(&gone));
+    assert!(t.get::<Event>(&(gone, id)).is_none());
+    assert!(
+        t.get::<Event>(&(kept, id)).is_some(),
+        "the other's event stays"
+    );
+    assert!(!t.delete_webhook(&gone), "deleted once");
+    // Only the remaining subscription has deliveries due.
+    let (jobs, _) = t.due_deliveries(now, &std::collections::HashSet::new());
+    assert!(jobs.iter().all(|j| j.webhook_id == kept) && jobs.len() == 1);
+}
+
 /// A fresh database path in the temporary directory.
 #[cfg(feature = "sqlite")]
 fn temp_db(name: &str) -> std::path::PathBuf {
@@ -289,14 +342,14 @@ fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
     remove_db(&path);
 }
 
-/// A state file of schema version 2 (webhook subscriptions in `webhook_state`) is migrated at
-/// start: the subscriptions become records of their kind, in their old order and after every
-/// row in use, and their events stay theirs.
+/// A state file of schema version 2 (webhook subscriptions and events in `webhook_state`) is
+/// migrated at start: both become records of their kinds, in their old order and after every
+/// row in use, and a delivery still due is scheduled again.
 #[cfg(feature = "sqlite")]
 #[test]
-fn a_version_2_state_file_moves_webhook_subscriptions_to_their_table() {
+fn a_version_2_state_file_moves_webhook_subscriptions_and_events_to_their_tables() {
     use super::persist::Database;
-    use crate::webhooks::records::{Webhook, WebhookInput};
+    use crate::webhooks::records::{Event, Raised, Webhook, WebhookInput};
     use std::time::Duration;
 
     let path = temp_db("v2");
@@ -344,11 +397,29 @@ fn a_version_2_state_file_moves_webhook_subscriptions_to_their_table() {
             rusqlite::params![seq, serde_json::to_string(&h).unwrap()],
         )
         .unwrap();
-        h.id
+        h
     };
     // Inserted out of order: the listing order is the old sequence.
-    let second = hook(5);
-    let first = hook(2);
+    let second = hook(5).id;
+    let first_hook = hook(2);
+    let first = first_hook.id;
+    let raised = Raised {
+        event_type: "PERSON.CREATED",
+        resource_id: Some(person.id),
+        resource: None,
+        changed: None,
+    };
+    let event = Event::new(Uuid::new_v4(), &raised, &first_hook, chrono::Utc::now());
+    conn.execute(
+        "INSERT INTO webhook_state VALUES ('t1', 'event', 3, ?1)",
+        [serde_json::to_string(&event).unwrap()],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO webhook_state VALUES ('t1', 'secrets', 0, ?1)",
+        [serde_json::to_string(&crate::webhooks::signing::Secrets::new()).unwrap()],
+    )
+    .unwrap();
     drop(conn);
 
     let loaded = Database::open(&path, Duration::from_secs(60), 10).unwrap();
@@ -358,17 +429,23 @@ fn a_version_2_state_file_moves_webhook_subscriptions_to_their_table() {
     assert_eq!(ids, [first, second]);
     assert!(page.rows.iter().all(|h| h.row() > 40));
     assert!(t1.has_subscribers());
-    assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 42);
+    let migrated = t1
+        .get::<Event>(&(first, event.id))
+        .expect("the event is kept");
+    assert!(migrated.row() > page.rows[1].row());
+    assert_eq!(migrated.body(), event.body());
+    assert!(t1.webhooks.has_pending(), "its delivery is due again");
+    assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 43);
     loaded.database.close();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let left: i64 = conn
         .query_row(
-            "SELECT count(*) FROM webhook_state WHERE kind = 'hook'",
+            "SELECT count(*) FROM webhook_state WHERE kind != 'secrets'",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(left, 0, "only the secrets stay in webhook_state");
     let version: i32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();

@@ -1,17 +1,16 @@
-//! A tenant's webhook subscriptions (records in the collection of their kind) and the outbox
-//! of events raised for them: what needs both, and pages of events in the order raised, with
-//! the store's sealed tokens.
+//! A tenant's webhook subscriptions and the events raised for them, records of the collections
+//! of their kinds, with what keeps the delivery schedule (in `WebhookState`) in step with them.
 
 use std::collections::HashSet;
-use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Entry, Page, StoreError, Tenant};
+use super::{Entry, Registered, Resource, Tenant};
+use crate::webhooks::attempt::Attempt;
 use crate::webhooks::event_types::subscribed;
 use crate::webhooks::records::{Event, Raised, Webhook, WebhookInput};
-use crate::webhooks::state::Job;
+use crate::webhooks::state::{Job, MAX_EVENTS};
 
 impl Tenant {
     /// Stores a new subscription.
@@ -45,12 +44,19 @@ impl Tenant {
         if self.delete::<Webhook>(id).is_none() {
             return false;
         }
-        self.webhooks.remove_events_of(id);
+        let events: Vec<(Uuid, Uuid)> = Event::of(&self.records)
+            .iter()
+            .filter(|e| e.webhook_id == *id)
+            .map(|e| Resource::id(&**e))
+            .collect();
+        for key in events {
+            self.delete_event(&key);
+        }
         true
     }
 
     fn subscriptions(&self) -> impl Iterator<Item = &Webhook> {
-        self.records.webhooks.iter().map(|e| &**e)
+        Webhook::of(&self.records).iter().map(|e| &**e)
     }
 
     /// Whether any enabled subscription exists: when none does, a write raises nothing and
@@ -65,60 +71,108 @@ impl Tenant {
             .any(|h| h.input.is_enabled && subscribed(&h.input.enabled_events, event_type))
     }
 
-    /// Raises one event for every enabled subscription it matches (see
-    /// [`WebhookState::raise`](crate::webhooks::state::WebhookState::raise)).
+    /// Raises one event: stored, due now, for every enabled subscription it matches. Returns
+    /// whether the delivery worker must wake, and the event's time.
+    ///
+    /// The worker must wake only when the event is the next delivery due to a subscription: it
+    /// sends each subscription's next event when the one before it is done, so an event queued
+    /// behind others (a receiver that hangs or is slow) costs its write no wake-up.
     pub fn raise_event(
         &mut self,
         id: Uuid,
         raised: &Raised<'_>,
         now: DateTime<Utc>,
     ) -> (bool, DateTime<Utc>) {
-        let subscriptions = self.records.webhooks.iter().map(|e| &**e);
-        self.webhooks.raise(subscriptions, id, raised, now)
+        let now = self.webhooks.raise_time(now);
+        let events: Vec<Event> = self
+            .subscriptions()
+            .filter(|h| {
+                h.input.is_enabled && subscribed(&h.input.enabled_events, raised.event_type)
+            })
+            .map(|h| Event::new(id, raised, h, now))
+            .collect();
+        let mut wake = false;
+        for e in events {
+            while Event::of(&self.records).len() >= MAX_EVENTS {
+                let Some(oldest) = Event::of(&self.records)
+                    .iter()
+                    .next()
+                    .map(|e| Resource::id(&**e))
+                else {
+                    break;
+                };
+                self.delete_event(&oldest);
+            }
+            let (webhook, due) = (e.webhook_id, e.due);
+            let (row, _) = self.store(e);
+            wake |= self.webhooks.schedule(webhook, due, row);
+        }
+        (wake, now)
     }
 
-    /// The deliveries to attempt now (see
+    fn delete_event(&mut self, key: &(Uuid, Uuid)) {
+        if let Some(e) = self.delete::<Event>(key) {
+            self.webhooks.unschedule(e.webhook_id, e.due, e.row());
+        }
+    }
+
+    /// Stores a changed version of a stored event and moves its delivery to its new due time.
+    fn update_event(&mut self, key: &(Uuid, Uuid), change: impl FnOnce(&mut Event)) -> Option<()> {
+        let mut e = Event::clone(self.get::<Event>(key)?);
+        let old_due = e.due;
+        change(&mut e);
+        let new_due = e.due;
+        let (row, _) = self.store(e);
+        self.webhooks.unschedule(key.0, old_due, row);
+        self.webhooks.schedule(key.0, new_due, row);
+        Some(())
+    }
+
+    /// Schedules one more delivery of an event at `due`, with a fresh retry schedule.
+    pub fn resend_event(
+        &mut self,
+        webhook: &Uuid,
+        id: &Uuid,
+        due: DateTime<Utc>,
+    ) -> Option<&Entry<Event>> {
+        let key = (*webhook, *id);
+        self.update_event(&key, |e| e.resend(due))?;
+        self.get::<Event>(&key)
+    }
+
+    /// Records an attempt of an event: delivered, retried after the back-off, or given up.
+    pub fn record_attempt(
+        &mut self,
+        webhook: &Uuid,
+        id: &Uuid,
+        attempt: Attempt,
+        retry_base: std::time::Duration,
+    ) {
+        self.update_event(&(*webhook, *id), |e| e.record_attempt(attempt, retry_base));
+    }
+
+    /// The deliveries to attempt now, one per subscription not `busy` (see
     /// [`WebhookState::due`](crate::webhooks::state::WebhookState::due)).
     pub fn due_deliveries(
         &self,
         now: DateTime<Utc>,
         busy: &HashSet<Uuid>,
     ) -> (Vec<Job>, Option<DateTime<Utc>>) {
-        self.webhooks
-            .due(now, busy, |id| self.get::<Webhook>(id).map(|e| &**e))
+        let events = Event::of(&self.records);
+        self.webhooks.due(
+            now,
+            busy,
+            |row| events.at_row(row).map(|e| &**e),
+            |id| self.get::<Webhook>(id).map(|e| &**e),
+        )
     }
 
-    /// One page of events in the order raised after `token`, holding those that pass `keep`.
-    pub fn event_page(
-        &self,
-        token: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&Event) -> bool,
-    ) -> Result<Page<'_, Event>, StoreError> {
-        const KIND: &str = "webhook_events";
-        let after = token
-            .map(|t| self.tokens.open_seq_token(self.generation, KIND, t))
-            .transpose()?;
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut rows: Vec<(u64, &Event)> = Vec::new();
-        for (seq, event) in self.webhooks.events.range((start, Bound::Unbounded)) {
-            if keep(event) {
-                rows.push((*seq, event));
-                if rows.len() > limit {
-                    break;
-                }
-            }
+    /// Rebuilds the delivery schedule from the events (after they were loaded).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(super) fn reschedule_events(&mut self) {
+        self.webhooks.clear_schedule();
+        for e in Event::of(&self.records).iter() {
+            self.webhooks.schedule(e.webhook_id, e.due, e.row());
         }
-        let next = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last()
-                .map(|(s, _)| self.tokens.seq_token(self.generation, KIND, *s))
-        } else {
-            None
-        };
-        Ok(Page {
-            rows: rows.into_iter().map(|(_, e)| e).collect(),
-            next,
-        })
     }
 }

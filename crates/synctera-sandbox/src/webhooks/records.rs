@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, retry_wait};
 use crate::records::{Resource, ts};
 
 /// A subscription, as validated from a `WebhookInput` body.
@@ -36,6 +36,7 @@ impl Resource for Webhook {
     const KIND: &'static str = "webhooks";
     const WIPED: bool = false;
     type View = ();
+    type Id = Uuid;
     fn id(&self) -> Uuid {
         self.id
     }
@@ -83,6 +84,9 @@ pub(crate) struct Raised<'a> {
     /// The JSON text of the changed fields with their prior values, for an update.
     pub changed: Option<&'a str>,
 }
+
+/// Attempts kept per event, the latest: a full retry schedule is 17, and resends add more.
+const MAX_HISTORY: usize = 100;
 
 /// One event sent (or to be sent) to one webhook. Stored as [`StoredEvent`], whose `body` is
 /// the delivery body's text.
@@ -197,8 +201,40 @@ impl Event {
         })
     }
 
+    /// Records an attempt: delivered, due again after the back-off, or given up.
+    pub(crate) fn record_attempt(&mut self, attempt: Attempt, retry_base: std::time::Duration) {
+        let at = attempt.response_time;
+        self.due = if attempt.succeeded() {
+            self.status = EventStatus::Success;
+            None
+        } else {
+            self.failures += 1;
+            match retry_wait(retry_base, self.failures) {
+                Some(wait) => {
+                    self.status = EventStatus::Retrying;
+                    Some(at + chrono::Duration::from_std(wait).unwrap_or_default())
+                }
+                None => {
+                    self.status = EventStatus::Failed;
+                    None
+                }
+            }
+        };
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(0);
+        }
+        self.history.push(attempt);
+    }
+
+    /// One more delivery at `due`, with a fresh retry schedule.
+    pub(crate) fn resend(&mut self, due: DateTime<Utc>) {
+        self.status = EventStatus::Running;
+        self.failures = 0;
+        self.due = Some(due);
+    }
+
     /// The event as `getEvent` (with its attempts) or `listEvents` answers it.
-    pub(crate) fn view(&self, with_history: bool) -> Value {
+    fn view(&self, with_history: bool) -> Value {
         let mut m = match serde_json::from_str::<Value>(self.body()) {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
@@ -220,6 +256,21 @@ impl Event {
             m.insert("response_history".into(), history.into());
         }
         Value::Object(m)
+    }
+}
+
+/// Kept in the store's collection of its kind, found by its subscription's id and its own (an
+/// event raised for two subscriptions is two records with one event id); a wipe deletes it.
+/// Its views: `true` for `getEvent` (with the attempts), `false` for `listEvents`.
+impl Resource for Event {
+    const KIND: &'static str = "webhook_events";
+    type View = bool;
+    type Id = (Uuid, Uuid);
+    fn id(&self) -> (Uuid, Uuid) {
+        (self.webhook_id, self.id)
+    }
+    fn render(&self, _tenant: &str, with_history: bool) -> Bytes {
+        Bytes::from(self.view(with_history).to_string())
     }
 }
 

@@ -13,12 +13,16 @@ use uuid::Uuid;
 
 use super::raise::raise_sample;
 use crate::app::App;
-use crate::http::{Body, Caller, IdPath, Query, into_response, json_response, list_response};
+use crate::http::{
+    Body, Caller, IdPath, Query, into_response, json_bytes, json_response, list_response,
+};
+use crate::ops::read_one;
 use crate::problem::Problem;
 use crate::records::ts;
+use crate::store::Entry;
 use crate::validate::{Errors, Obj, parse_object, parse_uuid};
 use crate::webhooks::event_types::{is_explicit, is_subscribable};
-use crate::webhooks::records::Webhook;
+use crate::webhooks::records::{Event, Webhook};
 use crate::write::commit_write;
 
 /// The webhook and event ids of `/webhooks/{id}/events/{event_id}`; anything that is not a
@@ -45,8 +49,10 @@ fn no_such_webhook() -> Problem {
     Problem::not_found("no such webhook in this tenant")
 }
 
+const NO_SUCH_EVENT: &str = "no such event for this webhook";
+
 fn no_such_event() -> Problem {
-    Problem::not_found("no such event for this webhook")
+    Problem::not_found(NO_SUCH_EVENT)
 }
 
 /// Validates a triggerEvent body: one explicit event type.
@@ -111,13 +117,17 @@ pub(super) async fn list_events(
     if t.get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
-    let page = t.event_page(q.get("page_token").filter(|s| !s.is_empty()), limit, |e| {
-        e.webhook_id == hook
-            && start.is_none_or(|s| e.event_time >= s)
-            && end.is_none_or(|s| e.event_time <= s)
-            && resource.is_none_or(|r| e.resource_id == Some(r))
-    })?;
-    let rows = page.rows.iter().map(|e| e.view(false).to_string());
+    let page = t.page_of(
+        q.get("page_token").filter(|s| !s.is_empty()),
+        limit,
+        |e: &Entry<Event>| {
+            e.webhook_id == hook
+                && start.is_none_or(|s| e.event_time >= s)
+                && end.is_none_or(|s| e.event_time <= s)
+                && resource.is_none_or(|r| e.resource_id == Some(r))
+        },
+    )?;
+    let rows = page.rows.iter().map(|e| e.json(&caller.name, false));
     Ok(list_response("event_list", rows, page.next))
 }
 
@@ -125,12 +135,10 @@ pub(super) async fn get_event(
     caller: Caller,
     EventPath(hook, id): EventPath,
 ) -> Result<Response, Problem> {
-    let t = caller.read();
-    if t.get::<Webhook>(&hook).is_none() {
+    if caller.read().get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
-    let e = t.webhooks.event(&hook, &id).ok_or_else(no_such_event)?;
-    Ok(into_response(json_response(StatusCode::OK, &e.view(true))))
+    read_one::<Event>(&caller, (hook, id), true, NO_SUCH_EVENT)
 }
 
 /// The `delay` query parameter: whole seconds from 0 to 3600.
@@ -156,10 +164,11 @@ pub(super) async fn resend_event(
     let delay = delay_param(&q)?;
     let due = Utc::now() + chrono::Duration::seconds(i64::from(delay));
     let view = commit_write(&app, &caller, |t| {
-        t.webhooks.resend(&hook, &id, due).map(|e| e.view(false))
+        t.resend_event(&hook, &id, due)
+            .map(|e| e.json(&caller.name, false).clone())
     })
     .await?
     .ok_or_else(no_such_event)?;
     caller.wake_deliveries(&app);
-    Ok(into_response(json_response(StatusCode::OK, &view)))
+    Ok(into_response(json_bytes(StatusCode::OK, view)))
 }

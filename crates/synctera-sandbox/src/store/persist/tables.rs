@@ -12,14 +12,14 @@ use rusqlite::{Connection, params};
 use super::Batch;
 use crate::problem::PROBLEM_JSON;
 use crate::store::{Change, Collections, IdemLimits, Journal, StoredResponse, Tenant, TokenKey};
-use crate::webhooks::state::WebhookChange;
+use crate::webhooks::signing::Secrets;
 
 /// `PRAGMA application_id` of a sandbox database ("SYNS").
 pub(super) const APPLICATION_ID: i32 = 0x5359_4e53;
 /// `PRAGMA user_version`: the schema below. Version 1 kept disclosures and verifications by a
 /// per-tenant sequence number; [`MIGRATE_FROM_1`] moves them to rows like every other kind.
-/// Version 2 kept webhook subscriptions in `webhook_state`; [`MIGRATE_FROM_2`] moves them to
-/// the record table of their kind.
+/// Version 2 kept webhook subscriptions and events in `webhook_state`; [`MIGRATE_FROM_2`]
+/// moves them to the record tables of their kinds.
 pub(super) const SCHEMA_VERSION: i32 = 3;
 
 // The small tables are clustered on their key (WITHOUT ROWID); the record tables are not, as
@@ -53,8 +53,8 @@ pub(super) fn record_tables() -> String {
         .collect()
 }
 
-/// The webhook state (secrets, events), keyed by kind and sequence number; kept beside the
-/// record tables, created when missing like them.
+/// Each tenant's webhook secrets (kind `secrets`, sequence number 0; earlier versions also kept
+/// subscriptions and events here); created when missing, like the record tables.
 const WEBHOOK_TABLE: &str = "CREATE TABLE IF NOT EXISTS webhook_state (
     tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (tenant, kind, seq));";
@@ -79,8 +79,9 @@ pub(super) const MIGRATE_FROM_1: &str = "
     PRAGMA user_version = 2;
 ";
 
-/// Version 2 to 3: webhook subscriptions move from `webhook_state` to the `webhooks` record
-/// table, with rows after every row in use, in their old order.
+/// Version 2 to 3: webhook subscriptions and events move from `webhook_state` to the record
+/// tables of their kinds (`webhooks`, `webhook_events`), with rows after every row in use, in
+/// their old order.
 pub(super) const MIGRATE_FROM_2: &str = "
     CREATE TABLE IF NOT EXISTS webhook_state (
         tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
@@ -92,7 +93,15 @@ pub(super) const MIGRATE_FROM_2: &str = "
                                     UNION ALL SELECT coalesce(max(row), 0) FROM verifications))
                    + row_number() OVER (ORDER BY seq, tenant),
                tenant, record FROM webhook_state WHERE kind = 'hook';
-    DELETE FROM webhook_state WHERE kind = 'hook';
+    CREATE TABLE IF NOT EXISTS webhook_events (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+    INSERT INTO webhook_events (row, tenant, record)
+        SELECT (SELECT max(r) FROM (SELECT coalesce(max(row), 0) AS r FROM persons
+                                    UNION ALL SELECT coalesce(max(row), 0) FROM disclosures
+                                    UNION ALL SELECT coalesce(max(row), 0) FROM verifications
+                                    UNION ALL SELECT coalesce(max(row), 0) FROM webhooks))
+                   + row_number() OVER (ORDER BY seq, tenant),
+               tenant, record FROM webhook_state WHERE kind = 'event';
+    DELETE FROM webhook_state WHERE kind IN ('hook', 'event');
     PRAGMA user_version = 3;
 ";
 
@@ -148,18 +157,15 @@ pub(super) fn load(
     for t in tenants.values_mut() {
         t.reindex();
     }
-    let mut q = conn.prepare("SELECT tenant, kind, seq, record FROM webhook_state ORDER BY seq")?;
+    let mut q = conn.prepare("SELECT tenant, kind, record FROM webhook_state")?;
     let mut rows = q.query([])?;
     while let Some(r) = rows.next()? {
-        let record = r.get::<_, String>(3)?;
-        let seq = r.get::<_, i64>(2)? as u64;
-        let bad = |_| LoadError::Record("webhook_state");
-        let change = match r.get::<_, String>(1)?.as_str() {
-            "secrets" => WebhookChange::Secrets(Some(serde_json::from_str(&record).map_err(bad)?)),
-            "event" => WebhookChange::Event(seq, Some(serde_json::from_str(&record).map_err(bad)?)),
-            _ => return Err(LoadError::Record("webhook_state")),
-        };
-        tenant!(r.get(0)?).webhooks.restore(change);
+        if r.get::<_, String>(1)? != "secrets" {
+            return Err(LoadError::Record("webhook_state"));
+        }
+        let secrets = serde_json::from_str(&r.get::<_, String>(2)?)
+            .map_err(|_| LoadError::Record("webhook_state"))?;
+        tenant!(r.get(0)?).webhooks.restore_secrets(secrets);
     }
     let mut q = conn.prepare(
         "SELECT tenant, op, key, fingerprint, status, content_type, body, stored_at_ms \
@@ -271,48 +277,30 @@ fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::
             tx.prepare_cached("UPDATE tenants SET generation = generation + 1 WHERE name = ?1")?
                 .execute([t])?;
         }
-        Change::Webhook(change) => apply_webhook(tx, t, change)?,
+        Change::Secrets(secrets) => apply_secrets(tx, t, secrets.as_ref())?,
     }
     Ok(())
 }
 
-/// Upserts or deletes the one row a webhook change touches.
-fn apply_webhook(
+/// Upserts or deletes a tenant's webhook secrets.
+fn apply_secrets(
     tx: &rusqlite::Transaction<'_>,
     t: &str,
-    change: &WebhookChange,
+    secrets: Option<&Secrets>,
 ) -> rusqlite::Result<()> {
-    let json = |v: Result<String, serde_json::Error>| {
-        v.map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-    };
-    let (kind, seq, record) = match change {
-        WebhookChange::Secrets(s) => (
-            "secrets",
-            0,
-            s.as_ref()
-                .map(|s| json(serde_json::to_string(s)))
-                .transpose()?,
-        ),
-        WebhookChange::Event(seq, e) => (
-            "event",
-            *seq,
-            e.as_ref()
-                .map(|e| json(serde_json::to_string(e)))
-                .transpose()?,
-        ),
-    };
-    match record {
-        Some(record) => tx
-            .prepare_cached(
+    match secrets {
+        Some(s) => {
+            let json = serde_json::to_string(s)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            tx.prepare_cached(
                 "INSERT OR REPLACE INTO webhook_state (tenant, kind, seq, record) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                 VALUES (?1, 'secrets', 0, ?2)",
             )?
-            .execute(params![t, kind, seq as i64, record])?,
+            .execute(params![t, json])?
+        }
         None => tx
-            .prepare_cached(
-                "DELETE FROM webhook_state WHERE tenant = ?1 AND kind = ?2 AND seq = ?3",
-            )?
-            .execute(params![t, kind, seq as i64])?,
+            .prepare_cached("DELETE FROM webhook_state WHERE tenant = ?1 AND kind = 'secrets'")?
+            .execute([t])?,
     };
     Ok(())
 }
