@@ -96,28 +96,18 @@ async fn verify(
                 "person_id does not name a person in this tenant",
             ));
         };
-        let mut missing = Vec::new();
-        if p.first_name.is_none() {
-            missing.push("first_name");
-        }
-        if p.last_name.is_none() {
-            missing.push("last_name");
-        }
-        if p.dob.is_none() {
-            missing.push("dob");
-        }
-        if p.email.is_none() {
-            missing.push("email");
-        }
-        if p.phone_number.is_none() {
-            missing.push("phone_number");
-        }
-        if p.legal_address.is_none() {
-            missing.push("legal_address");
-        }
-        if p.ssn.is_none() {
-            missing.push("ssn");
-        }
+        let missing: Vec<&str> = [
+            ("first_name", p.first_name.is_some()),
+            ("last_name", p.last_name.is_some()),
+            ("dob", p.dob.is_some()),
+            ("email", p.email.is_some()),
+            ("phone_number", p.phone_number.is_some()),
+            ("legal_address", p.legal_address.is_some()),
+            ("ssn", p.ssn.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| (!present).then_some(name))
+        .collect();
         if !missing.is_empty() {
             return Err(Problem::bad_request(format!(
                 "the person lacks fields KYC needs: {}",
