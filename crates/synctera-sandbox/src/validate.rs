@@ -3,6 +3,7 @@
 //! Bodies are parsed to `serde_json::Value` first and then walked by hand, so every problem can
 //! be reported by field name (unknown, missing, wrong type, bad format) without ever echoing a value.
 
+use std::fmt::Display;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,7 +57,7 @@ impl Errors {
         self.missing.push(f.into());
     }
     /// `what` describes the rule, never the value.
-    pub fn invalid(&mut self, f: impl AsRef<str>, what: &str) {
+    pub fn invalid(&mut self, f: impl AsRef<str>, what: impl Display) {
         self.invalid.push(format!("{} ({what})", f.as_ref()));
     }
     pub fn is_empty(&self) -> bool {
@@ -202,41 +203,60 @@ impl<'a> Obj<'a> {
         self.map.has(name)
     }
 
+    /// Records `name`, under this object's prefix, as breaking `rule`.
+    pub fn invalid(&mut self, name: &str, rule: impl Display) {
+        let p = self.path(name);
+        self.errs.invalid(p, rule);
+    }
+
+    /// `v` as it is; when it is `None`, `name` is recorded as breaking `rule`. A `rule` that is
+    /// formatted is passed as `format_args!` so that a valid field costs no allocation.
+    fn or_invalid<T>(&mut self, name: &str, rule: impl Display, v: Option<T>) -> Option<T> {
+        if v.is_none() {
+            self.invalid(name, rule);
+        }
+        v
+    }
+
     /// Takes a field out; `null` counts as a wrong type since no request field is nullable.
     fn take(&mut self, name: &str, ty: &str) -> Option<Value> {
         match self.map.take(name) {
             None => None,
             Some(Value::Null) => {
-                let p = self.path(name);
-                self.errs.invalid(p, &format!("must be {ty}, not null"));
+                self.invalid(name, format_args!("must be {ty}, not null"));
                 None
             }
             Some(v) => Some(v),
         }
     }
 
+    /// Takes a field of the JSON type `ty` names; `get` unwraps that variant.
+    fn typed<T>(
+        &mut self,
+        name: &str,
+        ty: &str,
+        get: impl FnOnce(Value) -> Option<T>,
+    ) -> Option<T> {
+        let v = self.take(name, ty)?;
+        self.or_invalid(name, format_args!("must be {ty}"), get(v))
+    }
+
     pub fn string(&mut self, name: &str) -> Option<String> {
-        match self.take(name, "a string")? {
+        self.typed(name, "a string", |v| match v {
             Value::String(s) => Some(s),
-            _ => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be a string");
-                None
-            }
-        }
+            _ => None,
+        })
     }
 
     /// A string of 1..=max characters.
     pub fn text(&mut self, name: &str, max: usize) -> Option<String> {
         let s = self.string(name)?;
-        let n = s.chars().count();
-        if n == 0 || n > max {
-            let p = self.path(name);
-            self.errs
-                .invalid(p, &format!("must be 1 to {max} characters long"));
-            return None;
-        }
-        Some(s)
+        let ok = (1..=max).contains(&s.chars().count());
+        self.or_invalid(
+            name,
+            format_args!("must be 1 to {max} characters long"),
+            ok.then_some(s),
+        )
     }
 
     pub fn required<T>(&mut self, name: &str, v: Option<T>) -> Option<T> {
@@ -256,36 +276,21 @@ impl<'a> Obj<'a> {
     }
 
     pub fn boolean(&mut self, name: &str) -> Option<bool> {
-        match self.take(name, "a boolean")? {
-            Value::Bool(b) => Some(b),
-            _ => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be a boolean");
-                None
-            }
-        }
+        self.typed(name, "a boolean", |v| v.as_bool())
     }
 
     pub fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
-        match self.take(name, "an object")? {
+        self.typed(name, "an object", |v| match v {
             Value::Object(m) => Some(m),
-            _ => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be an object");
-                None
-            }
-        }
+            _ => None,
+        })
     }
 
     pub fn array(&mut self, name: &str) -> Option<Vec<Value>> {
-        match self.take(name, "an array")? {
+        self.typed(name, "an array", |v| match v {
             Value::Array(a) => Some(a),
-            _ => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be an array");
-                None
-            }
-        }
+            _ => None,
+        })
     }
 
     pub fn enumeration<E: Copy>(&mut self, name: &str, values: &[(&str, E)]) -> Option<E> {
@@ -293,10 +298,8 @@ impl<'a> Obj<'a> {
         match values.iter().find(|(n, _)| *n == s) {
             Some((_, e)) => Some(*e),
             None => {
-                let p = self.path(name);
                 let allowed: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
-                self.errs
-                    .invalid(p, &format!("must be one of {}", allowed.join(", ")));
+                self.invalid(name, format_args!("must be one of {}", allowed.join(", ")));
                 None
             }
         }
@@ -305,13 +308,7 @@ impl<'a> Obj<'a> {
     /// A string `ok` accepts; `rule` says what it must be.
     pub fn pattern(&mut self, name: &str, ok: fn(&str) -> bool, rule: &str) -> Option<String> {
         let s = self.string(name)?;
-        if ok(&s) {
-            Some(s)
-        } else {
-            let p = self.path(name);
-            self.errs.invalid(p, rule);
-            None
-        }
+        self.or_invalid(name, rule, ok(&s).then_some(s))
     }
 
     pub fn ssn(&mut self, name: &str) -> Option<String> {
@@ -336,49 +333,25 @@ impl<'a> Obj<'a> {
 
     pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
         let s = self.string(name)?;
-        match parse_uuid(&s) {
-            Some(u) => Some(u),
-            None => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be a hyphenated UUID");
-                None
-            }
-        }
+        self.or_invalid(name, "must be a hyphenated UUID", parse_uuid(&s))
     }
 
     /// Date of birth: a full-date on or after 1900-01-01 and before today (UTC).
     pub fn dob(&mut self, name: &str) -> Option<NaiveDate> {
         let s = self.string(name)?;
-        match full_date(&s) {
-            Some(d) => {
-                let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
-                if d < min || d >= Utc::now().date_naive() {
-                    let p = self.path(name);
-                    self.errs
-                        .invalid(p, "must be on or after 1900-01-01 and before today");
-                    None
-                } else {
-                    Some(d)
-                }
-            }
-            None => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be a full-date YYYY-MM-DD");
-                None
-            }
+        let d = self.or_invalid(name, "must be a full-date YYYY-MM-DD", full_date(&s))?;
+        let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+        if d < min || d >= Utc::now().date_naive() {
+            self.invalid(name, "must be on or after 1900-01-01 and before today");
+            return None;
         }
+        Some(d)
     }
 
     pub fn datetime(&mut self, name: &str) -> Option<DateTime<Utc>> {
         let s = self.string(name)?;
-        match DateTime::parse_from_rfc3339(&s) {
-            Ok(d) => Some(d.with_timezone(&Utc)),
-            Err(_) => {
-                let p = self.path(name);
-                self.errs.invalid(p, "must be an RFC 3339 date-time");
-                None
-            }
-        }
+        let d = DateTime::parse_from_rfc3339(&s).map(|d| d.with_timezone(&Utc));
+        self.or_invalid(name, "must be an RFC 3339 date-time", d.ok())
     }
 
     /// Consumes a field without using it (accepted for compatibility, ignored).
@@ -440,16 +413,14 @@ pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
     if let Some(pc) = postal {
         match country.as_deref() {
             Some("US") if !is_us_zip(&pc) => {
-                let p = o.path("postal_code");
-                o.errs.invalid(p, "US postal codes are 12345 or 12345-1234");
+                o.invalid("postal_code", "US postal codes are 12345 or 12345-1234");
             }
             Some("CA") => match CA_POSTAL.captures(&pc) {
                 Some(c) => {
                     postal_code = Some(format!("{} {}", &c[1], &c[2]).to_ascii_uppercase());
                 }
                 None => {
-                    let p = o.path("postal_code");
-                    o.errs.invalid(p, "CA postal codes are A1A 1A1 or A1A1A1");
+                    o.invalid("postal_code", "CA postal codes are A1A 1A1 or A1A1A1");
                 }
             },
             _ => postal_code = Some(pc),

@@ -64,8 +64,7 @@ fn email(o: &mut Obj<'_>) -> Option<String> {
     if crate::validate::is_email(&s) {
         Some(s)
     } else {
-        let p = o.path("email");
-        o.errs.invalid(p, "must be an e-mail address");
+        o.invalid("email", "must be an e-mail address");
         None
     }
 }
