@@ -91,23 +91,17 @@ async fn create_disclosure(
     let parsed = parse_disclosure(&body);
     let tenant_name = caller.name.clone();
     let run = move |t: &mut Tenant| {
-        let NewDisclosure {
-            person_id,
-            business_id,
-            ack,
-            dtype,
-            version,
-            event,
-            date,
-            metadata: md,
-        } = parsed?;
+        let n = parsed?;
         // Like verify: the sandbox holds no businesses, so a business_id names a missing record.
-        if business_id.is_some() {
+        if n.business_id.is_some() {
             return Err(Problem::customer_not_found(
                 "business_id does not name a business in this tenant",
             ));
         }
-        for (name, id) in [("person_id", person_id), ("acknowledging_person_id", ack)] {
+        for (name, id) in [
+            ("person_id", n.person_id),
+            ("acknowledging_person_id", n.ack),
+        ] {
             if let Some(id) = id
                 && t.person(&id).is_none()
             {
@@ -116,21 +110,22 @@ async fn create_disclosure(
                 )));
             }
         }
-        let midnight = date
+        let midnight = n
+            .date
             .date_naive()
             .and_hms_opt(0, 0, 0)
             .map(|d| d.and_utc())
-            .unwrap_or(date);
+            .unwrap_or(n.date);
         let d = Disclosure {
             id: Uuid::new_v4(),
-            person_id,
-            business_id,
-            acknowledging_person_id: ack,
-            dtype,
-            version,
-            event_type: event,
+            person_id: n.person_id,
+            business_id: n.business_id,
+            acknowledging_person_id: n.ack,
+            dtype: n.dtype,
+            version: n.version,
+            event_type: n.event,
             disclosure_date: midnight,
-            metadata: md,
+            metadata: n.metadata,
             creation_time: Utc::now(),
         };
         let v = d.view(&tenant_name);
