@@ -28,6 +28,14 @@ pub(crate) fn tenant_name(api_key: &str) -> String {
     format!("sbx_{hex}")
 }
 
+/// `map[key]` under a shared lock: the path of every request but a tenant's or a key's first.
+fn cached<V: Clone>(map: &RwLock<HashMap<String, V>>, key: &str) -> Option<V> {
+    map.read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(key)
+        .cloned()
+}
+
 /// A tenant's name and records.
 pub(crate) type KeyedTenant = (Arc<str>, Arc<RwLock<Tenant>>);
 
@@ -129,13 +137,8 @@ impl App {
     /// The tenant called `name`, created on first use; `None` when it is new and the sandbox
     /// already holds [`SandboxConfig::max_tenants`] tenants.
     pub(crate) fn tenant(&self, name: &str) -> Option<Arc<RwLock<Tenant>>> {
-        if let Some(t) = self
-            .tenants
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-        {
-            return Some(t.clone());
+        if let Some(t) = cached(&self.tenants, name) {
+            return Some(t);
         }
         let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
         if !tenants.contains_key(name) && tenants.len() >= self.config.max_tenants {
@@ -157,13 +160,8 @@ impl App {
 
     /// The tenant of an accepted `api_key`, created on first use; `None` as for [`App::tenant`].
     pub(crate) fn tenant_of_key(&self, api_key: &str) -> Option<KeyedTenant> {
-        if let Some(t) = self
-            .by_key
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(api_key)
-        {
-            return Some(t.clone());
+        if let Some(t) = cached(&self.by_key, api_key) {
+            return Some(t);
         }
         let name = tenant_name(api_key);
         let tenant = self.tenant(&name)?;
