@@ -84,6 +84,10 @@ impl Query {
                 Problem::bad_query(format!("{name} must be one of {}", names.join(", ")))
             })
     }
+    /// Where a list resumes; an empty token asks for the first page, as an absent one does.
+    pub fn page_token(&self) -> Option<&str> {
+        self.get("page_token").filter(|s| !s.is_empty())
+    }
     pub fn limit(&self) -> Result<usize, Problem> {
         let Some(s) = self.get("limit") else {
             return Ok(100);

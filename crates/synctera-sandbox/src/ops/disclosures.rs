@@ -148,16 +148,12 @@ async fn list_disclosures(caller: Caller, q: Query) -> Result<Response, Problem>
     let ack = q.uuid("acknowledging_person_id")?;
     let ids = q.uuids("id")?;
     let t = caller.read();
-    let page = t.page_of(
-        q.get("page_token").filter(|s| !s.is_empty()),
-        limit,
-        |d: &Entry<Disclosure>| {
-            person.is_none_or(|p| d.person_id == Some(p))
-                && business.is_none_or(|b| d.business_id == Some(b))
-                && ack.is_none_or(|a| d.acknowledging_person_id == Some(a))
-                && ids.as_ref().is_none_or(|ids| ids.contains(&d.id))
-        },
-    )?;
+    let page = t.page_of(q.page_token(), limit, |d: &Entry<Disclosure>| {
+        person.is_none_or(|p| d.person_id == Some(p))
+            && business.is_none_or(|b| d.business_id == Some(b))
+            && ack.is_none_or(|a| d.acknowledging_person_id == Some(a))
+            && ids.as_ref().is_none_or(|ids| ids.contains(&d.id))
+    })?;
     let rows = page.rows.iter().map(|d| d.json(&caller.name, ()));
     Ok(list_response("disclosures", rows, page.next))
 }

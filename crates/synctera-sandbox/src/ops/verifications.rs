@@ -174,19 +174,15 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
     let results = q.enumeration("result", VerificationResult::ALL)?;
     let history = q.boolean("include_history")?.unwrap_or(false);
     let t = caller.read();
-    let page = t.page_of(
-        q.get("page_token").filter(|s| !s.is_empty()),
-        limit,
-        |v: &Entry<Verification>| {
-            // No businesses exist here, so a business filter matches nothing.
-            business.is_none()
-                && person.is_none_or(|p| v.person_id == p)
-                && ids.as_ref().is_none_or(|ids| ids.contains(&v.id))
-                && vtypes.as_ref().is_none_or(|s| s.contains(&v.vtype))
-                && results.as_ref().is_none_or(|s| s.contains(&v.result))
-                && (history || t.is_latest(v))
-        },
-    )?;
+    let page = t.page_of(q.page_token(), limit, |v: &Entry<Verification>| {
+        // No businesses exist here, so a business filter matches nothing.
+        business.is_none()
+            && person.is_none_or(|p| v.person_id == p)
+            && ids.as_ref().is_none_or(|ids| ids.contains(&v.id))
+            && vtypes.as_ref().is_none_or(|s| s.contains(&v.vtype))
+            && results.as_ref().is_none_or(|s| s.contains(&v.result))
+            && (history || t.is_latest(v))
+    })?;
     let rows = page.rows.iter().map(|v| v.json(&caller.name, ()));
     Ok(list_response("verifications", rows, page.next))
 }

@@ -102,7 +102,7 @@ fn list_people(ctx: &Caller, q: &Query, person: bool) -> Result<Response, Proble
     } else {
         None
     };
-    let token = q.get("page_token").filter(|t| !t.is_empty());
+    let token = q.page_token();
 
     let keep = |p: &Person| {
         let m = |pat: Option<&str>, v: &Option<String>| {

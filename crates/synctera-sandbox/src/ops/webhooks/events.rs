@@ -117,16 +117,12 @@ pub(super) async fn list_events(
     if t.get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
-    let page = t.page_of(
-        q.get("page_token").filter(|s| !s.is_empty()),
-        limit,
-        |e: &Entry<Event>| {
-            e.webhook_id == hook
-                && start.is_none_or(|s| e.event_time >= s)
-                && end.is_none_or(|s| e.event_time <= s)
-                && resource.is_none_or(|r| e.resource_id == Some(r))
-        },
-    )?;
+    let page = t.page_of(q.page_token(), limit, |e: &Entry<Event>| {
+        e.webhook_id == hook
+            && start.is_none_or(|s| e.event_time >= s)
+            && end.is_none_or(|s| e.event_time <= s)
+            && resource.is_none_or(|r| e.resource_id == Some(r))
+    })?;
     let rows = page.rows.iter().map(|e| e.json(&caller.name, false));
     Ok(list_response("event_list", rows, page.next))
 }

@@ -147,11 +147,9 @@ pub(super) async fn list_webhooks(caller: Caller, q: Query) -> Result<Response, 
     let limit = q.limit()?;
     let enabled_only = q.boolean("is_enabled_only")?.unwrap_or(false);
     let t = caller.read();
-    let page = t.page_of(
-        q.get("page_token").filter(|s| !s.is_empty()),
-        limit,
-        |h: &Entry<Webhook>| !enabled_only || h.input.is_enabled,
-    )?;
+    let page = t.page_of(q.page_token(), limit, |h: &Entry<Webhook>| {
+        !enabled_only || h.input.is_enabled
+    })?;
     let rows = page.rows.iter().map(|h| h.json(&caller.name, ()));
     Ok(list_response("webhooks", rows, page.next))
 }
