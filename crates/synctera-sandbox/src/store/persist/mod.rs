@@ -33,6 +33,8 @@ use tables::{
 };
 
 mod tables;
+#[cfg(test)]
+mod tests;
 
 /// Most requests' changes committed in one transaction.
 const MAX_GROUP: usize = 4096;

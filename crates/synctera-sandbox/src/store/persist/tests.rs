@@ -1,0 +1,284 @@
+//! Tests of the state database: closing with batches in flight, and the migrations of earlier
+//! schema versions.
+
+use std::sync::atomic::Ordering as AtomicOrdering;
+use std::time::Instant;
+
+use bytes::Bytes;
+use uuid::Uuid;
+
+use super::Database;
+use crate::records::{Disclosure, Person, PersonStatus, Verification};
+use crate::store::{Change, IdemLimits, StoredResponse, TokenKey};
+
+/// A fresh database path in the temporary directory.
+fn temp_db(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "sandbox-{name}-{}-{:?}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+    ))
+}
+
+fn remove_db(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// A request that leads a commit may not run again before the database closes (a task parked
+/// on a current-thread runtime that is shutting down): closing commits its batch and its
+/// followers', answers them, and a write after closing is refused.
+#[test]
+fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
+    use std::time::{Duration, SystemTime};
+
+    let path = temp_db("close");
+    let replay = |key: &str| Change::Replay {
+        op: "createPerson".into(),
+        key: key.into(),
+        fingerprint: [7; 32],
+        response: StoredResponse {
+            status: 201,
+            content_type: "application/json",
+            body: Bytes::from_static(b"{}"),
+        },
+        stored_at: SystemTime::now(),
+    };
+    let limits = (Duration::from_secs(3600), 100);
+    let db = Database::open(&path, limits.0, limits.1).unwrap().database;
+    let (led, leadership) = db.submit("t1", vec![replay("first")]);
+    let (followed, none) = db.submit("t1", vec![replay("second")]);
+    assert!(leadership.is_some() && none.is_none());
+    db.close();
+    assert_eq!(led.blocking_recv(), Ok(Ok(())));
+    assert_eq!(followed.blocking_recv(), Ok(Ok(())));
+    drop(leadership);
+    let (late, _) = db.submit("t1", vec![replay("third")]);
+    assert!(
+        late.blocking_recv().is_err(),
+        "a write after close is refused"
+    );
+    drop(db);
+
+    let loaded = Database::open(&path, limits.0, limits.1).unwrap();
+    let lim = IdemLimits {
+        ttl: limits.0,
+        capacity: limits.1,
+    };
+    let tenant = &loaded.tenants["t1"];
+    for (key, kept) in [("first", true), ("second", true), ("third", false)] {
+        let found = tenant
+            .idem
+            .get(&("createPerson".into(), key.into()), Instant::now(), lim)
+            .is_some();
+        assert_eq!(found, kept, "{key}");
+    }
+    loaded.database.close();
+    remove_db(&path);
+}
+
+/// A state file of schema version 1 (disclosures and verifications numbered per tenant) is
+/// migrated at start: every record is loaded, in its old order, and the file is version 3.
+#[test]
+fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
+    use crate::records::{DisclosureEventType, DisclosureType};
+    use std::time::Duration;
+
+    let path = temp_db("v1");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+         CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE INDEX persons_by_tenant ON persons (tenant);
+         CREATE TABLE disclosures (tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+             PRIMARY KEY (tenant, seq));
+         CREATE TABLE verifications (tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+             PRIMARY KEY (tenant, seq));
+         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
+             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
+         PRAGMA application_id = 1398361683; PRAGMA user_version = 1;
+         INSERT INTO tenants VALUES ('t1', 0), ('t2', 3);",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO meta VALUES ('token_key', ?1)",
+        [&TokenKey::generate().1[..]],
+    )
+    .unwrap();
+    let person = Person::new(chrono::Utc::now(), PersonStatus::ACTIVE, true);
+    conn.execute(
+        "INSERT INTO persons VALUES (7, 't1', ?1)",
+        [serde_json::to_string(&person).unwrap()],
+    )
+    .unwrap();
+    let disclosure = |tenant: &str, seq: i64| {
+        let d = Disclosure {
+            id: Uuid::new_v4(),
+            person_id: Some(person.id),
+            business_id: None,
+            acknowledging_person_id: None,
+            dtype: DisclosureType::E_SIGN,
+            version: "1.0".into(),
+            event_type: DisclosureEventType::VIEWED,
+            disclosure_date: chrono::Utc::now(),
+            metadata: None,
+            creation_time: chrono::Utc::now(),
+        };
+        conn.execute(
+            "INSERT INTO disclosures VALUES (?1, ?2, ?3)",
+            rusqlite::params![tenant, seq, serde_json::to_string(&d).unwrap()],
+        )
+        .unwrap();
+        d.id
+    };
+    // Inserted out of order: the listing order is the old sequence, per tenant.
+    let d2 = disclosure("t1", 2);
+    let d1 = disclosure("t1", 1);
+    let other = disclosure("t2", 1);
+    let verification = serde_json::json!({
+        "id": Uuid::new_v4(), "seq": 3, "person_id": person.id, "vtype": "IDENTITY",
+        "result": "ACCEPTED", "time": chrono::Utc::now(),
+    });
+    conn.execute(
+        "INSERT INTO verifications VALUES ('t1', 3, ?1)",
+        [verification.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+
+    let loaded = Database::open(&path, Duration::from_secs(60), 10).unwrap();
+    let t1 = &loaded.tenants["t1"];
+    assert!(t1.person(&person.id).is_some());
+    let page = t1.page_of::<Disclosure>(None, 10, |_| true).unwrap();
+    let ids: Vec<Uuid> = page.rows.iter().map(|d| d.id).collect();
+    assert_eq!(ids, [d1, d2]);
+    let verifications = t1.page_of::<Verification>(None, 10, |_| true).unwrap();
+    assert_eq!(verifications.rows.len(), 1);
+    assert!(t1.is_latest(verifications.rows[0]));
+    let t2 = &loaded.tenants["t2"];
+    assert_eq!(t2.generation, 3);
+    assert!(t2.get::<Disclosure>(&other).is_some());
+    // New rows come after every migrated one.
+    assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 7 + 3 + 1);
+    loaded.database.close();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    drop(conn);
+    remove_db(&path);
+}
+
+/// A state file of schema version 2 (webhook subscriptions and events in `webhook_state`) is
+/// migrated at start: both become records of their kinds, in their old order and after every
+/// row in use, and a delivery still due is scheduled again.
+#[test]
+fn a_version_2_state_file_moves_webhook_subscriptions_and_events_to_their_tables() {
+    use crate::webhooks::records::{Event, Raised, Webhook, WebhookInput};
+    use std::time::Duration;
+
+    let path = temp_db("v2");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
+             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
+         CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE TABLE disclosures (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE TABLE verifications (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+         CREATE TABLE webhook_state (tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+             record TEXT NOT NULL, PRIMARY KEY (tenant, kind, seq));
+         PRAGMA application_id = 1398361683; PRAGMA user_version = 2;
+         INSERT INTO tenants VALUES ('t1', 0);",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO meta VALUES ('token_key', ?1)",
+        [&TokenKey::generate().1[..]],
+    )
+    .unwrap();
+    let person = Person::new(chrono::Utc::now(), PersonStatus::ACTIVE, true);
+    conn.execute(
+        "INSERT INTO persons VALUES (40, 't1', ?1)",
+        [serde_json::to_string(&person).unwrap()],
+    )
+    .unwrap();
+    let hook = |seq: i64| {
+        let h = Webhook {
+            id: Uuid::new_v4(),
+            input: WebhookInput {
+                url: format!("http://127.0.0.1:9/{seq}"),
+                enabled_events: vec!["PERSON.*".into()],
+                is_enabled: true,
+                description: None,
+                metadata: None,
+            },
+            last_updated: chrono::Utc::now(),
+        };
+        conn.execute(
+            "INSERT INTO webhook_state VALUES ('t1', 'hook', ?1, ?2)",
+            rusqlite::params![seq, serde_json::to_string(&h).unwrap()],
+        )
+        .unwrap();
+        h
+    };
+    // Inserted out of order: the listing order is the old sequence.
+    let second = hook(5).id;
+    let first_hook = hook(2);
+    let first = first_hook.id;
+    let raised = Raised {
+        event_type: "PERSON.CREATED",
+        resource_id: Some(person.id),
+        resource: None,
+        changed: None,
+    };
+    let event = Event::new(Uuid::new_v4(), &raised, &first_hook, chrono::Utc::now());
+    conn.execute(
+        "INSERT INTO webhook_state VALUES ('t1', 'event', 3, ?1)",
+        [serde_json::to_string(&event).unwrap()],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO webhook_state VALUES ('t1', 'secrets', 0, ?1)",
+        [serde_json::to_string(&crate::webhooks::signing::Secrets::new()).unwrap()],
+    )
+    .unwrap();
+    drop(conn);
+
+    let loaded = Database::open(&path, Duration::from_secs(60), 10).unwrap();
+    let t1 = &loaded.tenants["t1"];
+    let page = t1.page_of::<Webhook>(None, 10, |_| true).unwrap();
+    let ids: Vec<Uuid> = page.rows.iter().map(|h| h.id).collect();
+    assert_eq!(ids, [first, second]);
+    assert!(page.rows.iter().all(|h| h.row() > 40));
+    assert!(t1.has_subscribers());
+    let migrated = t1
+        .get::<Event>(&(first, event.id))
+        .expect("the event is kept");
+    assert!(migrated.row() > page.rows[1].row());
+    assert_eq!(migrated.body(), event.body());
+    assert!(t1.webhooks.has_pending(), "its delivery is due again");
+    assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 43);
+    loaded.database.close();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM webhook_state WHERE kind != 'secrets'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "only the secrets stay in webhook_state");
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    drop(conn);
+    remove_db(&path);
+}
