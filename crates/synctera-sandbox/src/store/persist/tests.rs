@@ -78,6 +78,36 @@ fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
     remove_db(&path);
 }
 
+/// A state file as schema `version` left it: the tables every version has (with a page-token
+/// key), then `sql`, the version's own tables and rows.
+fn earlier_file(name: &str, version: i32, sql: &str) -> (std::path::PathBuf, rusqlite::Connection) {
+    let path = temp_db(name);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
+             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
+         PRAGMA application_id = 1398361683; PRAGMA user_version = {version};
+         {sql}"
+    ))
+    .unwrap();
+    conn.execute(
+        "INSERT INTO meta VALUES ('token_key', ?1)",
+        [&TokenKey::generate().1[..]],
+    )
+    .unwrap();
+    (path, conn)
+}
+
+fn schema_version(path: &std::path::Path) -> i32 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap()
+}
+
 /// A state file of schema version 1 (disclosures and verifications numbered per tenant) is
 /// migrated at start: every record is loaded, in its old order, and the file is version 3.
 #[test]
@@ -85,29 +115,17 @@ fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
     use crate::records::{DisclosureEventType, DisclosureType};
     use std::time::Duration;
 
-    let path = temp_db("v1");
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
-         CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+    let (path, conn) = earlier_file(
+        "v1",
+        1,
+        "CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
          CREATE INDEX persons_by_tenant ON persons (tenant);
          CREATE TABLE disclosures (tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
              PRIMARY KEY (tenant, seq));
          CREATE TABLE verifications (tenant TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
              PRIMARY KEY (tenant, seq));
-         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
-             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
-             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
-         PRAGMA application_id = 1398361683; PRAGMA user_version = 1;
          INSERT INTO tenants VALUES ('t1', 0), ('t2', 3);",
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO meta VALUES ('token_key', ?1)",
-        [&TokenKey::generate().1[..]],
-    )
-    .unwrap();
+    );
     let person = Person::new(chrono::Utc::now(), PersonStatus::ACTIVE, true);
     conn.execute(
         "INSERT INTO persons VALUES (7, 't1', ?1)",
@@ -164,12 +182,7 @@ fn a_version_1_state_file_is_migrated_with_every_record_in_order() {
     // New rows come after every migrated one.
     assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 7 + 3 + 1);
     loaded.database.close();
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: i32 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 3);
-    drop(conn);
+    assert_eq!(schema_version(&path), 3);
     remove_db(&path);
 }
 
@@ -181,28 +194,16 @@ fn a_version_2_state_file_moves_webhook_subscriptions_and_events_to_their_tables
     use crate::webhooks::records::{Event, Raised, Webhook, WebhookInput};
     use std::time::Duration;
 
-    let path = temp_db("v2");
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-         CREATE TABLE tenants (name TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
-         CREATE TABLE replays (tenant TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
-             fingerprint BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
-             body BLOB NOT NULL, stored_at_ms INTEGER NOT NULL, PRIMARY KEY (tenant, op, key));
-         CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
+    let (path, conn) = earlier_file(
+        "v2",
+        2,
+        "CREATE TABLE persons (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
          CREATE TABLE disclosures (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
          CREATE TABLE verifications (row INTEGER PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL);
          CREATE TABLE webhook_state (tenant TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
              record TEXT NOT NULL, PRIMARY KEY (tenant, kind, seq));
-         PRAGMA application_id = 1398361683; PRAGMA user_version = 2;
          INSERT INTO tenants VALUES ('t1', 0);",
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO meta VALUES ('token_key', ?1)",
-        [&TokenKey::generate().1[..]],
-    )
-    .unwrap();
+    );
     let person = Person::new(chrono::Utc::now(), PersonStatus::ACTIVE, true);
     conn.execute(
         "INSERT INTO persons VALUES (40, 't1', ?1)",
@@ -275,10 +276,7 @@ fn a_version_2_state_file_moves_webhook_subscriptions_and_events_to_their_tables
         )
         .unwrap();
     assert_eq!(left, 0, "only the secrets stay in webhook_state");
-    let version: i32 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 3);
     drop(conn);
+    assert_eq!(schema_version(&path), 3);
     remove_db(&path);
 }
