@@ -131,9 +131,7 @@ async fn a_wipe_is_durable_and_leaves_other_tenants_alone() {
         )
         .await
         .expect(201);
-    let wiped = api
-        .send(Some(KEY), reqwest::Method::POST, "/wipe", None, &[])
-        .await;
+    let wiped = api.wipe().await;
     assert_eq!(wiped.status, 204);
     api.sb.shutdown().await;
     let api = durable(&db).await;
@@ -160,19 +158,9 @@ async fn webhook_subscriptions_survive_a_restart_and_a_deleted_one_stays_deleted
     api.put(&format!("/webhooks/{}", ids[2]), subscribe(30))
         .await
         .expect(200);
-    let deleted = api
-        .send(
-            Some(KEY),
-            reqwest::Method::DELETE,
-            &format!("/webhooks/{}", ids[1]),
-            None,
-            &[],
-        )
-        .await;
+    let deleted = api.delete(&format!("/webhooks/{}", ids[1])).await;
     assert_eq!(deleted.status, 200);
-    let wiped = api
-        .send(Some(KEY), reqwest::Method::POST, "/wipe", None, &[])
-        .await;
+    let wiped = api.wipe().await;
     assert_eq!(wiped.status, 204);
     api.sb.shutdown().await;
 

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use common::receiver::{Answer, Receiver};
 use common::{Api, SandboxConfig};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 fn fast() -> SandboxConfig {
@@ -28,11 +27,6 @@ async fn subscribe(api: &Api, url: &str, events: &[&str]) -> String {
         .await;
     r.expect(201);
     r.id()
-}
-
-async fn delete(api: &Api, path: &str) -> common::Resp {
-    api.send(Some(&api.key), Method::DELETE, path, None, &[])
-        .await
 }
 
 fn inner(d: &Value, field: &str) -> Value {
@@ -219,7 +213,7 @@ async fn a_rolling_rotation_signs_with_both_secrets_until_the_old_one_is_revoked
     assert_eq!(d.signature_count(), 2);
     assert!(d.signed_by(&old) && d.signed_by(&new));
 
-    let r = delete(&api, "/webhook_secrets?old_secret_only=true").await;
+    let r = api.delete("/webhook_secrets?old_secret_only=true").await;
     assert_eq!(r.status, 200);
     api.create_active("Bea", "Stone").await;
     let d = rx.wait_for(2).await.remove(1);
@@ -329,7 +323,7 @@ async fn bad_input_on_every_webhook_operation_is_a_400_naming_the_field_and_stor
     let none = "00000000-0000-4000-8000-000000000000";
     // Secrets: 404 without one, then 409 on a second one.
     assert_eq!(api.put("/webhook_secrets", json!({})).await.status, 404);
-    assert_eq!(delete(&api, "/webhook_secrets").await.status, 404);
+    assert_eq!(api.delete("/webhook_secrets").await.status, 404);
     let r = api
         .put("/webhook_secrets", json!({"is_rolling_secret": "yes"}))
         .await;
@@ -341,7 +335,7 @@ async fn bad_input_on_every_webhook_operation_is_a_400_naming_the_field_and_stor
     api.post("/webhook_secrets", json!({}))
         .await
         .problem(409, "DUPLICATE_RESOURCE");
-    let r = delete(&api, "/webhook_secrets?old_secret_only=maybe").await;
+    let r = api.delete("/webhook_secrets?old_secret_only=maybe").await;
     assert!(
         r.problem(400, "BAD_QUERY_PARAMETER")
             .contains("old_secret_only")
@@ -436,7 +430,7 @@ async fn bad_input_on_every_webhook_operation_is_a_400_naming_the_field_and_stor
     api.get(&format!("/webhooks/{none}"))
         .await
         .problem(404, "RESOURCE_NOT_FOUND");
-    delete(&api, &format!("/webhooks/{none}"))
+    api.delete(&format!("/webhooks/{none}"))
         .await
         .problem(404, "RESOURCE_NOT_FOUND");
     api.get(&format!("/webhooks/{none}/events"))
@@ -464,9 +458,9 @@ async fn bad_input_on_every_webhook_operation_is_a_400_naming_the_field_and_stor
         .await;
     r.problem(404, "RESOURCE_NOT_FOUND");
     // Deleting works once, and takes the webhook's events with it.
-    let r = delete(&api, &format!("/webhooks/{hook}")).await;
+    let r = api.delete(&format!("/webhooks/{hook}")).await;
     assert_eq!(r.expect(200)["resource"], "webhook");
-    delete(&api, &format!("/webhooks/{hook}"))
+    api.delete(&format!("/webhooks/{hook}"))
         .await
         .problem(404, "RESOURCE_NOT_FOUND");
 }

@@ -145,6 +145,15 @@ impl Api {
         self.send(Some(&self.key), Method::PUT, path, Some(&body), &[])
             .await
     }
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(Some(&self.key), Method::DELETE, path, None, &[])
+            .await
+    }
+    /// `POST /wipe` without a body.
+    pub async fn wipe(&self) -> Resp {
+        self.send(Some(&self.key), Method::POST, "/wipe", None, &[])
+            .await
+    }
     /// Sends raw bytes as the body (for malformed input).
     pub async fn raw(&self, method: Method, path: &str, body: Vec<u8>) -> Resp {
         let url = format!("{}{}", self.sb.base_url(), path);
