@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::resources::person_query::{
     PersonFilters, PersonListQuery, RawFilters, with_shared_filters,
 };
-use crate::resources::person_record::SharedRecord;
+use crate::resources::person_record::shared_record;
 use crate::resources::persons::Person;
 use crate::transport::OptionalParams;
 use crate::transport::client::Client;
@@ -180,22 +180,7 @@ impl fmt::Debug for Customer {
             .field("kyc_status", &self.kyc_status)
             .field("kyc_last_run", &self.kyc_last_run)
             .field("kyc_exempt", &self.kyc_exempt);
-        let shared = SharedRecord {
-            tenant: &self.tenant,
-            creation_time: &self.creation_time,
-            last_updated_time: &self.last_updated_time,
-            first_name: &self.first_name,
-            middle_name: &self.middle_name,
-            last_name: &self.last_name,
-            dob: &self.dob,
-            email: &self.email,
-            phone_number: &self.phone_number,
-            ssn: &self.ssn,
-            ssn_source: &self.ssn_source,
-            legal_address: &self.legal_address,
-            shipping_address: &self.shipping_address,
-            metadata: &self.metadata,
-        };
+        let shared = shared_record!(self);
         shared.debug_fields(
             &mut d,
             &[],

@@ -28,6 +28,32 @@ pub(crate) struct SharedRecord<'a> {
     pub(crate) metadata: &'a Option<Metadata>,
 }
 
+/// The [`SharedRecord`] of `$record`, a [`Person`](crate::Person) or a
+/// [`Customer`](crate::Customer): the two views are distinct public types with the same field
+/// names, so the one place those names are listed is here.
+macro_rules! shared_record {
+    ($record:expr) => {{
+        let r = $record;
+        $crate::resources::person_record::SharedRecord {
+            tenant: &r.tenant,
+            creation_time: &r.creation_time,
+            last_updated_time: &r.last_updated_time,
+            first_name: &r.first_name,
+            middle_name: &r.middle_name,
+            last_name: &r.last_name,
+            dob: &r.dob,
+            email: &r.email,
+            phone_number: &r.phone_number,
+            ssn: &r.ssn,
+            ssn_source: &r.ssn_source,
+            legal_address: &r.legal_address,
+            shipping_address: &r.shipping_address,
+            metadata: &r.metadata,
+        }
+    }};
+}
+pub(crate) use shared_record;
+
 /// A view's own fields, as `Debug` prints them.
 pub(crate) type OwnFields<'a> = &'a [(&'static str, &'a dyn fmt::Debug)];
 

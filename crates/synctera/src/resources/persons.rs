@@ -16,7 +16,7 @@ use secrecy::ExposeSecret;
 use crate::error::Error;
 use crate::field_path::FieldPath;
 use crate::resources::person_query::{RawFilters, with_shared_filters};
-use crate::resources::person_record::SharedRecord;
+use crate::resources::person_record::shared_record;
 use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
@@ -246,22 +246,7 @@ impl fmt::Debug for Person {
             .field("is_customer", &self.is_customer)
             .field("verification_status", &self.verification_status)
             .field("verification_last_run", &self.verification_last_run);
-        let shared = SharedRecord {
-            tenant: &self.tenant,
-            creation_time: &self.creation_time,
-            last_updated_time: &self.last_updated_time,
-            first_name: &self.first_name,
-            middle_name: &self.middle_name,
-            last_name: &self.last_name,
-            dob: &self.dob,
-            email: &self.email,
-            phone_number: &self.phone_number,
-            ssn: &self.ssn,
-            ssn_source: &self.ssn_source,
-            legal_address: &self.legal_address,
-            shipping_address: &self.shipping_address,
-            metadata: &self.metadata,
-        };
+        let shared = shared_record!(self);
         shared.debug_fields(
             &mut d,
             &[("chosen_name", &MaskedName(&self.chosen_name))],
