@@ -107,8 +107,7 @@ impl App {
             let pending = tenant
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
-                .webhooks
-                .has_pending();
+                .has_pending_deliveries();
             if pending {
                 self.deliveries
                     .wake(self, &Arc::from(name.as_str()), &tenant);

@@ -184,6 +184,37 @@ async fn webhook_subscriptions_survive_a_restart_and_a_deleted_one_stays_deleted
     assert_eq!(listed[2]["id"], json!(later));
 }
 
+/// A deleted record's row is not given to a new one after a restart, even when it was the
+/// highest: a page token naming it still resumes after it.
+#[tokio::test]
+async fn a_page_token_past_deleted_subscriptions_still_sees_new_ones_after_a_restart() {
+    let db = TempDb::new("rows");
+    let api = durable(&db).await;
+    let subscribe = json!({"url": "http://127.0.0.1:9/hook", "enabled_events": ["PERSON.*"], "is_enabled": false});
+    let a = api.post("/webhooks", subscribe.clone()).await.id();
+    let b = api.post("/webhooks", subscribe.clone()).await.id();
+    let page = api.get("/webhooks?limit=1").await;
+    let token = page.expect(200)["next_page_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [&a, &b] {
+        assert_eq!(api.delete(&format!("/webhooks/{id}")).await.status, 200);
+    }
+    api.sb.shutdown().await;
+
+    let api = durable(&db).await;
+    let c = api.post("/webhooks", subscribe).await.id();
+    let rest = api.get(&format!("/webhooks?page_token={token}")).await;
+    let listed: Vec<&str> = rest.expect(200)["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [c.as_str()]);
+}
+
 async fn refusal(path: &std::path::Path) -> String {
     let before = std::fs::read(path).unwrap();
     let err = Sandbox::start_with_state(SandboxConfig::default(), path)

@@ -268,6 +268,41 @@ async fn trigger_sends_a_sample_and_resend_waits_its_delay() {
     );
 }
 
+/// A page token of one subscription's events is refused on another's, where it would otherwise
+/// resume at a place in someone else's listing.
+#[tokio::test]
+async fn an_events_page_token_belongs_to_its_subscription() {
+    let api = Api::with(fast()).await;
+    let rx = Receiver::start().await;
+    secret(&api).await;
+    let a = subscribe(&api, &rx.url, &["CUSTOMER.*"]).await;
+    let b = subscribe(&api, &rx.url, &["CUSTOMER.*"]).await;
+    for _ in 0..2 {
+        api.post("/webhooks/trigger", json!({"event": "CUSTOMER.UPDATED"}))
+            .await
+            .expect(200);
+    }
+    let first = api.get(&format!("/webhooks/{a}/events?limit=1")).await;
+    let token = first.expect(200)["next_page_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rest = api
+        .get(&format!("/webhooks/{a}/events?limit=1&page_token={token}"))
+        .await;
+    assert_eq!(rest.expect(200)["event_list"].as_array().unwrap().len(), 1);
+    let other = api
+        .get(&format!("/webhooks/{b}/events?limit=1&page_token={token}"))
+        .await;
+    assert_eq!(other.status, 400);
+    assert!(
+        other.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("page_token")
+    );
+}
+
 #[tokio::test]
 async fn wipe_keeps_webhooks_and_the_secret() {
     let api = Api::with(fast()).await;

@@ -9,8 +9,11 @@ use serde::de::DeserializeOwned;
 /// A kind of record the store keeps. This one declaration gives it its collection, its entry in
 /// the journal and its table in the state database (registered in `store/mod.rs`).
 pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
-    /// Its table in the state database, and the listing its page tokens belong to.
+    /// Its table in the state database.
     const KIND: &'static str;
+    /// The listing its page tokens name: its `KIND`, unless tokens issued before a change in
+    /// how its records are numbered must be refused rather than misread.
+    const LISTING: &'static str = Self::KIND;
     /// Whether wiping the tenant deletes it (webhook subscriptions outlive a wipe, so a test
     /// suite that wipes between tests keeps its receiver subscribed).
     const WIPED: bool = true;

@@ -88,6 +88,16 @@ impl<R: Resource> Collection<R> {
         old.map(|e| *e)
     }
 
+    /// Changes the record with this id in place (`change` keeps its id) and drops its cached
+    /// views; returns it.
+    pub fn update(&mut self, id: &R::Id, change: impl FnOnce(&mut R)) -> Option<&Entry<R>> {
+        let row = *self.rows.get(id)?;
+        let entry = self.by_row.get_mut(&row)?;
+        change(&mut entry.record);
+        entry.views = Default::default();
+        Some(entry)
+    }
+
     /// The record kept at `row`.
     pub fn at_row(&self, row: u64) -> Option<&Entry<R>> {
         self.by_row.get(&row).map(|e| &**e)

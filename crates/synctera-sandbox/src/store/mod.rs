@@ -7,6 +7,7 @@
 //! [`Tenant::get`], [`Tenant::put`] and [`Tenant::page_of`] serve it.
 
 mod collection;
+mod deliveries;
 mod error;
 mod journal;
 mod order;
@@ -27,16 +28,18 @@ use uuid::Uuid;
 
 use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
 use crate::webhooks::records::{Event, Webhook};
-use crate::webhooks::state::WebhookState;
+use crate::webhooks::state::WebhookSecrets;
 
 pub use crate::records::Resource;
 pub use collection::{Collection, Entry};
+pub use deliveries::Job;
 pub use error::StoreError;
 pub use journal::{Change, Journal};
 pub use order::{SortField, SortSpec, default_spec};
 pub use replays::{IdemEntry, IdemKey, IdemLimits, StoredResponse};
 pub use token::TokenKey;
 
+use deliveries::DeliverySchedule;
 use persons::PersonIndexes;
 use replays::IdemStore;
 
@@ -115,6 +118,14 @@ pub trait Registered: Resource {
     fn of_mut(c: &mut Collections) -> &mut Collection<Self>;
 }
 
+/// A kind no index of the tenant's covers, so that storing one is [`Tenant::put`] and nothing
+/// more. Persons, verifications and webhook events are stored through their own methods, which
+/// keep their indexes (sort orders, the latest verification, the delivery schedule) in step.
+pub trait Unindexed: Registered {}
+
+impl Unindexed for Disclosure {}
+impl Unindexed for Webhook {}
+
 /// Everything one API key can see. Changed only through its methods, which keep the indexes
 /// in step and, when the sandbox is durable, record each change in the journal.
 pub struct Tenant {
@@ -132,9 +143,10 @@ pub struct Tenant {
     tokens: Arc<TokenKey>,
     /// `Some` when the sandbox is durable: the changes not yet handed to the database.
     journal: Option<Journal>,
-    /// Webhook secrets and the schedule of deliveries due (see `store/webhooks.rs`); a wipe
-    /// keeps the secrets.
-    pub(crate) webhooks: WebhookState,
+    /// Journaled by themselves; a wipe keeps them.
+    pub(crate) webhook_secrets: WebhookSecrets,
+    /// The webhook deliveries due: an index over the events (see `store/webhooks.rs`).
+    deliveries: DeliverySchedule,
 }
 
 pub struct Page<'a, T> {
@@ -154,7 +166,8 @@ impl Tenant {
             generation: 0,
             idem: IdemStore::default(),
             tokens,
-            webhooks: WebhookState::new(journal.is_some()),
+            webhook_secrets: WebhookSecrets::new(journal.is_some()),
+            deliveries: DeliverySchedule::default(),
             journal,
         }
     }
@@ -173,7 +186,11 @@ impl Tenant {
             .as_mut()
             .map(|j| std::mem::take(&mut j.changes))
             .unwrap_or_default();
-        changes.extend(self.webhooks.take_secrets_change().map(Change::Secrets));
+        changes.extend(
+            self.webhook_secrets
+                .take_secrets_change()
+                .map(Change::Secrets),
+        );
         changes
     }
 
@@ -183,9 +200,8 @@ impl Tenant {
     }
 
     /// Stores a record of a kind that keeps no index of its own (a new one last in creation
-    /// order, a changed one in its place). Persons and verifications are stored through their
-    /// own methods, which keep their indexes in step.
-    pub fn put<R: Registered>(&mut self, record: R) -> &Entry<R> {
+    /// order, a changed one in its place).
+    pub fn put<R: Unindexed>(&mut self, record: R) -> &Entry<R> {
         let id = record.id();
         self.store(record);
         R::of(&self.records).get(&id).expect("just stored")
@@ -205,8 +221,27 @@ impl Tenant {
         (row, old)
     }
 
-    /// Deletes the record of kind `R` with this id, returning it.
-    pub fn delete<R: Registered>(&mut self, id: &R::Id) -> Option<Entry<R>> {
+    /// Changes a stored record in place (`change` keeps its id) and journals it; the caller
+    /// keeps the kind's indexes in step.
+    fn update<R: Registered>(
+        &mut self,
+        id: &R::Id,
+        change: impl FnOnce(&mut R),
+    ) -> Option<&Entry<R>> {
+        let e = R::of_mut(&mut self.records).update(id, change)?;
+        if let Some(j) = &mut self.journal {
+            j.changes.push(Change::Put {
+                kind: R::KIND,
+                row: e.row(),
+                record: Box::new(R::clone(e)),
+            });
+        }
+        Some(e)
+    }
+
+    /// Deletes the record of kind `R` with this id, returning it; the caller keeps the kind's
+    /// indexes in step.
+    fn delete<R: Registered>(&mut self, id: &R::Id) -> Option<Entry<R>> {
         let gone = R::of_mut(&mut self.records).remove(id)?;
         self.record(|| Change::Delete {
             kind: R::KIND,
@@ -216,21 +251,33 @@ impl Tenant {
     }
 
     /// One page of records of kind `R` in creation order after `token`, holding those that pass
-    /// `keep`.
+    /// `keep`; its tokens name the listing [`Resource::LISTING`].
     pub fn page_of<R: Registered>(
         &self,
         token: Option<&str>,
         limit: usize,
         keep: impl Fn(&Entry<R>) -> bool,
     ) -> Result<Page<'_, Entry<R>>, StoreError> {
+        self.page_in(R::LISTING, token, limit, keep)
+    }
+
+    /// [`Self::page_of`] for a listing narrower than the kind's (the events of one
+    /// subscription), whose tokens `listing` names, so that another's are refused.
+    pub fn page_in<R: Registered>(
+        &self,
+        listing: &str,
+        token: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Entry<R>) -> bool,
+    ) -> Result<Page<'_, Entry<R>>, StoreError> {
         let after = token
-            .map(|t| self.tokens.open_seq_token(self.generation, R::KIND, t))
+            .map(|t| self.tokens.open_seq_token(self.generation, listing, t))
             .transpose()?;
         let (rows, more) = R::of(&self.records).page(after, limit, keep);
         let next = rows
             .last()
             .filter(|_| more)
-            .map(|e| self.tokens.seq_token(self.generation, R::KIND, e.row()));
+            .map(|e| self.tokens.seq_token(self.generation, listing, e.row()));
         Ok(Page { rows, next })
     }
 
@@ -281,7 +328,7 @@ impl Tenant {
         self.persons.clear();
         self.latest_verification.clear();
         self.idem.clear();
-        self.webhooks.clear_schedule();
+        self.deliveries.clear();
         self.generation += 1;
     }
 

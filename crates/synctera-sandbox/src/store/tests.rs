@@ -122,8 +122,8 @@ fn a_record_built_with_an_earlier_clock_is_stored_after_the_newest_and_rendered_
 /// up; deleting a subscription deletes its events and their deliveries.
 #[test]
 fn the_oldest_event_makes_room_and_a_deleted_subscription_takes_its_events_along() {
+    use super::webhooks::MAX_EVENTS;
     use crate::webhooks::records::{Event, Raised, WebhookInput};
-    use crate::webhooks::state::MAX_EVENTS;
 
     let mut t = tenant_with(0);
     let input = |n: u8| WebhookInput {
@@ -169,4 +169,28 @@ fn the_oldest_event_makes_room_and_a_deleted_subscription_takes_its_events_along
     // Only the remaining subscription has deliveries due.
     let (jobs, _) = t.due_deliveries(now, &std::collections::HashSet::new());
     assert!(jobs.iter().all(|j| j.webhook_id == kept) && jobs.len() == 1);
+}
+
+/// Webhook subscriptions were numbered by a per-tenant sequence before schema 3 and by row
+/// since: a token of the old listing is refused, not read as a row.
+#[test]
+fn a_webhooks_page_token_of_the_old_numbering_is_refused() {
+    use crate::webhooks::records::{Webhook, WebhookInput};
+
+    let mut t = tenant_with(0);
+    let input = WebhookInput {
+        url: "http://127.0.0.1:9/hook".into(),
+        enabled_events: vec!["PERSON.*".into()],
+        is_enabled: true,
+        description: None,
+        metadata: None,
+    };
+    t.add_webhook(input, chrono::Utc::now());
+    let old = t.tokens.seq_token(t.generation, "webhooks", 1);
+    assert!(matches!(
+        t.page_of::<Webhook>(Some(&old), 10, |_| true),
+        Err(StoreError::PageTokenOfOtherListing)
+    ));
+    let current = t.tokens.seq_token(t.generation, Webhook::LISTING, 0);
+    assert!(t.page_of::<Webhook>(Some(&current), 10, |_| true).is_ok());
 }

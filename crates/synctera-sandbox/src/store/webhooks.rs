@@ -1,16 +1,19 @@
 //! A tenant's webhook subscriptions and the events raised for them, records of the collections
-//! of their kinds, with what keeps the delivery schedule (in `WebhookState`) in step with them.
+//! of their kinds, and the delivery schedule (`store/deliveries.rs`) kept in step with them.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Entry, Registered, Resource, Tenant};
+use super::{Entry, Job, Registered, Resource, Tenant};
 use crate::webhooks::attempt::Attempt;
 use crate::webhooks::event_types::subscribed;
 use crate::webhooks::records::{Event, Raised, Webhook, WebhookInput};
-use crate::webhooks::state::{Job, MAX_EVENTS};
+
+/// Events kept per tenant, delivered or not: the outbox is bounded, and the oldest event makes
+/// room for a new one (a delivery still pending then is given up).
+pub const MAX_EVENTS: usize = 10_000;
 
 impl Tenant {
     /// Stores a new subscription.
@@ -83,7 +86,7 @@ impl Tenant {
         raised: &Raised<'_>,
         now: DateTime<Utc>,
     ) -> (bool, DateTime<Utc>) {
-        let now = self.webhooks.raise_time(now);
+        let now = self.deliveries.raise_time(now);
         let events: Vec<Event> = self
             .subscriptions()
             .filter(|h| {
@@ -105,26 +108,24 @@ impl Tenant {
             }
             let (webhook, due) = (e.webhook_id, e.due);
             let (row, _) = self.store(e);
-            wake |= self.webhooks.schedule(webhook, due, row);
+            wake |= self.deliveries.schedule(webhook, due, row);
         }
         (wake, now)
     }
 
     fn delete_event(&mut self, key: &(Uuid, Uuid)) {
         if let Some(e) = self.delete::<Event>(key) {
-            self.webhooks.unschedule(e.webhook_id, e.due, e.row());
+            self.deliveries.unschedule(e.webhook_id, e.due, e.row());
         }
     }
 
-    /// Stores a changed version of a stored event and moves its delivery to its new due time.
+    /// Changes a stored event and moves its delivery to its new due time.
     fn update_event(&mut self, key: &(Uuid, Uuid), change: impl FnOnce(&mut Event)) -> Option<()> {
-        let mut e = Event::clone(self.get::<Event>(key)?);
-        let old_due = e.due;
-        change(&mut e);
-        let new_due = e.due;
-        let (row, _) = self.store(e);
-        self.webhooks.unschedule(key.0, old_due, row);
-        self.webhooks.schedule(key.0, new_due, row);
+        let old_due = self.get::<Event>(key)?.due;
+        let e = self.update(key, change)?;
+        let (row, new_due) = (e.row(), e.due);
+        self.deliveries.unschedule(key.0, old_due, row);
+        self.deliveries.schedule(key.0, new_due, row);
         Some(())
     }
 
@@ -151,28 +152,34 @@ impl Tenant {
         self.update_event(&(*webhook, *id), |e| e.record_attempt(attempt, retry_base));
     }
 
-    /// The deliveries to attempt now, one per subscription not `busy` (see
-    /// [`WebhookState::due`](crate::webhooks::state::WebhookState::due)).
+    /// The deliveries to attempt now, one per subscription not `busy`, and when the next one
+    /// falls due.
     pub fn due_deliveries(
         &self,
         now: DateTime<Utc>,
         busy: &HashSet<Uuid>,
     ) -> (Vec<Job>, Option<DateTime<Utc>>) {
         let events = Event::of(&self.records);
-        self.webhooks.due(
+        self.deliveries.due(
             now,
             busy,
+            self.webhook_secrets.valid_at(now),
             |row| events.at_row(row).map(|e| &**e),
             |id| self.get::<Webhook>(id).map(|e| &**e),
         )
     }
 
+    /// Whether any delivery is still to be attempted.
+    pub fn has_pending_deliveries(&self) -> bool {
+        self.deliveries.has_pending()
+    }
+
     /// Rebuilds the delivery schedule from the events (after they were loaded).
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(super) fn reschedule_events(&mut self) {
-        self.webhooks.clear_schedule();
+        self.deliveries.clear();
         for e in Event::of(&self.records).iter() {
-            self.webhooks.schedule(e.webhook_id, e.due, e.row());
+            self.deliveries.schedule(e.webhook_id, e.due, e.row());
         }
     }
 }

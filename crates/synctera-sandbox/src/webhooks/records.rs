@@ -34,6 +34,8 @@ pub(crate) struct Webhook {
 /// Kept in the store's collection of its kind; a wipe keeps it (and deletes its events).
 impl Resource for Webhook {
     const KIND: &'static str = "webhooks";
+    // Numbered by row since schema 3 (by a per-tenant sequence before).
+    const LISTING: &'static str = "webhooks/rows";
     const WIPED: bool = false;
     type View = ();
     type Id = Uuid;
@@ -264,6 +266,9 @@ impl Event {
 /// Its views: `true` for `getEvent` (with the attempts), `false` for `listEvents`.
 impl Resource for Event {
     const KIND: &'static str = "webhook_events";
+    // Numbered by row since schema 3 (by a per-tenant sequence before); a listing is one
+    // subscription's events, see `ops/webhooks/events.rs`.
+    const LISTING: &'static str = "webhook_events/rows";
     type View = bool;
     type Id = (Uuid, Uuid);
     fn id(&self) -> (Uuid, Uuid) {

@@ -18,7 +18,7 @@ use crate::http::{
 };
 use crate::ops::read_one;
 use crate::problem::Problem;
-use crate::records::ts;
+use crate::records::{Resource, ts};
 use crate::store::Entry;
 use crate::validate::{Errors, Obj, parse_object, parse_uuid};
 use crate::webhooks::event_types::{is_explicit, is_subscribable};
@@ -117,7 +117,8 @@ pub(super) async fn list_events(
     if t.get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
-    let page = t.page_of(q.page_token(), limit, |e: &Entry<Event>| {
+    let listing = format!("{}/{hook}", Event::LISTING);
+    let page = t.page_in(&listing, q.page_token(), limit, |e: &Entry<Event>| {
         e.webhook_id == hook
             && start.is_none_or(|s| e.event_time >= s)
             && end.is_none_or(|s| e.event_time <= s)

@@ -31,7 +31,7 @@ pub(super) async fn create_secret(
     State(app): State<Arc<App>>,
     caller: Caller,
 ) -> Result<Response, Problem> {
-    let made = commit_write(&app, &caller, |t| t.webhooks.create_secret()).await?;
+    let made = commit_write(&app, &caller, |t| t.webhook_secrets.create_secret()).await?;
     let secret = made.ok_or_else(|| {
         Problem::duplicate("the tenant already has a webhook secret; replace it instead")
     })?;
@@ -61,7 +61,7 @@ pub(super) async fn replace_secret(
     let keep_old_for = rolling.then_some(window);
     let now = Utc::now();
     let made = commit_write(&app, &caller, |t| {
-        t.webhooks.replace_secret(keep_old_for, now)
+        t.webhook_secrets.replace_secret(keep_old_for, now)
     })
     .await?;
     let (secret, until) =
@@ -76,7 +76,8 @@ pub(super) async fn revoke_secret(
     q: Query,
 ) -> Result<StatusCode, Problem> {
     let old_only = q.boolean("old_secret_only")?.unwrap_or(false);
-    let revoked = commit_write(&app, &caller, |t| t.webhooks.revoke_secret(old_only)).await?;
+    let revoked =
+        commit_write(&app, &caller, |t| t.webhook_secrets.revoke_secret(old_only)).await?;
     if revoked {
         Ok(StatusCode::OK)
     } else {

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Batch;
 use crate::problem::PROBLEM_JSON;
@@ -140,7 +140,14 @@ pub(super) fn load(
         let generation: i64 = r.get(1)?;
         tenant!(r.get(0)?).generation = generation as u64;
     }
-    let mut next_row = 1;
+    let deleted: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE name = 'highest_deleted_row'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut next_row = deleted.map_or(1, |row| row as u64 + 1);
     for kind in Collections::KINDS {
         let mut q = conn.prepare(&format!("SELECT row, tenant, record FROM {kind}"))?;
         let mut found = q.query([])?;
@@ -165,7 +172,7 @@ pub(super) fn load(
         }
         let secrets = serde_json::from_str(&r.get::<_, String>(2)?)
             .map_err(|_| LoadError::Record("webhook_state"))?;
-        tenant!(r.get(0)?).webhooks.restore_secrets(secrets);
+        tenant!(r.get(0)?).webhook_secrets.restore_secrets(secrets);
     }
     let mut q = conn.prepare(
         "SELECT tenant, op, key, fingerprint, status, content_type, body, stored_at_ms \
@@ -268,6 +275,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, t: &str, change: &Change) -> rusqlite::
         Change::Delete { kind, row } => {
             tx.prepare_cached(&format!("DELETE FROM {kind} WHERE row = ?1"))?
                 .execute([*row as i64])?;
+            // Rows are never given out twice, even after a restart that finds the highest
+            // ones deleted: a page token may still name one.
+            tx.prepare_cached(
+                "INSERT INTO meta (name, value) VALUES ('highest_deleted_row', ?1) \
+                 ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+            )?
+            .execute([*row as i64])?;
         }
         Change::Wipe => {
             for table in Collections::wiped_kinds().chain(["replays"]) {

@@ -264,7 +264,7 @@ fn a_version_2_state_file_moves_webhook_subscriptions_and_events_to_their_tables
         .expect("the event is kept");
     assert!(migrated.row() > page.rows[1].row());
     assert_eq!(migrated.body(), event.body());
-    assert!(t1.webhooks.has_pending(), "its delivery is due again");
+    assert!(t1.has_pending_deliveries(), "its delivery is due again");
     assert!(loaded.rows.load(AtomicOrdering::Relaxed) > 43);
     loaded.database.close();
     let conn = rusqlite::Connection::open(&path).unwrap();

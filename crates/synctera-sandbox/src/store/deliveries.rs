@@ -1,0 +1,109 @@
+//! The schedule of webhook deliveries due: an index over a tenant's events, kept in step with
+//! them by the tenant's methods (`store/webhooks.rs`) like the person indexes, and rebuilt from
+//! them when a database is loaded.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::webhooks::records::{Event, Webhook};
+use crate::webhooks::signing::Secret;
+
+/// A delivery the worker should attempt now.
+pub struct Job {
+    pub webhook_id: Uuid,
+    pub event_id: Uuid,
+    pub url: String,
+    pub body: bytes::Bytes,
+    pub secrets: Vec<Secret>,
+}
+
+#[derive(Default)]
+pub(super) struct DeliverySchedule {
+    /// Each subscription's events with a delivery due, by (due time, row): the worker finds
+    /// what is due without scanning the outbox, which a receiver that is down fills up.
+    pending: HashMap<Uuid, BTreeSet<(DateTime<Utc>, u64)>>,
+    last_due: Option<DateTime<Utc>>,
+}
+
+impl DeliverySchedule {
+    /// The time of an event raised at `now`: due times never go back, so first attempts keep
+    /// the order events were raised in.
+    pub(super) fn raise_time(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let now = self.last_due.map_or(now, |l| l.max(now));
+        self.last_due = Some(now);
+        now
+    }
+
+    /// Adds the event at `row` to its subscription's deliveries; returns whether it is now the
+    /// next one due there.
+    pub(super) fn schedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, row: u64) -> bool {
+        let Some(due) = due else {
+            return false;
+        };
+        let set = self.pending.entry(webhook).or_default();
+        set.insert((due, row));
+        set.first() == Some(&(due, row))
+    }
+
+    pub(super) fn unschedule(&mut self, webhook: Uuid, due: Option<DateTime<Utc>>, row: u64) {
+        if let (Some(due), Some(set)) = (due, self.pending.get_mut(&webhook)) {
+            set.remove(&(due, row));
+            if set.is_empty() {
+                self.pending.remove(&webhook);
+            }
+        }
+    }
+
+    /// Forgets every delivery (a wipe deletes the events).
+    pub(super) fn clear(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Whether any delivery is still to be attempted.
+    pub(super) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The deliveries to attempt now, one per subscription not `busy`, each its earliest due
+    /// (first attempts in the order raised), signed with `secrets`, and when the next one falls
+    /// due. `event` finds an event by row, `subscription` a subscription by id.
+    pub(super) fn due<'a>(
+        &self,
+        now: DateTime<Utc>,
+        busy: &HashSet<Uuid>,
+        secrets: Vec<Secret>,
+        event: impl Fn(u64) -> Option<&'a Event>,
+        subscription: impl Fn(&Uuid) -> Option<&'a Webhook>,
+    ) -> (Vec<Job>, Option<DateTime<Utc>>) {
+        let first = self
+            .pending
+            .iter()
+            .filter(|(webhook, _)| !busy.contains(*webhook))
+            .filter_map(|(webhook, set)| set.first().map(|&first| (*webhook, first)));
+        let mut jobs = Vec::new();
+        let mut next: Option<DateTime<Utc>> = None;
+        for (webhook_id, (due, row)) in first {
+            if due > now {
+                next = Some(next.map_or(due, |n| n.min(due)));
+                continue;
+            }
+            let (Some(e), Some(h)) = (event(row), subscription(&webhook_id)) else {
+                continue;
+            };
+            jobs.push((
+                row,
+                Job {
+                    webhook_id,
+                    event_id: e.id,
+                    url: h.input.url.clone(),
+                    body: bytes::Bytes::from(e.body().to_owned()),
+                    secrets: secrets.clone(),
+                },
+            ));
+        }
+        jobs.sort_by_key(|(row, _)| *row);
+        (jobs.into_iter().map(|(_, job)| job).collect(), next)
+    }
+}
