@@ -15,7 +15,7 @@ use crate::problem::Problem;
 mod fields;
 mod patterns;
 
-pub use fields::Fields;
+pub use fields::{Field, Fields};
 use fields::{Read, first_token, read_object};
 pub use patterns::is_email;
 use patterns::{full_date, is_country, is_phone, is_ssn, is_state, is_us_zip};
@@ -219,10 +219,10 @@ impl<'a> Obj<'a> {
     }
 
     /// Takes a field out; `null` counts as a wrong type since no request field is nullable.
-    fn take(&mut self, name: &str, ty: &str) -> Option<Value> {
+    fn take(&mut self, name: &str, ty: &str) -> Option<Field<'a>> {
         match self.map.take(name) {
             None => None,
-            Some(Value::Null) => {
+            Some(Field::Other(Value::Null)) => {
                 self.invalid(name, format_args!("must be {ty}, not null"));
                 None
             }
@@ -235,7 +235,7 @@ impl<'a> Obj<'a> {
         &mut self,
         name: &str,
         ty: &str,
-        get: impl FnOnce(Value) -> Option<T>,
+        get: impl FnOnce(Field<'a>) -> Option<T>,
     ) -> Option<T> {
         let v = self.take(name, ty)?;
         self.or_invalid(name, format_args!("must be {ty}"), get(v))
@@ -243,7 +243,7 @@ impl<'a> Obj<'a> {
 
     pub fn string(&mut self, name: &str) -> Option<String> {
         self.typed(name, "a string", |v| match v {
-            Value::String(s) => Some(s),
+            Field::Other(Value::String(s)) => Some(s),
             _ => None,
         })
     }
@@ -276,19 +276,24 @@ impl<'a> Obj<'a> {
     }
 
     pub fn boolean(&mut self, name: &str) -> Option<bool> {
-        self.typed(name, "a boolean", |v| v.as_bool())
+        self.typed(name, "a boolean", |v| match v {
+            Field::Other(Value::Bool(b)) => Some(b),
+            _ => None,
+        })
     }
 
-    pub fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
+    pub fn object(&mut self, name: &str) -> Option<Fields<'a>> {
         self.typed(name, "an object", |v| match v {
-            Value::Object(m) => Some(m),
+            Field::Object(fields) => Some(fields),
+            // A body read as a whole `Value` (see `parse_object`).
+            Field::Other(Value::Object(m)) => Some(m.into()),
             _ => None,
         })
     }
 
     pub fn array(&mut self, name: &str) -> Option<Vec<Value>> {
         self.typed(name, "an array", |v| match v {
-            Value::Array(a) => Some(a),
+            Field::Other(Value::Array(a)) => Some(a),
             _ => None,
         })
     }
@@ -359,11 +364,11 @@ impl<'a> Obj<'a> {
         self.map.take(name);
     }
 
-    pub fn child(&mut self, name: &str, map: Map<String, Value>) -> Obj<'_> {
+    pub fn child<'b>(&'b mut self, name: &str, map: Fields<'b>) -> Obj<'b> {
         let prefix = self.path(name);
         Obj {
             prefix,
-            map: map.into(),
+            map,
             errs: self.errs,
         }
     }
@@ -440,7 +445,7 @@ pub fn address(parent: &mut Obj<'_>, name: &str) -> Option<AddressInput> {
 
 /// Free-form metadata: any JSON object.
 pub fn metadata(o: &mut Obj<'_>) -> Option<Map<String, Value>> {
-    o.object("metadata")
+    o.object("metadata").map(Fields::into_map)
 }
 
 /// The `person_id` or `business_id` of a body that names exactly one of them.

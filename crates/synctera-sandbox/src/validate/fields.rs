@@ -1,6 +1,8 @@
 //! The top-level fields of a JSON request body, read into a vector sorted by name rather than
 //! a `serde_json::Map`: every body is walked once, field by field, so a map's inserts and
-//! removals cost more than they give. Names without escapes are borrowed from the body.
+//! removals cost more than they give. Names without escapes are borrowed from the body. A
+//! field whose value is an object (an address) is read the same way, one level down; every
+//! other value is a `serde_json::Value`.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -11,11 +13,27 @@ use serde_json::{Map, Value};
 
 /// Fields by name (byte order, as a `Map` without `preserve_order` keeps them), each `None`
 /// once taken.
-pub struct Fields<'a>(Vec<(Cow<'a, str>, Option<Value>)>);
+pub struct Fields<'a>(Vec<(Cow<'a, str>, Option<Field<'a>>)>);
+
+/// The value of a field: an object read as [`Fields`], anything else as a `Value`.
+pub enum Field<'a> {
+    Object(Fields<'a>),
+    Other(Value),
+}
+
+impl Field<'_> {
+    /// The value as `serde_json` would have read it.
+    pub fn into_value(self) -> Value {
+        match self {
+            Field::Object(fields) => Value::Object(fields.into_map()),
+            Field::Other(v) => v,
+        }
+    }
+}
 
 impl<'a> Fields<'a> {
     /// `pairs` as read; a name given twice keeps its last value, as `serde_json::Map` does.
-    fn from_pairs(mut pairs: Vec<(Cow<'a, str>, Option<Value>)>) -> Self {
+    fn from_pairs(mut pairs: Vec<(Cow<'a, str>, Option<Field<'a>>)>) -> Self {
         // Stable, so the later of two equal names stays the later one.
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         pairs.dedup_by(|later, earlier| {
@@ -34,7 +52,7 @@ impl<'a> Fields<'a> {
         self.0.iter().position(|(k, _)| *k == name)
     }
 
-    pub fn take(&mut self, name: &str) -> Option<Value> {
+    pub fn take(&mut self, name: &str) -> Option<Field<'a>> {
         let i = self.find(name)?;
         self.0[i].1.take()
     }
@@ -50,11 +68,23 @@ impl<'a> Fields<'a> {
             .filter(|(_, v)| v.is_some())
             .map(|(k, _)| k.into_owned())
     }
+
+    /// The fields not taken, as a `serde_json` object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.into_owned(), v?.into_value())))
+            .collect()
+    }
 }
 
 impl From<Map<String, Value>> for Fields<'_> {
     fn from(map: Map<String, Value>) -> Self {
-        Fields::from_pairs(map.into_iter().map(|(k, v)| (k.into(), Some(v))).collect())
+        Fields::from_pairs(
+            map.into_iter()
+                .map(|(k, v)| (k.into(), Some(Field::Other(v))))
+                .collect(),
+        )
     }
 }
 
@@ -67,8 +97,8 @@ pub enum Read<'a> {
 }
 
 /// Reads a body whose first non-blank byte is `{`. Reading goes through the same deserializer
-/// calls as `serde_json::from_slice::<Value>` (a string per name, a `Value` per value, then
-/// the end of input), so invalid JSON fails at the same line and column.
+/// calls as `serde_json::from_slice::<Value>` (a string per name, `deserialize_any` per value,
+/// then the end of input), so invalid JSON fails at the same line and column.
 pub fn read_object(body: &[u8]) -> serde_json::Result<Read<'_>> {
     let token = Cell::new(false);
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -114,10 +144,73 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
                 self.token.set(true);
                 return Err(de::Error::custom("raw value token"));
             }
-            let value: Value = map.next_value()?;
+            let value = map.next_value_seed(FieldSeed { token: self.token })?;
             pairs.push((name, Some(value)));
         }
         Ok(Fields::from_pairs(pairs))
+    }
+}
+
+/// A field's value: an object read by [`ObjectSeed`], anything else into a `Value` as
+/// `Value`'s own visitor does.
+struct FieldSeed<'a> {
+    token: &'a Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = Field<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Field<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_> {
+    type Value = Field<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field<'de>, A::Error> {
+        (ObjectSeed { token: self.token })
+            .visit_map(map)
+            .map(Field::Object)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Field<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Field::Other(Value::Array(items)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::String(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::String(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Field<'de>, E> {
+        Ok(Field::Other(Value::Null))
     }
 }
 
@@ -173,7 +266,7 @@ mod tests {
             Ok(Read::Fields(f)) => Ok(f
                 .0
                 .into_iter()
-                .map(|(k, v)| (k.into_owned(), v.unwrap()))
+                .map(|(k, v)| (k.into_owned(), v.unwrap().into_value()))
                 .collect()),
             Ok(Read::AsValue) => panic!("raw value token: {body}"),
             Err(e) => Err((e.line(), e.column())),
@@ -196,6 +289,13 @@ mod tests {
             "{1: 2}",
             "{\"a\": tru}",
             &format!("{{\"a\": {}{}}}", "[".repeat(200), "]".repeat(200)),
+            // Objects one level down are read as fields too.
+            "{\"o\": {\"b\": 1, \"a\": {\"c\": [true]}, \"b\": 3, \"\\u0061\": -1.5}}",
+            "{\"o\": {\"a\": 1,}}",
+            "{\"o\": {\"a\" 1}}",
+            "{\"o\": {\"a\": 1e400}}",
+            "{\"o\": {}, \"p\": null, \"q\": 18446744073709551615, \"r\": -9}",
+            &format!("{{\"o\": {}{}}}", "{\"a\":".repeat(200), "}".repeat(200)),
         ];
         for body in bodies {
             assert_eq!(via_fields(body), via_value(body), "{body}");
@@ -206,6 +306,8 @@ mod tests {
     fn the_raw_value_token_first_is_left_to_value() {
         let body = br#"{"$serde_json::private::RawValue": "1"}"#;
         assert!(matches!(read_object(body), Ok(Read::AsValue)));
+        let nested = br#"{"o": {"$serde_json::private::RawValue": "1"}}"#;
+        assert!(matches!(read_object(nested), Ok(Read::AsValue)));
         let later = br#"{"a": 1, "$serde_json::private::RawValue": "1"}"#;
         assert!(matches!(read_object(later), Ok(Read::Fields(_))));
     }
@@ -215,8 +317,8 @@ mod tests {
         let Ok(Read::Fields(mut f)) = read_object(br#"{"c": 3, "a": 1, "b": 2}"#) else {
             panic!("an object");
         };
-        assert_eq!(f.take("b"), Some(Value::from(2)));
-        assert_eq!(f.take("b"), None);
+        assert_eq!(f.take("b").map(Field::into_value), Some(Value::from(2)));
+        assert!(f.take("b").is_none());
         assert!(f.has("a") && !f.has("b") && !f.has("d"));
         assert_eq!(f.remaining().collect::<Vec<_>>(), ["a", "c"]);
     }

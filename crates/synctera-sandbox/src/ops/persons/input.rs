@@ -115,7 +115,7 @@ pub(super) fn parse_person(mode: Mode, body: &[u8]) -> Result<Changes, Problem> 
                         o.errs.invalid(&name, "must be an object");
                         continue;
                     };
-                    let mut po = o.child(&name, m);
+                    let mut po = o.child(&name, m.into());
                     let t = po.enumeration("id_type", PersonalIdType::ALL);
                     let t = po.required("id_type", t);
                     let ident = if t == Some(PersonalIdType::SSN) {
