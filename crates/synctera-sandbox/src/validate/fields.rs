@@ -100,8 +100,18 @@ pub enum Read<'a> {
 /// calls as `serde_json::from_slice::<Value>` (a string per name, `deserialize_any` per value,
 /// then the end of input), so invalid JSON fails at the same line and column.
 pub fn read_object(body: &[u8]) -> serde_json::Result<Read<'_>> {
+    // A body that is UTF-8 as a whole (as good as every one) is checked once, here, instead of
+    // string by string; any other is read from its bytes, so that the error is the same.
+    match std::str::from_utf8(body) {
+        Ok(text) => read_from(serde_json::Deserializer::from_str(text)),
+        Err(_) => read_from(serde_json::Deserializer::from_slice(body)),
+    }
+}
+
+fn read_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> serde_json::Result<Read<'de>> {
     let token = Cell::new(false);
-    let mut de = serde_json::Deserializer::from_slice(body);
     match (ObjectSeed { token: &token }).deserialize(&mut de) {
         Err(_) if token.get() => Ok(Read::AsValue),
         Err(e) => Err(e),
@@ -253,22 +263,22 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 mod tests {
     use super::*;
 
-    fn via_value(body: &str) -> Result<Vec<(String, Value)>, (usize, usize)> {
-        match serde_json::from_slice::<Value>(body.as_bytes()) {
+    fn via_value(body: &[u8]) -> Result<Vec<(String, Value)>, (usize, usize)> {
+        match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => Ok(m.into_iter().collect()),
-            Ok(_) => panic!("not an object: {body}"),
+            Ok(_) => panic!("not an object: {body:?}"),
             Err(e) => Err((e.line(), e.column())),
         }
     }
 
-    fn via_fields(body: &str) -> Result<Vec<(String, Value)>, (usize, usize)> {
-        match read_object(body.as_bytes()) {
+    fn via_fields(body: &[u8]) -> Result<Vec<(String, Value)>, (usize, usize)> {
+        match read_object(body) {
             Ok(Read::Fields(f)) => Ok(f
                 .0
                 .into_iter()
                 .map(|(k, v)| (k.into_owned(), v.unwrap().into_value()))
                 .collect()),
-            Ok(Read::AsValue) => panic!("raw value token: {body}"),
+            Ok(Read::AsValue) => panic!("raw value token: {body:?}"),
             Err(e) => Err((e.line(), e.column())),
         }
     }
@@ -298,7 +308,22 @@ mod tests {
             &format!("{{\"o\": {}{}}}", "{\"a\":".repeat(200), "}".repeat(200)),
         ];
         for body in bodies {
-            assert_eq!(via_fields(body), via_value(body), "{body}");
+            assert_eq!(
+                via_fields(body.as_bytes()),
+                via_value(body.as_bytes()),
+                "{body}"
+            );
+        }
+        // Bytes that are not UTF-8, in and out of strings, and after the object.
+        let bytes: [&[u8]; 5] = [
+            b"{\"a\": \"\xff\"}",
+            b"{\"a\xc3\": 1}",
+            b"{\"a\": 1, \"b\": \"ok\", \"c\": \"\xed\xa0\x80\"}",
+            b"{\"a\": 1} \xff",
+            b"{\xff: 1}",
+        ];
+        for body in bytes {
+            assert_eq!(via_fields(body), via_value(body), "{body:?}");
         }
     }
 
