@@ -2,7 +2,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A fresh path in the temp dir, with the database's WAL side file removed along with it.
 struct TempDb(std::path::PathBuf);
@@ -213,6 +213,42 @@ async fn a_page_token_past_deleted_subscriptions_still_sees_new_ones_after_a_res
         .map(|h| h["id"].as_str().unwrap())
         .collect();
     assert_eq!(listed, [c.as_str()]);
+}
+
+/// An event's delivery and its attempt are records like any other: after a restart the
+/// delivered event is still delivered (so not due again), with its attempt.
+#[tokio::test]
+async fn a_delivered_event_and_its_attempt_survive_a_restart() {
+    let db = TempDb::new("attempts");
+    let api = durable(&db).await;
+    let rx = common::receiver::Receiver::start().await;
+    api.post("/webhook_secrets", json!({})).await.expect(201);
+    let hook = api
+        .post(
+            "/webhooks",
+            json!({"url": rx.url, "enabled_events": ["PERSON.CREATED"], "is_enabled": true}),
+        )
+        .await
+        .id();
+    api.create_active("Anne", "Baker").await.expect(201);
+    let delivered = rx.wait_for(1).await.remove(0);
+    let event = format!("/webhooks/{hook}/events/{}", delivered.id());
+    // The attempt is recorded just after the receiver answers.
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = api.get(&event).await.expect(200)["status"].clone();
+        if status == "SUCCESS" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, "SUCCESS");
+    api.sb.shutdown().await;
+
+    let api = durable(&db).await;
+    let after = api.get(&event).await.expect(200).clone();
+    assert_eq!(after["status"], "SUCCESS");
+    assert_eq!(after["response_history"].as_array().unwrap().len(), 1);
 }
 
 async fn refusal(path: &std::path::Path) -> String {
