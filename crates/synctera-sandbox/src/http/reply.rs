@@ -1,7 +1,8 @@
 //! Answers: stored responses (what an idempotency key replays) and list bodies.
 
+use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -23,11 +24,11 @@ pub(crate) fn problem_response(p: Problem) -> StoredResponse {
 }
 
 pub(crate) fn into_response(r: StoredResponse) -> Response {
-    let mut resp = (
-        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        r.body,
-    )
-        .into_response();
+    // Built directly: `(StatusCode, Bytes).into_response()` first sets an
+    // `application/octet-stream` content type that would then be replaced.
+    let mut resp = Response::new(Body::from(r.body));
+    *resp.status_mut() =
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(r.content_type),
