@@ -1,8 +1,8 @@
 //! The top-level fields of a JSON request body, read into a vector sorted by name rather than
 //! a `serde_json::Map`: every body is walked once, field by field, so a map's inserts and
 //! removals cost more than they give. Names without escapes are borrowed from the body. A
-//! field whose value is an object (an address) is read the same way, one level down; every
-//! other value is a `serde_json::Value`.
+//! value that is an object (an address) is read the same way; every other value is a
+//! `serde_json::Value`.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -91,8 +91,9 @@ impl From<Map<String, Value>> for Fields<'_> {
 /// How a body that is a JSON object was read.
 pub enum Read<'a> {
     Fields(Fields<'a>),
-    /// The first name is serde_json's private raw-value token, which `Value`'s own reader
-    /// treats specially: the body must be read as a `Value` to answer the same.
+    /// An object's first name is serde_json's private raw-value token, which `Value`'s own
+    /// reader treats specially (or the body is not an object after all): the body must be read
+    /// as a `Value` to answer the same.
     AsValue,
 }
 
@@ -112,13 +113,15 @@ fn read_from<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
 ) -> serde_json::Result<Read<'de>> {
     let token = Cell::new(false);
-    match (ObjectSeed { token: &token }).deserialize(&mut de) {
+    match (FieldSeed { token: &token }).deserialize(&mut de) {
         Err(_) if token.get() => Ok(Read::AsValue),
         Err(e) => Err(e),
-        Ok(fields) => {
+        Ok(Field::Object(fields)) => {
             de.end()?;
             Ok(Read::Fields(fields))
         }
+        // Not an object after all: the reader of a whole `Value` says so.
+        Ok(Field::Other(_)) => Ok(Read::AsValue),
     }
 }
 
@@ -129,40 +132,26 @@ pub fn first_token(body: &[u8]) -> Option<u8> {
         .find(|b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
 }
 
-struct ObjectSeed<'a> {
-    token: &'a Cell<bool>,
-}
-
-impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
-    type Value = Fields<'de>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Fields<'de>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectSeed<'_> {
-    type Value = Fields<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
-        while let Some(Name(name)) = map.next_key()? {
-            if pairs.is_empty() && name == RAW_VALUE_TOKEN {
-                self.token.set(true);
-                return Err(de::Error::custom("raw value token"));
-            }
-            let value = map.next_value_seed(FieldSeed { token: self.token })?;
-            pairs.push((name, Some(value)));
+/// Reads the names and values of an object whose `{` was read.
+fn read_fields<'de, A: MapAccess<'de>>(
+    mut map: A,
+    token: &Cell<bool>,
+) -> Result<Fields<'de>, A::Error> {
+    let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
+    while let Some(Name(name)) = map.next_key()? {
+        if pairs.is_empty() && name == RAW_VALUE_TOKEN {
+            token.set(true);
+            return Err(de::Error::custom("raw value token"));
         }
-        Ok(Fields::from_pairs(pairs))
+        let value = map.next_value_seed(FieldSeed { token })?;
+        pairs.push((name, Some(value)));
     }
+    Ok(Fields::from_pairs(pairs))
 }
 
-/// A field's value: an object read by [`ObjectSeed`], anything else into a `Value` as
-/// `Value`'s own visitor does.
+/// A value: an object read as [`Fields`] (by [`read_fields`]), anything else into a `Value` as
+/// `Value`'s own visitor does. `token` is set when an object's first name is serde_json's
+/// raw-value token.
 struct FieldSeed<'a> {
     token: &'a Cell<bool>,
 }
@@ -182,9 +171,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field<'de>, A::Error> {
-        (ObjectSeed { token: self.token })
-            .visit_map(map)
-            .map(Field::Object)
+        read_fields(map, self.token).map(Field::Object)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Field<'de>, A::Error> {
