@@ -16,7 +16,6 @@ use crate::app::App;
 use crate::http::{
     Body, Caller, IdPath, Query, into_response, json_bytes, json_response, list_response,
 };
-use crate::ops::read_one;
 use crate::problem::Problem;
 use crate::records::{Resource, ts};
 use crate::store::Entry;
@@ -49,10 +48,8 @@ fn no_such_webhook() -> Problem {
     Problem::not_found("no such webhook in this tenant")
 }
 
-const NO_SUCH_EVENT: &str = "no such event for this webhook";
-
 fn no_such_event() -> Problem {
-    Problem::not_found(NO_SUCH_EVENT)
+    Problem::not_found("no such event for this webhook")
 }
 
 /// Validates a triggerEvent body: one explicit event type.
@@ -132,10 +129,13 @@ pub(super) async fn get_event(
     caller: Caller,
     EventPath(hook, id): EventPath,
 ) -> Result<Response, Problem> {
-    if caller.read().get::<Webhook>(&hook).is_none() {
+    let t = caller.read();
+    if t.get::<Webhook>(&hook).is_none() {
         return Err(no_such_webhook());
     }
-    read_one::<Event>(&caller, (hook, id), true, NO_SUCH_EVENT)
+    let e = t.get::<Event>(&(hook, id)).ok_or_else(no_such_event)?;
+    let body = e.json(&caller.name, true).clone();
+    Ok(into_response(json_bytes(StatusCode::OK, body)))
 }
 
 /// The `delay` query parameter: whole seconds from 0 to 3600.
@@ -161,11 +161,15 @@ pub(super) async fn resend_event(
     let delay = delay_param(&q)?;
     let due = Utc::now() + chrono::Duration::seconds(i64::from(delay));
     let view = commit_write(&app, &caller, |t| {
+        // Checked again under the lock: a subscription deleted meanwhile is the 404 it names.
+        if t.get::<Webhook>(&hook).is_none() {
+            return Err(no_such_webhook());
+        }
         t.resend_event(&hook, &id, due)
             .map(|e| e.json(&caller.name, false).clone())
+            .ok_or_else(no_such_event)
     })
-    .await?
-    .ok_or_else(no_such_event)?;
+    .await??;
     caller.wake_deliveries(&app);
     Ok(into_response(json_bytes(StatusCode::OK, view)))
 }
