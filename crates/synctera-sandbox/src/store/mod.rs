@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::records::{Disclosure, Person, Verification, VerificationResult, VerificationType};
 use crate::webhooks::records::{Event, Webhook};
-use crate::webhooks::state::WebhookSecrets;
+use crate::webhooks::secrets::WebhookSecrets;
 
 pub use crate::records::Resource;
 pub use collection::{Collection, Entry};

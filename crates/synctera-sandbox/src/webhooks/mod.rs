@@ -15,5 +15,5 @@ pub(crate) mod changes;
 pub(crate) mod destination;
 pub(crate) mod event_types;
 pub(crate) mod records;
+pub(crate) mod secrets;
 pub(crate) mod signing;
-pub(crate) mod state;
