@@ -1,30 +1,15 @@
 //! The `synctera-sandbox` binary: prints its base URL when ready, serves, stops on Ctrl-C.
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+use common::process::{Running, binary, command};
 
 #[tokio::test]
 async fn binary_prints_base_url_serves_and_stops_on_sigint() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--api-key",
-            "bin-key",
-            "--enforce-unique-customer",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
-    assert!(
-        base.starts_with("http://127.0.0.1:") && base.ends_with("/v0"),
-        "{base}"
-    );
+    let sandbox = Running::with_args(["--api-key", "bin-key", "--enforce-unique-customer"]);
+    let base = sandbox.base.clone();
     let http = reqwest::Client::new();
     let ok = http
         .get(format!("{base}/persons"))
@@ -41,51 +26,26 @@ async fn binary_prints_base_url_serves_and_stops_on_sigint() {
         .unwrap();
     assert_eq!(denied.status(), 401);
     drop(http);
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = sandbox.stop_with("-INT").status;
     assert!(exit.success(), "exit status {exit:?}");
 }
 
 #[test]
 fn binary_rejects_bad_fault_rate() {
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--fault-rate", "1.5"])
-        .output()
-        .unwrap();
+    let out = binary().args(["--fault-rate", "1.5"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("fault-rate"));
 }
 
 #[tokio::test]
 async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0"])
+    let mut env_keys = command();
+    env_keys
         .env("SYNCTERA_SANDBOX_API_KEYS", " env-key-one ,env-key-two")
         .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
-    // Stops the sandbox even when an assertion below fails.
-    struct KillOnDrop(Option<std::process::Child>);
-    impl Drop for KillOnDrop {
-        fn drop(&mut self) {
-            if let Some(c) = self.0.as_mut() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
-    }
-    let mut guard = KillOnDrop(Some(child));
+        .stderr(Stdio::piped());
+    let sandbox = Running::start(env_keys);
+    let base = sandbox.base.clone();
     let http = reqwest::Client::new();
     for key in ["env-key-one", "env-key-two"] {
         let r = http
@@ -104,13 +64,7 @@ async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
         .unwrap();
     assert_eq!(denied.status(), 401);
     drop(http);
-    let child = guard.0.take().unwrap();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = sandbox.stop_with("-INT");
     assert!(out.status.success());
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(!logs.is_empty(), "trace logging produced nothing to check");
@@ -120,8 +74,7 @@ async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
 #[test]
 fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
     for value in [" , ,", "", "  "] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-            .args(["--listen", "127.0.0.1:0"])
+        let mut child = command()
             .env("SYNCTERA_SANDBOX_API_KEYS", value)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -141,10 +94,7 @@ fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("SYNCTERA_SANDBOX_API_KEYS"));
     }
-    let help = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let help = binary().arg("--help").output().unwrap();
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("SYNCTERA_SANDBOX_API_KEYS"));
 }
@@ -152,10 +102,7 @@ fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
 /// Teams generate their clients from `--print-spec`: it must be the workspace's spec, unchanged.
 #[test]
 fn binary_prints_the_spec_it_was_built_from_byte_for_byte() {
-    let out = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .arg("--print-spec")
-        .output()
-        .unwrap();
+    let out = binary().arg("--print-spec").output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let spec = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

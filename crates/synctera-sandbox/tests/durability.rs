@@ -1,75 +1,21 @@
 //! The binary's `--state FILE`: acknowledged writes survive SIGKILL, a bad file is refused with
 //! one line, and a second process on the same file is refused while the first keeps serving.
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::ffi::OsStr;
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::process::{Running, TempDb};
 use serde_json::{Value, json};
 
 const KEY: &str = "durable-key";
 
-struct TempDb(std::path::PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        TempDb(std::env::temp_dir().join(format!(
-            "sandbox-bin-{name}-{}-{}.db",
-            std::process::id(),
-            unique_suffix()
-        )))
-    }
-    fn arg(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-fn unique_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(self.0.with_extension("db-wal"));
-    }
-}
-
-/// Starts the binary; returns it and its base URL once it prints it.
-fn start(db: &TempDb) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.starts_with("http://"), "no base URL: {line:?}");
-    (child, line.trim().to_string())
-}
-
 /// Runs the binary on `db` to its exit: for the starts that must be refused.
 fn run_until_exit(db: &TempDb) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--state", db.arg()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn signal(child: &Child, sig: &str) {
-    let status = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::process::run_until_exit(&[OsStr::new("--state"), db.path().as_os_str()])
 }
 
 /// One create under an idempotency key: the same request before the kill and in the replay.
@@ -119,7 +65,8 @@ type Acked = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
     let db = TempDb::new("sigkill");
-    let (mut child, base) = start(&db);
+    let sandbox = Running::on_state(&db, &[]);
+    let base = sandbox.base.clone();
     let acked: Acked = Arc::default();
     let mut clients = Vec::new();
     // 8 clients, each at most 2 000 creates: bounded loopback traffic, cut short by the kill.
@@ -146,8 +93,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
             break;
         }
     }
-    signal(&child, "-KILL");
-    child.wait().unwrap();
+    sandbox.crash();
     for c in clients {
         c.await.unwrap();
     }
@@ -157,7 +103,8 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
         "no write was acknowledged before the kill"
     );
 
-    let (mut child, base) = start(&db);
+    let sandbox = Running::on_state(&db, &[]);
+    let base = sandbox.base.clone();
     let http = reqwest::Client::new();
     let stored = stored_ids(&http, &base).await;
     let stored_count = stored.len();
@@ -191,8 +138,7 @@ async fn every_acknowledged_write_and_replay_survives_sigkill_mid_traffic() {
     // Replays created nothing: the tenant holds what it held before them.
     let recount = stored_ids(&http, &base).await.len();
     assert_eq!(recount, stored_count);
-    signal(&child, "-INT");
-    assert!(child.wait().unwrap().success());
+    assert!(sandbox.stop_with("-INT").status.success());
 }
 
 #[test]
@@ -213,7 +159,8 @@ fn a_file_that_is_not_a_sandbox_database_is_refused_in_one_line_and_kept() {
 #[tokio::test]
 async fn a_second_process_on_the_same_file_is_refused_and_the_first_keeps_serving() {
     let db = TempDb::new("twice");
-    let (mut first, base) = start(&db);
+    let first = Running::on_state(&db, &[]);
+    let base = first.base.clone();
     let out = run_until_exit(&db);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -232,9 +179,9 @@ async fn a_second_process_on_the_same_file_is_refused_and_the_first_keeps_servin
         .unwrap()
         .to_string();
     drop(http);
-    signal(&first, "-TERM");
-    assert!(first.wait().unwrap().success());
-    let (mut again, base) = start(&db);
+    assert!(first.stop_with("-TERM").status.success());
+    let again = Running::on_state(&db, &[]);
+    let base = again.base.clone();
     let r = reqwest::Client::new()
         .get(format!("{base}/persons/{id}"))
         .bearer_auth(KEY)
@@ -242,6 +189,5 @@ async fn a_second_process_on_the_same_file_is_refused_and_the_first_keeps_servin
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    signal(&again, "-INT");
-    assert!(again.wait().unwrap().success());
+    assert!(again.stop_with("-INT").status.success());
 }

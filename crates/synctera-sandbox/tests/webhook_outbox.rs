@@ -4,44 +4,16 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
+use common::process::{Running, TempDb};
 use common::receiver::{Answer, Receiver};
 use serde_json::{Value, json};
 
 const KEY: &str = "outbox-key";
 
-struct TempDb(std::path::PathBuf);
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(self.0.with_extension("db-wal"));
-    }
-}
-
-/// Starts the binary on `db` with a fast retry schedule; returns it and its base URL.
-fn start(db: &TempDb) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synctera-sandbox"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--webhook-retry-base-ms",
-            "20",
-            "--state",
-        ])
-        .arg(&db.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.starts_with("http://"), "no base URL: {line:?}");
-    (child, line.trim().to_string())
+/// Starts the binary on `db` with a fast retry schedule.
+fn start(db: &TempDb) -> Running {
+    Running::on_state(db, &["--webhook-retry-base-ms", "20"])
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
@@ -58,18 +30,12 @@ async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
 
 #[tokio::test]
 async fn events_of_acknowledged_writes_are_delivered_after_a_sigkill() {
-    let db = TempDb(std::env::temp_dir().join(format!(
-        "sandbox-outbox-{}-{}.db",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )));
+    let db = TempDb::new("outbox");
     // Every delivery hangs until the kill: the writes are acknowledged, their events are not.
     let rx = Receiver::scripted(&[], Answer::Hang).await;
     let http = reqwest::Client::new();
-    let (mut child, base) = start(&db);
+    let sandbox = start(&db);
+    let base = sandbox.base.clone();
     let secret = post(&http, format!("{base}/webhook_secrets"), json!({})).await["secret"]
         .as_str()
         .unwrap()
@@ -88,15 +54,13 @@ async fn events_of_acknowledged_writes_are_delivered_after_a_sigkill() {
         1,
         "the first delivery is under way"
     );
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    sandbox.crash();
     let before_restart = rx.received().len();
 
     rx.answer(Answer::Status(200));
-    let (mut child, _base) = start(&db);
+    let restarted = start(&db);
     let got = rx.wait_for(before_restart + created.len()).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(restarted);
     let after: Vec<_> = got[before_restart..].to_vec();
     let delivered: HashSet<String> = after
         .iter()

@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod conformance;
+pub mod process;
 pub mod receiver;
 
 use reqwest::Method;
