@@ -11460,7 +11460,9 @@ Replaces the tenant's webhook secret with a new one, shown in this answer only. 
 `is_rolling_secret: true` the old secret stays valid for 24 hours (`deleted_at` says until
 when): during that time every delivery carries two signatures, one per secret, so the
 receiver can move to the new secret without missing a delivery. Without it the old
-secret stops at once. A tenant without a secret is answered 404.
+secret stops at once. A tenant without a secret is answered 404. Each call issues a new
+secret and retires the current one, so repeating a call whose answer was lost rotates
+twice: clients must not retry it blindly.
 
 
 Sends a `PUT` request to `/webhook_secrets`

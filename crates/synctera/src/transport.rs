@@ -58,6 +58,10 @@ pub trait Operation: sealed::Sealed + Send + Sync + Sized + 'static {
     const METHOD: http::Method;
     /// Whether the operation takes an `Idempotency-Key`.
     const KEYED: bool;
+    /// Whether sending the same request twice has the effect of sending it once without a key:
+    /// true for reads and full replaces, false for a `PUT` such as `replaceSecret` that acts
+    /// anew each time (see [`CallInfo::repeatable`](crate::retry::CallInfo::repeatable)).
+    const REPEATABLE: bool;
     /// The generated response type.
     type Raw: Send + 'static;
     /// The facade type the response converts into, field by field.
@@ -72,9 +76,10 @@ pub trait Operation: sealed::Sealed + Send + Sync + Sized + 'static {
 }
 
 /// Declares an operation: the type [`Request`] carries (its inputs as tuple fields, `self.0`,
-/// `self.1`, …), the HTTP method and operation id, `keyed` if it takes an idempotency key, the
-/// generated response type and the facade type it converts into, and the generated call that
-/// makes one attempt (without its `.send()`; the key is added here).
+/// `self.1`, …), the HTTP method and operation id, `keyed` if it takes an idempotency key (or
+/// `once` for an unkeyed `GET`/`PUT` that must not be sent twice), the generated response type
+/// and the facade type it converts into, and the generated call that makes one attempt (without
+/// its `.send()`; the key is added here).
 ///
 /// A request body is an input as `Box<types::…Request>`: the request, and the future of its
 /// call, hold their inputs for the whole call, and every move copies them (a person body is
@@ -90,7 +95,7 @@ pub trait Operation: sealed::Sealed + Send + Sync + Sized + 'static {
 macro_rules! operation {
     (
         $(#[$doc:meta])*
-        $name:ident($($input:ty),*) = $method:ident $id:literal $($keyed:ident)?,
+        $name:ident($($input:ty),*) = $method:ident $id:literal $($marker:ident)?,
         $raw:ty => $output:ty,
         |$op:ident, $client:ident| $call:expr
     ) => {
@@ -101,7 +106,8 @@ macro_rules! operation {
         impl $crate::transport::Operation for $name {
             const ID: &'static str = $id;
             const METHOD: ::http::Method = ::http::Method::$method;
-            const KEYED: bool = $crate::transport::keyed!($($keyed)?);
+            const KEYED: bool = $crate::transport::keyed!($($marker)?);
+            const REPEATABLE: bool = $crate::transport::repeatable!($method $($marker)?);
             type Raw = $raw;
             type Output = $output;
             // Compiled where a call is made, not here: otherwise this crate compiles every
@@ -116,7 +122,7 @@ macro_rules! operation {
             + Send
             + 'a {
                 let $op = self;
-                $crate::transport::with_key!(($call), key $(, $keyed)?).send()
+                $crate::transport::with_key!(($call), key $(, $marker)?).send()
             }
         }
     };
@@ -131,12 +137,33 @@ macro_rules! keyed {
     (keyed) => {
         true
     };
+    (once) => {
+        false
+    };
 }
 pub(crate) use keyed;
 
+/// Whether an operation may be sent again without a key: by its method (`GET`, and `PUT` as a
+/// full replace), unless it is declared `once`.
+macro_rules! repeatable {
+    ($method:ident once) => {
+        false
+    };
+    (GET $($keyed:ident)?) => {
+        true
+    };
+    (PUT $($keyed:ident)?) => {
+        true
+    };
+    ($method:ident $($keyed:ident)?) => {
+        false
+    };
+}
+pub(crate) use repeatable;
+
 /// The generated builder `$call`, carrying `key` when the operation is `keyed`.
 macro_rules! with_key {
-    ($call:expr, $key:ident) => {{
+    ($call:expr, $key:ident $(, once)?) => {{
         let _ = $key;
         $call
     }};
@@ -295,6 +322,7 @@ impl<O: Operation> Request<O> {
             operation_id: O::ID,
             method: O::METHOD,
             idempotency_key,
+            repeatable: O::REPEATABLE,
         };
         let raw = client.raw();
         let key = info.idempotency_key.as_ref().map(IdempotencyKey::as_str);

@@ -207,3 +207,42 @@ async fn a_redirect_is_returned_not_followed() {
         );
     }
 }
+
+/// `replaceSecret` is a `PUT` that issues a new secret each time: had the lost answer's rotation
+/// happened, a second attempt would rotate again and, in a rolling rotation, revoke the secret
+/// receivers still use. A full replace (`updateCustomer`, also a `PUT`) is retried.
+#[cfg(feature = "webhooks")]
+#[tokio::test]
+async fn replacing_the_webhook_secret_is_sent_once_while_a_replace_is_retried() {
+    let gateway = Gateway::start(vec![html_error("503 Service Unavailable")]).await;
+    let err = gateway
+        .client(quick_retries())
+        .webhook_secrets()
+        .replace(true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    assert_eq!(gateway.served(), 1, "sent once, not retried");
+
+    let customer = serde_json::json!({
+        "id": PERSON_ID, "status": "ACTIVE", "ban_status": "ALLOWED", "kyc_status": "ACCEPTED",
+        "tenant": "t", "creation_time": "2024-01-01T00:00:00Z",
+        "last_updated_time": "2024-01-01T00:00:00Z"
+    })
+    .to_string();
+    let gateway = Gateway::start(vec![
+        html_error("503 Service Unavailable"),
+        answer("200 OK", &["content-type: application/json"], &customer),
+    ])
+    .await;
+    gateway
+        .client(quick_retries())
+        .customers()
+        .replace(
+            PERSON_ID.parse::<synctera::CustomerId>().unwrap(),
+            synctera::CustomerReplace::active("Anne", "Baker"),
+        )
+        .await
+        .expect("the replace is retried after the 503");
+    assert_eq!(gateway.served(), 2);
+}

@@ -20,7 +20,8 @@
 //! [`DefaultClassifier`] retries connection failures, timeouts (including `408`), `429` and
 //! `500`/`502`/`503`/`504`, and only for requests that are safe to replay: `GET`, `PUT` (a full
 //! replace) and any request carrying an `Idempotency-Key`, which the server uses to answer a
-//! replay with the first result instead of acting twice. A `POST` without a key is never retried:
+//! replay with the first result instead of acting twice. The one `PUT` that is not a replace,
+//! `replaceSecret`, is not retried: each call issues a new secret. A `POST` without a key is never retried:
 //! if the connection dropped after the server committed, a second attempt would create a second
 //! record. Replace the classifier with [`RetryPolicy::classifier`] to change what is retried;
 //! the replay-safety check is not the classifier's to make: the transport
@@ -152,15 +153,22 @@ pub struct CallInfo {
     pub method: http::Method,
     /// The key every attempt of this call carries, if the operation takes one.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// Whether sending the request twice has the effect of sending it once, key or no key:
+    /// `GET` and the `PUT`s that replace a record, not `replaceSecret` (a `PUT` that issues a
+    /// new secret each time, so a repeated rolling rotation would revoke the secret your
+    /// receivers still use).
+    pub repeatable: bool,
 }
 
 impl CallInfo {
-    /// A call without an idempotency key.
+    /// A call without an idempotency key, repeatable if its method is `GET` or `PUT`.
     pub fn new(operation_id: &'static str, method: http::Method) -> Self {
+        let repeatable = method == http::Method::GET || method == http::Method::PUT;
         Self {
             operation_id,
             method,
             idempotency_key: None,
+            repeatable,
         }
     }
 
@@ -170,12 +178,10 @@ impl CallInfo {
         self
     }
 
-    /// Whether sending this request twice has the same effect as sending it once: `GET`, `PUT`,
-    /// or any request with an idempotency key.
+    /// Whether sending this request twice has the same effect as sending it once: a
+    /// [`repeatable`](Self::repeatable) call, or any request with an idempotency key.
     pub fn is_replay_safe(&self) -> bool {
-        self.idempotency_key.is_some()
-            || self.method == http::Method::GET
-            || self.method == http::Method::PUT
+        self.idempotency_key.is_some() || self.repeatable
     }
 }
 

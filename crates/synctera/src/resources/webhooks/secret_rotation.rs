@@ -54,6 +54,10 @@ impl WebhookSecrets<'_> {
     /// `replaceSecret`: a new secret. With `rolling`, the old one stays valid until
     /// [`IssuedSecret::deleted_at`] (24 hours) while receivers move to the new one, and
     /// deliveries carry a signature for each; without, it stops at once.
+    ///
+    /// Never retried: each call issues a new secret, so a second attempt after an answer that
+    /// was lost on the way back would rotate again and, in a rolling rotation, revoke the secret
+    /// your receivers still use. On a failure, read the tenant's state before calling again.
     pub fn replace(&self, rolling: bool) -> Request<ReplaceSecret> {
         Request::new(
             self.client,
@@ -79,7 +83,7 @@ operation! {
 
 operation! {
     /// The `replaceSecret` operation, made by [`WebhookSecrets::replace`].
-    ReplaceSecret(types::ReplaceWebhookSecretRequest) = PUT "replaceSecret",
+    ReplaceSecret(types::ReplaceWebhookSecretRequest) = PUT "replaceSecret" once,
     types::WebhookSecret => IssuedSecret,
     |op, raw| raw.replace_secret().body(op.0.clone())
 }
