@@ -148,45 +148,47 @@ pub enum EventResource {
     Person(Box<Person>),
     /// For `CUSTOMER.CREATED`, `CUSTOMER.UPDATED` and `CUSTOMER.KYC_OUTCOME.UPDATED`.
     Customer(Box<Customer>),
-    /// Any other event type (accounts, cards, … and types this SDK version does not know): the
-    /// resource as JSON, to read with your own types. `Debug` shows only its top-level keys.
+    /// Any other event type (accounts, cards, … and types this SDK version does not know), or a
+    /// person or customer event whose resource is not a whole record: the resource as JSON, to
+    /// read with your own types. `Debug` shows only its top-level keys.
     Other(serde_json::Value),
 }
 
 impl EventResource {
-    /// Decodes the `event_resource` string for an event of type `event_type`. A person or
-    /// customer event whose resource is not one is an error: the SDK would refuse the same
-    /// record in an API answer.
+    /// Decodes the `event_resource` string for an event of type `event_type`: a person or
+    /// customer event's resource as the SDK's [`Person`] or [`Customer`] when it is a whole
+    /// record, and as [`EventResource::Other`] when it is not (a partial document, or a field
+    /// this SDK version cannot read). The signature has verified the event, so a resource this
+    /// SDK cannot type does not make it unreadable: refusing it would only have Synctera
+    /// redeliver it for days. Only a resource that is not JSON at all is an error.
     pub(super) fn read(event_type: &EventType, json: &str) -> Result<Self, VerifyError> {
-        let field = Some("event_resource");
-        Ok(match event_type {
+        let typed = match event_type {
             EventType::PersonCreated
             | EventType::PersonUpdated
             | EventType::PersonVerificationOutcomeUpdated => {
-                EventResource::Person(decode::<types::Person, _>(json, "is not a person")?)
+                decode::<types::Person, Person>(json).map(EventResource::Person)
             }
             EventType::CustomerCreated
             | EventType::CustomerUpdated
             | EventType::CustomerKycOutcomeUpdated => {
-                EventResource::Customer(decode::<types::Customer, _>(json, "is not a customer")?)
+                decode::<types::Customer, Customer>(json).map(EventResource::Customer)
             }
-            _ => EventResource::Other(
-                serde_json::from_str(json)
-                    .map_err(|e| VerifyError::body(field, "is not JSON", &e))?,
-            ),
-        })
+            _ => None,
+        };
+        match typed {
+            Some(resource) => Ok(resource),
+            None => serde_json::from_str(json)
+                .map(EventResource::Other)
+                .map_err(|e| VerifyError::body(Some("event_resource"), "is not JSON", &e)),
+        }
     }
 }
 
 /// Decodes `json` as the generated type `R` and converts it field by field, as an API answer
-/// is (`reason` names what it should have been).
-fn decode<R: DeserializeOwned, T: From<R>>(
-    json: &str,
-    reason: &'static str,
-) -> Result<Box<T>, VerifyError> {
-    let raw: R = serde_json::from_str(json)
-        .map_err(|e| VerifyError::body(Some("event_resource"), reason, &e))?;
-    Ok(Box::new(raw.into()))
+/// is; `None` when it is not one.
+fn decode<R: DeserializeOwned, T: From<R>>(json: &str) -> Option<Box<T>> {
+    let raw: R = serde_json::from_str(json).ok()?;
+    Some(Box::new(raw.into()))
 }
 
 impl fmt::Debug for EventResource {

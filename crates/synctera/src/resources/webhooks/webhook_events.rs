@@ -98,8 +98,8 @@ pub struct WebhookEvent {
     pub status: Option<DeliveryStatus>,
     /// Every delivery attempt, oldest first (only in `getEvent`'s answer).
     pub response_history: Vec<DeliveryAttempt>,
-    /// The resource after the event, decoded like a delivery's; a resource this SDK cannot
-    /// read as its type arrives as [`EventResource::Other`].
+    /// The resource after the event, decoded like a delivery's (a resource that is not JSON is
+    /// left out).
     pub resource: Option<EventResource>,
     /// For `*.UPDATED` events: the changed fields' values before the change.
     pub changed_fields: ChangedFields,
@@ -108,11 +108,10 @@ pub struct WebhookEvent {
 impl From<types::WebhookEvent> for WebhookEvent {
     fn from(raw: types::WebhookEvent) -> Self {
         let event_type = EventType::from_wire(&raw.type_);
-        let resource = raw.event_resource.as_deref().and_then(|json| {
-            EventResource::read(&event_type, json)
-                .ok()
-                .or_else(|| serde_json::from_str(json).ok().map(EventResource::Other))
-        });
+        let resource = raw
+            .event_resource
+            .as_deref()
+            .and_then(|json| EventResource::read(&event_type, json).ok());
         WebhookEvent {
             id: raw.id.into(),
             event_time: raw.event_time,
