@@ -24,7 +24,8 @@ use crate::values::addresses::Address;
 use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::{PersonId, PersonalIdId};
 use crate::values::pii::{
-    DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, PhoneNumber, SsnLast4,
+    DateOfBirth, Email, Identifier, IdentifierLast4, MaskedName, NOT_AN_SSN, PhoneNumber, SsnLast4,
+    is_ssn_shaped,
 };
 
 pub use crate::resources::person_query::{PersonFilters, PersonListQuery, PersonSortKey};
@@ -93,7 +94,8 @@ pub struct PersonalIdInput {
 
 impl PersonalIdInput {
     /// An identifier of `id_type`. `country_code` may be left out where the type implies it
-    /// (SSN → US).
+    /// (SSN → US). An `SSN` identifier must be written as one (`123-45-6789`), as the API
+    /// requires; the request is refused locally, naming `personal_ids[i].identifier`, if not.
     pub fn new(id_type: PersonalIdType, identifier: Identifier) -> Self {
         Self {
             id_type,
@@ -110,6 +112,12 @@ impl PersonalIdInput {
 
     /// The entry's own rules; errors name `personal_ids[index].<field>`.
     fn validate(&self, index: usize) -> Result<(), Error> {
+        if self.id_type == PersonalIdType::Ssn && !is_ssn_shaped(self.identifier.expose_secret()) {
+            return Err(Error::validation(
+                Self::path(index, "identifier"),
+                NOT_AN_SSN,
+            ));
+        }
         match &self.country_code {
             Some(cc) if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) => {
                 Err(Error::validation(

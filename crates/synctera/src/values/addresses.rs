@@ -191,7 +191,8 @@ impl AddressInput {
         self
     }
 
-    /// Postal code.
+    /// Postal code. Checked for the US (`12345` or `12345-6789`) and Canada (`A1A 1A1` or
+    /// `A1A1A1`, letters in either case, sent as `A1A 1A1`).
     pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
         self.postal_code = Some(postal_code.into());
         self
@@ -246,7 +247,11 @@ impl AddressInput {
                     code
                 }
                 "CA" => {
-                    let compact: Vec<u8> = code.bytes().filter(|b| *b != b' ').collect();
+                    let compact: Vec<u8> = code
+                        .bytes()
+                        .filter(|b| *b != b' ')
+                        .map(|b| b.to_ascii_uppercase())
+                        .collect();
                     let ok = code.len() <= 7
                         && compact.len() == 6
                         && compact.iter().enumerate().all(|(i, c)| {
@@ -384,14 +389,15 @@ mod tests {
 
     #[test]
     fn canadian_postal_codes_are_normalised() {
-        for input in ["K1A 0B1", "K1A0B1"] {
+        // Letters in either case, as the spec and the sandbox take them.
+        for input in ["K1A 0B1", "K1A0B1", "k1a 0b1", "k1A0b1"] {
             let a = AddressInput::new("1 Main", "CA")
                 .postal_code(input)
                 .normalized("legal_address")
                 .unwrap();
             assert_eq!(a.postal_code.as_deref(), Some("K1A 0B1"));
         }
-        for bad in ["K1A-0B1", "11A 0B1", "K1A 0B", "k1a 0b1"] {
+        for bad in ["K1A-0B1", "11A 0B1", "K1A 0B", "K1A  0B1"] {
             let r = reason(
                 AddressInput::new("1 Main", "CA")
                     .postal_code(bad)

@@ -69,23 +69,27 @@ impl Ssn {
     }
 }
 
+/// Whether `value` is written as an SSN is sent: `^\d{3}-\d{2}-\d{4}$`.
+pub(crate) fn is_ssn_shaped(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 11
+        && b.iter().enumerate().all(|(i, c)| match i {
+            3 | 6 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// Why a value is not an SSN, for the field that should have held one.
+pub(crate) const NOT_AN_SSN: &str = "must be nine digits written ddd-dd-dddd";
+
 /// Validates and wraps an SSN written as `123-45-6789`.
 impl FromStr for Ssn {
     type Err = Error;
     fn from_str(value: &str) -> Result<Self, Error> {
-        let b = value.as_bytes();
-        let ok = b.len() == 11
-            && b.iter().enumerate().all(|(i, c)| match i {
-                3 | 6 => *c == b'-',
-                _ => c.is_ascii_digit(),
-            });
-        if ok {
+        if is_ssn_shaped(value) {
             Ok(Self(SecretString::from(value)))
         } else {
-            Err(Error::validation(
-                "ssn",
-                "must be nine digits written ddd-dd-dddd",
-            ))
+            Err(Error::validation("ssn", NOT_AN_SSN))
         }
     }
 }
@@ -337,8 +341,8 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
-/// An e-mail address. Checked for the shape `local@domain.tld` without spaces (the API does not
-/// document stricter rules). `Debug`/`Display` show only the first character.
+/// An e-mail address. Checked for the shape `local@domain.tld` without spaces, at most 320
+/// characters (the API does not document stricter rules). `Debug`/`Display` show only the first character.
 ///
 /// ```
 /// use synctera::pii::Email;
@@ -360,7 +364,8 @@ impl Email {
         } else {
             value.chars().any(|c| c.is_whitespace() || c.is_control())
         };
-        let ok = value.len() <= 254
+        // The spec's bound, in characters as it counts them (not the 254 of RFC 5321's path).
+        let ok = value.chars().count() <= 320
             && !spaced
             && match value.split_once('@') {
                 Some((local, domain)) => {

@@ -83,6 +83,33 @@ fn passport(number: &str) -> PersonalIdInput {
     )
 }
 
+/// An identifier of type `SSN` is a full SSN written with hyphens, as the API requires; other
+/// types keep their own shapes.
+#[test]
+fn an_ssn_personal_id_must_be_written_as_an_ssn() {
+    let ssn_id = |value: &str| {
+        PersonalIdInput::new(
+            PersonalIdType::Ssn,
+            value.parse::<crate::values::pii::Identifier>().unwrap(),
+        )
+    };
+    for bad in ["123456789", "123-45-678", "123 45 6789"] {
+        let (field, reason) = rejected(
+            NewPerson::prospect()
+                .personal_id(passport("123456789"))
+                .personal_id(ssn_id(bad))
+                .validate(),
+            bad,
+        );
+        assert_eq!(field, "personal_ids[1].identifier");
+        assert_eq!(reason, "must be nine digits written ddd-dd-dddd");
+    }
+    NewPerson::prospect()
+        .personal_id(ssn_id("123-45-6789"))
+        .validate()
+        .unwrap();
+}
+
 /// Each entry of `personal_ids` is converted on its own and the error names it by its index, for
 /// the generated limits (`identifier` length) and for the facade's own rule (`country_code`).
 #[test]
@@ -338,7 +365,7 @@ fn a_writes_own_checks_come_after_the_names_and_before_the_addresses() {
     assert_eq!(field_of(blank_first.validate()), "first_name");
     let bad_id = NewPerson::prospect()
         .personal_id(
-            PersonalIdInput::new(PersonalIdType::Ssn, "123456789".parse().unwrap())
+            PersonalIdInput::new(PersonalIdType::Ssn, "123-45-6789".parse().unwrap())
                 .country_code("us"),
         )
         .legal_address(bad_address.clone());

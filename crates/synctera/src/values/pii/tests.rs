@@ -182,6 +182,19 @@ fn email_shape_and_masking() {
             );
         }
     }
+    // The spec's bound is 320 characters, counted as characters, not bytes.
+    let longest = format!("{}@example.com", "a".repeat(320 - "@example.com".len()));
+    let longest_wide = format!("{}@example.com", "ë".repeat(320 - "@example.com".len()));
+    for ok in [&longest, &longest_wide] {
+        assert!(
+            ok.parse::<Email>().is_ok(),
+            "{} characters",
+            ok.chars().count()
+        );
+    }
+    let too_long = format!("a{longest}");
+    assert!(too_long.parse::<Email>().is_err());
+
     let e = "anne.baker@example.com".parse::<Email>().unwrap();
     let shown = format!("{e}{e:?}");
     assert!(
