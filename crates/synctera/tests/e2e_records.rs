@@ -172,3 +172,40 @@ async fn customers_view_shares_ids_with_persons() {
     assert_eq!(all.len(), 1);
     sandbox.shutdown().await;
 }
+
+/// A note is needed only when `ban_status` moves between `SUSPENDED` and `ALLOWED`; the stored
+/// value decides, so the server checks it: the same value again passes without one, a real
+/// change without one is answered 400 naming `note`, and with one it is applied.
+#[tokio::test]
+async fn a_ban_status_change_needs_a_note_the_same_value_does_not() {
+    let (sandbox, client) = setup().await;
+    let persons = client.persons();
+    let person = persons.create(NewPerson::prospect()).await.unwrap();
+
+    let same = PersonUpdate::new().ban_status(BanStatusInput::Allowed);
+    let unchanged = persons.update(person.id, same).await.unwrap();
+    assert_eq!(unchanged.ban_status, synctera::BanStatus::Allowed);
+
+    let suspend = PersonUpdate::new().ban_status(BanStatusInput::Suspended);
+    let err = persons.update(person.id, suspend).await.unwrap_err();
+    let synctera::Error::Api { status, detail, .. } = &err else {
+        panic!("expected the server's answer, got {err:?}")
+    };
+    assert_eq!(*status, 400);
+    assert!(detail.as_deref().unwrap_or("").contains("note"), "{err}");
+
+    let suspend = PersonUpdate::new()
+        .ban_status(BanStatusInput::Suspended)
+        .note("fraud review");
+    let suspended = persons.update(person.id, suspend).await.unwrap();
+    assert_eq!(suspended.ban_status, synctera::BanStatus::Suspended);
+
+    let replace = CustomerReplace::prospect().ban_status(BanStatusInput::Suspended);
+    let replaced = client
+        .customers()
+        .replace(person.id, replace)
+        .await
+        .unwrap();
+    assert_eq!(replaced.ban_status, synctera::BanStatus::Suspended);
+    sandbox.shutdown().await;
+}

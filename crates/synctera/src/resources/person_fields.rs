@@ -65,9 +65,11 @@ pub enum NoteRule {
     /// Only with `SUSPENDED` (a create: there is no suspension to lift); the reason the error
     /// gives.
     WhenSuspending(&'static str),
-    /// With any `ban_status`: the request cannot know the stored value, so every value is
-    /// treated as a change between `SUSPENDED` and `ALLOWED`.
-    WithAnyBanStatus,
+    /// Left to the server (a change): a note is needed only when `ban_status` moves between
+    /// `SUSPENDED` and `ALLOWED`, and only the server knows the stored value. Requiring one
+    /// with every `ban_status` would refuse requests the API accepts (the same value sent
+    /// again, as a full replace may) and have notes invented, which are stored for good.
+    ByTheServer,
 }
 
 /// The rules that differ between the writes; each write's row is its [`WriteKind::RULES`].
@@ -75,10 +77,10 @@ pub enum NoteRule {
 /// | write | whole record | note needed |
 /// | --- | --- | --- |
 /// | `NewPerson` | yes | with `SUSPENDED` |
-/// | `PersonUpdate` | no | with any `ban_status` |
+/// | `PersonUpdate` | no | checked by the server |
 /// | `NewCustomer` | yes | with `SUSPENDED` |
-/// | `CustomerPatch` | no | with any `ban_status` |
-/// | `CustomerReplace` | yes | with any `ban_status` |
+/// | `CustomerPatch` | no | checked by the server |
+/// | `CustomerReplace` | yes | checked by the server |
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {
     /// The write sends the whole record, so every status but `PROSPECT` needs a first and a
@@ -88,19 +90,13 @@ pub struct Rules {
     pub note: NoteRule,
 }
 
-/// The reason the error gives when a change of `ban_status` lacks its note.
-const CHANGE_NOTE: &str = "is required when changing ban_status between SUSPENDED and ALLOWED";
-
 impl NoteRule {
     fn check(self, ban_status: Option<BanStatusInput>, note: Option<&str>) -> Result<(), Error> {
-        let reason = match (self, ban_status) {
-            (NoteRule::WhenSuspending(reason), Some(BanStatusInput::Suspended)) => reason,
-            (NoteRule::WithAnyBanStatus, Some(_)) => CHANGE_NOTE,
-            _ => return Ok(()),
-        };
-        match note {
-            None => Err(Error::validation("note", reason)),
-            Some(_) => Ok(()),
+        match (self, ban_status, note) {
+            (NoteRule::WhenSuspending(reason), Some(BanStatusInput::Suspended), None) => {
+                Err(Error::validation("note", reason))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -287,13 +283,15 @@ impl<K: WriteKind> PersonFields<K> {
         self.metadata = Some(v);
         self
     }
-    /// `ban_status`: suspend a person or lift a suspension; needs a [`note`](Self::note)
-    /// (see [`Rules`]). `BANNED` cannot be requested.
+    /// `ban_status`: suspend a person or lift a suspension, which needs a [`note`](Self::note)
+    /// (see [`Rules`]: a create checks it here, a change is checked by the server, which knows
+    /// the stored value). `BANNED` cannot be requested.
     pub fn ban_status(mut self, v: BanStatusInput) -> Self {
         self.ban_status = Some(v);
         self
     }
-    /// `note`: required with a `ban_status` change.
+    /// `note`: required when `ban_status` moves between `SUSPENDED` and `ALLOWED`, and when a
+    /// record is created `SUSPENDED`. Stored with the record and never returned.
     pub fn note(mut self, v: impl Into<String>) -> Self {
         self.note = Some(v.into());
         self

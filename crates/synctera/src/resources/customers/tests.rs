@@ -164,21 +164,18 @@ fn customer_request_rules() {
             .validate()
             .is_ok()
     );
-    assert_eq!(
-        field_of(
-            CustomerPatch::new()
-                .ban_status(BanStatusInput::Allowed)
-                .validate()
-        ),
-        "note"
+    // A change's note rule depends on the stored ban_status: the server checks it.
+    assert!(
+        CustomerPatch::new()
+            .ban_status(BanStatusInput::Allowed)
+            .validate()
+            .is_ok()
     );
-    assert_eq!(
-        field_of(
-            CustomerReplace::prospect()
-                .ban_status(BanStatusInput::Allowed)
-                .validate()
-        ),
-        "note"
+    assert!(
+        CustomerReplace::prospect()
+            .ban_status(BanStatusInput::Allowed)
+            .validate()
+            .is_ok()
     );
     assert_eq!(
         field_of(CustomerPatch::new().ssn("123-45-678").validate()),

@@ -105,7 +105,7 @@ impl WriteKind for CustomerChange {
     const NAME: &'static str = "CustomerPatch";
     const RULES: Rules = Rules {
         whole_record: false,
-        note: NoteRule::WithAnyBanStatus,
+        note: NoteRule::ByTheServer,
     };
 }
 
@@ -149,6 +149,6 @@ impl WriteKind for CustomerReplacement {
     const NAME: &'static str = "CustomerReplace";
     const RULES: Rules = Rules {
         whole_record: true,
-        note: NoteRule::WithAnyBanStatus,
+        note: NoteRule::ByTheServer,
     };
 }

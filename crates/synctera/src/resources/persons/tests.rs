@@ -254,13 +254,13 @@ fn suspended_on_create_needs_a_note() {
     );
 }
 
+/// Whether an update's `ban_status` is a change between `SUSPENDED` and `ALLOWED` (which needs a
+/// note) depends on the stored value, which only the server knows: the same value sent again
+/// needs none, so no note is demanded locally (`tests/e2e_records.rs` shows the server's answer).
 #[test]
-fn ban_status_change_on_update_needs_a_note() {
+fn an_update_with_a_ban_status_leaves_the_note_rule_to_the_server() {
     for s in [BanStatusInput::Suspended, BanStatusInput::Allowed] {
-        assert_eq!(
-            field_of(PersonUpdate::new().ban_status(s).validate()),
-            "note"
-        );
+        assert!(PersonUpdate::new().ban_status(s).validate().is_ok());
         assert!(
             PersonUpdate::new()
                 .ban_status(s)

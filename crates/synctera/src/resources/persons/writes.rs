@@ -122,9 +122,13 @@ impl WriteKind for PersonCreate {
 /// let update = PersonUpdate::new().phone_number("+12124567890");
 /// assert!(update.validate().is_ok());
 ///
-/// // Changing the ban status needs a note.
-/// let err = PersonUpdate::new().ban_status(BanStatusInput::Suspended).validate().unwrap_err();
-/// assert!(matches!(&err, synctera::Error::Validation { field, .. } if *field == "note"));
+/// // Values are checked as they are set; the first bad one is named, never shown.
+/// let err = PersonUpdate::new().phone_number("212-456-7890").validate().unwrap_err();
+/// assert!(matches!(&err, synctera::Error::Validation { field, .. } if *field == "phone_number"));
+///
+/// // Lifting a suspension needs a note; the server checks it, as only it knows the stored value.
+/// let lift = PersonUpdate::new().ban_status(BanStatusInput::Allowed).note("cleared by review");
+/// assert!(lift.validate().is_ok());
 /// ```
 ///
 /// The masked SSN a response carries cannot be sent back:
@@ -216,7 +220,7 @@ impl WriteKind for PersonChange {
     const NAME: &'static str = "PersonUpdate";
     const RULES: Rules = Rules {
         whole_record: false,
-        note: NoteRule::WithAnyBanStatus,
+        note: NoteRule::ByTheServer,
     };
 
     fn debug_own(&self, d: &mut fmt::DebugStruct<'_, '_>) {
