@@ -150,16 +150,17 @@ where
         } else {
             match policy.classifier.classify(call, &error, number) {
                 RetryDecision::DoNotRetry => Err("not retryable"),
-                RetryDecision::Retry { after } => {
-                    let delay = policy.delay_before_next(number, after);
+                RetryDecision::Retry { after } => match policy.delay_before_next(number, after) {
+                    None => Err("the server asked for a longer wait than max_delay"),
                     // Sleeping into the deadline would only turn a meaningful error into a
                     // timeout.
-                    if deadline.is_some_and(|d| tokio::time::Instant::now() + delay >= d) {
+                    Some(delay)
+                        if deadline.is_some_and(|d| tokio::time::Instant::now() + delay >= d) =>
+                    {
                         Err("no time left to retry")
-                    } else {
-                        Ok(delay)
                     }
-                }
+                    Some(delay) => Ok(delay),
+                },
             }
         };
         let delay = match verdict {
@@ -335,14 +336,23 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn retry_after_beyond_the_cap_waits_only_the_cap() {
+    async fn retry_after_beyond_the_cap_ends_the_call_instead_of_retrying_early() {
         let policy = RetryPolicy::default()
             .max_delay(Duration::from_secs(3))
             .total_deadline(None);
-        let outcomes = vec![Err(api_error(503, Some(Duration::from_secs(3600)))), Ok(1)];
-        let (result, _, waited) = get(&policy, outcomes).await;
-        assert_eq!(result.unwrap(), 1);
-        assert_waited(waited, 3);
+        let hour = Duration::from_secs(3600);
+        let outcomes = vec![Err(api_error(503, Some(hour))), Ok(1)];
+        let (result, attempts, waited) = get(&policy, outcomes).await;
+        let Err(Error::Api { retry_after, .. }) = result else {
+            panic!("{result:?}")
+        };
+        assert_eq!(
+            retry_after,
+            Some(hour),
+            "the caller learns when to come back"
+        );
+        assert_eq!(attempts, 1);
+        assert_waited(waited, 0);
     }
 
     #[tokio::test(start_paused = true)]

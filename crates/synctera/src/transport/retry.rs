@@ -10,7 +10,7 @@
 //! | --- | --- |
 //! | attempts in total | 3 (`max_retries(0)` means exactly one) |
 //! | back-off | exponential from 200 ms, full jitter, capped at 5 s |
-//! | `Retry-After` | honoured, but never longer than the cap |
+//! | `Retry-After` | honoured; a wait longer than the cap ends the call (never retried early) |
 //! | connect timeout (set on the client: [`ClientBuilder::connect_timeout`](crate::transport::client::ClientBuilder::connect_timeout)) | 10 s |
 //! | per-attempt timeout | 30 s |
 //! | total deadline (all attempts and sleeps) | 60 s |
@@ -188,8 +188,10 @@ impl CallInfo {
 /// The verdict of a [`RetryClassifier`] on one failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
-    /// Try again. `after` is the server's requested wait (`Retry-After`), if any; it is honoured
-    /// up to the policy's `max_delay`. Without it the policy's jittered back-off applies.
+    /// Try again. `after` is the server's requested wait (`Retry-After`), if any: it is
+    /// honoured, and a wait longer than the policy's `max_delay` ends the call with this error
+    /// (whose `retry_after` says when to come back) rather than retrying early. Without it the
+    /// policy's jittered back-off applies.
     Retry {
         /// The server-requested delay before the next attempt.
         after: Option<Duration>,
@@ -301,7 +303,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest wait between two attempts, whether from back-off or from `Retry-After`.
+    /// The longest wait between two attempts. Back-off is capped at it; a `Retry-After` longer
+    /// than it is not shortened (the server would refuse the early attempt) but ends the call
+    /// with the error, whose `retry_after` says when to try again.
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
@@ -328,20 +332,21 @@ impl RetryPolicy {
     }
 
     /// The wait before the attempt following failed attempt `attempt` (1-based): `Retry-After`
-    /// capped at `max_delay` when the server sent one, otherwise a uniformly random duration
+    /// when the server sent one (`None` when it is longer than `max_delay`: no retry), otherwise
+    /// a uniformly random duration
     /// between zero and `min(max_delay, base_delay × 2^(attempt−1))` ("full jitter", which
     /// spreads out clients that failed together instead of having them retry in lockstep).
     pub(crate) fn delay_before_next(
         &self,
         attempt: u32,
         retry_after: Option<Duration>,
-    ) -> Duration {
+    ) -> Option<Duration> {
         if let Some(after) = retry_after {
-            return after.min(self.max_delay);
+            return (after <= self.max_delay).then_some(after);
         }
         let ceiling = self.backoff_ceiling(attempt);
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(fastrand::u64(0..=nanos))
+        Some(Duration::from_nanos(fastrand::u64(0..=nanos)))
     }
 
     fn backoff_ceiling(&self, attempt: u32) -> Duration {
@@ -522,7 +527,11 @@ pub(crate) mod tests {
             let ceiling = Duration::from_millis(ceiling_ms);
             assert_eq!(policy.backoff_ceiling(attempt), ceiling);
             let samples: Vec<Duration> = (0..2000)
-                .map(|_| policy.delay_before_next(attempt, None))
+                .map(|_| {
+                    policy
+                        .delay_before_next(attempt, None)
+                        .expect("back-off always retries")
+                })
                 .collect();
             assert!(samples.iter().all(|d| *d <= ceiling), "attempt {attempt}");
             // Full jitter: the waits spread over the whole range, not bunched at the ceiling.
@@ -540,13 +549,15 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn retry_after_is_used_as_is_below_the_cap_and_capped_above_it() {
+    fn retry_after_is_used_as_is_up_to_the_cap_and_ends_the_call_above_it() {
         let policy = RetryPolicy::default().max_delay(Duration::from_secs(5));
         let two = Duration::from_secs(2);
-        assert_eq!(policy.delay_before_next(1, Some(two)), two);
+        let five = Duration::from_secs(5);
+        assert_eq!(policy.delay_before_next(1, Some(two)), Some(two));
+        assert_eq!(policy.delay_before_next(3, Some(five)), Some(five));
         assert_eq!(
             policy.delay_before_next(1, Some(Duration::from_secs(3600))),
-            Duration::from_secs(5)
+            None
         );
     }
 }
