@@ -10927,7 +10927,8 @@ Conventions used throughout:
 * Errors are RFC 7807 problem reports sent as `application/problem+json`.
 * Lists are paged with `limit` and an opaque `page_token`; a response carries
   `next_page_token` only while more rows remain.
-* Multi-valued query parameters travel as one comma-joined value (`?id=a,b`).
+* Multi-valued query parameters travel as one comma-joined value (`?id=a,b`); a parameter
+  given more than once (`?id=a&id=b`) is answered 400.
 * Every id, in a path, a query parameter or a body, is a UUID in its 36-character
   hyphenated form (RFC 4122; hex digits in either case). Other spellings (32 bare hex
   digits, `urn:uuid:…`, braces) name nothing: 404 in a path, 400 in a query or a body.
@@ -10936,7 +10937,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.3.0*/
+Version: 1.3.1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -10978,7 +10979,7 @@ impl Client {
 }
 impl ClientInfo<crate::Limits> for Client {
     fn api_version() -> &'static str {
-        "1.3.0"
+        "1.3.1"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

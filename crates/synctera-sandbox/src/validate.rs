@@ -102,7 +102,7 @@ const REDACTED_NAME: &str = "<redacted>";
 /// to three digits pass, because a client can type the same shape into a key
 /// (`{"ssn[123456789]": 1}`), and the last segment, always the client's key, is checked whole.
 fn echo_path(path: &str) -> String {
-    let name_ok = |name: &str| ECHOABLE_NAME.is_match(name) && !has_digit_run(name, 4);
+    let name_ok = is_echoable;
     let indexed_ok = |seg: &str| {
         let Some((name, rest)) = seg.split_once('[') else {
             return name_ok(seg);
@@ -118,6 +118,20 @@ fn echo_path(path: &str) -> String {
         return REDACTED_NAME.to_string();
     }
     path.to_string()
+}
+
+/// A name a client sent (a body field's, a query parameter's) as it may appear in a response:
+/// itself when it looks like a name of this API, else [`REDACTED_NAME`].
+pub fn echo_name(name: &str) -> &str {
+    if is_echoable(name) {
+        name
+    } else {
+        REDACTED_NAME
+    }
+}
+
+fn is_echoable(name: &str) -> bool {
+    ECHOABLE_NAME.is_match(name) && !has_digit_run(name, 4)
 }
 
 fn has_digit_run(s: &str, n: usize) -> bool {

@@ -480,3 +480,47 @@ async fn many_distinct_sort_orders_all_page_correctly() {
     );
     assert_eq!(all, names(&api, &format!("sort_by={}", orders[0])).await);
 }
+
+/// A repeated parameter is refused, not read as its last value: `?id=a&id=b` answered with b
+/// alone looks like a complete answer to a client that meant both (the spec's form is `?id=a,b`).
+#[tokio::test]
+async fn a_repeated_query_parameter_is_400_naming_it() {
+    let api = Api::new().await;
+    let ids = seed(&api).await;
+    assert_eq!(
+        names(&api, &format!("id={},{}", ids[0], ids[1])).await,
+        ["Anne", "Bob"]
+    );
+    let twenty: String = (0..20).map(|i| format!("p{i}=x&")).collect();
+    for (query, name) in [
+        (format!("id={}&id={}", ids[0], ids[1]), "id"),
+        ("status=PROSPECT&status=ACTIVE".to_string(), "status"),
+        ("limit=x&limit=1".to_string(), "limit"),
+        ("limit=1&limit=1".to_string(), "limit"),
+        // Past the short-query path: the check still finds the repeat.
+        (format!("{twenty}p3=y"), "p3"),
+    ] {
+        for list in ["/persons", "/customers"] {
+            let d = api
+                .get(&format!("{list}?{query}"))
+                .await
+                .problem(400, "BAD_QUERY_PARAMETER");
+            assert!(
+                d.starts_with(&format!("{name} is given more than once")),
+                "{d}"
+            );
+            assert!(d.contains("comma-separated"), "{d}");
+        }
+    }
+    let d = api
+        .get("/disclosures?person_id=a&person_id=b")
+        .await
+        .problem(400, "BAD_QUERY_PARAMETER");
+    assert!(d.starts_with("person_id "), "{d}");
+    // A name that may be data typed into the wrong place is not echoed.
+    let d = api
+        .get("/persons?123-45-6789=1&123-45-6789=2")
+        .await
+        .problem(400, "BAD_QUERY_PARAMETER");
+    assert!(!d.contains("6789"), "{d}");
+}

@@ -1,11 +1,13 @@
 //! Query strings, parsed leniently so that every parameter error names the parameter.
 
+use std::collections::HashSet;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use uuid::Uuid;
 
 use crate::problem::Problem;
-use crate::validate::parse_uuid;
+use crate::validate::{echo_name, parse_uuid};
 
 /// Raw query pairs, parsed leniently so that every parameter error names the parameter.
 pub(crate) struct Query(Vec<(String, String)>);
@@ -14,17 +16,45 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-            .map(Query)
-            .map_err(|_| Problem::bad_query("the query string is not valid form encoding"))
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map_err(|_| Problem::bad_query("the query string is not valid form encoding"))?;
+        // Honouring one of two values would answer a question the client did not ask (two ids
+        // read as one, two statuses as the last): a repeat is refused, whatever the parameter.
+        if let Some(name) = repeated(&pairs) {
+            return Err(Problem::bad_query(format!(
+                "{} is given more than once; a multi-valued parameter is one comma-separated \
+                 value (?id=a,b)",
+                echo_name(name)
+            )));
+        }
+        Ok(Query(pairs))
     }
 }
 
+/// The first parameter name given more than once. Queries are short, so comparing each name
+/// with the ones before it is cheaper than hashing; a long one is hashed so that a hostile
+/// query (tens of thousands of pairs fit in a URI) costs linear time, not quadratic.
+fn repeated(pairs: &[(String, String)]) -> Option<&str> {
+    const SHORT: usize = 16;
+    if pairs.len() <= SHORT {
+        return pairs
+            .iter()
+            .enumerate()
+            .find(|(i, (k, _))| pairs[..*i].iter().any(|(p, _)| p == k))
+            .map(|(_, (k, _))| k.as_str());
+    }
+    let mut seen = HashSet::with_capacity(pairs.len());
+    pairs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .find(|k| !seen.insert(*k))
+}
+
 impl Query {
+    /// The parameter's value; each name occurs at most once (see `from_request_parts`).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
-            .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
