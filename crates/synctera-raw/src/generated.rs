@@ -10925,6 +10925,9 @@ Conventions used throughout:
 
 * Every call carries `Authorization: Bearer <api key>`.
 * Errors are RFC 7807 problem reports sent as `application/problem+json`.
+* A request body is a JSON object sent with `Content-Type: application/json` (or an
+  `application/…+json` type such as `application/merge-patch+json`); a body under any
+  other content type, or none, is answered 400.
 * Lists are paged with `limit` and an opaque `page_token`; a response carries
   `next_page_token` only while more rows remain.
 * Multi-valued query parameters travel as one comma-joined value (`?id=a,b`); a parameter

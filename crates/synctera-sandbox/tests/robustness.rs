@@ -151,6 +151,68 @@ async fn bodies_over_one_mib_are_413() {
         .expect(201);
 }
 
+/// A body is read as JSON only when the client says it is JSON: a form or text body that
+/// happens to parse must not create records behind a client's misconfigured encoder.
+#[tokio::test]
+async fn a_body_that_is_not_declared_json_is_400_naming_content_type() {
+    let api = Api::new().await;
+    let person = br#"{"status": "PROSPECT", "is_customer": true, "first_name": "Anne"}"#;
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/jsonp"),
+        Some("application/+json"),
+        Some("json"),
+    ] {
+        let r = api
+            .raw_typed(Method::POST, "/persons", content_type, person.to_vec())
+            .await;
+        let d = r.problem(400, "BAD_REQUEST_BODY");
+        assert!(d.contains("Content-Type"), "{content_type:?}: {d}");
+    }
+    assert_eq!(api.sb.person_count(KEY), 0);
+    let id = api.create_active("Anne", "Baker").await.id();
+    let r = api
+        .raw_typed(
+            Method::PATCH,
+            &format!("/persons/{id}"),
+            Some("text/plain"),
+            br#"{"first_name": "Bea"}"#.to_vec(),
+        )
+        .await;
+    assert!(r.problem(400, "BAD_REQUEST_BODY").contains("Content-Type"));
+    assert_eq!(
+        api.get(&format!("/persons/{id}")).await.expect(200)["first_name"],
+        "Anne"
+    );
+    // JSON media types in any case, with parameters, are JSON.
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        "application/merge-patch+json",
+    ] {
+        api.raw_typed(
+            Method::POST,
+            "/persons",
+            Some(content_type),
+            person.to_vec(),
+        )
+        .await
+        .expect(201);
+    }
+    // An empty body needs no Content-Type: it is refused for being empty, not for its type.
+    let r = api
+        .raw_typed(Method::POST, "/persons", None, Vec::new())
+        .await;
+    assert!(r.problem(400, "BAD_REQUEST_BODY").contains("empty"));
+    api.raw_typed(Method::POST, "/wipe", None, Vec::new())
+        .await
+        .expect(204);
+}
+
 #[tokio::test]
 async fn bad_uuids_and_absurd_queries_are_4xx() {
     let api = Api::new().await;

@@ -3,7 +3,7 @@
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{StatusCode, header, request::Parts};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use bytes::Bytes;
 use uuid::Uuid;
 
@@ -64,20 +64,54 @@ impl FromRequestParts<Arc<App>> for Caller {
     }
 }
 
-/// A request body read in full, with size and read errors as problem reports.
+/// A request body read in full, with size and read errors as problem reports. A body is JSON
+/// only when its Content-Type says so; an empty one needs none, so that an operation whose
+/// body may be left out works without the header.
 pub(crate) struct Body(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = Problem;
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match Bytes::from_request(req, state).await {
-            Ok(b) => Ok(Body(b)),
+        let json = is_json(&req.headers().get_all(header::CONTENT_TYPE));
+        let body = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Problem::payload_too_large())
+                return Err(Problem::payload_too_large());
             }
-            Err(_) => Err(Problem::bad_body("the request body could not be read")),
+            Err(_) => return Err(Problem::bad_body("the request body could not be read")),
+        };
+        if !json && !body.is_empty() {
+            // The spec documents no 415; 400 is on every operation.
+            return Err(Problem::bad_body(
+                "the request body must be sent with one Content-Type header of \
+                 application/json (or another JSON media type, application/*+json)",
+            ));
         }
+        Ok(Body(body))
     }
+}
+
+/// Whether the request has exactly one Content-Type and it is a JSON media type:
+/// `application/json` or `application/<anything>+json`, in any case, parameters
+/// (`; charset=utf-8`) allowed.
+fn is_json(values: &header::GetAll<'_, HeaderValue>) -> bool {
+    let mut values = values.iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let structured = |sub: &[u8]| {
+        sub.len() > b"+json".len()
+            && sub[sub.len() - b"+json".len()..].eq_ignore_ascii_case(b"+json")
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || structured(subtype.as_bytes()))
 }
 
 /// The id in the path; anything that is not a UUID names no resource.

@@ -157,16 +157,26 @@ impl Api {
     }
     /// Sends raw bytes as the body (for malformed input).
     pub async fn raw(&self, method: Method, path: &str, body: Vec<u8>) -> Resp {
+        self.raw_typed(method, path, Some("application/json"), body)
+            .await
+    }
+    /// Sends raw bytes as the body with this Content-Type, or none.
+    pub async fn raw_typed(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Resp {
         let url = format!("{}{}", self.sb.base_url(), path);
-        let r = self
+        let mut req = self
             .http
             .request(method.clone(), &url)
-            .header("authorization", format!("Bearer {}", self.key))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("request sent");
+            .header("authorization", format!("Bearer {}", self.key));
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        let r = req.body(body).send().await.expect("request sent");
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let content_type = headers
