@@ -10,12 +10,18 @@ use std::time::Duration;
 /// schedule.
 pub(crate) const DEFAULT_WEBHOOK_RETRY_BASE: Duration = Duration::from_secs(30);
 
+/// The longest API key accepted, in characters. Every new key is remembered (it names a
+/// tenant), so without a bound a client could hold hundreds of kilobytes per request; 256 is
+/// far above any real key.
+pub(crate) const MAX_API_KEY_LEN: usize = 256;
+
 /// How a sandbox runs. Build it with [`SandboxConfig::default`] and the setters.
 #[derive(Clone)]
 pub struct SandboxConfig {
     /// Address to listen on; the library default is `127.0.0.1:0` (a free loopback port).
     pub listen: SocketAddr,
-    /// Accepted API keys; empty accepts any non-empty key. Each key is its own tenant.
+    /// Accepted API keys; empty accepts any non-empty key of at most [`MAX_API_KEY_LEN`]
+    /// characters. Each key is its own tenant.
     pub api_keys: Vec<String>,
     /// Enforce the unique-customer rule (409 `DUPLICATE_RESOURCE`), off like Synctera's sandbox.
     pub enforce_unique_customer: bool,

@@ -59,7 +59,8 @@
 //! # Memory bounds
 //! A shared sandbox must not grow without limit: it keeps at most
 //! [`SandboxConfig::max_tenants`] tenants (10 000; a new API key beyond that is answered 403
-//! `FORBIDDEN`, known keys keep working), and each tenant replays a finished idempotency key for
+//! `FORBIDDEN`, known keys keep working; a key over 256 characters is answered 401
+//! `UNAUTHENTICATED` and names no tenant), and each tenant replays a finished idempotency key for
 //! [`SandboxConfig::idempotency_ttl`] (24 hours) and remembers at most
 //! [`SandboxConfig::idempotency_capacity`] of them (10 000, oldest evicted first). An expired or
 //! evicted key is free again, like a key never seen.

@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:4010")]
     listen: SocketAddr,
     /// Accept only this API key (repeatable); without any (and without SYNCTERA_SANDBOX_API_KEYS),
-    /// every non-empty key is accepted.
+    /// every non-empty key of at most 256 characters is accepted.
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
     /// Enforce the unique-customer rule (dob + last name + SSN last four) with 409.

@@ -12,7 +12,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::app::{App, tenant_name};
-use crate::config::{MAX_TIMEOUT, SandboxConfig, clamp_rate};
+use crate::config::{MAX_API_KEY_LEN, MAX_TIMEOUT, SandboxConfig, clamp_rate};
 use crate::faults::{FaultInjector, FaultState};
 use crate::http::CONN_KILL;
 
@@ -43,8 +43,20 @@ impl Sandbox {
     /// With [`SandboxConfig::state`] set, the database is opened (created owner-read/write
     /// only when missing) and loaded before the first connection is accepted, so that no
     /// client ever sees the sandbox empty. A file that is not a sandbox database, is corrupt,
-    /// or is in use by another sandbox is an error, and the file is left as it was.
+    /// or is in use by another sandbox is an error, and the file is left as it was. So is an
+    /// accepted API key longer than 256 characters (`ErrorKind::InvalidInput`).
     pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        // Such a key could never be used: every request carrying it is refused.
+        if config
+            .api_keys
+            .iter()
+            .any(|k| k.chars().count() > MAX_API_KEY_LEN)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("an accepted API key is longer than {MAX_API_KEY_LEN} characters"),
+            ));
+        }
         let faults = Arc::new(FaultState::new(
             clamp_rate(config.fault_rate),
             config.fault_seed,

@@ -124,6 +124,43 @@ async fn new_tenants_beyond_the_cap_are_403_and_known_ones_keep_working() {
     api.as_key("second").get("/persons").await.expect(200);
 }
 
+/// Every new key is remembered as a tenant, so an unbounded key would let a client hold memory
+/// by the size of its header: a key over 256 characters is refused before it names a tenant.
+#[tokio::test]
+async fn api_keys_over_256_characters_are_401_and_hold_no_tenant() {
+    let api = Api::with(SandboxConfig::default().max_tenants(1)).await;
+    for n in 0..10 {
+        let key = format!("{n}{}", "k".repeat(100_000));
+        let d = api
+            .as_key(&key)
+            .get("/persons")
+            .await
+            .problem(401, "UNAUTHENTICATED");
+        assert!(d.contains("Authorization") && d.contains("256"), "{d}");
+        assert!(!d.contains("kkkk"), "the key is echoed: {d}");
+    }
+    let d = api
+        .as_key(&"k".repeat(257))
+        .get("/persons")
+        .await
+        .problem(401, "UNAUTHENTICATED");
+    assert!(d.contains("256"), "{d}");
+    // The refused keys took no tenant: the sandbox's one slot is still free.
+    api.as_key(&"k".repeat(256))
+        .get("/persons")
+        .await
+        .expect(200);
+    // A sandbox cannot be told to accept a key no request may carry.
+    let e = Sandbox::start_with(SandboxConfig::default().api_key("k".repeat(257)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        e.to_string().contains("256") && !e.to_string().contains("kkkk"),
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn oldest_idempotency_records_are_evicted_beyond_the_cap() {
     let api = Api::with(SandboxConfig::default().idempotency_capacity(2)).await;

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::app::App;
+use crate::config::MAX_API_KEY_LEN;
 use crate::problem::Problem;
 use crate::store::Tenant;
 use crate::validate::parse_uuid;
@@ -50,6 +51,12 @@ impl FromRequestParts<Arc<App>> for Caller {
                     "missing or empty bearer token in the Authorization header",
                 )
             })?;
+        if token.len() > MAX_API_KEY_LEN {
+            return Err(Problem::unauthenticated(format!(
+                "the API key in the Authorization header is longer than {MAX_API_KEY_LEN} \
+                 characters"
+            )));
+        }
         if !app.config.api_keys.is_empty() && !app.config.api_keys.iter().any(|k| k == token) {
             return Err(Problem::unauthenticated(
                 "the API key is not accepted by this sandbox",
