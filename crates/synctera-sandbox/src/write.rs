@@ -32,9 +32,17 @@ pub(crate) struct Write {
 impl<S: Send + Sync> FromRequestParts<S> for Write {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let key = match parts.headers.get("idempotency-key") {
-            None => None,
-            Some(v) => match v.to_str() {
+        let mut keys = parts.headers.get_all("idempotency-key").iter();
+        let key = match (keys.next(), keys.next()) {
+            (None, _) => None,
+            // Which of two keys names the request is a guess either way, and a wrong guess
+            // replays (or runs twice) a request the client did not mean.
+            (Some(_), Some(_)) => {
+                return Err(Problem::bad_request(
+                    "Idempotency-Key is given more than once; send one key",
+                ));
+            }
+            (Some(v), None) => match v.to_str() {
                 Ok(s) if !s.is_empty() && s.len() <= 255 => Some(s.to_string()),
                 _ => {
                     return Err(Problem::bad_request(

@@ -209,6 +209,30 @@ async fn bad_idempotency_keys_are_400() {
     assert_eq!(api.sb.person_count(KEY), 0);
 }
 
+/// Two keys on one request leave its identity a guess: refused, and nothing is created.
+#[tokio::test]
+async fn a_repeated_idempotency_key_header_is_400_naming_it() {
+    let api = Api::new().await;
+    let body = json!({"status": "PROSPECT", "is_customer": true});
+    api.post_idem("/persons", body.clone(), "key-a")
+        .await
+        .expect(201);
+    for keys in [["key-b", "key-a"], ["key-a", "key-b"], ["key-c", "key-c"]] {
+        let d = api
+            .send(
+                Some(KEY),
+                reqwest::Method::POST,
+                "/persons",
+                Some(&body),
+                &[("idempotency-key", keys[0]), ("idempotency-key", keys[1])],
+            )
+            .await
+            .problem(400, "BAD_REQUEST");
+        assert!(d.contains("Idempotency-Key"), "{keys:?}: {d}");
+    }
+    assert_eq!(api.sb.person_count(KEY), 1);
+}
+
 /// Sends `body` as is (no re-serialization) with an idempotency key.
 async fn post_raw_idem(api: &Api, path: &str, body: &str, key: &str) -> Resp {
     let r = api
