@@ -10,6 +10,11 @@ use std::time::Duration;
 /// schedule.
 pub(crate) const DEFAULT_WEBHOOK_RETRY_BASE: Duration = Duration::from_secs(30);
 
+/// The longest [`SandboxConfig::webhook_retry_base`] honoured (an hour: waits of up to 40 days,
+/// retries for about 275 days); a longer one counts as this. Past it a schedule stops meaning
+/// anything, and its times would overflow the clock.
+pub(crate) const MAX_WEBHOOK_RETRY_BASE: Duration = Duration::from_secs(60 * 60);
+
 /// The longest API key accepted, in characters. Every new key is remembered (it names a
 /// tenant), so without a bound a client could hold hundreds of kilobytes per request; 256 is
 /// far above any real key.
@@ -57,7 +62,8 @@ pub struct SandboxConfig {
     pub max_connections: usize,
     /// The wait after a webhook delivery's first failure; later waits double up to 960 times
     /// it, and retries stop once the waits add up to 6 600 times it. Default 30 seconds
-    /// (about 55 hours of retries); tests compress it to milliseconds.
+    /// (about 55 hours of retries); tests compress it to milliseconds. At most an hour; a
+    /// longer one counts as an hour.
     pub webhook_retry_base: Duration,
     /// How long the previous webhook secret keeps signing deliveries after a rolling
     /// replacement (`replaceSecret` with `is_rolling_secret`). Default 24 hours, as on the

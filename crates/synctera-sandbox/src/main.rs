@@ -65,11 +65,11 @@ struct Args {
     /// loopback hosts (127.0.0.0/8, ::1, localhost).
     #[arg(long = "webhook-allow-host", value_name = "HOST")]
     webhook_allow_hosts: Vec<String>,
-    /// The wait after a delivery's first failure, in milliseconds; later waits double (up to
-    /// 960 times it) until they add up to 6 600 times it. The default (30 s) retries for about
-    /// 55 hours; tests use a few milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 30_000)]
-    webhook_retry_base_ms: u64,
+    /// The wait after a delivery's first failure, in milliseconds, at most 3600000 (an hour);
+    /// later waits double (up to 960 times it) until they add up to 6 600 times it. The
+    /// default (30 s) retries for about 55 hours; tests use a few milliseconds.
+    #[arg(long, value_name = "MS", default_value = "30000", value_parser = parse_retry_base)]
+    webhook_retry_base_ms: Duration,
     /// Seconds the previous webhook secret keeps signing after a rolling replacement (the
     /// platform's 24 hours by default); tests shorten it to see a rotation end.
     #[arg(long, value_name = "SECS", default_value = "86400", value_parser = parse_secs)]
@@ -106,6 +106,15 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
             Ok(Duration::from_secs_f64(secs))
         }
         _ => Err("must be a number of seconds above 0, at most a year (31536000)".into()),
+    }
+}
+
+/// Whole milliseconds, at most an hour (the library's cap, `MAX_WEBHOOK_RETRY_BASE`): a longer
+/// base would be cut to an hour without a word, so the binary refuses it instead.
+fn parse_retry_base(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(ms) if ms <= 3_600_000 => Ok(Duration::from_millis(ms)),
+        _ => Err("must be a whole number of milliseconds, at most 3600000 (an hour)".into()),
     }
 }
 
@@ -153,7 +162,7 @@ async fn main() -> std::io::Result<()> {
         config = config.state(path);
     }
     config = config
-        .webhook_retry_base(Duration::from_millis(args.webhook_retry_base_ms))
+        .webhook_retry_base(args.webhook_retry_base_ms)
         .webhook_rolling_window(args.webhook_rolling_window);
     for host in args.webhook_allow_hosts {
         config = config.webhook_allow_host(host);

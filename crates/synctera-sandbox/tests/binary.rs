@@ -37,6 +37,26 @@ fn binary_rejects_bad_fault_rate() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("fault-rate"));
 }
 
+/// A base past an hour (or past what a u64 of milliseconds holds) is refused at start, with
+/// the option named, rather than cut to an hour in silence. (`--print-spec` makes a binary
+/// that accepted the value exit at once instead of serving.)
+#[test]
+fn binary_rejects_a_webhook_retry_base_over_an_hour() {
+    for ms in ["3600001", "18446744073709551615", "1.5"] {
+        let out = binary()
+            .args(["--print-spec", "--webhook-retry-base-ms", ms])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{ms}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error:") && first.contains("--webhook-retry-base-ms"),
+            "{ms}: {stderr}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
     let mut env_keys = command();

@@ -6,6 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::MAX_WEBHOOK_RETRY_BASE;
+
 /// The longest an attempt may take, from connecting to the last byte of the answer kept.
 pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The part of the receiver's answer that is kept, in characters.
@@ -21,15 +23,21 @@ const MAX_WAIT_FACTOR: u32 = 960;
 const GIVE_UP_FACTOR: u32 = 6600;
 
 /// The wait before retry number `failures` (1 after the first failure), or `None` when the
-/// waits so far already add up to the give-up horizon.
+/// waits so far already add up to the give-up horizon. The base is public configuration, so
+/// it is capped and the arithmetic saturates: no base may panic the delivery worker, and the
+/// wait stays one the caller can add to the clock.
 pub(crate) fn retry_wait(base: Duration, failures: u32) -> Option<Duration> {
+    let base = base.min(MAX_WEBHOOK_RETRY_BASE);
     let wait = |n: u32| {
-        base * 2u32
-            .saturating_pow(n.saturating_sub(1))
-            .min(MAX_WAIT_FACTOR)
+        base.saturating_mul(
+            2u32.saturating_pow(n.saturating_sub(1))
+                .min(MAX_WAIT_FACTOR),
+        )
     };
-    let waited: Duration = (1..failures).map(wait).sum();
-    (waited < base * GIVE_UP_FACTOR).then(|| wait(failures))
+    let waited = (1..failures)
+        .map(wait)
+        .fold(Duration::ZERO, Duration::saturating_add);
+    (waited < base.saturating_mul(GIVE_UP_FACTOR)).then(|| wait(failures))
 }
 
 /// One attempt as `getEvent` shows it in `response_history`.
@@ -144,6 +152,26 @@ mod tests {
             .map_while(|n| retry_wait(Duration::from_millis(1), n))
             .collect();
         assert_eq!(fast.len(), waits.len());
+    }
+
+    /// `--webhook-retry-base-ms` and `SandboxConfig::webhook_retry_base` take any value: the
+    /// schedule must neither panic nor give a wait the clock cannot be moved by.
+    #[test]
+    fn any_base_gives_a_schedule_no_longer_than_the_capped_one() {
+        let capped: Vec<Duration> = (1..)
+            .map_while(|n| retry_wait(MAX_WEBHOOK_RETRY_BASE, n))
+            .collect();
+        for base in [
+            Duration::MAX,
+            Duration::from_secs(u64::MAX / 2),
+            Duration::from_secs(1 << 40),
+            MAX_WEBHOOK_RETRY_BASE + Duration::from_millis(1),
+        ] {
+            let waits: Vec<Duration> = (1..).map_while(|n| retry_wait(base, n)).collect();
+            assert_eq!(waits, capped, "{base:?}");
+            let last = chrono::Duration::from_std(*waits.last().unwrap()).unwrap();
+            assert!(Utc::now().checked_add_signed(last).is_some());
+        }
     }
 
     #[test]
