@@ -7,12 +7,11 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use crate::config::SandboxConfig;
-use crate::delivery::{Deliveries, Sandboxed};
+use crate::delivery::{Committed, Deliveries, Sandboxed};
 use crate::faults::FaultState;
-use crate::problem::Problem;
 #[cfg(feature = "sqlite")]
 use crate::store::persist::{Database, Loaded};
-use crate::store::{IdemLimits, Journal, Tenant, TokenKey};
+use crate::store::{IdemLimits, Journal, StoreError, Tenant, TokenKey};
 
 fn deliveries(config: &SandboxConfig) -> Deliveries {
     Deliveries::new(
@@ -187,6 +186,16 @@ impl App {
         }
     }
 
+    /// Whether the database failed a commit: memory then holds writes the file lacks, so the
+    /// sandbox answers nothing from it (every request is refused) until it is restarted.
+    pub(crate) fn failed(&self) -> bool {
+        #[cfg(feature = "sqlite")]
+        if let Some(db) = &self.database {
+            return db.failed();
+        }
+        false
+    }
+
     /// A commit that completes once everything handed to the database before it is committed:
     /// an answer replayed from memory must not be seen before the write it answered is durable.
     pub(crate) fn barrier(&self, name: &str) -> Commit {
@@ -206,6 +215,9 @@ impl App {
         if let Some(db) = &self.database {
             let changes = tenant.take_journal();
             if !changes.is_empty() {
+                if self.faults.take_commit_failure() {
+                    db.fail_next_commit();
+                }
                 return Commit(Some(db.submit(name, changes)));
             }
         }
@@ -221,15 +233,15 @@ pub(crate) struct Commit(Option<Submitted>);
 /// The answer to come, and the duty to commit when no other request holds it.
 #[cfg(feature = "sqlite")]
 type Submitted = (
-    tokio::sync::oneshot::Receiver<Result<(), ()>>,
+    tokio::sync::oneshot::Receiver<Result<(), StoreError>>,
     Option<crate::store::persist::Leadership>,
 );
 #[cfg(not(feature = "sqlite"))]
 type Submitted = std::convert::Infallible;
 
 impl Commit {
-    /// Waits until the changes are committed; an error is answered 503 (nothing acknowledged).
-    pub(crate) async fn durable(self) -> Result<(), Problem> {
+    /// Waits until the changes are committed; on an error nothing may be acknowledged.
+    pub(crate) async fn durable(self) -> Result<(), StoreError> {
         match self.0 {
             None => Ok(()),
             #[cfg(feature = "sqlite")]
@@ -240,10 +252,8 @@ impl Commit {
                     tokio::task::yield_now().await;
                     leadership.commit();
                 }
-                match rx.await {
-                    Ok(Ok(())) => Ok(()),
-                    _ => Err(Problem::unavailable()),
-                }
+                // A dropped batch: the database closed before taking it.
+                rx.await.unwrap_or(Err(StoreError::Closed))
             }
             #[cfg(not(feature = "sqlite"))]
             Some(never) => match never {},
@@ -255,14 +265,12 @@ impl Sandboxed for App {
     fn deliveries(&self) -> &Deliveries {
         &self.deliveries
     }
-    fn commit_changes(
-        &self,
-        name: &str,
-        tenant: &mut Tenant,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    fn commit_changes(&self, name: &str, tenant: &mut Tenant) -> Committed {
         let commit = self.commit(name, tenant);
-        Box::pin(async move {
-            let _ = commit.durable().await;
-        })
+        Box::pin(async move { commit.durable().await.is_ok() })
+    }
+    fn committed(&self, name: &str) -> Committed {
+        let barrier = self.barrier(name);
+        Box::pin(async move { barrier.durable().await.is_ok() })
     }
 }

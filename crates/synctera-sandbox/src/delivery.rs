@@ -5,6 +5,11 @@
 //! due event first (first attempts in the order raised; a retry waits for its back-off and may
 //! arrive after later events). Subscriptions do not wait for each other: a receiver that hangs
 //! holds up only its own deliveries, for at most the 5-second attempt limit each.
+//!
+//! Nothing is sent before the write that raised it is committed: the worker reads events from
+//! memory, where a write puts them before its commit, so it waits for a barrier first. When a
+//! commit has failed the barrier fails, and the worker stops: the events memory holds may
+//! belong to writes the database lost.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, Weak};
@@ -20,16 +25,17 @@ use crate::webhooks::attempt::{self, Attempt};
 use crate::webhooks::destination;
 use crate::webhooks::signing::signature;
 
+/// The wait for a commit: `true` once committed, `false` when it never will be.
+pub(crate) type Committed = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>;
+
 /// What a worker needs of the sandbox: its delivery settings, and the commit of a tenant's
 /// changes (the app's; a trait so that this module need not name the app, which owns it).
 pub(crate) trait Sandboxed: Send + Sync + 'static {
     fn deliveries(&self) -> &Deliveries;
     /// Commits what `tenant` recorded (under its write lock) and returns the wait for it.
-    fn commit_changes(
-        &self,
-        name: &str,
-        tenant: &mut Tenant,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+    fn commit_changes(&self, name: &str, tenant: &mut Tenant) -> Committed;
+    /// The wait until every change tenant `name` made so far is committed.
+    fn committed(&self, name: &str) -> Committed;
 }
 
 /// The delivery settings and the running workers.
@@ -110,6 +116,11 @@ impl Worker {
                 let t = self.tenant.read().unwrap_or_else(|e| e.into_inner());
                 t.due_deliveries(Utc::now(), &busy)
             };
+            // Every write whose events were read above handed its changes to the database
+            // under the tenant's lock, so this barrier completes once they are committed.
+            if !jobs.is_empty() && !app.committed(&self.name).await {
+                return;
+            }
             for job in jobs {
                 busy.insert(job.webhook_id);
                 let client = app.deliveries().client.clone();
@@ -141,17 +152,20 @@ impl Worker {
                 Some(done) = running.join_next(), if !running.is_empty() => {
                     if let Ok((webhook_id, event_id, attempt)) = done {
                         busy.remove(&webhook_id);
-                        self.record(&webhook_id, &event_id, attempt).await;
+                        if !self.record(&webhook_id, &event_id, attempt).await {
+                            return;
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Stores an attempt's outcome, durably when the sandbox is.
-    async fn record(&self, webhook_id: &Uuid, event_id: &Uuid, attempt: Attempt) {
+    /// Stores an attempt's outcome, durably when the sandbox is; `false` when the worker must
+    /// stop (the sandbox is gone or its database failed).
+    async fn record(&self, webhook_id: &Uuid, event_id: &Uuid, attempt: Attempt) -> bool {
         let Some(app) = self.app.upgrade() else {
-            return;
+            return false;
         };
         let committed = {
             let mut t = self.tenant.write().unwrap_or_else(|e| e.into_inner());
@@ -159,8 +173,9 @@ impl Worker {
             app.commit_changes(&self.name, &mut t)
         };
         // A failed commit leaves the attempt recorded in memory only: after a restart the
-        // event is due again, which at-least-once delivery allows.
-        committed.await;
+        // event is due again, which at-least-once delivery allows. Until then nothing more
+        // is sent (the database failed, see the module's note).
+        committed.await
     }
 }
 

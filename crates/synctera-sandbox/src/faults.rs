@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -28,6 +28,8 @@ pub(crate) struct FaultState {
     rng: Mutex<fastrand::Rng>,
     rate: f64,
     holds: Mutex<VecDeque<HoldSlot>>,
+    /// [`FaultInjector::fail_next_commit`] was called and no commit has taken it yet.
+    fail_commit: AtomicBool,
 }
 
 struct HoldSlot {
@@ -44,6 +46,7 @@ impl FaultState {
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             rate,
             holds: Mutex::new(VecDeque::new()),
+            fail_commit: AtomicBool::new(false),
         }
     }
 
@@ -69,6 +72,13 @@ impl FaultState {
             },
             _ => Fault::DropAfterCommit,
         })
+    }
+
+    /// Whether the commit about to be handed to the database is to fail (once).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) fn take_commit_failure(&self) -> bool {
+        // A load first: the commit path pays no write to a shared cache line when no test asks.
+        self.fail_commit.load(Ordering::Relaxed) && self.fail_commit.swap(false, Ordering::AcqRel)
     }
 
     /// Called by a mutating operation once it owns its idempotency key, before its work.
@@ -107,6 +117,15 @@ impl FaultInjector {
         let mut queue = self.state.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.push_back(fault);
         self.state.queued.store(queue.len(), Ordering::Release);
+    }
+
+    /// Makes the next commit to the state database (`--state`; a write's, or the record of a
+    /// webhook delivery attempt) fail as a full disk or an I/O error would. The sandbox then
+    /// stops serving: that write and every later request are answered 503
+    /// `STATE_DATABASE_FAILED`, and no webhook is delivered, until a restart reloads the last
+    /// committed state. Without a state database it does nothing.
+    pub fn fail_next_commit(&self) {
+        self.state.fail_commit.store(true, Ordering::Release);
     }
 
     /// Holds the next mutating operation (create, update, disclosure, verify) after it has

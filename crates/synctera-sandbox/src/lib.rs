@@ -53,7 +53,9 @@
 //! restarts (their key is kept in the database). The file holds full SSNs: it is created
 //! readable and writable by its owner only. A file that is not a sandbox database, or is
 //! corrupt, is refused at start and left as it is; so is a file another sandbox process has
-//! open. Library users who only need the in-memory sandbox can turn the feature off
+//! open. After a failed commit (a full disk, an I/O error) every request is answered 503
+//! `STATE_DATABASE_FAILED` until the sandbox is restarted on the file, which serves the last
+//! committed state ([`FaultInjector::fail_next_commit`] makes one fail). Library users who only need the in-memory sandbox can turn the feature off
 //! (`default-features = false`) and build without SQLite.
 //!
 //! # Memory bounds

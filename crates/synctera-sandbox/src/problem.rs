@@ -184,6 +184,18 @@ impl Problem {
         )
     }
 
+    /// 503 for a sandbox that cannot serve (its state database failed, or it is shutting
+    /// down): `code` and `detail` say which, so it is not mistaken for an injected fault.
+    pub fn not_serving(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code,
+            "service-unavailable",
+            "Service unavailable",
+            detail,
+        )
+    }
+
     /// The request took longer than [`crate::SandboxConfig::request_timeout`]; its work may or
     /// may not have been done, as the spec says of a 504.
     pub fn gateway_timeout() -> Self {

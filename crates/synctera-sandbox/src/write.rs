@@ -104,7 +104,9 @@ impl Write {
         };
         if let Some(response) = replay {
             // The first answer may still be on its way to the database: replay it once it is
-            // committed, so that no client sees an answer a crash could take back.
+            // committed, so that no client sees an answer a crash could take back. If its
+            // commit failed, so does this barrier (the database commits nothing after a
+            // failure), and the replay is refused.
             app.barrier(&caller.name).durable().await?;
             return Ok(into_response(response));
         }

@@ -1,4 +1,5 @@
-//! The middleware every request passes: injected faults and the request log.
+//! The middleware every request passes: injected faults, the refusal of every request once the
+//! state database has failed a commit, and the request log.
 //!
 //! Written as a plain tower service rather than `axum::middleware::from_fn`, which boxes the
 //! inner service, its future and its own future on every request: this layer passes the inner
@@ -18,6 +19,7 @@ use tracing::Level;
 use crate::app::App;
 use crate::faults::Fault;
 use crate::problem::Problem;
+use crate::store::StoreError;
 
 tokio::task_local! {
     /// The switch that closes the connection's socket without answering (for
@@ -64,16 +66,20 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let fault = self.app.faults.next();
+        // Memory may hold writes the database lost (and events they raised): reads would show
+        // them and replays would answer them, so nothing is served until a restart.
+        let failed = self.app.failed();
+        let fault = if failed { None } else { self.app.faults.next() };
         // The common case runs the operation's own future: no fault, and no log line to write
         // once it is answered.
-        if fault.is_none() && !tracing::enabled!(Level::DEBUG) {
+        if !failed && fault.is_none() && !tracing::enabled!(Level::DEBUG) {
             return Either::Left(self.inner.call(req));
         }
         let inner = self.inner.clone();
         Either::Right(Box::pin(async move {
             let method = req.method().clone();
             let resp = match fault {
+                _ if failed => Problem::from(StoreError::CommitFailed).into_response(),
                 None => inner.oneshot(req).await?,
                 Some(fault) => inject(fault, req, inner).await,
             };

@@ -80,7 +80,8 @@ pub(crate) fn json_bytes(status: StatusCode, body: Bytes) -> StoredResponse {
     }
 }
 
-/// What the store refuses is always a bad page token, answered like any bad query parameter.
+/// A bad page token is answered like any bad query parameter; a write the database did not
+/// commit is a 503 of its own, not the injected fault's.
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         match e {
@@ -88,6 +89,10 @@ impl From<StoreError> for Problem {
             | StoreError::PageTokenBeforeWipe
             | StoreError::PageTokenOfOtherOrder
             | StoreError::PageTokenOfOtherListing => Problem::bad_query(e.to_string()),
+            StoreError::CommitFailed => {
+                Problem::not_serving("STATE_DATABASE_FAILED", e.to_string())
+            }
+            StoreError::Closed => Problem::not_serving("SERVICE_UNAVAILABLE", e.to_string()),
         }
     }
 }

@@ -155,7 +155,7 @@ async fn verify(
         ))
     };
     let answer = write.run(&app, &caller, "verify", &body, run).await;
-    if raised.load(Ordering::Relaxed) {
+    if raised.load(Ordering::Relaxed) && answer.is_ok() {
         caller.wake_deliveries(&app);
     }
     answer

@@ -160,8 +160,8 @@ async fn write_op(
             r.await.map(into_response)
         }
     };
-    // Woken once the write (and its events) is committed.
-    if raised.load(Ordering::Relaxed) {
+    // Woken once the write (and its events) is committed; an error means it was not.
+    if raised.load(Ordering::Relaxed) && answer.is_ok() {
         caller.wake_deliveries(app);
     }
     answer

@@ -15,18 +15,23 @@
 //!
 //! The database holds the connection's lock for the life of the process (exclusive locking
 //! mode), so a second sandbox on the same file is refused at start and the first keeps serving.
+//!
+//! A failed commit is final (fail-stop, as databases treat a failed fsync): the tenants in
+//! memory then hold changes the file lacks, and later changes may build on them, so every
+//! later batch is refused ([`StoreError::CommitFailed`]) and [`Database::failed`] tells the
+//! sandbox to serve nothing more. A restart loads the last committed state.
 
 use std::collections::HashMap;
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
-use super::{Change, IdemLimits, Tenant, TokenKey};
+use super::{Change, IdemLimits, StoreError, Tenant, TokenKey};
 use tables::{
     APPLICATION_ID, LoadError, MIGRATE_FROM_1, MIGRATE_FROM_2, SCHEMA, SCHEMA_VERSION, commit,
     load, record_tables,
@@ -51,7 +56,7 @@ const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
 struct Batch {
     tenant: String,
     changes: Vec<Change>,
-    done: oneshot::Sender<Result<(), ()>>,
+    done: oneshot::Sender<Result<(), StoreError>>,
 }
 
 /// Who commits next, and what.
@@ -69,6 +74,10 @@ struct Shared {
     conn: Mutex<Option<Connection>>,
     /// Changes committed since the last checkpoint.
     uncheckpointed: AtomicU64,
+    /// A commit failed: nothing is committed any more.
+    failed: AtomicBool,
+    /// The next commit fails as an I/O error would ([`Database::fail_next_commit`]).
+    fail_next: AtomicBool,
 }
 
 /// The handle requests commit through.
@@ -205,6 +214,8 @@ impl Database {
             queue: Mutex::new(Queue::default()),
             conn: Mutex::new(Some(conn)),
             uncheckpointed: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
+            fail_next: AtomicBool::new(false),
         });
         let checkpointer = {
             let shared = shared.clone();
@@ -231,12 +242,19 @@ impl Database {
         &self,
         tenant: &str,
         changes: Vec<Change>,
-    ) -> (oneshot::Receiver<Result<(), ()>>, Option<Leadership>) {
+    ) -> (
+        oneshot::Receiver<Result<(), StoreError>>,
+        Option<Leadership>,
+    ) {
         let (done, rx) = oneshot::channel();
         let mut queue = self.shared.lock_queue();
         // A closed database drops the batch, and with it `done`: the waiter sees an error and
         // the write is not acknowledged.
         if queue.closed {
+            return (rx, None);
+        }
+        if self.failed() {
+            let _ = done.send(Err(StoreError::CommitFailed));
             return (rx, None);
         }
         queue.pending.push(Batch {
@@ -254,6 +272,18 @@ impl Database {
                 shared: self.shared.clone(),
             }),
         )
+    }
+
+    /// Whether a commit has failed, after which nothing is committed and the sandbox must not
+    /// act on what it holds in memory.
+    pub fn failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Acquire)
+    }
+
+    /// Makes the next commit that carries changes fail as an I/O error would, for tests of
+    /// what follows a failed commit.
+    pub fn fail_next_commit(&self) {
+        self.shared.fail_next.store(true, Ordering::Release);
     }
 
     /// Commits what is queued, then closes the database (releasing the file for another
@@ -334,7 +364,7 @@ impl Shared {
             };
             let result = match conn.as_mut() {
                 Some(c) => self.commit_group(c, &group),
-                None => Err(()),
+                None => Err(StoreError::Closed),
             };
             drop(conn);
             for b in group {
@@ -343,10 +373,34 @@ impl Shared {
         }
     }
 
-    fn commit_group(&self, conn: &mut Connection, group: &[Batch]) -> Result<(), ()> {
-        commit(conn, group).map_err(|e| {
-            tracing::error!(error = %e, "state database commit failed");
-        })?;
+    fn commit_group(&self, conn: &mut Connection, group: &[Batch]) -> Result<(), StoreError> {
+        if self.failed.load(Ordering::Acquire) {
+            return Err(StoreError::CommitFailed);
+        }
+        // Barriers only (empty batches): what was queued before them is committed already,
+        // since groups commit in order.
+        if group.iter().all(|b| b.changes.is_empty()) {
+            return Ok(());
+        }
+        let result = if self.fail_next.swap(false, Ordering::AcqRel) {
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR),
+                Some("injected by FaultInjector::fail_next_commit".into()),
+            ))
+        } else {
+            commit(conn, group)
+        };
+        if let Err(e) = result {
+            // Set before any waiter hears of it, so no later group commits: the leader takes
+            // the next group only after this returns.
+            self.failed.store(true, Ordering::Release);
+            tracing::error!(
+                error = %e,
+                "state database commit failed: the sandbox answers every request 503 from now \
+                 on; restart it to reload the last committed state"
+            );
+            return Err(StoreError::CommitFailed);
+        }
         let changes: usize = group.iter().map(|b| b.changes.len()).sum();
         self.uncheckpointed
             .fetch_add(changes as u64, Ordering::Relaxed);

@@ -1,5 +1,5 @@
-//! Tests of the state database: closing with batches in flight, and the migrations of earlier
-//! schema versions.
+//! Tests of the state database: closing with batches in flight, a failed commit, and the
+//! migrations of earlier schema versions.
 
 use std::sync::atomic::Ordering as AtomicOrdering;
 use std::time::Instant;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Database;
 use crate::records::{Disclosure, Person, PersonStatus, Verification};
-use crate::store::{Change, IdemLimits, StoredResponse, TokenKey};
+use crate::store::{Change, IdemLimits, StoreError, StoredResponse, TokenKey};
 
 /// A fresh database path in the temporary directory.
 fn temp_db(name: &str) -> std::path::PathBuf {
@@ -26,15 +26,9 @@ fn remove_db(path: &std::path::Path) {
     }
 }
 
-/// A request that leads a commit may not run again before the database closes (a task parked
-/// on a current-thread runtime that is shutting down): closing commits its batch and its
-/// followers', answers them, and a write after closing is refused.
-#[test]
-fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
-    use std::time::{Duration, SystemTime};
-
-    let path = temp_db("close");
-    let replay = |key: &str| Change::Replay {
+/// A stored answer to an idempotency key `key` of createPerson.
+fn replay(key: &str) -> Change {
+    Change::Replay {
         op: "createPerson".into(),
         key: key.into(),
         fingerprint: [7; 32],
@@ -43,8 +37,40 @@ fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
             content_type: "application/json",
             body: Bytes::from_static(b"{}"),
         },
-        stored_at: SystemTime::now(),
-    };
+        stored_at: std::time::SystemTime::now(),
+    }
+}
+
+/// Which of `keys` the database at `path` holds for tenant `t1`.
+fn stored_keys(path: &std::path::Path, keys: &[&str]) -> Vec<bool> {
+    let (ttl, capacity) = (std::time::Duration::from_secs(3600), 100);
+    let loaded = Database::open(path, ttl, capacity).unwrap();
+    let found = keys
+        .iter()
+        .map(|key| {
+            loaded.tenants.get("t1").is_some_and(|t| {
+                t.idem
+                    .get(
+                        &("createPerson".into(), (*key).into()),
+                        Instant::now(),
+                        IdemLimits { ttl, capacity },
+                    )
+                    .is_some()
+            })
+        })
+        .collect();
+    loaded.database.close();
+    found
+}
+
+/// A request that leads a commit may not run again before the database closes (a task parked
+/// on a current-thread runtime that is shutting down): closing commits its batch and its
+/// followers', answers them, and a write after closing is refused.
+#[test]
+fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
+    use std::time::Duration;
+
+    let path = temp_db("close");
     let limits = (Duration::from_secs(3600), 100);
     let db = Database::open(&path, limits.0, limits.1).unwrap().database;
     let (led, leadership) = db.submit("t1", vec![replay("first")]);
@@ -75,6 +101,46 @@ fn closing_commits_batches_whose_leader_has_not_run_and_refuses_later_ones() {
         assert_eq!(found, kept, "{key}");
     }
     loaded.database.close();
+    remove_db(&path);
+}
+
+/// After a failed commit the database commits nothing more: not the batches of the failed
+/// group, not a later one, and not a barrier (so no replay of an answer it lost is given).
+/// Reopened, it holds what was committed before the failure.
+#[test]
+fn after_a_failed_commit_nothing_more_is_committed() {
+    let path = temp_db("failed");
+    let db = Database::open(&path, std::time::Duration::from_secs(3600), 100)
+        .unwrap()
+        .database;
+    let commit = |changes: Vec<Change>| {
+        let (rx, leadership) = db.submit("t1", changes);
+        drop(leadership);
+        rx.blocking_recv().expect("answered")
+    };
+    assert_eq!(commit(vec![replay("kept")]), Ok(()));
+    assert!(!db.failed());
+
+    db.fail_next_commit();
+    let (lost, leadership) = db.submit("t1", vec![replay("lost")]);
+    let (grouped, none) = db.submit("t1", vec![replay("grouped")]);
+    assert!(none.is_none(), "one group");
+    drop(leadership);
+    assert_eq!(lost.blocking_recv(), Ok(Err(StoreError::CommitFailed)));
+    assert_eq!(grouped.blocking_recv(), Ok(Err(StoreError::CommitFailed)));
+    assert!(db.failed());
+
+    assert_eq!(commit(vec![replay("later")]), Err(StoreError::CommitFailed));
+    assert_eq!(
+        commit(Vec::new()),
+        Err(StoreError::CommitFailed),
+        "a barrier"
+    );
+    db.close();
+    drop(db);
+
+    let keys = ["kept", "lost", "grouped", "later"];
+    assert_eq!(stored_keys(&path, &keys), [true, false, false, false]);
     remove_db(&path);
 }
 
