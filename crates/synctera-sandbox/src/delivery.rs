@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
@@ -104,7 +104,7 @@ struct Worker {
 impl Worker {
     async fn run(mut self) {
         let mut busy: HashSet<Uuid> = HashSet::new();
-        let mut running: JoinSet<(Uuid, Uuid, Attempt)> = JoinSet::new();
+        let mut running: JoinSet<(Uuid, Uuid, DateTime<Utc>, Attempt)> = JoinSet::new();
         loop {
             if *self.stop.borrow() {
                 return;
@@ -135,7 +135,7 @@ impl Worker {
                         }
                         Err(_) => refused_attempt(),
                     };
-                    (job.webhook_id, job.event_id, attempt)
+                    (job.webhook_id, job.event_id, job.due, attempt)
                 });
             }
             let sleep = next.map(|due| {
@@ -150,9 +150,9 @@ impl Worker {
                 _ = self.notify.notified() => {}
                 _ = tokio::time::sleep(sleep.unwrap_or(Duration::from_secs(3600))) => {}
                 Some(done) = running.join_next(), if !running.is_empty() => {
-                    if let Ok((webhook_id, event_id, attempt)) = done {
+                    if let Ok((webhook_id, event_id, sent_for, attempt)) = done {
                         busy.remove(&webhook_id);
-                        if !self.record(&webhook_id, &event_id, attempt).await {
+                        if !self.record(&webhook_id, &event_id, sent_for, attempt).await {
                             return;
                         }
                     }
@@ -161,15 +161,23 @@ impl Worker {
         }
     }
 
-    /// Stores an attempt's outcome, durably when the sandbox is; `false` when the worker must
-    /// stop (the sandbox is gone or its database failed).
-    async fn record(&self, webhook_id: &Uuid, event_id: &Uuid, attempt: Attempt) -> bool {
+    /// Stores the outcome of an attempt made for the delivery due at `sent_for`, durably when
+    /// the sandbox is; `false` when the worker must stop (the sandbox is gone or its database
+    /// failed).
+    async fn record(
+        &self,
+        webhook_id: &Uuid,
+        event_id: &Uuid,
+        sent_for: DateTime<Utc>,
+        attempt: Attempt,
+    ) -> bool {
         let Some(app) = self.app.upgrade() else {
             return false;
         };
         let committed = {
             let mut t = self.tenant.write().unwrap_or_else(|e| e.into_inner());
-            t.record_attempt(webhook_id, event_id, attempt, app.deliveries().retry_base);
+            let retry_base = app.deliveries().retry_base;
+            t.record_attempt(webhook_id, event_id, sent_for, attempt, retry_base);
             app.commit_changes(&self.name, &mut t)
         };
         // A failed commit leaves the attempt recorded in memory only: after a restart the

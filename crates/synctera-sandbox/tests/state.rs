@@ -251,6 +251,57 @@ async fn a_delivered_event_and_its_attempt_survive_a_restart() {
     assert_eq!(after["response_history"].as_array().unwrap().len(), 1);
 }
 
+/// A resend accepted while an attempt was under way stays due once that attempt is recorded,
+/// in the database too: after a restart it is delivered.
+#[tokio::test]
+async fn a_resend_made_during_an_attempt_is_delivered_after_a_restart() {
+    use common::receiver::{Answer, Receiver};
+    use std::time::Duration;
+
+    let db = TempDb::new("resend");
+    let api = durable(&db).await;
+    let hold = Answer::After(Duration::from_secs(1), 200);
+    let rx = Receiver::scripted(&[hold], Answer::Status(200)).await;
+    let hook = api
+        .post(
+            "/webhooks",
+            json!({"url": rx.url, "enabled_events": ["PERSON.*"], "is_enabled": true}),
+        )
+        .await
+        .id();
+    let r = api
+        .post("/webhooks/trigger", json!({"event": "PERSON.CREATED"}))
+        .await;
+    let event = format!(
+        "/webhooks/{hook}/events/{}",
+        r.expect(200)["id"].as_str().unwrap()
+    );
+    rx.wait_for(1).await;
+    // Due 5 s from now: the held attempt is recorded after 1 s, then the sandbox restarts.
+    api.post(&format!("{event}/resend?delay=5"), json!({}))
+        .await
+        .expect(200);
+    let mut history = 0;
+    for _ in 0..100 {
+        history = api.get(&event).await.expect(200)["response_history"]
+            .as_array()
+            .unwrap()
+            .len();
+        if history == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(history, 1, "the first attempt is recorded");
+    api.sb.shutdown().await;
+    assert_eq!(rx.received().len(), 1);
+
+    let api = durable(&db).await;
+    assert_eq!(api.get(&event).await.expect(200)["status"], "RUNNING");
+    assert_eq!(rx.wait_for(2).await.len(), 2, "the resend was lost");
+    api.sb.shutdown().await;
+}
+
 async fn refusal(path: &std::path::Path) -> String {
     let before = std::fs::read(path).unwrap();
     let err = Sandbox::start_with_state(SandboxConfig::default(), path)

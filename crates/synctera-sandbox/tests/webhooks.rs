@@ -268,6 +268,53 @@ async fn trigger_sends_a_sample_and_resend_waits_its_delay() {
     );
 }
 
+/// A resend accepted while an attempt of the event is under way is one more delivery, made
+/// after that attempt: recording the attempt (a success here) does not cancel it.
+#[tokio::test]
+async fn a_resend_during_an_attempt_is_delivered_once_after_it() {
+    let api = Api::with(fast()).await;
+    let hold = Answer::After(Duration::from_secs(2), 200);
+    let rx = Receiver::scripted(&[hold], Answer::Status(200)).await;
+    let hook = subscribe(&api, &rx.url, &["PERSON.*"]).await;
+    let r = api
+        .post("/webhooks/trigger", json!({"event": "PERSON.CREATED"}))
+        .await;
+    let event = r.expect(200)["id"].as_str().unwrap().to_string();
+    let first = rx.wait_for(1).await.remove(0);
+    assert_eq!(first.id(), event);
+
+    // The receiver holds the first attempt for 2 s: the resend comes while it is under way.
+    let path = format!("/webhooks/{hook}/events/{event}/resend?delay=0");
+    let r = api.post(&path, json!({})).await;
+    assert_eq!(r.expect(200)["status"], "RUNNING");
+    let answered = first.at + Duration::from_secs(2);
+    let got = rx.wait_for(2).await;
+    assert_eq!(got.len(), 2, "the resend was lost");
+    assert_eq!(got[1].id(), event);
+    assert!(
+        got[1].at >= answered,
+        "sent while the first attempt was under way"
+    );
+
+    let path = format!("/webhooks/{hook}/events/{event}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let e = api.get(&path).await;
+        let e = e.expect(200);
+        if e["response_history"].as_array().unwrap().len() == 2 {
+            assert_eq!(e["status"], "SUCCESS");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second attempt was not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.received().len(), 2, "exactly one more delivery");
+}
+
 /// A page token of one subscription's events is refused on another's, where it would otherwise
 /// resume at a place in someone else's listing.
 #[tokio::test]

@@ -14,6 +14,8 @@ use crate::webhooks::signing::Secret;
 pub struct Job {
     pub webhook_id: Uuid,
     pub event_id: Uuid,
+    /// The due time this attempt is made for: its outcome is recorded against it.
+    pub due: DateTime<Utc>,
     pub url: String,
     pub body: bytes::Bytes,
     pub secrets: Vec<Secret>,
@@ -97,6 +99,7 @@ impl DeliverySchedule {
                 Job {
                     webhook_id,
                     event_id: e.id,
+                    due,
                     url: h.input.url.clone(),
                     body: bytes::Bytes::from(e.body().to_owned()),
                     secrets: secrets.clone(),

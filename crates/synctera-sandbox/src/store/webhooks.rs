@@ -141,15 +141,19 @@ impl Tenant {
         self.get::<Event>(&key)
     }
 
-    /// Records an attempt of an event: delivered, retried after the back-off, or given up.
+    /// Records an attempt of an event made for its delivery due at `sent_for`: delivered,
+    /// retried after the back-off, or given up (see [`Event::record_attempt`]).
     pub fn record_attempt(
         &mut self,
         webhook: &Uuid,
         id: &Uuid,
+        sent_for: DateTime<Utc>,
         attempt: Attempt,
         retry_base: std::time::Duration,
     ) {
-        self.update_event(&(*webhook, *id), |e| e.record_attempt(attempt, retry_base));
+        self.update_event(&(*webhook, *id), |e| {
+            e.record_attempt(sent_for, attempt, retry_base)
+        });
     }
 
     /// The deliveries to attempt now, one per subscription not `busy`, and when the next one

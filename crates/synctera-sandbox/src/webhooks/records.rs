@@ -203,8 +203,27 @@ impl Event {
         })
     }
 
-    /// Records an attempt: delivered, due again after the back-off, or given up.
-    pub(crate) fn record_attempt(&mut self, attempt: Attempt, retry_base: std::time::Duration) {
+    /// Records an attempt made for the delivery due at `sent_for`: delivered, due again after
+    /// the back-off, or given up. An event resent while the attempt was under way is due at
+    /// the resend's time instead: that delivery is still to be made, with its fresh schedule,
+    /// so the attempt only joins the history.
+    pub(crate) fn record_attempt(
+        &mut self,
+        sent_for: DateTime<Utc>,
+        attempt: Attempt,
+        retry_base: std::time::Duration,
+    ) {
+        if self.due == Some(sent_for) {
+            self.settle(&attempt, retry_base);
+        }
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(0);
+        }
+        self.history.push(attempt);
+    }
+
+    /// The event's delivery after `attempt`: done, due again after the back-off, or given up.
+    fn settle(&mut self, attempt: &Attempt, retry_base: std::time::Duration) {
         let at = attempt.response_time;
         self.due = if attempt.succeeded() {
             self.status = EventStatus::Success;
@@ -222,10 +241,6 @@ impl Event {
                 }
             }
         };
-        if self.history.len() >= MAX_HISTORY {
-            self.history.remove(0);
-        }
-        self.history.push(attempt);
     }
 
     /// One more delivery at `due`, with a fresh retry schedule.
@@ -380,6 +395,42 @@ mod tests {
         let loaded: Event = serde_json::from_str(&stored).unwrap();
         assert_eq!(loaded.body(), event.body());
         assert_eq!(loaded.id, event.id);
+    }
+
+    fn attempt(code: u16, at: DateTime<Utc>) -> Attempt {
+        Attempt {
+            code,
+            response_body: String::new(),
+            sent_time: at,
+            response_time: at,
+        }
+    }
+
+    /// The attempt under way when the event is resent, failed or not, leaves the resend's
+    /// delivery due with its fresh schedule; the resend's own attempt then settles the event.
+    #[test]
+    fn an_attempt_under_way_during_a_resend_leaves_the_resend_due() {
+        let raised = Raised {
+            event_type: "PERSON.CREATED",
+            resource_id: None,
+            resource: None,
+            changed: None,
+        };
+        let base = std::time::Duration::from_secs(30);
+        for code in [200, 500] {
+            let mut e = Event::new(Uuid::new_v4(), &raised, &hook(), Utc::now());
+            let sent_for = e.due.unwrap();
+            let resent_for = sent_for + chrono::Duration::seconds(1);
+            e.resend(resent_for);
+            e.record_attempt(sent_for, attempt(code, sent_for), base);
+            assert_eq!(e.due, Some(resent_for), "{code}");
+            assert_eq!((e.status, e.failures), (EventStatus::Running, 0), "{code}");
+            assert_eq!(e.history.len(), 1);
+
+            e.record_attempt(resent_for, attempt(200, resent_for), base);
+            assert_eq!((e.due, e.status), (None, EventStatus::Success));
+            assert_eq!(e.history.len(), 2);
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Answer {
     Status(u16),
     /// Never answers (the sandbox gives up after its 5-second limit).
     Hang,
+    /// Answers this status after holding the attempt in flight this long.
+    After(Duration, u16),
 }
 
 /// One delivery as received.
@@ -119,6 +121,10 @@ impl Receiver {
                     Answer::Hang => {
                         tokio::time::sleep(Duration::from_secs(30)).await;
                         (StatusCode::OK, "late")
+                    }
+                    Answer::After(hold, code) => {
+                        tokio::time::sleep(hold).await;
+                        (StatusCode::from_u16(code).unwrap(), "ok")
                     }
                 }
             }
