@@ -1,10 +1,9 @@
 //! The `synctera-sandbox` binary: prints its base URL when ready, serves, stops on Ctrl-C.
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::process::{Running, binary, command};
+use common::process::{Running, binary, command, first_line};
 
 #[tokio::test]
 async fn binary_prints_base_url_serves_and_stops_on_sigint() {
@@ -100,12 +99,7 @@ fn an_api_keys_variable_without_keys_is_refused_and_help_names_it() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("binary starts");
-        // A sandbox that came up prints its URL; one that refused to start closes stdout empty.
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        if !line.is_empty() {
+        if !first_line(&mut child).is_empty() {
             let _ = child.kill();
             let _ = child.wait();
             panic!("started (accepting every key) although the variable ({value:?}) names no key");

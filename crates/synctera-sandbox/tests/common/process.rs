@@ -54,6 +54,16 @@ pub struct Running {
     pub base: String,
 }
 
+/// The first line `child` prints on its piped stdout: the base URL of a sandbox that came up,
+/// empty for one that refused to start.
+pub fn first_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
+
 impl Running {
     /// Starts `command` with its stdout piped and waits for the base URL it prints when ready.
     pub fn start(mut command: Command) -> Self {
@@ -61,10 +71,7 @@ impl Running {
             .stdout(Stdio::piped())
             .spawn()
             .expect("binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = first_line(&mut child);
         let running = Running {
             child: Some(child),
             base: line.trim().to_string(),
