@@ -218,6 +218,15 @@ async fn guide_flow_delivers_each_event_once_verified_in_order() {
         assert_eq!(detail.status, Some(DeliveryStatus::Success));
         assert_eq!(detail.response_history.len(), 1, "{detail:?}");
         assert_eq!(detail.response_history[0].code, Some(200));
+        // Where it went and what it carried, as the delivery itself says.
+        assert_eq!(detail.url.as_deref(), Some(receiver.url.as_str()));
+        assert_eq!(detail.url, event.url);
+        assert_eq!(detail.metadata.as_deref(), Some("e2e"));
+        let shown = format!("{detail:?}");
+        assert!(
+            !shown.contains("\"e2e\""),
+            "metadata shown by its length: {shown}"
+        );
     }
     sandbox.shutdown().await;
 }

@@ -86,8 +86,9 @@ impl fmt::Debug for Webhook {
 
 /// A webhook subscription to create (`createWebhook`) or to replace one with (`updateWebhook`).
 ///
-/// Checked before sending: an absolute `http` or `https` URL of at most 1,000 characters, at
-/// least one event type and none unknown to this SDK, metadata of at most 1,024 characters.
+/// Checked before sending: an absolute `http` or `https` URL of at most 1,000 characters, no
+/// event type unknown to this SDK, metadata of at most 1,024 characters. An empty list of
+/// event types is sent as it is: the API takes it (such a subscription receives nothing).
 ///
 /// ```
 /// use synctera::{EventType, NewWebhook};
@@ -153,12 +154,6 @@ impl NewWebhook {
                     "must be an absolute http or https URL",
                 ));
             }
-        }
-        if self.enabled_events.is_empty() {
-            return Err(Error::validation(
-                "enabled_events",
-                "must name at least one event type",
-            ));
         }
         let enabled_events = self
             .enabled_events
@@ -391,8 +386,9 @@ mod tests {
     }
 
     #[test]
-    fn events_are_known_and_at_least_one() {
-        assert_eq!(field_of(NewWebhook::new(URL, [])), "enabled_events");
+    fn events_are_known_and_may_be_none() {
+        // The spec sets no minimum and the API takes an empty list: not refused locally.
+        assert!(NewWebhook::new(URL, []).validate().is_ok());
         let unknown = [
             EventType::PersonCreated,
             EventType::from_wire("PERSON.RENAMED"),

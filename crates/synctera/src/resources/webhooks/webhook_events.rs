@@ -14,7 +14,7 @@ use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::wire_enum;
 use crate::values::ids::{EventId, WebhookId};
 
-use super::event::{ChangedFields, EventResource};
+use super::event::{ChangedFields, EventResource, without_query};
 use super::event_type::EventType;
 use super::subscriptions::{Webhooks, raw_event_type};
 
@@ -78,10 +78,8 @@ impl fmt::Debug for DeliveryAttempt {
 /// [`WebhookVerifier`](super::WebhookVerifier) into an [`Event`](super::Event).)
 ///
 /// `Debug` masks like [`Event`](super::Event)'s: the resource as its own type does, changed
-/// fields by name only.
-// `Debug` is derived: every field that may be sensitive (the resource, the changed fields, an
-// attempt's answer body) masks itself.
-#[derive(Clone, PartialEq, Debug)]
+/// fields by name only, the metadata as its length and the URL without its query.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WebhookEvent {
     /// The event's id.
@@ -94,6 +92,10 @@ pub struct WebhookEvent {
     pub webhook_id: Option<WebhookId>,
     /// The id of the resource the event is about, when there is one.
     pub resource_id: Option<uuid::Uuid>,
+    /// The URL the event is sent to (the subscription's).
+    pub url: Option<String>,
+    /// The subscription's metadata string, as the delivery carries it.
+    pub metadata: Option<String>,
     /// Where the delivery stands.
     pub status: Option<DeliveryStatus>,
     /// Every delivery attempt, oldest first (only in `getEvent`'s answer).
@@ -103,6 +105,26 @@ pub struct WebhookEvent {
     pub resource: Option<EventResource>,
     /// For `*.UPDATED` events: the changed fields' values before the change.
     pub changed_fields: ChangedFields,
+}
+
+// Every field that may be sensitive masks itself (the resource, the changed fields, an
+// attempt's answer body), except the URL's query and the metadata, shown as in `Event`.
+impl fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookEvent")
+            .field("id", &self.id)
+            .field("event_type", &self.event_type)
+            .field("event_time", &self.event_time)
+            .field("webhook_id", &self.webhook_id)
+            .field("resource_id", &self.resource_id)
+            .field("url", &self.url.as_deref().map(without_query))
+            .field("metadata", &self.metadata.as_ref().map(String::len))
+            .field("status", &self.status)
+            .field("response_history", &self.response_history)
+            .field("resource", &self.resource)
+            .field("changed_fields", &self.changed_fields)
+            .finish()
+    }
 }
 
 impl From<types::WebhookEvent> for WebhookEvent {
@@ -117,6 +139,8 @@ impl From<types::WebhookEvent> for WebhookEvent {
             event_time: raw.event_time,
             webhook_id: raw.webhook_id.map(WebhookId::from),
             resource_id: raw.resource_id,
+            url: raw.url,
+            metadata: raw.metadata,
             status: raw.status.as_deref().map(DeliveryStatus::from_wire),
             response_history: raw
                 .response_history
