@@ -265,6 +265,13 @@ impl<O: Operation> Request<O> {
         }
     }
 
+    /// The error a request holds instead of its operation: what awaiting it would return
+    /// without sending anything. Lets a test check a local refusal without a network.
+    #[cfg(test)]
+    pub(crate) fn refusal(&self) -> Option<&Error> {
+        self.operation.as_ref().err().map(|e| &**e)
+    }
+
     /// Send this idempotency key instead of a generated one (ignored by operations that take
     /// no key). Every attempt of the call carries it; see [`IdempotencyKey`] for choosing one.
     pub fn idempotency_key(mut self, key: IdempotencyKey) -> Self {

@@ -1,7 +1,7 @@
 //! `client.sandbox().wipe()` against the in-process sandbox (loopback only): the tenant between
 //! test runs is empty, other tenants keep their data, and a production client never sends it.
 
-use synctera::{ApiErrorCode, Client, Environment, Error, NewPerson};
+use synctera::{ApiErrorCode, Client, Error, NewPerson};
 use synctera_sandbox::Sandbox;
 
 fn client(sandbox: &Sandbox, key: &str) -> Client {
@@ -53,44 +53,4 @@ async fn wipe_empties_the_callers_tenant_only() {
         .unwrap();
     assert_eq!(suite.persons().list().await.unwrap().items.len(), 1);
     sandbox.shutdown().await;
-}
-
-#[tokio::test]
-async fn a_production_client_refuses_to_wipe_without_sending() {
-    let production = Client::builder()
-        .api_key("live-key")
-        .environment(Environment::Production)
-        .build()
-        .unwrap();
-    // The refusal happens before the transport: awaiting it touches no network (a sent request
-    // would fail with a transport error instead, and the assertion below would say so).
-    match production.sandbox().wipe().await {
-        Err(err @ Error::Validation { .. }) => {
-            let Error::Validation { field, .. } = &err else {
-                unreachable!()
-            };
-            assert_eq!(field.to_string(), "environment");
-            assert!(err.to_string().contains("production"), "{err}");
-            assert!(!format!("{err:?}").contains("live-key"));
-        }
-        other => panic!("expected a local validation error, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn a_production_client_refuses_to_settle_without_sending() {
-    let production = Client::builder()
-        .api_key("live-key")
-        .environment(Environment::Production)
-        .build()
-        .unwrap();
-    let person = synctera::PersonId::from(uuid::Uuid::nil());
-    match production
-        .sandbox()
-        .settle_verification(person, synctera::SettledResult::Accepted)
-        .await
-    {
-        Err(err) => assert_eq!(err.field().unwrap(), "environment", "{err:?}"),
-        Ok(_) => panic!("a production client settled"),
-    }
 }

@@ -105,3 +105,52 @@ operation! {
     () => (),
     |_op, raw| raw.wipe_workspace()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A production client, however its URL is spelled, refuses both operations before the
+    /// transport. Checked on the request itself: nothing is awaited, so even a broken guard
+    /// would send nothing to production.
+    #[test]
+    fn a_production_client_refuses_locally_however_its_url_is_spelled() {
+        let by_environment = Client::builder()
+            .api_key("live-key")
+            .environment(Environment::Production)
+            .build()
+            .unwrap();
+        let mut clients = vec![by_environment];
+        for url in [
+            "https://API.synctera.com/v0",
+            "https://api.synctera.com:443/v0",
+            "https://api.synctera.com./v0",
+        ] {
+            clients.push(
+                Client::builder()
+                    .api_key("live-key")
+                    .base_url(url)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        for client in &clients {
+            let wipe = client.sandbox().wipe();
+            let settle = client
+                .sandbox()
+                .settle_verification(PersonId::from(uuid::Uuid::nil()), SettledResult::Accepted);
+            for refusal in [wipe.refusal(), settle.refusal()] {
+                let err = refusal.expect("refused before sending");
+                assert_eq!(err.field().unwrap(), "environment", "{err:?}");
+                assert!(err.to_string().contains("production"), "{err}");
+                assert!(!format!("{err:?}").contains("live-key"));
+            }
+        }
+        let sandbox = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9/v0")
+            .build()
+            .unwrap();
+        assert!(sandbox.sandbox().wipe().refusal().is_none());
+    }
+}

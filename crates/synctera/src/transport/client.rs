@@ -28,6 +28,24 @@ impl Environment {
             Environment::Production => "https://api.synctera.com/v0",
         }
     }
+
+    fn host(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "api-sandbox.synctera.com",
+            Environment::Production => "api.synctera.com",
+        }
+    }
+
+    /// The deployment `url` points at, recognised by its host as the URL parser normalises it
+    /// (lower case, an absolute name's trailing dot dropped), whatever its port or path: a
+    /// guard that compared the text would let `https://API.synctera.com/v0` through.
+    fn of(url: &reqwest::Url) -> Option<Environment> {
+        let host = url.host_str()?;
+        let host = host.strip_suffix('.').unwrap_or(host);
+        [Environment::Sandbox, Environment::Production]
+            .into_iter()
+            .find(|e| e.host() == host)
+    }
 }
 
 /// A Synctera API key. Zeroized on drop; `Debug` never shows it.
@@ -258,12 +276,14 @@ impl ClientBuilder {
         if let Some(t) = self.total_deadline {
             policy = policy.total_deadline(t);
         }
+        let environment = Environment::of(&parsed);
         let raw = synctera_raw::Client::new_with_client(&base_url, http, limits);
         Ok(Client {
             inner: Arc::new(Inner {
                 raw,
                 policy,
                 base_url,
+                environment,
             }),
         })
     }
@@ -285,6 +305,7 @@ struct Inner {
     raw: synctera_raw::Client,
     policy: RetryPolicy,
     base_url: String,
+    environment: Option<Environment>,
 }
 
 /// The Synctera client. Cheap to clone (all clones share one connection pool), `Send + Sync`.
@@ -342,11 +363,10 @@ impl Client {
     }
 
     /// The Synctera deployment the base URL points at, if it is one of them (`None` for a
-    /// local sandbox or any other URL). Lets an operation refuse to run against production.
+    /// local sandbox or any other URL), recognised by its host however the URL is spelled.
+    /// Lets an operation refuse to run against production.
     pub fn environment(&self) -> Option<Environment> {
-        [Environment::Sandbox, Environment::Production]
-            .into_iter()
-            .find(|e| e.base_url() == self.inner.base_url)
+        self.inner.environment
     }
 
     pub(crate) fn raw(&self) -> &synctera_raw::Client {
@@ -394,6 +414,40 @@ mod tests {
             .unwrap();
         assert_eq!(c.base_url(), "http://127.0.0.1:9/v0");
         assert_eq!(c.environment(), None);
+        // Production however its URL is spelled: the wipe guard reads this (decided without
+        // sending anything).
+        let environment_of = |url: &str| {
+            Client::builder()
+                .api_key("k")
+                .base_url(url)
+                .build()
+                .unwrap()
+                .environment()
+        };
+        for production in [
+            "https://api.synctera.com/v0",
+            "https://API.Synctera.com/v0",
+            "https://api.synctera.com:443/v0",
+            "https://api.synctera.com./v0/",
+            "https://api.synctera.com:8443/other",
+        ] {
+            assert_eq!(
+                environment_of(production),
+                Some(Environment::Production),
+                "{production}"
+            );
+        }
+        assert_eq!(
+            environment_of("https://API-SANDBOX.synctera.com./v0"),
+            Some(Environment::Sandbox)
+        );
+        for other in [
+            "https://api.synctera.com.example.org/v0",
+            "https://xapi.synctera.com/v0",
+            "http://localhost:4010/v0",
+        ] {
+            assert_eq!(environment_of(other), None, "{other}");
+        }
         for bad in [
             "ftp://x",
             "http://bad host/v0",
