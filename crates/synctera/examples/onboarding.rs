@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Without `SYNCTERA_API_KEY` it starts the local sandbox in-process. With it, it talks to
-//! `SYNCTERA_BASE_URL`, or Synctera's own sandbox when that is unset. Every line it prints has
+//! `SYNCTERA_BASE_URL`, or Synctera's own sandbox when that is unset, and it refuses Synctera's
+//! production API (it writes fixture data). It prints where it is going before sending anything. Every line it prints has
 //! the PII masked; a failure prints the API's error and exits with status 1.
 
 use std::process::ExitCode;
@@ -49,6 +50,14 @@ async fn main() -> ExitCode {
 async fn connect() -> Result<(Client, Option<synctera_sandbox::Sandbox>), String> {
     if std::env::var_os("SYNCTERA_API_KEY").is_some() {
         let client = Client::from_env().map_err(|e| e.to_string())?;
+        // The flow creates a customer from fixture data and runs KYC on it: never in production.
+        if client.environment() == Some(synctera::Environment::Production) {
+            return Err(format!(
+                "{} is Synctera's production API; this example writes fixture data \
+                 (a customer with the guide's SSN), so it runs only against a sandbox",
+                client.base_url()
+            ));
+        }
         println!("Synctera onboarding against {}", client.base_url());
         return Ok((client, None));
     }
