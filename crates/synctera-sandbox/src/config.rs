@@ -25,8 +25,8 @@ pub(crate) const MAX_API_KEY_LEN: usize = 256;
 pub struct SandboxConfig {
     /// Address to listen on; the library default is `127.0.0.1:0` (a free loopback port).
     pub listen: SocketAddr,
-    /// Accepted API keys; empty accepts any non-empty key of at most [`MAX_API_KEY_LEN`]
-    /// characters. Each key is its own tenant.
+    /// Accepted API keys; empty accepts any non-empty key of at most 256 characters. Each key
+    /// is its own tenant.
     pub api_keys: Vec<String>,
     /// Enforce the unique-customer rule (409 `DUPLICATE_RESOURCE`), off like Synctera's sandbox.
     pub enforce_unique_customer: bool,

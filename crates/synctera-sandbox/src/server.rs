@@ -50,7 +50,7 @@ impl Sandbox {
         if config
             .api_keys
             .iter()
-            .any(|k| k.chars().count() > MAX_API_KEY_LEN)
+            .any(|k| k.len() > MAX_API_KEY_LEN)
         {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
