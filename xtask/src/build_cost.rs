@@ -33,7 +33,8 @@ pub struct BuildCostArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds: u32,
     /// Depend on `synctera` with `default-features = false` and these features instead (e.g.
-    /// `rustls`: the lean setup, without the JSON Schema derives).
+    /// `rustls`: the lean setup, without the `webhooks` feature; the JSON Schema derives are
+    /// opt-in either way).
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     pub sdk_features: Option<Vec<String>>,
     /// Parallel jobs for each build (`cargo build -j`); default: cargo's (all cores).
