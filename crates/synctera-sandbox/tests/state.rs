@@ -302,6 +302,41 @@ async fn a_resend_made_during_an_attempt_is_delivered_after_a_restart() {
     api.sb.shutdown().await;
 }
 
+/// The url a pending event is given when its subscription's url changes is committed with the
+/// change: a restart finds it.
+#[tokio::test]
+async fn a_pending_event_keeps_its_new_url_after_a_restart() {
+    let db = TempDb::new("redirect");
+    let api = durable(&db).await;
+    let hook = |url: &str| json!({"url": url, "enabled_events": ["PERSON.*"], "is_enabled": true});
+    // Nothing listens on the discard port: each attempt fails, and the next is 30 s away.
+    let id = api
+        .post("/webhooks", hook("http://127.0.0.1:9/old"))
+        .await
+        .id();
+    let r = api
+        .post("/webhooks/trigger", json!({"event": "PERSON.CREATED"}))
+        .await;
+    let event = format!(
+        "/webhooks/{id}/events/{}",
+        r.expect(200)["id"].as_str().unwrap()
+    );
+    api.put(&format!("/webhooks/{id}"), hook("http://127.0.0.1:9/new"))
+        .await
+        .expect(200);
+    assert_eq!(
+        api.get(&event).await.expect(200)["url"],
+        "http://127.0.0.1:9/new"
+    );
+    api.sb.shutdown().await;
+
+    let api = durable(&db).await;
+    let after = api.get(&event).await.expect(200).clone();
+    assert_ne!(after["status"], "SUCCESS");
+    assert_eq!(after["url"], "http://127.0.0.1:9/new");
+    api.sb.shutdown().await;
+}
+
 async fn refusal(path: &std::path::Path) -> String {
     let before = std::fs::read(path).unwrap();
     let err = Sandbox::start_with_state(SandboxConfig::default(), path)

@@ -58,6 +58,14 @@ impl DeliverySchedule {
         }
     }
 
+    /// The rows of a subscription's events with a delivery still to make.
+    pub(super) fn pending_rows(&self, webhook: &Uuid) -> Vec<u64> {
+        self.pending
+            .get(webhook)
+            .map(|set| set.iter().map(|&(_, row)| row).collect())
+            .unwrap_or_default()
+    }
+
     /// Forgets every delivery (a wipe deletes the events).
     pub(super) fn clear(&mut self) {
         self.pending.clear();

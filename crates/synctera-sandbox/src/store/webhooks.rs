@@ -26,6 +26,10 @@ impl Tenant {
     }
 
     /// Replaces a subscription's settings; `None` when there is no such subscription.
+    ///
+    /// A new `url` also goes into the events still to be delivered: their deliveries go to the
+    /// subscription's url as it is when sent, and an event says where it is sent. Delivered
+    /// and failed events keep the url they went to.
     pub fn replace_webhook(
         &mut self,
         id: &Uuid,
@@ -34,11 +38,32 @@ impl Tenant {
     ) -> Option<&Entry<Webhook>> {
         let old = self.get::<Webhook>(id)?;
         let last_updated = now.max(old.last_updated);
-        Some(self.put(Webhook {
+        let moved = (old.input.url != input.url).then(|| input.url.clone());
+        self.put(Webhook {
             id: *id,
             input,
             last_updated,
-        }))
+        });
+        if let Some(url) = moved {
+            self.redirect_pending(id, &url);
+        }
+        self.get::<Webhook>(id)
+    }
+
+    /// Gives the subscription's events still to be delivered the url `url`, found through the
+    /// delivery schedule rather than a scan of the outbox.
+    fn redirect_pending(&mut self, webhook: &Uuid, url: &str) {
+        let events = Event::of(&self.records);
+        let keys: Vec<(Uuid, Uuid)> = self
+            .deliveries
+            .pending_rows(webhook)
+            .into_iter()
+            .filter_map(|row| events.at_row(row))
+            .map(|e| Resource::id(&**e))
+            .collect();
+        for key in keys {
+            self.update::<Event>(&key, |e| e.redirect(url));
+        }
     }
 
     /// Deletes a subscription and its events (pending deliveries included); `false` when there

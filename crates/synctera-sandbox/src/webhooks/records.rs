@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -120,8 +121,9 @@ struct DeliveryBody {
     parts: Mutex<Option<BodyParts>>,
 }
 
-/// What a delivery body is made of besides the event's own fields: the subscription's URL and
-/// metadata when the event was raised, and the resource's texts.
+/// What a delivery body is made of besides the event's own fields: the subscription's URL
+/// (its current one, see [`Event::redirect`]), its metadata when the event was raised, and the
+/// resource's texts.
 #[derive(Debug)]
 struct BodyParts {
     url: String,
@@ -203,6 +205,37 @@ impl Event {
         })
     }
 
+    /// The event sent to `url` from now on, its body saying so. A body not yet made is made
+    /// later from its parts; a made one (sent, or stored) has only its `url` replaced, the
+    /// other fields copied as they are, so no resource is unescaped and escaped again.
+    pub(crate) fn redirect(&mut self, url: &str) {
+        let parts = self
+            .body
+            .parts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|p| BodyParts {
+                url: url.to_owned(),
+                metadata: p.metadata.clone(),
+                resource: p.resource.clone(),
+                changed: p.changed.clone(),
+            });
+        let body = match parts {
+            Some(parts) => DeliveryBody {
+                text: OnceLock::new(),
+                parts: Mutex::new(Some(parts)),
+            },
+            None => DeliveryBody {
+                text: OnceLock::from(with_url(self.body(), url)),
+                parts: Mutex::new(None),
+            },
+        };
+        // A new body rather than a change to the shared one: the journal's copies of the
+        // event's earlier versions keep theirs.
+        self.body = Arc::new(body);
+    }
+
     /// Records an attempt made for the delivery due at `sent_for`: delivered, due again after
     /// the back-off, or given up. An event resent while the attempt was under way is due at
     /// the resend's time instead: that delivery is still to be made, with its fresh schedule,
@@ -274,6 +307,21 @@ impl Event {
         }
         Value::Object(m)
     }
+}
+
+/// A delivery body's text with its `url` replaced. The fields stay in sorted order (a
+/// `BTreeMap`, like [`BodyJson`]'s declaration order); a text that does not parse, which the
+/// sandbox never stores, is kept as it is.
+fn with_url(text: &str, url: &str) -> String {
+    let Ok(mut fields) = serde_json::from_str::<std::collections::BTreeMap<&str, &RawValue>>(text)
+    else {
+        return text.to_owned();
+    };
+    let Ok(url) = serde_json::value::to_raw_value(url) else {
+        return text.to_owned();
+    };
+    fields.insert("url", &url);
+    serde_json::to_string(&fields).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Kept in the store's collection of its kind, found by its subscription's id and its own (an
@@ -395,6 +443,39 @@ mod tests {
         let loaded: Event = serde_json::from_str(&stored).unwrap();
         assert_eq!(loaded.body(), event.body());
         assert_eq!(loaded.id, event.id);
+    }
+
+    /// A redirected event's body is the one it would have had if raised for the new url,
+    /// whether its body was made before (sent, or stored) or not yet.
+    #[test]
+    fn a_redirected_body_says_the_new_url_and_keeps_the_rest() {
+        let resource = Bytes::from_static(br#"{"id":"p-1","note":"\"quoted\" \u00e9"}"#);
+        let raised = Raised {
+            event_type: "PERSON.UPDATED",
+            resource_id: Some(Uuid::new_v4()),
+            resource: Some(&resource),
+            changed: Some(r#"{"note":"before"}"#),
+        };
+        let (old, id, now) = (hook(), Uuid::new_v4(), Utc::now());
+        let mut moved = old.clone();
+        moved.input.url = "http://127.0.0.1:9/moved?a=\"b\"".into();
+        let want = Event::new(id, &raised, &moved, now).body().to_owned();
+
+        let mut unmade = Event::new(id, &raised, &old, now);
+        let mut made = unmade.clone();
+        made.body();
+        let before = made.clone();
+        unmade.redirect(&moved.input.url);
+        made.redirect(&moved.input.url);
+        assert_eq!(unmade.body(), want);
+        assert_eq!(made.body(), want);
+        let body: Value = serde_json::from_str(&want).unwrap();
+        assert_eq!(body["url"], moved.input.url);
+        assert_eq!(
+            body["metadata"], "team=onboarding",
+            "the metadata when raised"
+        );
+        assert!(before.body().contains(r#""url":"http://127.0.0.1:9/hook""#));
     }
 
     fn attempt(code: u16, at: DateTime<Utc>) -> Attempt {
