@@ -337,6 +337,44 @@ async fn a_pending_event_keeps_its_new_url_after_a_restart() {
     api.sb.shutdown().await;
 }
 
+/// A subscription paused with an event pending stays paused after a restart (the schedule
+/// rebuilt at load sends nothing to it), and enabling it then delivers the event.
+#[tokio::test]
+async fn a_paused_subscription_stays_paused_after_a_restart() {
+    use common::receiver::{Answer, Receiver};
+    use std::time::{Duration, Instant};
+
+    let db = TempDb::new("paused");
+    let api = durable(&db).await;
+    let hold = Answer::After(Duration::from_secs(1), 200);
+    let rx = Receiver::scripted(&[hold], Answer::Status(200)).await;
+    let settings = |enabled: bool| json!({"url": rx.url, "enabled_events": ["PERSON.*"], "is_enabled": enabled});
+    let hook = api.post("/webhooks", settings(true)).await.id();
+    let r = api
+        .post("/webhooks/trigger", json!({"event": "PERSON.CREATED"}))
+        .await;
+    let event = r.expect(200)["id"].as_str().unwrap().to_string();
+    rx.wait_for(1).await;
+    // Disabled and stopped while the first attempt is held: the event is due again at start.
+    api.put(&format!("/webhooks/{hook}"), settings(false))
+        .await
+        .expect(200);
+    api.sb.shutdown().await;
+
+    let api = durable(&db).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(rx.received().len(), 1, "sent while paused");
+    let enabled = Instant::now();
+    api.put(&format!("/webhooks/{hook}"), settings(true))
+        .await
+        .expect(200);
+    let got = rx.wait_for(2).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].id(), event);
+    assert!(got[1].at < enabled + Duration::from_secs(2));
+    api.sb.shutdown().await;
+}
+
 async fn refusal(path: &std::path::Path) -> String {
     let before = std::fs::read(path).unwrap();
     let err = Sandbox::start_with_state(SandboxConfig::default(), path)

@@ -76,9 +76,13 @@ impl DeliverySchedule {
         !self.pending.is_empty()
     }
 
-    /// The deliveries to attempt now, one per subscription not `busy`, each its earliest due
-    /// (first attempts in the order raised), signed with `secrets`, and when the next one falls
-    /// due. `event` finds an event by row, `subscription` a subscription by id.
+    /// The deliveries to attempt now, one per enabled subscription not `busy`, each its
+    /// earliest due (first attempts in the order raised), signed with `secrets`, and when the
+    /// next one falls due. `event` finds an event by row, `subscription` a subscription by id.
+    ///
+    /// A paused subscription's events stay here, due as they were, but count neither as work
+    /// nor for the next wake-up: a due one would otherwise wake the worker at once, forever.
+    /// Enabling the subscription again wakes the worker, which then sends those due.
     pub(super) fn due<'a>(
         &self,
         now: DateTime<Utc>,
@@ -95,11 +99,14 @@ impl DeliverySchedule {
         let mut jobs = Vec::new();
         let mut next: Option<DateTime<Utc>> = None;
         for (webhook_id, (due, row)) in first {
+            let Some(h) = subscription(&webhook_id).filter(|h| h.input.is_enabled) else {
+                continue;
+            };
             if due > now {
                 next = Some(next.map_or(due, |n| n.min(due)));
                 continue;
             }
-            let (Some(e), Some(h)) = (event(row), subscription(&webhook_id)) else {
+            let Some(e) = event(row) else {
                 continue;
             };
             jobs.push((

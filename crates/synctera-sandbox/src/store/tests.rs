@@ -171,6 +171,50 @@ fn the_oldest_event_makes_room_and_a_deleted_subscription_takes_its_events_along
     assert!(jobs.iter().all(|j| j.webhook_id == kept) && jobs.len() == 1);
 }
 
+/// A paused subscription's due events are neither handed to the worker nor a reason to wake
+/// it (a due time in the past would make it spin); enabling it again hands them over, and
+/// tells the caller to wake the worker.
+#[test]
+fn a_paused_subscriptions_events_wait_without_waking_the_worker() {
+    use crate::webhooks::records::{Raised, WebhookInput};
+
+    let mut t = tenant_with(0);
+    let input = |is_enabled: bool| WebhookInput {
+        url: "http://127.0.0.1:9/hook".into(),
+        enabled_events: vec!["PERSON.*".into()],
+        is_enabled,
+        description: None,
+        metadata: None,
+    };
+    let now = chrono::Utc::now();
+    let id = t.add_webhook(input(true), now).id;
+    let raised = Raised {
+        event_type: "PERSON.CREATED",
+        resource_id: None,
+        resource: None,
+        changed: None,
+    };
+    t.raise_event(Uuid::new_v4(), &raised, now);
+    let later = now + chrono::Duration::hours(1);
+    let idle = std::collections::HashSet::new();
+    let (_, wake) = t.replace_webhook(&id, input(false), now).unwrap();
+    assert!(!wake);
+    let (jobs, next) = t.due_deliveries(later, &idle);
+    assert!(
+        jobs.is_empty() && next.is_none(),
+        "{} jobs, next {next:?}",
+        jobs.len()
+    );
+    assert!(t.has_pending_deliveries(), "still pending");
+
+    let (_, wake) = t.replace_webhook(&id, input(true), now).unwrap();
+    assert!(wake);
+    let (jobs, _) = t.due_deliveries(later, &idle);
+    assert_eq!(jobs.len(), 1);
+    let (_, wake) = t.replace_webhook(&id, input(true), now).unwrap();
+    assert!(!wake, "already enabled");
+}
+
 /// Webhook subscriptions were numbered by a per-tenant sequence before schema 3 and by row
 /// since: a token of the old listing is refused, not read as a row.
 #[test]

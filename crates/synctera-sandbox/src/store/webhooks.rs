@@ -25,7 +25,12 @@ impl Tenant {
         })
     }
 
-    /// Replaces a subscription's settings; `None` when there is no such subscription.
+    /// Replaces a subscription's settings; `None` when there is no such subscription, else it
+    /// and whether the delivery worker must wake (it was enabled again with events pending:
+    /// paused, they are not waited for).
+    ///
+    /// Disabling pauses it: its pending events stay pending (resends too) and their failures
+    /// are counted by attempt, so time spent paused brings none closer to `FAILED`.
     ///
     /// A new `url` also goes into the events still to be delivered: their deliveries go to the
     /// subscription's url as it is when sent, and an event says where it is sent. Delivered
@@ -35,10 +40,11 @@ impl Tenant {
         id: &Uuid,
         input: WebhookInput,
         now: DateTime<Utc>,
-    ) -> Option<&Entry<Webhook>> {
+    ) -> Option<(&Entry<Webhook>, bool)> {
         let old = self.get::<Webhook>(id)?;
         let last_updated = now.max(old.last_updated);
         let moved = (old.input.url != input.url).then(|| input.url.clone());
+        let resumed = !old.input.is_enabled && input.is_enabled;
         self.put(Webhook {
             id: *id,
             input,
@@ -47,7 +53,8 @@ impl Tenant {
         if let Some(url) = moved {
             self.redirect_pending(id, &url);
         }
-        self.get::<Webhook>(id)
+        let wake = resumed && !self.deliveries.pending_rows(id).is_empty();
+        self.get::<Webhook>(id).map(|h| (h, wake))
     }
 
     /// Gives the subscription's events still to be delivered the url `url`, found through the

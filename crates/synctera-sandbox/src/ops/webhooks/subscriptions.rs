@@ -117,12 +117,15 @@ pub(super) async fn update_webhook(
     }
     let input = parse_input(&body, &app.config.webhook_allow_hosts)?;
     let now = Utc::now();
-    let view = commit_write(&app, &caller, |t| {
+    let (view, wake) = commit_write(&app, &caller, |t| {
         t.replace_webhook(&id, input, now)
-            .map(|h| h.json(&caller.name, ()).clone())
+            .map(|(h, wake)| (h.json(&caller.name, ()).clone(), wake))
     })
     .await?
     .ok_or_else(no_such_webhook)?;
+    if wake {
+        caller.wake_deliveries(&app);
+    }
     Ok(into_response(json_bytes(StatusCode::OK, view)))
 }
 
