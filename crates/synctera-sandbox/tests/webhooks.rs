@@ -399,6 +399,27 @@ async fn webhooks_point_only_at_loopback_unless_the_operator_names_the_host() {
     r.expect(201);
 }
 
+/// `WebhookInput` is taken as the spec states it: a `description` of any length (empty
+/// included) and `enabled_events` of any count, kept without duplicates.
+#[tokio::test]
+async fn a_subscription_takes_any_description_and_repeated_event_types() {
+    let api = Api::new().await;
+    let events = ["PERSON.*", "CUSTOMER.KYC_OUTCOME.UPDATED"].repeat(60);
+    let settings = |description: String| json!({"url": "http://127.0.0.1:9/h", "enabled_events": events, "is_enabled": false, "description": description});
+    let r = api.post("/webhooks", settings(String::new())).await;
+    let created = r.expect(201);
+    assert_eq!(created["description"], "");
+    assert_eq!(
+        created["enabled_events"],
+        json!(["PERSON.*", "CUSTOMER.KYC_OUTCOME.UPDATED"])
+    );
+    let long = "d".repeat(5000);
+    let r = api
+        .put(&format!("/webhooks/{}", r.id()), settings(long.clone()))
+        .await;
+    assert_eq!(r.expect(200)["description"], long.as_str());
+}
+
 #[tokio::test]
 async fn bad_input_on_every_webhook_operation_is_a_400_naming_the_field_and_stores_nothing() {
     let api = Api::new().await;
