@@ -47,11 +47,7 @@ impl Sandbox {
     /// accepted API key longer than 256 characters (`ErrorKind::InvalidInput`).
     pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
         // Such a key could never be used: every request carrying it is refused.
-        if config
-            .api_keys
-            .iter()
-            .any(|k| k.len() > MAX_API_KEY_LEN)
-        {
+        if config.api_keys.iter().any(|k| k.len() > MAX_API_KEY_LEN) {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("an accepted API key is longer than {MAX_API_KEY_LEN} characters"),
