@@ -11614,7 +11614,10 @@ let response = client.get_webhook()
 
 Replaces a webhook's subscription as a whole (the same fields, rules and errors as
 `createWebhook`); a field left out is cleared. Setting `is_enabled` to false pauses
-deliveries: events raised meanwhile are not sent to it.
+deliveries: events raised meanwhile are not sent to it, and events still pending wait
+(their retries are not used up) until it is enabled again. A new `url` applies to the
+pending events too, and their deliveries name it; delivered events keep the URL they
+went to.
 
 
 Sends a `PUT` request to `/webhooks/{webhook_id}`
