@@ -133,7 +133,8 @@ impl NewWebhook {
         self
     }
 
-    /// `is_enabled` (default `true`): a disabled subscription receives nothing.
+    /// `is_enabled` (default `true`): a disabled subscription receives nothing; its pending
+    /// events wait until it is enabled again.
     pub fn enabled(mut self, is_enabled: bool) -> Self {
         self.is_enabled = is_enabled;
         self
