@@ -1,6 +1,7 @@
 //! `synctera-sandbox`: runs the sandbox server until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use clap::Parser;
@@ -118,6 +119,20 @@ fn parse_retry_base(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// Why the directory of the `--state` file cannot hold it, if it cannot: creating the file there
+/// would fail with an OS error that names neither the file nor the option.
+fn unusable_state_dir(path: &Path) -> Option<String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+    // The nearest existing ancestor tells a missing directory from a file in the way.
+    // (A relative path's last ancestor is "", which never exists: the working directory does.)
+    let existing = dir.ancestors().find(|a| a.exists() || a.is_symlink());
+    match existing {
+        Some(a) if a == dir && a.is_dir() => None,
+        Some(a) if !a.is_dir() => Some(format!("{} is not a directory", a.display())),
+        _ => Some("the directory does not exist".into()),
+    }
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
@@ -159,6 +174,10 @@ async fn main() -> std::io::Result<()> {
         config = config.api_key(k);
     }
     if let Some(path) = args.state {
+        if let Some(why) = unusable_state_dir(&path) {
+            eprintln!("error: --state {}: {why}", path.display());
+            std::process::exit(1);
+        }
         config = config.state(path);
     }
     config = config

@@ -1,5 +1,6 @@
-//! The binary's `--state FILE`: acknowledged writes survive SIGKILL, a bad file is refused with
-//! one line, and a second process on the same file is refused while the first keeps serving.
+//! The binary's `--state FILE`: acknowledged writes survive SIGKILL, a bad file (or a path it
+//! cannot be created at) is refused with one line, and a second process on the same file is
+//! refused while the first keeps serving.
 mod common;
 
 use std::collections::HashMap;
@@ -190,4 +191,35 @@ async fn a_second_process_on_the_same_file_is_refused_and_the_first_keeps_servin
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(again.stop_with("-INT").status.success());
+}
+
+/// A path the sandbox cannot create its file at is refused in one line that names the option
+/// and the path, not with the bare OS error.
+#[test]
+fn a_state_file_whose_directory_is_missing_or_a_file_is_refused_naming_option_and_path() {
+    let not_a_dir = TempDb::new("parent-is-a-file");
+    std::fs::write(not_a_dir.path(), b"").unwrap();
+    let missing = std::env::temp_dir()
+        .join(format!("sandbox-bin-no-such-dir-{}", std::process::id()))
+        .join("x.db");
+    let under_a_file = not_a_dir.path().join("x.db");
+    for (path, why) in [
+        (&missing, "the directory does not exist".to_string()),
+        (
+            &under_a_file,
+            format!("{} is not a directory", not_a_dir.path().display()),
+        ),
+    ] {
+        let out = common::process::run_until_exit(&[OsStr::new("--state"), path.as_os_str()]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(out.stdout.is_empty(), "no base URL printed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(
+            lines,
+            [format!("error: --state {}: {why}", path.display())],
+            "{err}"
+        );
+    }
+    assert!(!missing.parent().unwrap().exists(), "no directory created");
 }
