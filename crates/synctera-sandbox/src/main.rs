@@ -133,6 +133,19 @@ fn unusable_state_dir(path: &Path) -> Option<String> {
     }
 }
 
+/// The one line a refused start prints. Only binding the listener fails with these kinds, and
+/// the OS error alone names no address.
+fn start_error(e: &std::io::Error, listen: SocketAddr) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::AddrInUse => format!("--listen {listen}: the address is already in use"),
+        ErrorKind::AddrNotAvailable => {
+            format!("--listen {listen}: the address is not one of this machine's")
+        }
+        _ => e.to_string(),
+    }
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
@@ -190,7 +203,7 @@ async fn main() -> std::io::Result<()> {
     let sandbox = match Sandbox::start_with(config).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", start_error(&e, args.listen));
             std::process::exit(1);
         }
     };

@@ -61,7 +61,10 @@ impl Sandbox {
             None => App::in_memory(config, faults),
             Some(path) => open_durable(config, faults, path).await?,
         };
-        let listener = TcpListener::bind(app.config.listen).await?;
+        let listen = app.config.listen;
+        let listener = TcpListener::bind(listen).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e}"))
+        })?;
         let addr = listener.local_addr()?;
         let app = Arc::new(app);
         app.resume_deliveries();

@@ -128,3 +128,33 @@ fn binary_prints_the_spec_it_was_built_from_byte_for_byte() {
         "--print-spec differs from openapi/synctera.yaml"
     );
 }
+
+/// A port another process holds is refused in one line naming the option and the address.
+#[test]
+fn a_listen_address_in_use_is_refused_naming_option_and_address() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = holder.local_addr().unwrap().to_string();
+    let mut child = binary()
+        .args(["--listen", &addr])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    if !first_line(&mut child).is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("started on {addr}, which another socket holds");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "error: --listen {addr}: the address is already in use"
+        )],
+        "{err}"
+    );
+}
