@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -154,7 +155,7 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
     // Logs go to stderr so that stdout carries only the base URL, for scripts to read.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -165,8 +166,7 @@ async fn main() -> std::io::Result<()> {
         .init();
     let args = Args::parse();
     if args.print_spec {
-        use std::io::Write;
-        return std::io::stdout().lock().write_all(SPEC.as_bytes());
+        return print_spec();
     }
     let env_keys = match env_keys() {
         Ok(k) => k,
@@ -209,11 +209,32 @@ async fn main() -> std::io::Result<()> {
     };
     // Handlers go in before the URL is printed: a script that signals as soon as it reads the
     // URL must get a clean stop, not the default kill.
-    let stop = StopSignal::install()?;
+    let stop = match StopSignal::install() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("error: cannot handle stop signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("{}", sandbox.base_url());
     stop.wait().await;
     sandbox.shutdown().await;
-    Ok(())
+    ExitCode::SUCCESS
+}
+
+/// Writes the spec to stdout. A reader that closes the pipe early (`| head`) has what it wanted:
+/// that ends the output quietly, with success, as `cat` does.
+fn print_spec() -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(SPEC.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the spec to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Ctrl-C (SIGINT), or SIGTERM on Unix (what `kill`, systemd and container runtimes send).

@@ -158,3 +158,23 @@ fn a_listen_address_in_use_is_refused_naming_option_and_address() {
         "{err}"
     );
 }
+
+/// `--print-spec | head -1`: a reader that stops early ends the output quietly, as `cat` does.
+/// The spec is larger than a pipe's buffer, so the binary is still writing when the pipe closes.
+#[test]
+fn print_spec_to_a_reader_that_stops_early_exits_quietly() {
+    let mut child = binary()
+        .arg("--print-spec")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    assert_eq!(first_line(&mut child), "openapi: 3.0.3\n");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
