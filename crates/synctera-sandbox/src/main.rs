@@ -29,8 +29,10 @@ struct Args {
     /// your client from it: it is exactly the API this server speaks).
     #[arg(long)]
     print_spec: bool,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:4010")]
+    /// Address to listen on, as IP:PORT ([::1]:4010 for IPv6; port 0 takes a free port, which
+    /// the printed URL shows). localhost:PORT means 127.0.0.1:PORT; no other host name is
+    /// resolved.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:4010", value_parser = parse_listen)]
     listen: SocketAddr,
     /// Accept only this API key (repeatable); without any (and without SYNCTERA_SANDBOX_API_KEYS),
     /// every non-empty key of at most 256 characters is accepted.
@@ -99,6 +101,22 @@ fn env_keys() -> Result<Vec<String>, String> {
         return Err(format!("{KEYS_ENV} is set but names no key"));
     }
     Ok(keys)
+}
+
+/// `IP:PORT`, or `localhost:PORT` for 127.0.0.1: no name is looked up, so the sandbox never
+/// listens on an address the user did not write (a resolver may map `localhost` anywhere).
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Some((host, port)) = s.rsplit_once(':')
+        && host.eq_ignore_ascii_case("localhost")
+        && let Ok(port) = port.parse::<u16>()
+    {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse().map_err(|_| {
+        "must be IP:PORT (127.0.0.1:4010, [::1]:4010, 0.0.0.0:4010; port 0 for a free one) or \
+         localhost:PORT; host names are not resolved"
+            .into()
+    })
 }
 
 /// A positive number of seconds, fractions allowed (`0.5`), at most a year.

@@ -178,3 +178,30 @@ fn print_spec_to_a_reader_that_stops_early_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--listen` takes `IP:PORT`, says so in `--help` and when refusing a value, resolves no host
+/// name, and takes `localhost:PORT` as 127.0.0.1.
+#[test]
+fn listen_takes_ip_port_or_localhost_and_says_so() {
+    let help = binary().arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--listen <IP:PORT>"));
+    for value in ["example.com:4010", "4010", "localhost", "127.0.0.1"] {
+        let out = binary()
+            .args(["--print-spec", "--listen", value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error:") && first.contains("--listen") && first.contains("IP:PORT"),
+            "{value}: {stderr}"
+        );
+    }
+    let mut localhost = binary();
+    localhost
+        .args(["--listen", "localhost:0"])
+        .stderr(Stdio::null());
+    let sandbox = Running::start(localhost);
+    assert!(sandbox.stop_with("-TERM").status.success());
+}
