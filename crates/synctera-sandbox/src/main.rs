@@ -1,5 +1,6 @@
 //! `synctera-sandbox`: runs the sandbox server until Ctrl-C or SIGTERM.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -22,7 +23,7 @@ const KEYS_ENV: &str = "SYNCTERA_SANDBOX_API_KEYS";
 #[command(
     version,
     about,
-    after_help = "Environment:\n  SYNCTERA_SANDBOX_API_KEYS  Accepted API keys, comma-separated (added to any --api-key);\n                             preferred over --api-key, which other users can see in `ps`.\n  RUST_LOG                   Log filter (default info); logs never show keys, paths or bodies."
+    after_help = "Environment:\n  SYNCTERA_SANDBOX_API_KEYS  Accepted API keys, comma-separated (added to any --api-key);\n                             preferred over --api-key, which other users can see in `ps`.\n  RUST_LOG                   Log filter (default info); logs never show keys, paths or bodies.\n  NO_COLOR                   Set and not empty: no colour in the logs (they are coloured only\n                             when stderr is a terminal)."
 )]
 struct Args {
     /// Write the OpenAPI description this binary was built from to stdout and exit (generate
@@ -175,8 +176,13 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr so that stdout carries only the base URL, for scripts to read.
+    // Colour codes are noise in captured logs (a file, a Python test's pipe); NO_COLOR
+    // (no-color.org: set and not empty) turns them off on a terminal too.
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

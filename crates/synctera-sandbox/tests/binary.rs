@@ -205,3 +205,21 @@ fn listen_takes_ip_port_or_localhost_and_says_so() {
     let sandbox = Running::start(localhost);
     assert!(sandbox.stop_with("-TERM").status.success());
 }
+
+/// Logs captured through a pipe (a Python test's `subprocess`, a CI log) carry no colour codes.
+#[test]
+fn logs_to_a_stderr_that_is_not_a_terminal_are_not_coloured() {
+    let mut piped = command();
+    piped
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stderr(Stdio::piped());
+    let out = Running::start(piped).stop_with("-TERM");
+    assert!(out.status.success());
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.contains("listening"), "{logs}");
+    assert!(
+        !logs.contains('\x1b'),
+        "colour codes in captured logs: {logs:?}"
+    );
+}
