@@ -42,7 +42,10 @@ struct Args {
     /// Enforce the unique-customer rule (dob + last name + SSN last four) with 409.
     #[arg(long)]
     enforce_unique_customer: bool,
-    /// Share of requests (0..=1) that fail with a random injected fault.
+    /// Share of requests (0..=1) answered with an injected fault, each drawn evenly from three:
+    /// 503 SERVICE_UNAVAILABLE before any work; 429 TOO_MANY_REQUESTS with Retry-After: 1
+    /// before any work; or the work done and committed, then the connection closed without an
+    /// answer (a retry without the same Idempotency-Key then creates a duplicate).
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     fault_rate: f64,
     /// Seed of the random fault schedule.

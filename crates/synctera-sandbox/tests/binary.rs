@@ -29,6 +29,22 @@ async fn binary_prints_base_url_serves_and_stops_on_sigint() {
     assert!(exit.success(), "exit status {exit:?}");
 }
 
+/// `--help` names the faults `--fault-rate` injects, so a client's author knows what to handle.
+#[test]
+fn fault_rate_help_names_the_injected_faults() {
+    let help = binary().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let start = help.find("--fault-rate").expect("--fault-rate in --help");
+    let end = help[start..]
+        .find("--fault-seed")
+        .expect("--fault-seed follows")
+        + start;
+    let text = &help[start..end];
+    for fault in ["503", "429", "Retry-After", "connection closed"] {
+        assert!(text.contains(fault), "{fault} missing: {text}");
+    }
+}
+
 #[test]
 fn binary_rejects_bad_fault_rate() {
     let out = binary().args(["--fault-rate", "1.5"]).output().unwrap();
