@@ -5,7 +5,8 @@
 # openapi-python-client, start the installed binary on loopback and drive the onboarding flow
 # (python/test_onboarding.py) through the generated client, then register a webhook and verify
 # a delivery's signature with Python's hmac, from the spec's description alone
-# (python/test_webhooks.py).
+# (python/test_webhooks.py); last, run the pytest fixture the READMEs show
+# (python/examples/pytest_fixture.py) as plain python3 against the installed binary.
 #
 # Env: CARGO_TARGET_DIR (default <repo>/target). Exits non-zero on any failure.
 set -euo pipefail
@@ -69,3 +70,6 @@ SYNCTERA_BASE_URL="$BASE" SYNCTERA_API_KEY="$KEY" PYTHONPATH="$WORK/client" \
 echo "==> webhooks: a delivery to a Python receiver on loopback, verified with hmac"
 SYNCTERA_BASE_URL="$BASE" SYNCTERA_API_KEY="$KEY" PYTHONPATH="$WORK/client" \
     "$WORK/venv/bin/python" "$HERE/python/test_webhooks.py"
+echo "==> the READMEs' pytest fixture (python/examples/pytest_fixture.py), plain python3"
+# The venv is not activated: its bin/ goes first on PATH, where the fixture looks for the binary.
+PATH="$WORK/venv/bin:$PATH" "$WORK/venv/bin/python" "$HERE/python/examples/pytest_fixture.py"

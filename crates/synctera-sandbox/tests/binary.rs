@@ -239,3 +239,34 @@ fn logs_to_a_stderr_that_is_not_a_terminal_are_not_coloured() {
         "colour codes in captured logs: {logs:?}"
     );
 }
+
+/// Both READMEs show the code of the fixture file the wheel test runs, so the documented snippet
+/// is the tested one, and every option the Python documentation names exists.
+#[test]
+fn the_python_docs_show_the_tested_fixture_and_name_only_real_options() {
+    let read = |path: &str| {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let fixture = read("python/examples/pytest_fixture.py");
+    let (shown, _self_check) = fixture
+        .split_once("# ---- Self-check")
+        .expect("the self-check marker");
+    let shown = format!("```python\n{}\n```", shown.trim_end());
+    for readme in ["README.md"] {
+        assert!(
+            read(readme).contains(&shown),
+            "{readme} does not show python/examples/pytest_fixture.py's code"
+        );
+    }
+    let help = binary().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let python_docs = fixture.clone();
+    let option = regex::Regex::new(r"--[a-z][a-z-]*[a-z]").unwrap();
+    for name in option.find_iter(&python_docs) {
+        let name = name.as_str();
+        assert!(
+            help.contains(&format!("{name} ")) || help.contains(&format!("{name}\n")),
+            "{name} is not an option of the binary"
+        );
+    }
+}
