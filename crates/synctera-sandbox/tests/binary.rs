@@ -241,7 +241,8 @@ fn logs_to_a_stderr_that_is_not_a_terminal_are_not_coloured() {
 }
 
 /// Both READMEs show the code of the fixture file the wheel test runs, so the documented snippet
-/// is the tested one, and every option the Python documentation names exists.
+/// is the tested one; the wheel's page is the Python README; and every option the Python
+/// documentation names exists.
 #[test]
 fn the_python_docs_show_the_tested_fixture_and_name_only_real_options() {
     let read = |path: &str| {
@@ -252,15 +253,18 @@ fn the_python_docs_show_the_tested_fixture_and_name_only_real_options() {
         .split_once("# ---- Self-check")
         .expect("the self-check marker");
     let shown = format!("```python\n{}\n```", shown.trim_end());
-    for readme in ["README.md"] {
+    for readme in ["README.md", "python/README.md"] {
         assert!(
             read(readme).contains(&shown),
             "{readme} does not show python/examples/pytest_fixture.py's code"
         );
     }
+    // The wheel's PyPI page is the Python README, which starts from pip, not cargo.
+    assert!(read("pyproject.toml").contains("\nreadme = \"python/README.md\"\n"));
+    assert!(!read("python/README.md").contains("cargo "));
     let help = binary().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    let python_docs = fixture.clone();
+    let python_docs = read("python/README.md") + &fixture;
     let option = regex::Regex::new(r"--[a-z][a-z-]*[a-z]").unwrap();
     for name in option.find_iter(&python_docs) {
         let name = name.as_str();
