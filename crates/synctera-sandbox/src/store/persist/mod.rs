@@ -459,6 +459,11 @@ fn create_private(path: &Path) -> io::Result<()> {
                 Err(refused(path, "it is not a regular file"))
             }
         }
-        Err(e) => Err(e),
+        // Named, and of the OS's kind (not found, permission denied): a bare OS message would
+        // not say which file.
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("state file {}: {e}", path.display()),
+        )),
     }
 }

@@ -346,3 +346,20 @@ fn a_version_2_state_file_moves_webhook_subscriptions_and_events_to_their_tables
     assert_eq!(schema_version(&path), 3);
     remove_db(&path);
 }
+
+/// A file the OS will not create is reported with its path and the OS's kind of error, so the
+/// library's caller (and the binary's one-line error) says which file.
+#[test]
+fn a_state_file_that_cannot_be_created_is_named_with_the_os_error_kind() {
+    let dir = temp_db("missing-dir");
+    let path = dir.join("state.db");
+    let Err(err) = Database::open(&path, std::time::Duration::from_secs(60), 10) else {
+        panic!("opened a file in a directory that does not exist");
+    };
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+    assert!(!dir.exists(), "no directory created");
+}
