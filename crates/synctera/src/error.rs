@@ -201,7 +201,8 @@ impl Error {
         }
     }
 
-    /// True when the request conflicts with an existing record (409 `DUPLICATE_RESOURCE`).
+    /// True for a 409: the request conflicts with the stored state, most often a record with the
+    /// same identity (`DUPLICATE_RESOURCE`; see [`code`](Self::code) for which).
     pub fn is_conflict(&self) -> bool {
         match self {
             Error::Api { status, code, .. } => {
@@ -212,12 +213,16 @@ impl Error {
     }
 
     /// True when repeating the same request may succeed: timeouts, connection failures, 408,
-    /// 429 and 500/502/503/504. Whether a retry is *safe* also depends on the request (see
-    /// [`crate::retry`]).
+    /// 429, 500/502/503/504, and `IDEMPOTENCY_CONCURRENT_USE` (the first request with the key
+    /// was still running; the identical request, key included, gets its answer). Whether a
+    /// retry is *safe* also depends on the request (see [`crate::retry`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout | Error::Transport(_) => true,
-            Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            Error::Api { status, code, .. } => {
+                matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+                    || *code == Some(ApiErrorCode::IdempotencyConcurrentUse)
+            }
             _ => false,
         }
     }
@@ -407,6 +412,11 @@ pub enum ApiErrorCode {
     ResourceNotFound,
     /// 409: a record with the same identity already exists.
     DuplicateResource,
+    /// 409: settling a verification that is not under review (the sandbox's
+    /// `settleVerification`).
+    VerificationNotInReview,
+    /// 413: the request body is larger than the server accepts.
+    PayloadTooLarge,
     /// 422: the same idempotency key was used for a different request.
     IdempotencyInvalidReuse,
     /// 422: the same idempotency key is in use by a request still in flight.
@@ -421,6 +431,8 @@ pub enum ApiErrorCode {
     TooManyRequests,
     /// 500: server error.
     InternalError,
+    /// 503: the server cannot take the request now; nothing was done.
+    ServiceUnavailable,
     /// 504: an upstream timed out.
     GatewayTimeout,
     /// A code this SDK does not know (yet), kept verbatim.
@@ -439,6 +451,8 @@ impl ApiErrorCode {
             ApiErrorCode::Forbidden => "FORBIDDEN",
             ApiErrorCode::ResourceNotFound => "RESOURCE_NOT_FOUND",
             ApiErrorCode::DuplicateResource => "DUPLICATE_RESOURCE",
+            ApiErrorCode::VerificationNotInReview => "VERIFICATION_NOT_IN_REVIEW",
+            ApiErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ApiErrorCode::IdempotencyInvalidReuse => "IDEMPOTENCY_INVALID_REUSE",
             ApiErrorCode::IdempotencyConcurrentUse => "IDEMPOTENCY_CONCURRENT_USE",
             ApiErrorCode::InvalidStatus => "INVALID_STATUS",
@@ -446,6 +460,7 @@ impl ApiErrorCode {
             ApiErrorCode::WipeNotEnabled => "WIPE_NOT_ENABLED",
             ApiErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
             ApiErrorCode::InternalError => "INTERNAL_ERROR",
+            ApiErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             ApiErrorCode::GatewayTimeout => "GATEWAY_TIMEOUT",
             ApiErrorCode::Unknown(s) => s,
         }
@@ -462,6 +477,8 @@ impl ApiErrorCode {
             "FORBIDDEN" => ApiErrorCode::Forbidden,
             "RESOURCE_NOT_FOUND" => ApiErrorCode::ResourceNotFound,
             "DUPLICATE_RESOURCE" => ApiErrorCode::DuplicateResource,
+            "VERIFICATION_NOT_IN_REVIEW" => ApiErrorCode::VerificationNotInReview,
+            "PAYLOAD_TOO_LARGE" => ApiErrorCode::PayloadTooLarge,
             "IDEMPOTENCY_INVALID_REUSE" => ApiErrorCode::IdempotencyInvalidReuse,
             "IDEMPOTENCY_CONCURRENT_USE" => ApiErrorCode::IdempotencyConcurrentUse,
             "INVALID_STATUS" => ApiErrorCode::InvalidStatus,
@@ -469,6 +486,7 @@ impl ApiErrorCode {
             "WIPE_NOT_ENABLED" => ApiErrorCode::WipeNotEnabled,
             "TOO_MANY_REQUESTS" => ApiErrorCode::TooManyRequests,
             "INTERNAL_ERROR" => ApiErrorCode::InternalError,
+            "SERVICE_UNAVAILABLE" => ApiErrorCode::ServiceUnavailable,
             "GATEWAY_TIMEOUT" => ApiErrorCode::GatewayTimeout,
             other => ApiErrorCode::Unknown(other.to_owned()),
         }
@@ -486,12 +504,16 @@ impl ApiErrorCode {
             ("bad-request-query", _) => ApiErrorCode::BadQueryParameter,
             ("bad-request", _) => ApiErrorCode::BadRequest,
             ("not-found", 400) => ApiErrorCode::CustomerNotFound,
+            ("idempotency-invalid-reuse", _) => ApiErrorCode::IdempotencyInvalidReuse,
+            ("idempotency-concurrent-use", _) => ApiErrorCode::IdempotencyConcurrentUse,
+            ("payload-too-large", _) | (_, 413) => ApiErrorCode::PayloadTooLarge,
             ("duplicate", _) | (_, 409) => ApiErrorCode::DuplicateResource,
             ("not-found", _) | (_, 404) => ApiErrorCode::ResourceNotFound,
             (_, 401) => ApiErrorCode::Unauthenticated,
             (_, 403) => ApiErrorCode::Forbidden,
             (_, 429) => ApiErrorCode::TooManyRequests,
             (_, 500) => ApiErrorCode::InternalError,
+            ("service-unavailable", _) | (_, 503) => ApiErrorCode::ServiceUnavailable,
             (_, 504) => ApiErrorCode::GatewayTimeout,
             (_, 400) => ApiErrorCode::BadRequest,
             _ => return None,

@@ -59,6 +59,28 @@ fn code_falls_back_to_type_suffix_then_status() {
         &[],
     );
     assert!(e.is_conflict());
+    // The idempotency errors by their type alone, and the one a retry of the same request can
+    // get past is retryable.
+    let e = api(
+        422,
+        json!({"type": "https://dev.synctera.com/errors/idempotency-concurrent-use"}),
+        &[],
+    );
+    assert_eq!(e.code(), Some(&ApiErrorCode::IdempotencyConcurrentUse));
+    assert!(e.is_retryable());
+    let e = api(
+        422,
+        json!({"type": "https://dev.synctera.com/errors/idempotency-invalid-reuse"}),
+        &[],
+    );
+    assert_eq!(e.code(), Some(&ApiErrorCode::IdempotencyInvalidReuse));
+    assert!(!e.is_retryable());
+    let e = api(422, json!({"code": "IDEMPOTENCY_CONCURRENT_USE"}), &[]);
+    assert!(e.is_retryable());
+    let e = api(503, json!({}), &[]);
+    assert_eq!(e.code(), Some(&ApiErrorCode::ServiceUnavailable));
+    let e = api(413, json!({}), &[]);
+    assert_eq!(e.code(), Some(&ApiErrorCode::PayloadTooLarge));
     let e = api(418, json!({}), &[]);
     assert_eq!(e.code(), None);
     let e = api(422, json!({"code": "SOMETHING_NEW"}), &[]);
@@ -86,6 +108,10 @@ fn every_documented_code_round_trips() {
         "TOO_MANY_REQUESTS",
         "INTERNAL_ERROR",
         "GATEWAY_TIMEOUT",
+        "VERIFICATION_NOT_IN_REVIEW",
+        "PAYLOAD_TOO_LARGE",
+        "SERVICE_UNAVAILABLE",
+        "WIPE_NOT_ENABLED",
     ] {
         let parsed = ApiErrorCode::from_code(code);
         assert!(!matches!(parsed, ApiErrorCode::Unknown(_)), "{code}");

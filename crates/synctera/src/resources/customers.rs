@@ -240,10 +240,10 @@ impl From<types::Customer> for Customer {
 
 impl From<types::CustomerList> for Page<Customer> {
     fn from(raw: types::CustomerList) -> Self {
-        Page {
-            items: raw.customers.into_iter().map(Customer::from).collect(),
-            next_page_token: raw.next_page_token,
-        }
+        Page::from_answer(
+            raw.customers.into_iter().map(Customer::from).collect(),
+            raw.next_page_token,
+        )
     }
 }
 

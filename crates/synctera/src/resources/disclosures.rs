@@ -123,10 +123,10 @@ impl From<types::Disclosure> for Disclosure {
 
 impl From<types::DisclosureList> for Page<Disclosure> {
     fn from(raw: types::DisclosureList) -> Self {
-        Page {
-            items: raw.disclosures.into_iter().map(Disclosure::from).collect(),
-            next_page_token: raw.next_page_token,
-        }
+        Page::from_answer(
+            raw.disclosures.into_iter().map(Disclosure::from).collect(),
+            raw.next_page_token,
+        )
     }
 }
 

@@ -316,10 +316,10 @@ impl From<types::Person> for Person {
 
 impl From<types::PersonList> for Page<Person> {
     fn from(raw: types::PersonList) -> Self {
-        Page {
-            items: raw.persons.into_iter().map(Person::from).collect(),
-            next_page_token: raw.next_page_token,
-        }
+        Page::from_answer(
+            raw.persons.into_iter().map(Person::from).collect(),
+            raw.next_page_token,
+        )
     }
 }
 

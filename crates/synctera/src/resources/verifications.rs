@@ -192,14 +192,13 @@ impl From<types::VerifyResponse> for VerifyResponse {
 
 impl From<types::VerificationList> for Page<Verification> {
     fn from(raw: types::VerificationList) -> Self {
-        Page {
-            items: raw
-                .verifications
+        Page::from_answer(
+            raw.verifications
                 .into_iter()
                 .map(Verification::from)
                 .collect(),
-            next_page_token: raw.next_page_token,
-        }
+            raw.next_page_token,
+        )
     }
 }
 

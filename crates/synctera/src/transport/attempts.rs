@@ -69,7 +69,8 @@ where
         span.record("idempotency_key", key.as_str());
     }
     let start = tokio::time::Instant::now();
-    let deadline = policy.total_deadline.map(|d| start + d);
+    // A deadline past what the clock can hold is no deadline (`Duration::MAX` means "none").
+    let deadline = policy.total_deadline.and_then(|d| start.checked_add(d));
 
     // Recorded once at the end: `fmt` subscribers append, rather than replace, re-recorded fields.
     let (result, attempts_made) = run_attempts(policy, call, &span, start, deadline, attempt)
@@ -111,10 +112,12 @@ where
             1 => start,
             _ => tokio::time::Instant::now(),
         };
-        let limit = match (policy.attempt_timeout, deadline) {
-            (Some(t), Some(d)) => Some(d.min(now() + t)),
-            (Some(t), None) => Some(now() + t),
-            (None, d) => d,
+        let limit = match (
+            policy.attempt_timeout.and_then(|t| now().checked_add(t)),
+            deadline,
+        ) {
+            (Some(t), Some(d)) => Some(d.min(t)),
+            (t, d) => t.or(d),
         };
         let outcome = match limit {
             Some(at) => attempt_timer::within(at, attempt(number))
@@ -155,7 +158,11 @@ where
                     // Sleeping into the deadline would only turn a meaningful error into a
                     // timeout.
                     Some(delay)
-                        if deadline.is_some_and(|d| tokio::time::Instant::now() + delay >= d) =>
+                        if deadline.is_some_and(|d| {
+                            tokio::time::Instant::now()
+                                .checked_add(delay)
+                                .is_none_or(|end| end >= d)
+                        }) =>
                     {
                         Err("no time left to retry")
                     }
@@ -306,6 +313,24 @@ mod tests {
         let policy = RetryPolicy::default().max_attempts(0);
         let (_, attempts, _) = get(&policy, vec![Err(Error::Timeout)]).await;
         assert_eq!(attempts, 1, "max_attempts(0) still makes one attempt");
+    }
+
+    /// `Duration::MAX` (or any wait past what the clock holds) means "no limit", not a panic.
+    #[tokio::test(start_paused = true)]
+    async fn timeouts_too_long_for_the_clock_are_no_limit() {
+        let policy = RetryPolicy::default()
+            .attempt_timeout(Duration::MAX)
+            .total_deadline(Duration::MAX)
+            .max_delay(Duration::MAX);
+        let outcomes = vec![Err(api_error(503, None)), Ok(1)];
+        let (result, attempts, _) = get(&policy, outcomes).await;
+        assert_eq!((result.unwrap(), attempts), (1, 2));
+        let huge = Duration::from_secs(u64::MAX);
+        let outcomes = vec![Err(api_error(429, Some(huge))), Ok(1)];
+        let policy = RetryPolicy::default().max_delay(Duration::MAX);
+        let (result, attempts, _) = get(&policy, outcomes).await;
+        assert!(result.is_err(), "no wait past the deadline is started");
+        assert_eq!(attempts, 1);
     }
 
     #[tokio::test(start_paused = true)]

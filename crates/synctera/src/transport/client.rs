@@ -205,7 +205,9 @@ impl ClientBuilder {
         let base_url = self
             .base_url
             .unwrap_or_else(|| self.environment.base_url().to_owned());
-        let base_url = base_url.trim_end_matches('/').to_owned();
+        // Surrounding white space (a stray space in an environment variable) would pass the URL
+        // parser, which ignores it, and then be sent as `%20` in every path.
+        let base_url = base_url.trim().trim_end_matches('/').to_owned();
         // Checked here, so a typo fails once at build time rather than as a transport error
         // (which the retry loop would retry) on every call.
         // Operation paths are appended to it, so a query or fragment would swallow them, and
@@ -350,7 +352,7 @@ impl Client {
         let mut builder = Client::builder().api_key(key);
         if let Some(url) = std::env::var("SYNCTERA_BASE_URL")
             .ok()
-            .filter(|u| !u.is_empty())
+            .filter(|u| !u.trim().is_empty())
         {
             builder = builder.base_url(url);
         }
@@ -414,6 +416,14 @@ mod tests {
             .unwrap();
         assert_eq!(c.base_url(), "http://127.0.0.1:9/v0");
         assert_eq!(c.environment(), None);
+        for spaced in [" http://127.0.0.1:9/v0 ", "http://127.0.0.1:9/v0/ \n"] {
+            let c = Client::builder()
+                .api_key("k")
+                .base_url(spaced)
+                .build()
+                .unwrap();
+            assert_eq!(c.base_url(), "http://127.0.0.1:9/v0", "{spaced:?}");
+        }
         // Production however its URL is spelled: the wipe guard reads this (decided without
         // sending anything).
         let environment_of = |url: &str| {

@@ -28,6 +28,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page as an answer carries it: an empty `next_page_token` means there is no next page,
+    /// as an absent one does (else `has_next` would send `page_token=` for the first page again).
+    pub(crate) fn from_answer(items: Vec<T>, next_page_token: Option<String>) -> Self {
+        Page {
+            items,
+            next_page_token: next_page_token.filter(|t| !t.is_empty()),
+        }
+    }
+
     /// Whether another page follows this one.
     pub fn has_next(&self) -> bool {
         self.next_page_token.is_some()
@@ -251,7 +260,6 @@ where
             Ok(page) => page,
             Err(error) => return Some((Err(error), State::Done)),
         };
-        page.next_page_token = page.next_page_token.filter(|t| !t.is_empty());
         match &page.next_page_token {
             None => Some((Ok(page), State::Done)),
             Some(next) if !seen.insert(next) => {

@@ -63,10 +63,10 @@ impl From<types::Webhook> for Webhook {
 
 impl From<types::WebhookList> for Page<Webhook> {
     fn from(raw: types::WebhookList) -> Self {
-        Page {
-            items: raw.webhooks.into_iter().map(Webhook::from).collect(),
-            next_page_token: raw.next_page_token,
-        }
+        Page::from_answer(
+            raw.webhooks.into_iter().map(Webhook::from).collect(),
+            raw.next_page_token,
+        )
     }
 }
 

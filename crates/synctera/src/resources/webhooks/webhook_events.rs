@@ -157,10 +157,10 @@ impl From<types::WebhookEvent> for WebhookEvent {
 
 impl From<types::WebhookEventList> for Page<WebhookEvent> {
     fn from(raw: types::WebhookEventList) -> Self {
-        Page {
-            items: raw.event_list.into_iter().map(WebhookEvent::from).collect(),
-            next_page_token: raw.next_page_token,
-        }
+        Page::from_answer(
+            raw.event_list.into_iter().map(WebhookEvent::from).collect(),
+            raw.next_page_token,
+        )
     }
 }
 

@@ -77,16 +77,16 @@ async fn an_empty_next_token_ends_the_listing() {
     let counter = calls.clone();
     let got: Vec<u8> = items(pages(None, move |_| {
         counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok(Page {
-            items: vec![1u8],
-            next_page_token: Some(String::new()),
-        }))
+        std::future::ready(Ok(Page::from_answer(vec![1u8], Some(String::new()))))
     }))
     .try_collect()
     .await
     .unwrap();
     assert_eq!(got, vec![1]);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // A single page read the same way (`.await` on a list) says there is no next one.
+    assert!(!Page::from_answer(vec![1u8], Some(String::new())).has_next());
+    assert!(Page::from_answer(vec![1u8], Some("p1".into())).has_next());
 }
 
 #[tokio::test]
