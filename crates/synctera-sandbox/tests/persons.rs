@@ -233,6 +233,17 @@ async fn validation_names_fields_and_never_values() {
     for v in ["123456789", "555-1234", "1899-12-31", "usa"] {
         assert!(!d.contains(v), "value {v} echoed in {d}");
     }
+    // `dob` is a `format: date` full-date: other spellings chrono would read are refused.
+    for dob in ["+1990-1-01", " 1990-1-01", "1990- 1-01", "1990-01- 1"] {
+        let r = api
+            .post(
+                "/persons",
+                json!({"status": "PROSPECT", "is_customer": true, "dob": dob}),
+            )
+            .await;
+        let d = r.problem(400, "BAD_REQUEST_BODY");
+        assert!(d.contains("dob") && !d.contains(dob), "{dob:?}: {d}");
+    }
     // Future dob, bad enum, wrong types.
     let r = api
         .post(

@@ -73,9 +73,9 @@ pub fn is_email(s: &str) -> bool {
         && inner.contains(&b'.')
 }
 
-/// A date of ten characters as `NaiveDate::parse_from_str(s, "%Y-%m-%d")` reads it. The usual
-/// spelling, digits only, is read here: chrono's parser interprets its format string anew at
-/// every call. The rest chrono also takes (signed years, one-digit fields, blanks) is left to it.
+/// An RFC 3339 `full-date` (`YYYY-MM-DD`, ASCII digits), as the spec's `format: date` says.
+/// chrono's `%Y-%m-%d` also takes signed years, one-digit fields and blanks (`+1990-1-01`),
+/// which the format does not allow.
 pub(super) fn full_date(s: &str) -> Option<NaiveDate> {
     if s.len() != 10 {
         return None;
@@ -95,7 +95,7 @@ pub(super) fn full_date(s: &str) -> Option<NaiveDate> {
     ) {
         return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    None
 }
 
 #[cfg(test)]
@@ -112,8 +112,9 @@ mod tests {
 
     proptest! {
         #[test]
-        fn full_date_reads_as_chrono(s in "[0-9 +-]{8,12}") {
-            prop_assert_eq!(full_date(&s), chrono_full_date(&s));
+        fn full_date_is_the_strict_rfc3339_form(s in "[0-9 +-]{8,12}") {
+            let strict = matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", &s);
+            prop_assert_eq!(full_date(&s), chrono_full_date(&s).filter(|_| strict));
         }
 
         #[test]
@@ -206,7 +207,8 @@ mod tests {
     }
 
     #[test]
-    fn full_date_edges_read_as_chrono() {
+    fn full_date_edges() {
+        // The strict form reads as chrono reads it; every other spelling is refused.
         for s in [
             "1990-01-01",
             "0000-01-01",
@@ -214,6 +216,10 @@ mod tests {
             "2023-02-29",
             "1990-13-01",
             "1990-00-10",
+        ] {
+            assert_eq!(full_date(s), chrono_full_date(s), "{s}");
+        }
+        for s in [
             "+990-01-01",
             "-990-01-01",
             "19900-1-01",
@@ -224,8 +230,9 @@ mod tests {
             "1990-01-0a",
             "١٩٩٠-01-01",
             "99999-1-1",
+            "+1990-1-01",
         ] {
-            assert_eq!(full_date(s), chrono_full_date(s), "{s}");
+            assert_eq!(full_date(s), None, "{s}");
         }
     }
 }
