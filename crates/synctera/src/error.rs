@@ -3,6 +3,8 @@
 //! Messages are written for people reading logs: they name the field or the operation and carry
 //! Synctera's own `title` and `detail`, but never a submitted value, so an SSN, date of birth,
 //! phone number, e-mail address, address line or the API key cannot leak through an error.
+//! Should Synctera's own words quote a value, what has the shape of an e-mail address or of a
+//! free-standing SSN, phone number or date is masked before it is kept.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -51,7 +53,9 @@ pub enum Error {
         code: Option<ApiErrorCode>,
         /// The problem report's short `title`, when present.
         title: Option<String>,
-        /// The problem report's human-readable `detail`, when present.
+        /// The problem report's human-readable `detail`, when present, with anything shaped like
+        /// an e-mail address, or a free-standing number of 6 to 15 digits (an SSN, a phone
+        /// number, a date), masked.
         detail: Option<String>,
         /// The `x-request-id` response header, to quote to Synctera support.
         request_id: Option<String>,
@@ -251,8 +255,9 @@ impl Error {
         Error::Api {
             status: status.as_u16(),
             code,
-            title: field("title"),
-            detail: field("detail"),
+            // Synctera's words may quote a request: PII in them is masked (see `scrub`).
+            title: field("title").map(|t| scrub::scrub(&t)),
+            detail: field("detail").map(|d| scrub::scrub(&d)),
             request_id: header_str(headers, "x-request-id")
                 .or_else(|| header_str(headers, "request-id")),
             retry_after: header_str(headers, "retry-after")
@@ -526,6 +531,8 @@ impl fmt::Display for ApiErrorCode {
         f.write_str(self.as_str())
     }
 }
+
+mod scrub;
 
 #[cfg(test)]
 mod tests;

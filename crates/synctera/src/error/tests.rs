@@ -243,3 +243,27 @@ fn invalid_payloads_are_decode_errors_without_values() {
     assert!(matches!(err, Error::Decode(_)));
     assert!(!err.to_string().contains("6789"), "{err}");
 }
+
+#[test]
+fn pii_the_server_quotes_is_masked_in_display_and_debug() {
+    let err = api(
+        409,
+        json!({"title": "Duplicate alice@example.com", "status": 409,
+               "detail": "customer with ssn 123-45-6789, phone +14374570680 and dob \
+                          1990-01-01 already exists: 7d943c51-e4ff-4e57-9558-08cab6b963c7",
+               "code": "DUPLICATE_RESOURCE"}),
+        &[],
+    );
+    for shown in [err.to_string(), format!("{err:?}")] {
+        for pii in ["alice", "example.com", "6789", "4374570680", "1990-01-01"] {
+            assert!(!shown.contains(pii), "{pii} in {shown}");
+        }
+        // The words and the id around them stay.
+        assert!(shown.contains("customer with ssn ***-**-****"), "{shown}");
+        assert!(
+            shown.contains("7d943c51-e4ff-4e57-9558-08cab6b963c7"),
+            "{shown}"
+        );
+    }
+    assert!(err.is_conflict());
+}
