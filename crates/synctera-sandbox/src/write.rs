@@ -5,7 +5,8 @@
 //!
 //! Idempotency keys are scoped by tenant and operation; a retry of the same request (same
 //! method, path and JSON body content) replays the stored answer byte for byte, a different
-//! request under the same key is 422, and a key still in flight is 409.
+//! request under the same key is 422 `IDEMPOTENCY_INVALID_REUSE`, and a key still in flight is
+//! 422 `IDEMPOTENCY_CONCURRENT_USE`.
 
 use std::borrow::Cow;
 use std::time::Instant;
