@@ -154,12 +154,13 @@ impl Problem {
         )
     }
 
+    /// 413 with the code and type the spec's `PayloadTooLarge` response names.
     pub fn payload_too_large() -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_REQUEST_BODY",
-            "bad-request-body",
-            "Request body too large",
+            "PAYLOAD_TOO_LARGE",
+            "payload-too-large",
+            "Payload too large",
             "request body exceeds 1 MiB",
         )
     }

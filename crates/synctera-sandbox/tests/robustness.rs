@@ -138,8 +138,13 @@ async fn bodies_over_one_mib_are_413() {
         "a".repeat(1 << 20)
     );
     let r = api.raw(Method::POST, "/persons", big.into_bytes()).await;
-    assert_eq!(r.status, 413);
-    assert_eq!(r.content_type, "application/problem+json");
+    // The code and type the spec's PayloadTooLarge response names (and the SDK classifies),
+    // not BAD_REQUEST_BODY, which the SDK would report as a malformed body.
+    r.problem(413, "PAYLOAD_TOO_LARGE");
+    assert_eq!(
+        r.body["type"],
+        "https://dev.synctera.com/errors/payload-too-large"
+    );
     assert_eq!(api.sb.person_count(KEY), 0);
     // Just under the limit is parsed (and rejected for the long note, not the size).
     let ok = format!(
