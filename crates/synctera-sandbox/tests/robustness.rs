@@ -238,6 +238,9 @@ async fn bad_uuids_and_absurd_queries_are_4xx() {
         "has_accounts=1",
         "ssn_last_4=12345",
         "status=ALIVE",
+        // `status` is one PersonStatus in the spec, not a comma-separated list like
+        // `ban_status`: a list is an invalid value, not a wider filter.
+        "status=ACTIVE,PROSPECT",
         "ban_status=ALLOWED,NOPE",
         "limit=1e9",
         "sort_by=%00",
@@ -252,11 +255,17 @@ async fn bad_uuids_and_absurd_queries_are_4xx() {
         "include_history=yes",
         "verification_type=X",
         "result=Y",
+        // One value each in the spec, not comma-separated lists.
+        "verification_type=IDENTITY,WATCHLIST",
+        "result=ACCEPTED,REJECTED",
     ] {
         api.get(&format!("/verifications?{q}"))
             .await
             .problem(400, "BAD_QUERY_PARAMETER");
     }
+    api.get("/customers?status=ACTIVE,PROSPECT")
+        .await
+        .problem(400, "BAD_QUERY_PARAMETER");
     api.get("/disclosures?acknowledging_person_id=1")
         .await
         .problem(400, "BAD_QUERY_PARAMETER");

@@ -96,6 +96,20 @@ impl Query {
             })
             .transpose()
     }
+    /// A parameter that takes one value of an enum, not a comma-separated list of them.
+    pub fn one_of<E: Copy>(&self, name: &str, all: &[(&str, E)]) -> Result<Option<E>, Problem> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        all.iter()
+            .find(|(n, _)| *n == v)
+            .map(|(_, e)| Some(*e))
+            .ok_or_else(|| {
+                let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+                Problem::bad_query(format!("{name} must be one of {}", names.join(", ")))
+            })
+    }
+    /// A comma-separated list of enum values.
     pub fn enumeration<E: Copy>(
         &self,
         name: &str,

@@ -170,8 +170,8 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
     let person = q.uuid("person_id")?;
     let business = q.uuid("business_id")?;
     let ids = q.uuids("id")?;
-    let vtypes = q.enumeration("verification_type", VerificationType::ALL)?;
-    let results = q.enumeration("result", VerificationResult::ALL)?;
+    let vtype = q.one_of("verification_type", VerificationType::ALL)?;
+    let result = q.one_of("result", VerificationResult::ALL)?;
     let history = q.boolean("include_history")?.unwrap_or(false);
     let t = caller.read();
     let page = t.page_of(q.page_token(), limit, |v: &Entry<Verification>| {
@@ -179,8 +179,8 @@ async fn list_verifications(caller: Caller, q: Query) -> Result<Response, Proble
         business.is_none()
             && person.is_none_or(|p| v.person_id == p)
             && ids.as_ref().is_none_or(|ids| ids.contains(&v.id))
-            && vtypes.as_ref().is_none_or(|s| s.contains(&v.vtype))
-            && results.as_ref().is_none_or(|s| s.contains(&v.result))
+            && vtype.is_none_or(|s| v.vtype == s)
+            && result.is_none_or(|s| v.result == s)
             && (history || t.is_latest(v))
     })?;
     let rows = page.rows.iter().map(|v| v.json(&caller.name, ()));

@@ -96,7 +96,7 @@ fn list_people(ctx: &Caller, q: &Query, person: bool) -> Result<Response, Proble
     let first_name = q.text("first_name")?;
     let email = q.text("email")?;
     let phone = q.text("phone_number")?;
-    let status = q.enumeration("status", PersonStatus::ALL)?;
+    let status = q.one_of("status", PersonStatus::ALL)?;
     let ban = if person {
         q.enumeration("ban_status", BanStatus::ALL)?
     } else {
@@ -119,7 +119,7 @@ fn list_people(ctx: &Caller, q: &Query, person: bool) -> Result<Response, Proble
             && first_name.is_none_or(|f| {
                 m(Some(f), &p.first_name) || (person && m(Some(f), &p.chosen_name))
             })
-            && status.as_ref().is_none_or(|s| s.contains(&p.status))
+            && status.is_none_or(|s| p.status == s)
             && ban.as_ref().is_none_or(|s| s.contains(&p.ban_status))
     };
     let render = |t: &Tenant| -> Result<Response, Problem> {
