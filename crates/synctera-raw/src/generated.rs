@@ -10940,7 +10940,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.3.1*/
+Version: 1.3.2*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -10982,7 +10982,7 @@ impl Client {
 }
 impl ClientInfo<crate::Limits> for Client {
     fn api_version() -> &'static str {
-        "1.3.1"
+        "1.3.2"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -11357,7 +11357,7 @@ Runs the identity checks on a person (or a business) and answers with every chec
 ran and the resulting overall status. The customer's consent is mandatory. Before a person
 can be verified it must already have `first_name`, `last_name`, `dob`, `email`,
 `phone_number`, `legal_address` and `ssn`; a person missing any of them is answered with
-400 naming the missing fields. A `person_id` that matches no person, or a `business_id`
+400 `BAD_REQUEST` naming the missing fields. A `person_id` that matches no person, or a `business_id`
 that matches no business, is answered with 400 `CUSTOMER_NOT_FOUND`. When the checks
 pass, the person's `verification_status` becomes `ACCEPTED` and `verification_last_run`
 is set.

@@ -42,6 +42,38 @@ fn checker_rejects_a_503_that_is_not_problem_json() {
     check("POST", "/persons", 503, "text/plain", &json!(null));
 }
 
+#[test]
+#[should_panic(expected = "is not named by the spec")]
+fn checker_rejects_a_4xx_code_the_spec_does_not_name() {
+    check(
+        "GET",
+        "/persons",
+        400,
+        "application/problem+json",
+        &json!({"status": 400, "code": "NO_SUCH_CODE"}),
+    );
+}
+
+/// The 400s that are neither a bad body nor a bad query (a person not ready for KYC, a
+/// malformed Idempotency-Key header) carry `BAD_REQUEST`, which the spec must name.
+#[tokio::test]
+async fn bad_request_code_is_documented() {
+    let api = Api::new().await;
+    let p = api
+        .post(
+            "/persons",
+            json!({"status": "PROSPECT", "is_customer": true}),
+        )
+        .await;
+    p.expect(201);
+    api.post(
+        "/verifications/verify",
+        json!({"customer_consent": true, "person_id": p.id()}),
+    )
+    .await
+    .problem(400, "BAD_REQUEST");
+}
+
 #[tokio::test]
 async fn injected_503_and_429_conform() {
     let api = Api::new().await;

@@ -116,6 +116,7 @@ pub fn check(method: &str, path: &str, status: u16, content_type: &str, body: &V
         panic!("{method} {t} {status}: content type {content_type} not documented")
     });
     let schema = resolve(&media["schema"]);
+    documented_code(method, &t, op, resp, media, status, body);
     let key = format!("{method} {t} {status} {content_type}");
     let v = validator(&key, schema);
     let errors: Vec<String> = v
@@ -142,4 +143,32 @@ pub fn check_retry_after(method: &str, path: &str, headers: &reqwest::header::He
             "{method} {path}: Retry-After {v:?} is not a number of seconds"
         );
     }
+}
+
+/// A 4xx problem's `code` must be one the spec names for that answer: in the response's
+/// description or example, or in the operation's description. A client reads `code` to decide
+/// what went wrong, so a code the spec never mentions is a behaviour it does not describe.
+fn documented_code(
+    method: &str,
+    t: &str,
+    op: &Value,
+    resp: &Value,
+    media: &Value,
+    status: u16,
+    body: &Value,
+) {
+    let Some(code) = body["code"].as_str() else {
+        return;
+    };
+    if !(400..500).contains(&status) {
+        return;
+    }
+    let quoted = format!("`{code}`");
+    let named = |v: &Value| v.as_str().is_some_and(|d| d.contains(&quoted));
+    assert!(
+        named(&resp["description"])
+            || named(&op["description"])
+            || media["example"]["code"].as_str() == Some(code),
+        "{method} {t} {status}: code {code} is not named by the spec for this answer"
+    );
 }
