@@ -10940,7 +10940,7 @@ Conventions used throughout:
   responses only ever carry the last four digits of an SSN.
 
 
-Version: 1.3.2*/
+Version: 1.3.3*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -10982,7 +10982,7 @@ impl Client {
 }
 impl ClientInfo<crate::Limits> for Client {
     fn api_version() -> &'static str {
-        "1.3.2"
+        "1.3.3"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -11107,7 +11107,7 @@ required when `ban_status` moves between `SUSPENDED` and `ALLOWED`. When the bod
 `legal_address` without `shipping_address` and the person has no shipping address yet,
 the legal address is copied to it. A change that makes the person collide with another
 one under the unique-customer rule (same date of birth, last name and SSN last four) is
-refused with 409.
+refused with 409 in production.
 
 
 Sends a `PATCH` request to `/persons/{person_id}`
@@ -11226,10 +11226,11 @@ let response = client.get_customer()
     }
     /**Replace a customer
 
-Replaces the writable fields of a customer with the body: a field left out is cleared.
-This operation takes no `Idempotency-Key`. The same rules as for creating apply (names
-for every status but `PROSPECT`, `note` for ban-status changes between `SUSPENDED` and
-`ALLOWED`), and a collision under the unique-customer rule is refused with 409.
+Replaces the writable fields of a customer with the body: a field left out is cleared,
+except `ban_status`, which keeps its value when left out. This operation takes no
+`Idempotency-Key`. The same rules as for creating apply (names for every status but
+`PROSPECT`, `note` for ban-status changes between `SUSPENDED` and `ALLOWED`), and a
+collision under the unique-customer rule is refused with 409 in production.
 
 
 Sends a `PUT` request to `/customers/{customer_id}`
@@ -11252,7 +11253,7 @@ let response = client.update_customer()
 Changes only the fields present in the body. A `note` is required when `ban_status` moves
 between `SUSPENDED` and `ALLOWED`. A change that makes the customer collide with another
 one under the unique-customer rule (same date of birth, last name and SSN last four) is
-refused with 409.
+refused with 409 in production.
 
 
 Sends a `PATCH` request to `/customers/{customer_id}`
