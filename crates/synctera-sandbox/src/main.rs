@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use synctera_sandbox::{Sandbox, SandboxConfig};
 
 /// The OpenAPI description this binary serves, byte for byte: `synctera.yaml` in the crate
@@ -169,6 +169,87 @@ fn start_error(e: &std::io::Error, listen: SocketAddr) -> String {
     }
 }
 
+/// Exits on a command line clap refused, as `clap::Error::exit` does, but with every word that
+/// may be an API key shown as `<redacted>`: clap quotes what it refuses, and the sandbox takes
+/// no positional argument, so `--api-key k1 k2` (one flag for two keys) has it quote `k2`.
+fn refuse_args(e: &clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    eprint!("{}", redact(&e.render().to_string(), &possible_keys(args)));
+    std::process::exit(e.exit_code());
+}
+
+/// The words of a command line that may be API keys: the values of `--api-key`, and any word
+/// that is neither an option nor the value of one (and the short flag clap reads a key starting
+/// with `-` as).
+fn possible_keys(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let command = Args::command();
+    let takes_value = |name: &str| {
+        command
+            .get_arguments()
+            .any(|a| a.get_long() == Some(name) && a.get_action().takes_values())
+    };
+    let mut keys = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            keys.extend(args);
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
+                None => (long, None),
+            };
+            match value {
+                Some(value) if name == "api-key" => keys.push(value.to_owned()),
+                None if name == "api-key" => keys.extend(args.next()),
+                None if takes_value(name) => drop(args.next()),
+                _ => {}
+            }
+        } else if !arg.starts_with('-') {
+            keys.push(arg);
+        }
+    }
+    keys.retain(|k| !k.is_empty());
+    // A key that starts with one `-` is read as short flags, and clap quotes the first (`-d`).
+    let flags: Vec<String> = keys
+        .iter()
+        .filter(|k| !k.starts_with("--"))
+        .filter_map(|k| k.strip_prefix('-')?.chars().next().map(|c| format!("-{c}")))
+        .collect();
+    keys.extend(flags);
+    // Longest first, so that a key containing another is replaced whole.
+    keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    keys
+}
+
+/// `message` with each of `words` replaced by `<redacted>` where it stands as a word of its own
+/// (clap quotes values as `'value'` or `'--option=value'`), not where it is part of a longer
+/// one: a short key must not blank out the letters of the message.
+fn redact(message: &str, words: &[String]) -> String {
+    let bounds = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "'\"=`".contains(c));
+    let mut out = message.to_owned();
+    for word in words {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(word.as_str()).map(|i| from + i) {
+            let end = i + word.len();
+            if bounds(out[..i].chars().next_back()) && bounds(out[end..].chars().next()) {
+                out.replace_range(i..end, "<redacted>");
+                from = i + "<redacted>".len();
+            } else {
+                from = i + word.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+    }
+    out
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
@@ -191,7 +272,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let args = Args::parse();
+    let args = Args::try_parse().unwrap_or_else(|e| refuse_args(&e));
     if args.print_spec {
         return print_spec();
     }

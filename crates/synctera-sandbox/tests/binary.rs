@@ -72,6 +72,32 @@ fn binary_rejects_a_webhook_retry_base_over_an_hour() {
     }
 }
 
+/// clap quotes what it refuses: a stray word (`--api-key` given two keys) or a key that looks
+/// like an option is an API key on the terminal and in CI logs. The refusal names the problem
+/// with the key shown as `<redacted>`; other values are still quoted.
+#[test]
+fn a_refused_command_line_never_quotes_an_api_key() {
+    for args in [
+        &["--api-key", "first-KEY-1", "second-KEY-2"][..],
+        &["--api-key=first-KEY-1", "second-KEY-2", "--print-spec"],
+        &["--api-key", "-dash-KEY-3", "--print-spec"],
+        &["--print-spec", "--", "after-KEY-4"],
+        &["--api-key", "first-KEY-1", "--api-key", "k", "k"],
+    ] {
+        let out = binary().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        for key in ["KEY-1", "KEY-2", "KEY-3", "KEY-4", "'k'", "'-d'"] {
+            assert!(!stderr.contains(key), "{args:?} shows {key}: {stderr}");
+        }
+        assert!(stderr.contains("<redacted>"), "{args:?}: {stderr}");
+    }
+    let out = binary().args(["--listen", "nowhere"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'nowhere'"));
+}
+
 #[tokio::test]
 async fn api_keys_from_the_environment_are_accepted_and_never_printed() {
     let mut env_keys = command();
