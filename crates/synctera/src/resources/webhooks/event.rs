@@ -126,8 +126,8 @@ impl fmt::Debug for Event {
             .field("event_time", &self.event_time)
             .field("webhook_id", &self.webhook_id)
             .field("resource_id", &self.resource_id)
-            // A receiver URL may carry a token in its query.
-            .field("url", &self.url.as_deref().map(without_query))
+            // A receiver URL may carry a token or a password.
+            .field("url", &self.url.as_deref().map(masked_url))
             .field("metadata", &self.metadata.as_ref().map(String::len))
             .field("resource", &self.resource)
             .field("changed_fields", &self.changed_fields)
@@ -135,9 +135,23 @@ impl fmt::Debug for Event {
     }
 }
 
-/// A receiver URL as `Debug` shows it: without its query, which may carry a token.
-pub(super) fn without_query(url: &str) -> &str {
-    url.split_once('?').map_or(url, |(head, _)| head)
+/// A receiver URL as `Debug` shows it: without its query and fragment, which may carry a
+/// token, and with any user name and password (`https://user:pass@host/…`) replaced by `***`.
+/// The credentials are cut first, up to the last `@` before the path, so a password holding a
+/// `?` or `#` is not half shown.
+pub(super) fn masked_url(url: &str) -> String {
+    let after_scheme = match url.find("://") {
+        Some(i) if !url[..i].contains(['/', '?', '#', '@']) => i + 3,
+        _ => 0,
+    };
+    let rest = &url[after_scheme..];
+    let authority_len = rest.find('/').unwrap_or(rest.len());
+    let (credentials, rest) = match rest[..authority_len].rfind('@') {
+        Some(at) => ("***", &rest[at..]),
+        None => ("", rest),
+    };
+    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    format!("{}{credentials}{rest}", &url[..after_scheme])
 }
 
 /// The resource an event is about, decoded by the event's type.
@@ -280,5 +294,34 @@ impl fmt::Debug for ChangedFields {
         f.debug_tuple("ChangedFields")
             .field(&Keys(&self.0))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_url;
+
+    #[test]
+    fn a_shown_url_keeps_its_host_and_path_only() {
+        for (url, shown) in [
+            ("https://example.com/h", "https://example.com/h"),
+            (
+                "https://example.com/h?token=SECRET",
+                "https://example.com/h",
+            ),
+            ("https://example.com/h#SECRET", "https://example.com/h"),
+            (
+                "https://u:SECRET@example.com/h",
+                "https://***@example.com/h",
+            ),
+            (
+                "https://u:SE?CR#ET@example.com/h?x",
+                "https://***@example.com/h",
+            ),
+            ("http://SECRET@127.0.0.1:9", "http://***@127.0.0.1:9"),
+            ("example.com/h?next=https://u:SECRET@x", "example.com/h"),
+        ] {
+            assert_eq!(masked_url(url), shown, "{url}");
+        }
     }
 }

@@ -14,13 +14,13 @@ use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
 use crate::values::ids::WebhookId;
 
-use super::event::without_query;
+use super::event::masked_url;
 use super::event_type::EventType;
 
 /// A webhook subscription as Synctera returns it.
 ///
-/// `Debug` shows the URL without its query (a receiver URL may carry a token) and the metadata
-/// only by its length.
+/// `Debug` shows the URL without its credentials, query and fragment (a receiver URL may carry
+/// a token or a password) and the metadata only by its length.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Webhook {
@@ -74,7 +74,7 @@ impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Webhook")
             .field("id", &self.id)
-            .field("url", &without_query(&self.url))
+            .field("url", &masked_url(&self.url))
             .field("enabled_events", &self.enabled_events)
             .field("is_enabled", &self.is_enabled)
             .field("description", &self.description)
@@ -175,7 +175,7 @@ impl NewWebhook {
 impl fmt::Debug for NewWebhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewWebhook")
-            .field("url", &without_query(&self.url))
+            .field("url", &masked_url(&self.url))
             .field("enabled_events", &self.enabled_events)
             .field("is_enabled", &self.is_enabled)
             .field("description", &self.description)
@@ -411,5 +411,39 @@ mod tests {
             !shown.contains("SECRET") && !shown.contains("internal-note"),
             "{shown}"
         );
+    }
+
+    /// A receiver URL may carry a password (`https://user:pass@host/`) or a token in its
+    /// fragment: `Debug` of a subscription, to create or as returned, shows neither.
+    #[test]
+    fn debug_hides_credentials_and_the_fragment_of_the_url() {
+        for url in [
+            "https://hookuser:PASSWORD@example.com/h",
+            "https://PASSWORD@example.com/h?x=1",
+            "http://hookuser:PASSWORD@127.0.0.1:9000",
+            "https://example.com/h#PASSWORD",
+            "https://example.com/h?a=b#PASSWORD",
+        ] {
+            let hook = NewWebhook::new(url, [EventType::PersonCreated]);
+            assert!(hook.validate().is_ok(), "{url}");
+            let raw: types::Webhook = serde_json::from_value(serde_json::json!({
+                "id": "6f1d2c3b-4a59-4e68-8d7c-0b1a2c3d4e5f",
+                "url": url,
+                "enabled_events": ["PERSON.CREATED"],
+                "is_enabled": true,
+            }))
+            .unwrap();
+            let stored = Webhook::from(raw);
+            for shown in [format!("{hook:?}"), format!("{stored:?} {stored:#?}")] {
+                assert!(
+                    !shown.contains("PASSWORD") && !shown.contains("hookuser"),
+                    "{shown}"
+                );
+                assert!(
+                    shown.contains("example.com/h") || shown.contains("127.0.0.1:9000"),
+                    "the host is still shown: {shown}"
+                );
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::wire_enum;
 use crate::values::ids::{EventId, WebhookId};
 
-use super::event::{ChangedFields, EventResource, without_query};
+use super::event::{ChangedFields, EventResource, masked_url};
 use super::event_type::EventType;
 use super::subscriptions::{Webhooks, raw_event_type};
 
@@ -117,7 +117,7 @@ impl fmt::Debug for WebhookEvent {
             .field("event_time", &self.event_time)
             .field("webhook_id", &self.webhook_id)
             .field("resource_id", &self.resource_id)
-            .field("url", &self.url.as_deref().map(without_query))
+            .field("url", &self.url.as_deref().map(masked_url))
             .field("metadata", &self.metadata.as_ref().map(String::len))
             .field("status", &self.status)
             .field("response_history", &self.response_history)
