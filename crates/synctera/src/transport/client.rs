@@ -100,7 +100,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = synctera_raw::Limits::DEFAULT_MAX_
 /// assert!(!format!("{client:?}").contains("my-key"));
 /// # Ok::<(), synctera::Error>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ClientBuilder {
     api_key: Option<Result<ApiKey, ()>>,
     base_url: Option<String>,
@@ -112,6 +112,32 @@ pub struct ClientBuilder {
     total_deadline: Option<Option<Duration>>,
     plain_http_to_any_host: bool,
     max_response_bytes: Option<usize>,
+}
+
+/// The base URL is shown only when it could not carry a secret: one with credentials, a query
+/// or a fragment (which [`ClientBuilder::build`] refuses) may hold a password or a key.
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base_url = self.base_url.as_deref().map(|u| {
+            if u.contains(['@', '?', '#']) {
+                "[redacted]"
+            } else {
+                u
+            }
+        });
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &base_url)
+            .field("environment", &self.environment)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("retry_policy", &self.retry_policy)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("total_deadline", &self.total_deadline)
+            .field("plain_http_to_any_host", &self.plain_http_to_any_host)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -485,6 +511,26 @@ mod tests {
         assert!(matches!(&err, Error::Validation { field, .. } if *field == "user_agent"));
         assert!(!err.to_string().contains("my-app"));
         assert!(!err.is_retryable());
+    }
+
+    /// A base URL carrying a password or a key (refused by `build`) is not shown by the
+    /// builder's `Debug`; nor is the key.
+    #[test]
+    fn builder_debug_hides_a_secret_in_the_base_url() {
+        for url in [
+            "https://user:PASSWORD@h/v0",
+            "https://h/v0?api_key=PASSWORD",
+            "https://h/v0#PASSWORD",
+        ] {
+            let builder = Client::builder().api_key("KEYVALUE").base_url(url);
+            let shown = format!("{builder:?} {builder:#?}");
+            assert!(
+                !shown.contains("PASSWORD") && !shown.contains("KEYVALUE"),
+                "{shown}"
+            );
+        }
+        let plain = Client::builder().base_url("http://127.0.0.1:9/v0");
+        assert!(format!("{plain:?}").contains("http://127.0.0.1:9/v0"));
     }
 
     #[test]
