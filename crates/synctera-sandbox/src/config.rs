@@ -54,7 +54,9 @@ pub struct SandboxConfig {
     pub header_read_timeout: Duration,
     /// How long one request may take from its complete head to its answer, body upload
     /// included; past it the answer is 504 `GATEWAY_TIMEOUT` (the request may or may not have
-    /// been processed, as the spec says of that status). Default 30 seconds.
+    /// been processed, as the spec says of that status). Also how long sending an answer may
+    /// make no progress (a client that does not read it): past it the connection is closed,
+    /// freeing its slot of [`SandboxConfig::max_connections`]. Default 30 seconds.
     pub request_timeout: Duration,
     /// Most connections served at once. Past it the sandbox stops accepting until one closes:
     /// new connections wait in the listen backlog, they are not refused. At least 1.

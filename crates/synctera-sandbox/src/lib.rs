@@ -71,7 +71,8 @@
 //! A connection must send each request head within [`SandboxConfig::header_read_timeout`]
 //! (10 s), counted from the accept or from the previous answer, so it is also the keep-alive idle
 //! timeout; a request must be answered within [`SandboxConfig::request_timeout`] (30 s, else 504
-//! `GATEWAY_TIMEOUT`); at most [`SandboxConfig::max_connections`] (512) connections are served
+//! `GATEWAY_TIMEOUT`), and a connection whose answer the client leaves unread that long is
+//! closed; at most [`SandboxConfig::max_connections`] (512) connections are served
 //! at once, and further ones wait in the listen backlog until one closes.
 //!
 //! # Other behaviour worth knowing

@@ -62,7 +62,8 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     header_read_timeout: Duration,
     /// Seconds one request may take from its complete head to its answer (body upload
-    /// included); past it the answer is 504 GATEWAY_TIMEOUT.
+    /// included); past it the answer is 504 GATEWAY_TIMEOUT. Also how long an answer's
+    /// sending may stall (a client that does not read it); past it the connection is closed.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
     request_timeout: Duration,
     /// Most connections served at once; further ones wait in the listen backlog until one

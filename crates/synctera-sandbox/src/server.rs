@@ -1,12 +1,16 @@
 //! A running sandbox: [`Sandbox`] binds, loads any durable state, and serves connections.
 
 use std::fmt;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -167,6 +171,8 @@ impl Drop for Sandbox {
 #[derive(Clone)]
 struct ConnLimits {
     header_read_timeout: Duration,
+    /// How long a write to the client may make no progress (the request timeout).
+    write_stall: Duration,
     slots: Arc<Semaphore>,
 }
 
@@ -174,6 +180,7 @@ impl ConnLimits {
     fn of(config: &SandboxConfig) -> Self {
         ConnLimits {
             header_read_timeout: config.header_read_timeout.min(MAX_TIMEOUT),
+            write_stall: config.request_timeout.min(MAX_TIMEOUT),
             slots: Arc::new(Semaphore::new(
                 config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
             )),
@@ -220,12 +227,13 @@ fn serve(
             let _ = stream.set_nodelay(true);
             let router = router.clone();
             let http1 = http1.clone();
+            let limits = limits.clone();
             let mut shutdown = shutdown.clone();
             conns.spawn(async move {
                 let _slot = slot;
                 let kill = Arc::new(Notify::new());
-                let conn =
-                    http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+                let io = TokioIo::new(WriteDeadline::new(stream, limits.write_stall));
+                let conn = http1.serve_connection(io, TowerToHyperService::new(router));
                 tokio::pin!(conn);
                 let served = async {
                     tokio::select! {
@@ -246,5 +254,92 @@ fn serve(
         })
         .await;
         conns.abort_all();
+    }
+}
+
+/// A connection's socket whose writes fail once they have made no progress for `limit`.
+///
+/// hyper times the wait for a request head, and the request timeout the work on it, but
+/// nothing times the answer's way out: a client that sends requests (pipelined, or one with a
+/// large answer) and never reads would hold its connection slot forever once the socket's
+/// buffers are full, and enough of them would stop the sandbox serving anyone. A write that
+/// stays blocked this long fails, which ends the connection and frees its slot.
+struct WriteDeadline<S> {
+    io: S,
+    limit: Duration,
+    /// Set while a write is blocked: when it gives up.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(io: S, limit: Duration) -> Self {
+        WriteDeadline {
+            io,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// Passes on a write's outcome, turning a block that has lasted `limit` into an error.
+    fn watch<T>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if r.is_ready() {
+            self.stalled = None;
+            return r;
+        }
+        let limit = self.limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read none of its answer within the request timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for WriteDeadline<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.watch(cx, r)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.watch(cx, r)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let r = Pin::new(&mut self.io).poll_flush(cx);
+        self.watch(cx, r)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let r = Pin::new(&mut self.io).poll_shutdown(cx);
+        self.watch(cx, r)
     }
 }

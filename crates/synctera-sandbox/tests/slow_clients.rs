@@ -260,3 +260,60 @@ async fn a_request_past_the_request_timeout_is_answered_504() {
     // The sandbox serves on: the next request is answered as usual.
     api.create_active("On", "Time").await;
 }
+
+/// Opens a connection with a small receive buffer, sends `requests` pipelined list requests at
+/// once and never reads: the answers (tens of megabytes) fill the buffers and the sandbox's
+/// writes stall.
+async fn non_reader(addr: std::net::SocketAddr, requests: usize) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    let req = format!(
+        "GET /v0/persons?limit=100 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n\r\n"
+    );
+    stream
+        .write_all(req.repeat(requests).as_bytes())
+        .await
+        .expect("pipelined requests sent");
+    stream
+}
+
+#[tokio::test]
+async fn clients_that_never_read_their_answers_do_not_hold_the_slots() {
+    const CAP: usize = 2;
+    let stall = Duration::from_secs(1);
+    let api = Api::with(
+        SandboxConfig::default()
+            .max_connections(CAP)
+            .header_read_timeout(stall)
+            .request_timeout(stall),
+    )
+    .await;
+    for i in 0..100 {
+        api.create_active(&format!("Unread{i}"), "Answer")
+            .await
+            .expect(201);
+    }
+    let addr = api.sb.local_addr();
+    // Every slot held by a client whose answers pile up unread (100 answers of ~60 KiB each).
+    let mut stalled = Vec::new();
+    for _ in 0..CAP {
+        stalled.push(non_reader(addr, 100).await);
+    }
+    // An ordinary client is served once the sandbox gives up on a stalled write.
+    let mut ordinary = TcpStream::connect(addr).await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), get_once(&mut ordinary))
+        .await
+        .expect("clients that never read their answers held every connection slot");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    // And the stalled connections are closed: reading drains what was sent, then ends.
+    for mut s in stalled {
+        let mut buf = vec![0u8; 64 << 10];
+        let closed = tokio::time::timeout(Duration::from_secs(20), async {
+            while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+        })
+        .await;
+        assert!(closed.is_ok(), "a stalled connection was left open");
+    }
+    api.sb.shutdown().await;
+}
