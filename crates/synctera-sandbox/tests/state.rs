@@ -456,3 +456,21 @@ async fn a_second_sandbox_on_the_same_file_is_refused_and_the_first_keeps_servin
     let api = durable(&db).await;
     assert_eq!(api.sb.person_count(KEY), 2);
 }
+
+/// A symbolic link to nothing is refused naming the path, not with a bare OS error, and is
+/// left as it was (no file is created where it points).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_state_path_that_is_a_dangling_link_is_refused_naming_it() {
+    let db = TempDb::new("dangling");
+    let target = db.0.with_extension("target");
+    std::os::unix::fs::symlink(&target, &db.0).unwrap();
+    let err = Sandbox::start_with_state(SandboxConfig::default(), &db.0)
+        .await
+        .expect_err("a dangling link is refused");
+    let msg = err.to_string();
+    assert!(msg.contains(&db.0.display().to_string()), "{msg}");
+    assert!(!msg.contains('\n'), "one line: {msg}");
+    assert!(db.0.is_symlink(), "the link is left as it was");
+    assert!(!target.exists(), "no file is created where it points");
+}

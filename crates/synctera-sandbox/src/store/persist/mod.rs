@@ -452,13 +452,19 @@ fn create_private(path: &Path) -> io::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     match opts.open(path) {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            if std::fs::metadata(path)?.is_file() {
-                Ok(())
-            } else {
-                Err(refused(path, "it is not a regular file"))
-            }
-        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(refused(path, "it is not a regular file")),
+            // A symbolic link to nothing (or to a place this user cannot see) exists, yet no
+            // file can be opened through it: say which path, as below.
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!(
+                    "state file {}: it is a link to no file ({e})",
+                    path.display()
+                ),
+            )),
+        },
         // Named, and of the OS's kind (not found, permission denied): a bare OS message would
         // not say which file.
         Err(e) => Err(io::Error::new(
