@@ -109,7 +109,7 @@ impl Database {
     /// of another schema version, and one another process holds.
     pub fn open(path: &Path, ttl: Duration, capacity: usize) -> io::Result<Loaded> {
         create_private(path)?;
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
@@ -177,18 +177,18 @@ impl Database {
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
             .map_err(sql_err)?;
         let tokens = if fresh {
-            let (key, bytes) = TokenKey::generate();
+            // One transaction, the page-token key included: a first start killed part way
+            // leaves an empty file (started afresh next time), never a sandbox database
+            // without its key.
             let init = format!(
-                "BEGIN; {SCHEMA} {} PRAGMA application_id = {APPLICATION_ID}; \
-                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
+                "{SCHEMA} {} PRAGMA application_id = {APPLICATION_ID}; \
+                 PRAGMA user_version = {SCHEMA_VERSION};",
                 record_tables()
             );
-            conn.execute_batch(&init).map_err(sql_err)?;
-            conn.execute(
-                "INSERT INTO meta (name, value) VALUES ('token_key', ?1)",
-                [&bytes[..]],
-            )
-            .map_err(sql_err)?;
+            let tx = conn.transaction().map_err(sql_err)?;
+            tx.execute_batch(&init).map_err(sql_err)?;
+            let key = insert_token_key(&tx).map_err(sql_err)?;
+            tx.commit().map_err(sql_err)?;
             key
         } else {
             conn.execute_batch(&record_tables()).map_err(sql_err)?;
@@ -198,10 +198,17 @@ impl Database {
                 })
                 .optional()
                 .map_err(sql_err)?;
-            bytes
-                .as_deref()
-                .and_then(TokenKey::from_bytes)
-                .ok_or_else(|| refused(path, "it is corrupt (no page-token key)"))?
+            match bytes {
+                Some(bytes) => TokenKey::from_bytes(&bytes)
+                    .ok_or_else(|| refused(path, "it is corrupt (no page-token key)"))?,
+                // Earlier versions wrote the key after the schema, in a transaction of its own:
+                // a first start killed between the two left this. Nothing was ever committed
+                // (every commit names its tenant), so no page token was given out under a key.
+                None if no_tenants(&conn).map_err(sql_err)? => {
+                    insert_token_key(&conn).map_err(sql_err)?
+                }
+                None => return Err(refused(path, "it is corrupt (no page-token key)")),
+            }
         };
         let tokens = Arc::new(tokens);
         let limits = IdemLimits { ttl, capacity };
@@ -442,6 +449,23 @@ fn checkpoint(conn: &mut Connection) {
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
         tracing::warn!(error = %e, "state database checkpoint failed");
     }
+}
+
+/// Makes and stores a new page-token key.
+fn insert_token_key(conn: &Connection) -> rusqlite::Result<TokenKey> {
+    let (key, bytes) = TokenKey::generate();
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES ('token_key', ?1)",
+        [&bytes[..]],
+    )?;
+    Ok(key)
+}
+
+/// Whether no commit ever named a tenant: the file holds no record of any kind.
+fn no_tenants(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM tenants)", [], |r| {
+        r.get(0)
+    })
 }
 
 /// Creates `path` readable and writable by its owner only, unless it exists.

@@ -363,3 +363,41 @@ fn a_state_file_that_cannot_be_created_is_named_with_the_os_error_kind() {
     );
     assert!(!dir.exists(), "no directory created");
 }
+
+/// A first start killed after the schema was committed and before the page-token key was
+/// (earlier versions wrote them in two transactions) left a file with no key and no record:
+/// it starts, with a key kept from then on. A file holding records without a key is corrupt.
+#[test]
+fn a_first_start_cut_short_before_the_token_key_is_started_afresh() {
+    let (ttl, capacity) = (std::time::Duration::from_secs(3600), 100);
+    let path = temp_db("no-token-key");
+    drop(Database::open(&path, ttl, capacity).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("DELETE FROM meta WHERE name = 'token_key'", [])
+        .unwrap();
+    drop(conn);
+    let loaded = Database::open(&path, ttl, capacity).expect("a file with no record starts");
+    assert!(loaded.tenants.is_empty());
+    drop(loaded);
+    let key: Vec<u8> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT value FROM meta WHERE name = 'token_key'", [], |r| {
+            r.get(0)
+        })
+        .expect("the new key is stored");
+    assert!(TokenKey::from_bytes(&key).is_some());
+
+    // With a record, a missing key is damage, not a start cut short.
+    let db = Database::open(&path, ttl, capacity).unwrap();
+    let (rx, lead) = db.database.submit("t1", vec![replay("k")]);
+    drop(lead);
+    assert!(matches!(rx.blocking_recv(), Ok(Ok(()))));
+    drop(db);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("DELETE FROM meta WHERE name = 'token_key'", [])
+        .unwrap();
+    drop(conn);
+    let err = Database::open(&path, ttl, capacity).err().expect("refused");
+    assert!(err.to_string().contains("no page-token key"), "{err}");
+    remove_db(&path);
+}
