@@ -181,6 +181,9 @@ pub(super) fn load(
     let mut rows = q.query([])?;
     let now_ms = unix_ms(SystemTime::now());
     let now = Instant::now();
+    // Answers that expired or were evicted while loading: deleted below, or the file would
+    // keep every answer that expired while the sandbox was down, and read it at every start.
+    let mut forgotten: Vec<(String, String, String)> = Vec::new();
     while let Some(r) = rows.next()? {
         let fingerprint: [u8; 32] = r
             .get::<_, Vec<u8>>(3)?
@@ -195,6 +198,7 @@ pub(super) fn load(
         let stored_at: i64 = r.get(7)?;
         let age = Duration::from_millis(now_ms.saturating_sub(stored_at).max(0) as u64);
         if age >= limits.ttl {
+            forgotten.push((r.get(0)?, r.get(1)?, r.get(2)?));
             continue;
         }
         let response = StoredResponse {
@@ -205,9 +209,26 @@ pub(super) fn load(
         let key = (r.get::<_, String>(1)?.into(), r.get::<_, String>(2)?);
         // Aged as it was: a record expires when it would have without the restart.
         let at = now.checked_sub(age).unwrap_or(now);
-        let _ = tenant!(r.get(0)?)
+        let name: String = r.get(0)?;
+        let evicted = tenant!(name.clone())
             .idem
             .finish(key, fingerprint, response, at, limits);
+        forgotten.extend(
+            evicted
+                .into_iter()
+                .map(|(op, key)| (name.clone(), op.into(), key)),
+        );
+    }
+    drop(rows);
+    if !forgotten.is_empty() {
+        let tx = conn.unchecked_transaction()?;
+        let mut delete =
+            tx.prepare("DELETE FROM replays WHERE tenant = ?1 AND op = ?2 AND key = ?3")?;
+        for (tenant, op, key) in &forgotten {
+            delete.execute(params![tenant, op, key])?;
+        }
+        drop(delete);
+        tx.commit()?;
     }
     Ok(tenants)
 }

@@ -401,3 +401,55 @@ fn a_first_start_cut_short_before_the_token_key_is_started_afresh() {
     assert!(err.to_string().contains("no page-token key"), "{err}");
     remove_db(&path);
 }
+
+/// Answers that expired while the sandbox was down (or that a smaller capacity evicts) are
+/// deleted from the file at start, not only skipped: otherwise the file keeps every answer
+/// ever given and reads them all at every start.
+#[test]
+fn replays_expired_or_evicted_at_start_are_deleted_from_the_file() {
+    use std::time::{Duration, SystemTime};
+
+    let path = temp_db("expired-replays");
+    let ttl = Duration::from_secs(3600);
+    let db = Database::open(&path, ttl, 100).unwrap();
+    let aged = |key: &str, age: Duration| match replay(key) {
+        Change::Replay {
+            op,
+            key,
+            fingerprint,
+            response,
+            ..
+        } => Change::Replay {
+            op,
+            key,
+            fingerprint,
+            response,
+            stored_at: SystemTime::now() - age,
+        },
+        _ => unreachable!(),
+    };
+    let changes = vec![
+        aged("expired", 2 * ttl),
+        aged("older", Duration::from_secs(60)),
+        aged("newer", Duration::from_secs(1)),
+    ];
+    let (rx, lead) = db.database.submit("t1", changes);
+    drop(lead);
+    assert!(matches!(rx.blocking_recv(), Ok(Ok(()))));
+    drop(db);
+    let rows = |path: &std::path::Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut q = conn
+            .prepare("SELECT key FROM replays ORDER BY key")
+            .unwrap();
+        q.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(rows(&path), ["expired", "newer", "older"]);
+    // Capacity 1: "older" is evicted at load, "expired" was expired.
+    drop(Database::open(&path, ttl, 1).unwrap());
+    assert_eq!(rows(&path), ["newer"]);
+    remove_db(&path);
+}
