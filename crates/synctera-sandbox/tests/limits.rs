@@ -227,3 +227,33 @@ async fn email_follows_the_documented_shape() {
     .await
     .expect(201);
 }
+
+/// Two `Authorization` headers name two tenants (or an accepted key and a refused one): the
+/// request is refused rather than served as whichever one the sandbox reads first.
+#[tokio::test]
+async fn a_repeated_authorization_header_is_401() {
+    let api = Api::with(SandboxConfig::default().api_key(KEY)).await;
+    for pair in [[KEY, "other-key"], ["other-key", KEY], [KEY, KEY]] {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for key in pair {
+            headers.append(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {key}").parse().unwrap(),
+            );
+        }
+        let r = api
+            .http
+            .post(format!("{}/persons", api.sb.base_url()))
+            .headers(headers)
+            .json(&serde_json::json!({"status": "ACTIVE", "is_customer": true, "first_name": "Two", "last_name": "Keys"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{pair:?}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("more than once"), "{body}");
+        assert!(!body.contains(KEY) && !body.contains("other-key"), "{body}");
+    }
+    assert_eq!(api.sb.person_count(KEY), 0, "nothing was written");
+}

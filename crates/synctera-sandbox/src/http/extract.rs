@@ -37,9 +37,16 @@ impl Caller {
 impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Problem> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
+        let mut given = parts.headers.get_all(header::AUTHORIZATION).iter();
+        let (first, second) = (given.next(), given.next());
+        // Each key is a tenant: which of two the request meant is a guess, and a wrong guess
+        // writes into (or reads from) a tenant the client did not mean.
+        if second.is_some() {
+            return Err(Problem::unauthenticated(
+                "the Authorization header is given more than once; send one",
+            ));
+        }
+        let token = first
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
                 let (scheme, rest) = v.split_once(' ')?;
