@@ -474,3 +474,30 @@ async fn a_state_path_that_is_a_dangling_link_is_refused_naming_it() {
     assert!(db.0.is_symlink(), "the link is left as it was");
     assert!(!target.exists(), "no file is created where it points");
 }
+
+/// A state file this user may not write is refused naming it and saying so, and left as it
+/// was (SQLite alone would open it read-only and fail with a bare "disk I/O error"). Skipped
+/// when the test runs as a user whom file modes do not stop (root).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_read_only_state_file_is_refused_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TempDb::new("read-only");
+    let api = durable(&db).await;
+    api.create_active("Read", "Only").await;
+    api.sb.shutdown().await;
+    std::fs::set_permissions(&db.0, std::fs::Permissions::from_mode(0o400)).unwrap();
+    if std::fs::OpenOptions::new().write(true).open(&db.0).is_ok() {
+        println!("skipped: this user writes files whatever their mode");
+        return;
+    }
+    let before = std::fs::read(&db.0).unwrap();
+    let err = Sandbox::start_with_state(SandboxConfig::default(), &db.0)
+        .await
+        .expect_err("a read-only file is refused");
+    let msg = err.to_string();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{msg}");
+    assert!(msg.contains(&db.0.display().to_string()), "{msg}");
+    assert!(msg.contains("writing"), "{msg}");
+    assert_eq!(std::fs::read(&db.0).unwrap(), before, "left as it was");
+}

@@ -477,7 +477,18 @@ fn create_private(path: &Path) -> io::Result<()> {
     match opts.open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => Ok(()),
+            // SQLite would open a file it may not write read-only, and fail at start with a
+            // bare "disk I/O error": say what is wrong, naming the file.
+            Ok(m) if m.is_file() => match std::fs::OpenOptions::new().write(true).open(path) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "state file {}: it cannot be opened for writing ({e})",
+                        path.display()
+                    ),
+                )),
+            },
             Ok(_) => Err(refused(path, "it is not a regular file")),
             // A symbolic link to nothing (or to a place this user cannot see) exists, yet no
             // file can be opened through it: say which path, as below.
