@@ -333,13 +333,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
         self.io.is_write_vectored()
     }
 
+    // Only a write moves the stall timer: a flush that completes while a write is still
+    // blocked (a socket's always does) must not restart its wait.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let r = Pin::new(&mut self.io).poll_flush(cx);
-        self.watch(cx, r)
+        Pin::new(&mut self.io).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let r = Pin::new(&mut self.io).poll_shutdown(cx);
-        self.watch(cx, r)
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
