@@ -35,6 +35,11 @@ pub struct FieldPath(Path);
 enum Path {
     /// A field or a fixed dotted path (`legal_address.state`).
     Fixed(&'static str),
+    /// `field` inside the object field `parent`: `parent.field`.
+    Nested {
+        parent: &'static str,
+        field: &'static str,
+    },
     /// Element `index` of `list`, or `field` inside that element.
     Element {
         list: &'static str,
@@ -47,6 +52,12 @@ impl FieldPath {
     /// A field, or a fixed dotted path such as `legal_address.state`.
     pub const fn new(path: &'static str) -> Self {
         Self(Path::Fixed(path))
+    }
+
+    /// `field` inside the object field `parent`: `parent.field` (`legal_address.postal_code`),
+    /// for a parent known only at run time.
+    pub(crate) const fn nested(parent: &'static str, field: &'static str) -> Self {
+        Self(Path::Nested { parent, field })
     }
 
     /// Element `index` (from zero) of the list field `list`: `list[index]`.
@@ -79,6 +90,7 @@ impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Path::Fixed(path) => f.write_str(path),
+            Path::Nested { parent, field } => write!(f, "{parent}.{field}"),
             Path::Element { list, index, field } => {
                 write!(f, "{list}[{index}]")?;
                 match field {
@@ -95,7 +107,7 @@ impl fmt::Debug for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Path::Fixed(path) => fmt::Debug::fmt(path, f),
-            Path::Element { .. } => fmt::Debug::fmt(&self.to_string(), f),
+            Path::Nested { .. } | Path::Element { .. } => fmt::Debug::fmt(&self.to_string(), f),
         }
     }
 }
@@ -118,7 +130,7 @@ impl std::hash::Hash for FieldPath {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         match self.0 {
             Path::Fixed(path) => path.hash(state),
-            Path::Element { .. } => self.to_string().hash(state),
+            Path::Nested { .. } | Path::Element { .. } => self.to_string().hash(state),
         }
     }
 }
@@ -137,7 +149,7 @@ impl PartialEq<str> for FieldPath {
         }
         match self.0 {
             Path::Fixed(path) => path == other,
-            Path::Element { .. } => {
+            Path::Nested { .. } | Path::Element { .. } => {
                 let mut m = Matches { rest: other };
                 fmt::write(&mut m, format_args!("{self}")).is_ok() && m.rest.is_empty()
             }
@@ -173,6 +185,12 @@ mod tests {
         let fixed = FieldPath::new("legal_address.state");
         let element = FieldPath::element("sort_by", 0);
         let inside = FieldPath::element_field("personal_ids", 12, "identifier");
+        let nested = FieldPath::nested("legal_address", "postal_code");
+        assert_eq!(nested.to_string(), "legal_address.postal_code");
+        assert_eq!(format!("{nested:?}"), "\"legal_address.postal_code\"");
+        assert_eq!(nested, "legal_address.postal_code");
+        assert_eq!(nested, FieldPath::new("legal_address.postal_code"));
+        assert_ne!(nested, "legal_address");
         assert_eq!(fixed.to_string(), "legal_address.state");
         assert_eq!(element.to_string(), "sort_by[0]");
         assert_eq!(inside.to_string(), "personal_ids[12].identifier");

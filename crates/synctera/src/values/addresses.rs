@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use synctera_raw::types;
 
 use crate::error::Error;
+use crate::field_path::FieldPath;
 use crate::values::enums::{WireEnum, api_enum};
 use crate::values::ids::AddressId;
 use crate::values::pii::{AddressLine, redacted};
@@ -204,8 +205,8 @@ impl AddressInput {
         self
     }
 
-    /// Checks the address; `field` (`"legal_address"` or `"shipping_address"`) names it in the
-    /// error, whose reason names the sub-field.
+    /// Checks the address; the error names the sub-field's path under `field`
+    /// (`"legal_address"` gives `legal_address.postal_code`).
     pub fn validate(&self, field: &'static str) -> Result<(), Error> {
         self.clone().normalized(field).map(drop)
     }
@@ -213,19 +214,22 @@ impl AddressInput {
     /// Validates and returns the form sent on the wire (Canadian postal codes get their space).
     pub(crate) fn normalized(mut self, field: &'static str) -> Result<Self, Error> {
         if self.address_line_1.trim().is_empty() {
-            return Err(Error::validation(field, "address_line_1 must not be empty"));
+            return Err(Error::validation(
+                FieldPath::nested(field, "address_line_1"),
+                "must not be empty",
+            ));
         }
         let cc = self.country_code.as_bytes();
         if cc.len() != 2 || !cc.iter().all(u8::is_ascii_uppercase) {
             return Err(Error::validation(
-                field,
-                "country_code must be two capital letters (ISO 3166-1 alpha-2, e.g. US)",
+                FieldPath::nested(field, "country_code"),
+                "must be two capital letters (ISO 3166-1 alpha-2, e.g. US)",
             ));
         }
         if self.state.as_deref().is_some_and(|s| s.contains('-')) {
             return Err(Error::validation(
-                field,
-                "state must be the subdivision code without the country prefix (NY, not US-NY)",
+                FieldPath::nested(field, "state"),
+                "must be the subdivision code without the country prefix (NY, not US-NY)",
             ));
         }
         if let Some(code) = self.postal_code.take() {
@@ -240,8 +244,8 @@ impl AddressInput {
                             && b[6..].iter().all(u8::is_ascii_digit));
                     if !ok {
                         return Err(Error::validation(
-                            field,
-                            "postal_code must be five digits, optionally followed by a hyphen and four more (ZIP+4), for a US address",
+                            FieldPath::nested(field, "postal_code"),
+                            "must be five digits, optionally followed by a hyphen and four more (ZIP+4), for a US address",
                         ));
                     }
                     code
@@ -263,8 +267,8 @@ impl AddressInput {
                         });
                     if !ok {
                         return Err(Error::validation(
-                            field,
-                            "postal_code must be A1A 1A1 for a Canadian address",
+                            FieldPath::nested(field, "postal_code"),
+                            "must be A1A 1A1 for a Canadian address",
                         ));
                     }
                     let s = String::from_utf8(compact).expect("ASCII");
@@ -354,17 +358,17 @@ mod tests {
     #[test]
     fn required_fields_and_country_code() {
         let r = reason(AddressInput::new(" ", "US").normalized("legal_address"));
-        assert!(r.starts_with("legal_address: address_line_1"), "{r}");
+        assert!(r.starts_with("legal_address.address_line_1: "), "{r}");
         for cc in ["us", "USA", "U", ""] {
             let r = reason(AddressInput::new("1 Main", cc).normalized("shipping_address"));
-            assert!(r.contains("country_code"), "{r}");
+            assert!(r.starts_with("shipping_address.country_code: "), "{r}");
         }
         let r = reason(
             AddressInput::new("1 Main", "US")
                 .state("US-NY")
                 .normalized("legal_address"),
         );
-        assert!(r.contains("state"), "{r}");
+        assert!(r.starts_with("legal_address.state: "), "{r}");
     }
 
     #[test]
@@ -381,9 +385,12 @@ mod tests {
             let r = reason(
                 AddressInput::new("1 Main", "US")
                     .postal_code(bad)
-                    .normalized("a"),
+                    .normalized("legal_address"),
             );
-            assert!(r.contains("postal_code") && !r.contains(bad), "{r}");
+            assert!(
+                r.starts_with("legal_address.postal_code: ") && !r.contains(bad),
+                "{r}"
+            );
         }
     }
 
@@ -401,9 +408,9 @@ mod tests {
             let r = reason(
                 AddressInput::new("1 Main", "CA")
                     .postal_code(bad)
-                    .normalized("a"),
+                    .normalized("shipping_address"),
             );
-            assert!(r.contains("postal_code"), "{r}");
+            assert!(r.starts_with("shipping_address.postal_code: "), "{r}");
         }
         // Other countries' postal codes are not checked.
         assert!(
@@ -412,6 +419,20 @@ mod tests {
                 .normalized("a")
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_builder_names_the_address_field_by_its_path() {
+        let err = crate::NewPerson::prospect()
+            .shipping_address(AddressInput::us("50 Main St", "New York", "NY", "1234"))
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field().unwrap(), "shipping_address.postal_code");
+        let err = crate::CustomerPatch::new()
+            .legal_address(AddressInput::new("50 Main St", "usa"))
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field().unwrap(), "legal_address.country_code");
     }
 
     #[test]

@@ -284,11 +284,11 @@ fn setters_report_the_first_bad_field_without_its_value() {
         (PersonUpdate::new().email("anne"), "email"),
         (
             PersonUpdate::new().legal_address(AddressInput::new("1 Main", "usa")),
-            "legal_address",
+            "legal_address.country_code",
         ),
         (
             PersonUpdate::new().shipping_address(AddressInput::us("1 Main", "NY", "NY", "1")),
-            "shipping_address",
+            "shipping_address.postal_code",
         ),
         (PersonUpdate::new().email("bad").ssn("also bad"), "email"),
     ];
