@@ -57,10 +57,10 @@ pub(crate) struct RawFilters {
     pub(crate) ids: Vec<uuid::Uuid>,
     pub(crate) has_accounts: Option<bool>,
     pub(crate) ssn_last_4: Option<types::SsnLast4>,
-    pub(crate) last_name: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) first_name: Option<String>,
-    pub(crate) phone_number: Option<String>,
+    pub(crate) last_name: Option<types::TextFilter>,
+    pub(crate) email: Option<types::TextFilter>,
+    pub(crate) first_name: Option<types::TextFilter>,
+    pub(crate) phone_number: Option<types::TextFilter>,
     pub(crate) status: Option<types::PersonStatus>,
 }
 
@@ -81,10 +81,12 @@ impl PersonFilters {
                 .transpose()?,
             ids: self.id.iter().map(|i| i.into_uuid()).collect(),
             has_accounts: self.has_accounts,
-            last_name: self.last_name.clone(),
-            email: self.email.clone(),
-            first_name: self.first_name.clone(),
-            phone_number: self.phone_number.clone(),
+            // Checked here (1 to 256 characters), so a refusal names the filter: the generated
+            // builder would refuse it only when sending, naming no field.
+            last_name: Error::constrained_opt("last_name", self.last_name.as_deref())?,
+            email: Error::constrained_opt("email", self.email.as_deref())?,
+            first_name: Error::constrained_opt("first_name", self.first_name.as_deref())?,
+            phone_number: Error::constrained_opt("phone_number", self.phone_number.as_deref())?,
         })
     }
 }
@@ -138,7 +140,8 @@ impl<Q: PersonListQuery> List<Q> {
         self.query.filters_mut().ssn_last_4 = Some(v);
         self
     }
-    /// Last name; `*` is a wildcard.
+    /// Last name; `*` is a wildcard. Like every text filter, 1 to 256 characters (checked when
+    /// the list is sent, the error naming the filter).
     pub fn last_name(mut self, v: impl Into<String>) -> Self {
         self.query.filters_mut().last_name = Some(v.into());
         self

@@ -375,3 +375,49 @@ fn a_writes_own_checks_come_after_the_names_and_before_the_addresses() {
         .shipping_address(bad_address);
     assert_eq!(field_of(update.validate()), "chosen_name");
 }
+
+/// A text filter (`last_name`, `first_name`, `email`, `phone_number`) is 1 to 256 characters;
+/// one outside that is refused before sending, naming the filter, on both person lists.
+#[tokio::test]
+async fn a_text_filter_out_of_its_limits_is_refused_naming_the_filter() {
+    // Loopback only; nothing is sent (the refusal comes first).
+    let client = Client::builder()
+        .api_key("k")
+        .base_url("http://127.0.0.1:9/v0")
+        .retry_policy(crate::RetryPolicy::no_retries())
+        .build()
+        .unwrap();
+    let long = "x".repeat(257);
+    let persons = [
+        (client.persons().list().last_name(""), "last_name"),
+        (
+            client.persons().list().first_name(long.clone()),
+            "first_name",
+        ),
+        (client.persons().list().email(""), "email"),
+        (
+            client.persons().list().phone_number(long.clone()),
+            "phone_number",
+        ),
+    ];
+    for (list, field) in persons {
+        let err = list.await.unwrap_err();
+        assert_eq!(
+            err.field().map(ToString::to_string).as_deref(),
+            Some(field),
+            "{err:?}"
+        );
+    }
+    let err = client.customers().list().email(long).await.unwrap_err();
+    assert_eq!(
+        err.field().map(ToString::to_string).as_deref(),
+        Some("email"),
+        "{err:?}"
+    );
+    let longest = client.persons().list().last_name("x".repeat(256));
+    let paging = Paging {
+        limit: None,
+        page_token: None,
+    };
+    assert!(longest.query.page(paging).is_ok());
+}
