@@ -11,7 +11,7 @@ use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::{WireEnum, api_enum};
-use crate::values::ids::{BusinessId, DisclosureId, PersonId};
+use crate::values::ids::{BusinessId, DisclosureId, PersonId, id_filter};
 use crate::values::metadata::Metadata;
 
 api_enum! {
@@ -371,7 +371,7 @@ impl ListDisclosures {
         self.query.acknowledging_person_id = Some(id.into());
         self
     }
-    /// Only these ids (may be called repeatedly).
+    /// Only these ids (may be called repeatedly; at most 100).
     pub fn id(mut self, id: impl Into<DisclosureId>) -> Self {
         self.query.id.push(id.into());
         self
@@ -385,7 +385,7 @@ impl ListQuery for DisclosuresQuery {
     type Page = ListDisclosuresPage;
 
     fn page(self, paging: Paging) -> Result<ListDisclosuresPage, Error> {
-        let ids = self.id.iter().map(|i| i.into_uuid()).collect();
+        let ids = id_filter(&self.id)?;
         Ok(ListDisclosuresPage(self, ids, paging))
     }
 }

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::field_path::FieldPath;
 use crate::transport::pagination::{List, ListQuery};
 use crate::values::enums::{WireEnum, api_enum};
-use crate::values::ids::PersonId;
+use crate::values::ids::{PersonId, id_filter};
 use crate::values::pii::{SsnLast4, redacted};
 use crate::values::statuses::PersonStatus;
 
@@ -79,7 +79,7 @@ impl PersonFilters {
                 .as_ref()
                 .map(|s| s.to_raw("ssn_last_4"))
                 .transpose()?,
-            ids: self.id.iter().map(|i| i.into_uuid()).collect(),
+            ids: id_filter(&self.id)?,
             has_accounts: self.has_accounts,
             // Checked here (1 to 256 characters), so a refusal names the filter: the generated
             // builder would refuse it only when sending, naming no field.
@@ -125,7 +125,7 @@ impl<Q: PersonListQuery> List<Q> {
         self.query.filters_mut().sort_by.push(key);
         self
     }
-    /// Only these ids (may be called repeatedly). Accepts person or customer ids.
+    /// Only these ids (may be called repeatedly; at most 100). Accepts person or customer ids.
     pub fn id(mut self, id: impl Into<Q::Id>) -> Self {
         self.query.filters_mut().id.push(id.into().into());
         self

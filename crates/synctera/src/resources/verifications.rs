@@ -14,7 +14,7 @@ use crate::transport::client::Client;
 use crate::transport::pagination::{self, List, ListQuery, Page, Paging};
 use crate::transport::{OptionalParams, Request, operation};
 use crate::values::enums::{WireEnum, api_enum};
-use crate::values::ids::{BusinessId, PersonId, VerificationId};
+use crate::values::ids::{BusinessId, PersonId, VerificationId, id_filter};
 use crate::values::metadata::Metadata;
 use crate::values::pii::redacted;
 use crate::values::statuses::VerificationStatus;
@@ -386,7 +386,7 @@ impl ListVerifications {
         self.query.business_id = Some(id.into());
         self
     }
-    /// Only these ids (may be called repeatedly).
+    /// Only these ids (may be called repeatedly; at most 100).
     pub fn id(mut self, id: impl Into<VerificationId>) -> Self {
         self.query.id.push(id.into());
         self
@@ -421,7 +421,7 @@ impl ListQuery for VerificationsQuery {
                 "verification_type",
             )?,
             result: VerificationResult::to_raw_opt(self.result.as_ref(), "result")?,
-            ids: self.id.iter().map(|i| i.into_uuid()).collect(),
+            ids: id_filter(&self.id)?,
         };
         Ok(ListVerificationsPage(self, filters, paging))
     }

@@ -152,6 +152,21 @@ typed_id!(
     "business_id"
 );
 
+/// The most ids a list's `id` filter takes (the spec's `maxItems`).
+pub(crate) const MAX_ID_FILTER: usize = 100;
+
+/// A list's `id` filter in the generated client's form, refused (naming `id`) when it holds
+/// more than [`MAX_ID_FILTER`] ids, as the API would refuse it.
+pub(crate) fn id_filter<T: Copy + Into<Uuid>>(ids: &[T]) -> Result<Vec<Uuid>, crate::error::Error> {
+    if ids.len() > MAX_ID_FILTER {
+        return Err(crate::error::Error::validation(
+            "id",
+            "takes at most 100 ids",
+        ));
+    }
+    Ok(ids.iter().map(|&id| id.into()).collect())
+}
+
 impl From<PersonId> for CustomerId {
     fn from(id: PersonId) -> Self {
         Self(id.0)

@@ -421,3 +421,38 @@ async fn a_text_filter_out_of_its_limits_is_refused_naming_the_filter() {
     };
     assert!(longest.query.page(paging).is_ok());
 }
+
+/// The `id` filter of every list takes at most 100 ids (the spec's `maxItems`); more are
+/// refused before sending, naming `id`, instead of being answered 400 by the server.
+#[test]
+fn an_id_filter_takes_at_most_100_ids() {
+    let client = Client::builder().api_key("k").build().unwrap();
+    let paging = || Paging {
+        limit: None,
+        page_token: None,
+    };
+    let ids = |n: u128| (1..=n).map(uuid::Uuid::from_u128);
+    let refused = |r: Result<(), Error>| match r {
+        Err(Error::Validation { field, .. }) => assert_eq!(field, "id"),
+        other => panic!("expected a validation error naming id, got {other:?}"),
+    };
+    for n in [100, 101] {
+        let persons = ids(n).fold(client.persons().list(), |l, id| l.id(id));
+        let customers = ids(n).fold(client.customers().list(), |l, id| l.id(id));
+        let disclosures = ids(n).fold(client.disclosures().list(), |l, id| l.id(id));
+        let verifications = ids(n).fold(client.verifications().list(), |l, id| l.id(id));
+        let results = [
+            persons.query.page(paging()).map(drop),
+            customers.query.page(paging()).map(drop),
+            disclosures.query.page(paging()).map(drop),
+            verifications.query.page(paging()).map(drop),
+        ];
+        for r in results {
+            if n == 100 {
+                assert!(r.is_ok(), "{r:?}");
+            } else {
+                refused(r);
+            }
+        }
+    }
+}
