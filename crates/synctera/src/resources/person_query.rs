@@ -66,6 +66,7 @@ pub(crate) struct RawFilters {
 
 impl PersonFilters {
     pub(crate) fn to_raw(&self) -> Result<RawFilters, Error> {
+        self.check_sort_fields()?;
         Ok(RawFilters {
             status: PersonStatus::to_raw_opt(self.status.as_ref(), "status")?,
             sort_by: self
@@ -88,6 +89,26 @@ impl PersonFilters {
             first_name: Error::constrained_opt("first_name", self.first_name.as_deref())?,
             phone_number: Error::constrained_opt("phone_number", self.phone_number.as_deref())?,
         })
+    }
+}
+
+impl PersonFilters {
+    /// The spec's rule for `sort_by`: each field at most once (`last_name:asc` and
+    /// `last_name:desc` together are refused by the API). The key naming a field again is named
+    /// by its index.
+    fn check_sort_fields(&self) -> Result<(), Error> {
+        fn field(key: &PersonSortKey) -> &str {
+            key.as_str().split(':').next().unwrap_or_default()
+        }
+        for (i, key) in self.sort_by.iter().enumerate() {
+            if self.sort_by[..i].iter().any(|k| field(k) == field(key)) {
+                return Err(Error::validation(
+                    FieldPath::element("sort_by", i),
+                    "sorts by a field an earlier key already sorts by (each field at most once)",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -120,7 +141,7 @@ pub trait PersonListQuery: ListQuery {
 
 /// The filters persons and customers share, written once for both lists.
 impl<Q: PersonListQuery> List<Q> {
-    /// Adds a sort key (`sort_by`); keys apply in the order added.
+    /// Adds a sort key (`sort_by`); keys apply in the order added, each field at most once.
     pub fn sort_by(mut self, key: PersonSortKey) -> Self {
         self.query.filters_mut().sort_by.push(key);
         self

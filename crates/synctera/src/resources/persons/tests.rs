@@ -456,3 +456,39 @@ fn an_id_filter_takes_at_most_100_ids() {
         }
     }
 }
+
+/// `sort_by` names each field at most once (the spec's rule, which the API enforces with a
+/// 400): a second key on the same field is refused before sending, named by its index.
+#[test]
+fn sort_by_names_each_field_once() {
+    let client = Client::builder().api_key("k").build().unwrap();
+    let page = |keys: &[PersonSortKey]| {
+        let list = keys
+            .iter()
+            .cloned()
+            .fold(client.customers().list(), |l, k| l.sort_by(k));
+        list.query
+            .page(Paging {
+                limit: None,
+                page_token: None,
+            })
+            .map(drop)
+    };
+    let err = page(&[
+        PersonSortKey::LastNameAsc,
+        PersonSortKey::CreationTimeDesc,
+        PersonSortKey::LastNameDesc,
+    ])
+    .unwrap_err();
+    assert_eq!(err.field().unwrap(), "sort_by[2]");
+    assert!(page(&[PersonSortKey::FirstNameAsc, PersonSortKey::FirstNameAsc]).is_err());
+    assert!(
+        page(&[
+            PersonSortKey::LastNameAsc,
+            PersonSortKey::FirstNameDesc,
+            PersonSortKey::CreationTimeAsc,
+            PersonSortKey::LastUpdatedTimeDesc,
+        ])
+        .is_ok()
+    );
+}
