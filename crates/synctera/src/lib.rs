@@ -115,17 +115,23 @@ pub use error::{ApiErrorCode, Error};
 pub use field_path::FieldPath;
 pub use transport::client::{self, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Environment};
 pub use transport::pagination::{self, Page};
-pub use transport::retry::{self, IdempotencyKey, RetryPolicy};
+pub use transport::retry::{
+    self, CallInfo, DefaultClassifier, IdempotencyKey, RetryClassifier, RetryDecision, RetryPolicy,
+};
 pub use transport::{Operation, RawResult, Request};
-pub use values::addresses::{self, Address, AddressInput};
+pub use values::addresses::{self, Address, AddressInput, AddressType};
 pub use values::ids::{
-    self, BusinessId, CustomerId, DisclosureId, EventId, PersonId, VerificationId, WebhookId,
+    self, AddressId, BusinessId, CustomerId, DisclosureId, EventId, PersonId, PersonalIdId,
+    VerificationId, WebhookId,
 };
 pub use values::metadata::{self, Metadata};
-pub use values::pii::{self, DateOfBirth, Email, Identifier, PhoneNumber, Ssn, SsnLast4};
+pub use values::pii::{
+    self, AddressLine, DateOfBirth, Email, Identifier, IdentifierLast4, PhoneNumber, Ssn, SsnLast4,
+};
 
 pub use resources::customers::{
     self, Customer, CustomerPatch, CustomerReplace, KycStatus, ListCustomers, NewCustomer,
+    RelatedCustomer,
 };
 pub use resources::disclosures::{
     self, Disclosure, DisclosureEventType, DisclosureType, ListDisclosures, NewDisclosure,
@@ -133,7 +139,7 @@ pub use resources::disclosures::{
 pub use resources::person_fields::{self, PersonFields};
 pub use resources::persons::{
     self, BanStatus, BanStatusInput, ListPersons, NewPerson, Person, PersonSortKey, PersonStatus,
-    PersonUpdate, PersonalIdInput, PersonalIdType, SsnSource, VerificationStatus,
+    PersonUpdate, PersonalId, PersonalIdInput, PersonalIdType, SsnSource, VerificationStatus,
 };
 pub use resources::tenant_wipe::{self, SettledResult};
 pub use resources::verifications::{

@@ -244,3 +244,24 @@ async fn new_verification_values_surface_as_unknown() {
         VerificationResult::Unknown("ESCALATED".into())
     );
 }
+
+/// The types a response's fields have, and those a custom retry classifier implements, are
+/// named at the crate root like the rest (`synctera::AddressType`, not only
+/// `synctera::addresses::AddressType`).
+#[test]
+fn the_types_a_user_names_are_at_the_root() {
+    fn named<T>() -> Option<T> {
+        None
+    }
+    let _ = named::<synctera::AddressType>();
+    let _ = named::<synctera::AddressLine>();
+    let _ = named::<synctera::AddressId>();
+    let _ = named::<synctera::PersonalId>();
+    let _ = named::<synctera::PersonalIdId>();
+    let _ = named::<synctera::IdentifierLast4>();
+    let _ = named::<synctera::RelatedCustomer>();
+    let _ = named::<synctera::CallInfo>();
+    let _ = named::<synctera::RetryDecision>();
+    let classifier: &dyn synctera::RetryClassifier = &synctera::DefaultClassifier;
+    let _ = classifier;
+}
