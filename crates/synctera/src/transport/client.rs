@@ -53,13 +53,23 @@ impl Environment {
 pub struct ApiKey(SecretString);
 
 impl ApiKey {
-    /// Wraps a key; it must be non-empty visible ASCII (it goes into an HTTP header).
+    /// The longest key the API takes: a longer one is answered 401 on every call.
+    pub const MAX_LEN: usize = 256;
+
+    /// Wraps a key; it must be non-empty visible ASCII (it goes into an HTTP header) of at most
+    /// [`Self::MAX_LEN`] characters.
     pub fn new(key: impl Into<String>) -> Result<Self, Error> {
         let key: String = key.into();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::validation(
                 "api_key",
                 "must be non-empty and contain only visible ASCII characters",
+            ));
+        }
+        if key.len() > Self::MAX_LEN {
+            return Err(Error::validation(
+                "api_key",
+                "must be at most 256 characters (the API answers a longer key with 401)",
             ));
         }
         Ok(Self(SecretString::from(key)))
@@ -102,7 +112,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = synctera_raw::Limits::DEFAULT_MAX_
 /// ```
 #[derive(Default)]
 pub struct ClientBuilder {
-    api_key: Option<Result<ApiKey, ()>>,
+    /// The key, or why it was refused (the reason never holds the key).
+    api_key: Option<Result<ApiKey, Error>>,
     base_url: Option<String>,
     environment: Environment,
     connect_timeout: Option<Duration>,
@@ -144,7 +155,7 @@ impl ClientBuilder {
     /// The API key (required). Accepts a `&str`, `String` or `secrecy::SecretString`.
     pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
         let key: SecretString = key.into();
-        self.api_key = Some(ApiKey::new(key.expose_secret()).map_err(drop));
+        self.api_key = Some(ApiKey::new(key.expose_secret()));
         self
     }
 
@@ -220,12 +231,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let key = match self.api_key {
             Some(Ok(key)) => key,
-            Some(Err(())) => {
-                return Err(Error::validation(
-                    "api_key",
-                    "must be non-empty and contain only visible ASCII characters",
-                ));
-            }
+            Some(Err(refused)) => return Err(refused),
             None => return Err(Error::validation("api_key", "is required")),
         };
         let base_url = self
@@ -424,6 +430,26 @@ mod tests {
             format!("{:?}", ApiKey::new("sk_test_123").unwrap()),
             "ApiKey([redacted])"
         );
+    }
+
+    /// The API answers a key over 256 characters with 401 on every call: refused at build,
+    /// saying why, without the key.
+    #[test]
+    fn a_key_longer_than_256_characters_is_refused_at_build() {
+        let longest = format!("sk_{}", "k".repeat(253));
+        assert!(Client::builder().api_key(longest.as_str()).build().is_ok());
+        let too_long = format!("{longest}X");
+        let err = Client::builder()
+            .api_key(too_long.as_str())
+            .build()
+            .unwrap_err();
+        let Error::Validation { field, reason } = &err else {
+            panic!("expected a validation error, got {err:?}");
+        };
+        assert_eq!(*field, "api_key");
+        assert!(reason.contains("256"), "{reason}");
+        assert!(!format!("{err} {err:?}").contains("kkkk"));
+        assert!(ApiKey::new(too_long).is_err());
     }
 
     #[test]
