@@ -210,7 +210,11 @@ impl NewDisclosure {
         self
     }
 
-    /// `disclosure_date`: when the event happened.
+    /// `disclosure_date`: when the event happened (by default, when this builder was made).
+    ///
+    /// Set it when you send the disclosure with your own [`IdempotencyKey`](crate::IdempotencyKey)
+    /// and may build it again after a restart: a rebuilt default date makes a different body,
+    /// and the same key with a different body is refused (`IDEMPOTENCY_INVALID_REUSE`).
     pub fn disclosure_date(mut self, at: DateTime<Utc>) -> Self {
         self.disclosure_date = at;
         self
